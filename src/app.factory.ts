@@ -1,0 +1,33 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { createValidationPipe } from './common/validation.js';
+import type { AppConfig } from './config/app-config.js';
+import { requestIdFor } from './logging/logging.module.js';
+import { setupOpenApi } from './openapi.js';
+
+/** The whole HTTP application, as main.ts serves it and the tests boot it. */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bufferLogs: true,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  // Before the body parsers, so even a malformed body gets an error with a request id.
+  app.use((request: IncomingMessage & { id?: string }, response: ServerResponse, next: () => void) => {
+    request.id = requestIdFor(request, response);
+    next();
+  });
+  app.useBodyParser('json', { limit: config.bodyLimit });
+  app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  app.disable('x-powered-by');
+  app.enableShutdownHooks();
+  setupOpenApi(app);
+  return app;
+}

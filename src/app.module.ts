@@ -1,0 +1,41 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module.js';
+import { MaintenanceProcessor } from './auth/maintenance.processor.js';
+import type { AppConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { OrganizationsModule } from './organizations/organizations.module.js';
+import { QueueRegistryCheck } from './queue/queue-registry.check.js';
+import { QueueModule } from './queue/queue.module.js';
+import { RedisModule } from './redis/redis.module.js';
+
+/** BullMQ processors: only in processes whose APP_ROLE runs workers (all, worker). */
+@Module({
+  imports: [DiscoveryModule, AuthModule],
+  providers: [MaintenanceProcessor, QueueRegistryCheck],
+})
+export class WorkersModule {}
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    const runsWorkers = config.appRole === 'all' || config.appRole === 'worker';
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        DatabaseModule,
+        RedisModule,
+        QueueModule,
+        AuthModule,
+        OrganizationsModule,
+        HealthModule,
+        ...(runsWorkers ? [WorkersModule] : []),
+      ],
+    };
+  }
+}

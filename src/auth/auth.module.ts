@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
+import { ApiKeysController } from './api-keys.controller.js';
+import { ApiKeysRepository } from './api-keys.repository.js';
+import { ApiKeysService } from './api-keys.service.js';
+import { AuthGuard } from './auth.guard.js';
+import { MembersRepository } from './members.repository.js';
+
+@Module({
+  controllers: [ApiKeysController],
+  providers: [
+    ApiKeysRepository,
+    ApiKeysService,
+    MembersRepository,
+    ApiKeyUsageRecorder,
+    { provide: APP_GUARD, useClass: AuthGuard },
+  ],
+  exports: [ApiKeysRepository, ApiKeysService],
+})
+export class AuthModule {}

@@ -1,0 +1,77 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { STATUS_CODES } from 'node:http';
+import { DomainException } from './domain.exception.js';
+
+interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  code?: string;
+  details?: unknown;
+  requestId: string;
+}
+
+/**
+ * Maps everything thrown to `{ statusCode, error, message, details?, requestId }`.
+ * Unknown errors become a bare 500: the stack goes to the log, never to the client.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const context = host.switchToHttp();
+    const request = context.getRequest<Request>();
+    const response = context.getResponse<Response>();
+    const requestId = String(request.id ?? '');
+    const body = this.toBody(exception, requestId);
+    if (body.statusCode >= 500 && !(exception instanceof HttpException)) {
+      this.logger.error({ err: exception, requestId, route: request.route?.path }, 'unhandled error');
+    }
+    if (response.headersSent) return;
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown, requestId: string): ErrorBody {
+    if (exception instanceof DomainException) {
+      return this.body(exception.status, exception.message, requestId, exception.details, exception.code);
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      if (typeof response === 'string') return this.body(status, response, requestId);
+      const { message, details, code } = response as { message?: unknown; details?: unknown; code?: string };
+      const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
+      return this.body(status, text, requestId, details, code);
+    }
+    const parserError = exception as { type?: string; status?: number; expose?: boolean; message?: string };
+    if (typeof parserError.status === 'number' && parserError.expose === true) {
+      // body-parser errors: malformed JSON, body too large, wrong charset.
+      return this.body(parserError.status, describeParserError(parserError), requestId, undefined, parserError.type);
+    }
+    return this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', requestId);
+  }
+
+  private body(statusCode: number, message: string, requestId: string, details?: unknown, code?: string): ErrorBody {
+    return {
+      statusCode,
+      error: STATUS_CODES[statusCode] ?? 'Error',
+      message,
+      ...(code === undefined ? {} : { code }),
+      ...(details === undefined ? {} : { details }),
+      requestId,
+    };
+  }
+}
+
+function describeParserError(error: { type?: string; message?: string }): string {
+  switch (error.type) {
+    case 'entity.parse.failed':
+      return 'The request body is not valid JSON';
+    case 'entity.too.large':
+      return 'The request body is too large';
+    default:
+      return error.message ?? 'The request body could not be read';
+  }
+}

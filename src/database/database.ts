@@ -1,0 +1,60 @@
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { Schema } from './schema.js';
+
+/** A Drizzle handle: the system connection or a tenant-scoped transaction. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+/** Runs raw SQL on one connection; used by the migrator and the benchmarks. */
+export interface SqlRunner {
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /** Several statements in one call (simple query protocol). */
+  exec(text: string): Promise<void>;
+}
+
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  /**
+   * The owner connection, which bypasses tenant policies. Only for code that is
+   * cross-tenant by nature (authentication, instance leases, the health scan, admin).
+   */
+  readonly systemDb: Db;
+  /**
+   * Runs `work` in one transaction as the `oxy_tenant` role with
+   * `app.organization_id` set, so row-level security confines every statement,
+   * even one without a WHERE on the organization, to that organization.
+   */
+  withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>): Promise<T>;
+  /** Runs `work` with one connection held for its whole duration. */
+  withConnection<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T>;
+  /** Round-trip latency of a trivial query, in milliseconds. */
+  ping(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const DATABASE = Symbol('DATABASE');
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID_PATTERN.test(value);
+}
+
+/**
+ * The statement that opens a tenant transaction. The organization id is inlined
+ * (it is checked to be a UUID first) so BEGIN, the role switch and the setting
+ * travel in one round trip: that is what keeps tenant writes near plain ones.
+ */
+export function tenantTransactionPreamble(organizationId: string): string {
+  if (!isUuid(organizationId)) throw new Error(`withTenant: not an organization id: ${organizationId}`);
+  return (
+    'BEGIN; SELECT set_config(\'role\', \'oxy_tenant\', true), ' +
+    `set_config('app.organization_id', '${organizationId.toLowerCase()}', true)`
+  );
+}
+
+export async function timed(work: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await work();
+  return Math.round((performance.now() - started) * 100) / 100;
+}

@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { count, eq } from 'drizzle-orm';
+import { DATABASE, type Database, type Db } from '../database/database.js';
+import { organizations } from '../database/schema.js';
+
+export type OrganizationRow = typeof organizations.$inferSelect;
+export type NewOrganization = Pick<typeof organizations.$inferInsert, 'name' | 'timezone' | 'authorizedOwnerNumbers'>;
+
+@Injectable()
+export class OrganizationsRepository {
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
+
+  async insert(tx: Db, organization: NewOrganization): Promise<OrganizationRow> {
+    const [row] = await tx.insert(organizations).values(organization).returning();
+    return row;
+  }
+
+  async findById(organizationId: string): Promise<OrganizationRow | null> {
+    const [row] = await this.database.withTenant(organizationId, (tx) =>
+      tx.select().from(organizations).where(eq(organizations.id, organizationId)),
+    );
+    return row ?? null;
+  }
+
+  /** Used once at boot to decide whether the demo shop should be created. */
+  async countAll(): Promise<number> {
+    const [row] = await this.database.systemDb.select({ total: count() }).from(organizations);
+    return row.total;
+  }
+}

@@ -1,0 +1,55 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { JobsOptions, Queue } from 'bullmq';
+import { type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './queues.js';
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+}
+
+/** Typed access to every queue: the only way code enqueues jobs. */
+@Injectable()
+export class QueueService implements OnModuleInit {
+  private readonly logger = new Logger('Queues');
+  private readonly queues = new Map<QueueName, Queue>();
+
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  onModuleInit(): void {
+    for (const name of QUEUE_NAMES) {
+      const queue = this.moduleRef.get<Queue>(getQueueToken(name), { strict: false });
+      // Without a listener an 'error' event (Redis gone) would crash the process.
+      queue.on('error', (error) => this.logger.warn({ queue: name, err: error.message }, 'queue connection error'));
+      this.queues.set(name, queue);
+    }
+  }
+
+  async enqueue<Q extends QueueName, J extends JobName<Q>>(
+    queue: Q,
+    job: J,
+    payload: JobPayload<Q, J>,
+    options?: JobsOptions,
+  ): Promise<void> {
+    await this.get(queue).add(job, payload, options);
+  }
+
+  async counts(): Promise<Record<QueueName, QueueCounts>> {
+    const entries = await Promise.all(
+      QUEUE_NAMES.map(async (name) => {
+        const counts = await this.get(name).getJobCounts('waiting', 'active', 'delayed', 'failed');
+        return [name, counts as unknown as QueueCounts] as const;
+      }),
+    );
+    return Object.fromEntries(entries) as Record<QueueName, QueueCounts>;
+  }
+
+  private get(name: QueueName): Queue {
+    const queue = this.queues.get(name);
+    if (queue === undefined) throw new Error(`queue ${name} is not registered`);
+    return queue;
+  }
+}

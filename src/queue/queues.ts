@@ -1,0 +1,16 @@
+/**
+ * Every queue and job of the system with its payload type. A queue listed here
+ * must have a processor in a worker process, or the boot fails (QueueRegistryCheck).
+ */
+export interface QueueJobs {
+  maintenance: {
+    /** Stamps an API key's last use; one job per key per minute, so requests never write. */
+    'api-key-used': { apiKeyId: string; usedAt: string };
+  };
+}
+
+export type QueueName = keyof QueueJobs;
+export type JobName<Q extends QueueName> = keyof QueueJobs[Q] & string;
+export type JobPayload<Q extends QueueName, J extends JobName<Q>> = QueueJobs[Q][J];
+
+export const QUEUE_NAMES: readonly QueueName[] = ['maintenance'];
