@@ -1,10 +1,11 @@
-import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
+import { LoggedWorkerHost } from '../queue/logged-worker-host.js';
 import type { JobPayload } from '../queue/queues.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 
 @Processor('maintenance')
-export class MaintenanceProcessor extends WorkerHost {
+export class MaintenanceProcessor extends LoggedWorkerHost {
   constructor(private readonly apiKeys: ApiKeysRepository) {
     super();
   }

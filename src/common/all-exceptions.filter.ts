@@ -41,6 +41,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const status = exception.getStatus();
       const response = exception.getResponse();
       if (typeof response === 'string') return this.body(status, response, requestId);
+      if (isHealthCheckResult(response)) {
+        const down = Object.keys(response.error).join(', ');
+        return this.body(status, `Unhealthy: ${down}`, requestId, response);
+      }
       const { message, details, code } = response as { message?: unknown; details?: unknown; code?: string };
       const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
       return this.body(status, text, requestId, details, code);
@@ -63,6 +67,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       requestId,
     };
   }
+}
+
+/** The body @nestjs/terminus throws when an indicator is down. */
+function isHealthCheckResult(response: object): response is { status: 'error'; error: Record<string, unknown> } {
+  const candidate = response as { status?: unknown; error?: unknown };
+  return candidate.status === 'error' && typeof candidate.error === 'object' && candidate.error !== null;
 }
 
 function describeParserError(error: { type?: string; message?: string }): string {

@@ -23,9 +23,8 @@ export function normalizePhoneNumber(input: string): string | null {
 
 /** DTO field decorator: validates a phone number and hands the handler its E.164 form. */
 export function IsPhoneNumber(options?: ValidationOptions): PropertyDecorator {
-  const normalize = Transform(({ value }) =>
-    typeof value === 'string' ? (normalizePhoneNumber(value) ?? value) : value,
-  );
+  const normalizeOne = (value: unknown) => (typeof value === 'string' ? (normalizePhoneNumber(value) ?? value) : value);
+  const normalize = Transform(({ value }) => (Array.isArray(value) ? value.map(normalizeOne) : normalizeOne(value)));
   const validate = ValidateBy(
     {
       name: 'isPhoneNumber',

@@ -1,0 +1,206 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE, type Database } from '../src/database/database.js';
+import { organizationMembers } from '../src/database/schema.js';
+import { request, startTestApp, type TestApp } from './support/app.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+
+const ADMIN_KEY = 'admin-key-for-tests-0123456789';
+const JWT_SECRET = 'a-supabase-jwt-secret-of-at-least-32-chars';
+
+function expectErrorShape(body: Record<string, unknown>, statusCode: number): void {
+  expect(body).toMatchObject({ statusCode, error: expect.any(String), message: expect.any(String) });
+  expect(body.requestId).toMatch(/^[\w.:-]{8,}$/);
+  expect(Object.keys(body).every((key) => ['statusCode', 'error', 'message', 'details', 'requestId', 'code'].includes(key))).toBe(true);
+}
+
+describe('HTTP API on PostgreSQL: auth, errors, validation, OpenAPI', () => {
+  let testDatabase: TestDatabase;
+  let server: TestApp;
+  let shopA: { id: string; key: string };
+  let shopB: { id: string; key: string };
+
+  const createShop = async (name: string) => {
+    const response = await request(server.baseUrl, 'POST', '/api/admin/organizations', {
+      token: ADMIN_KEY,
+      body: { name, ownerNumbers: ['(11) 98765-4321'] },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    return { id: response.body.organization.id as string, key: response.body.apiKey.key as string, body: response.body };
+  };
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase('api');
+    server = await startTestApp({ DATABASE_URL: testDatabase.url, ADMIN_API_KEY: ADMIN_KEY, SUPABASE_JWT_SECRET: JWT_SECRET });
+    shopA = await createShop('Banho & Tosa A');
+    shopB = await createShop('Clínica B');
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await testDatabase?.drop();
+  });
+
+  it('creates an organization with its first key, shown once, owner numbers in E.164', async () => {
+    const { body } = await createShop('Pet Shop C');
+    expect(body.organization).toMatchObject({ name: 'Pet Shop C', timezone: 'America/Sao_Paulo', authorizedOwnerNumbers: ['+5511987654321'] });
+    expect(body.apiKey.key).toMatch(/^oxy_[\w-]{43}$/);
+    expect(body.apiKey.key.startsWith(body.apiKey.prefix)).toBe(true);
+    const list = await request(server.baseUrl, 'GET', '/api/api-keys', { token: body.apiKey.key });
+    expect(list.status).toBe(200);
+    expect(JSON.stringify(list.body)).not.toContain(body.apiKey.key);
+  });
+
+  it('answers /api/organizations/me with the organization of the key', async () => {
+    const response = await request(server.baseUrl, 'GET', '/api/organizations/me', { token: shopA.key });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ id: shopA.id, name: 'Banho & Tosa A' });
+  });
+
+  it('rejects a wrong key, a missing header and a wrong admin key with 401 in the error shape', async () => {
+    const wrong = await request(server.baseUrl, 'GET', '/api/organizations/me', { token: 'oxy_not-a-real-key' });
+    expect(wrong.status).toBe(401);
+    expectErrorShape(wrong.body, 401);
+    const missing = await request(server.baseUrl, 'GET', '/api/organizations/me');
+    expect(missing.status).toBe(401);
+    expect(missing.body.message).toMatch(/Authorization: Bearer/);
+    const admin = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: shopA.key, body: { name: 'x' } });
+    expect(admin.status).toBe(401);
+  });
+
+  it('names the bad field of an invalid body with 400, and refuses unknown fields', async () => {
+    const response = await request(server.baseUrl, 'POST', '/api/admin/organizations', {
+      token: ADMIN_KEY,
+      body: { name: '', timezone: 'Mars/Olympus', ownerNumbers: ['banana'], plan: 'gold' },
+    });
+    expect(response.status).toBe(400);
+    expectErrorShape(response.body, 400);
+    const fields = (response.body.details as { field: string }[]).map((detail) => detail.field).sort();
+    expect(fields).toEqual(['name', 'ownerNumbers', 'plan', 'timezone']);
+    expect(response.body.message).toMatch(/timezone must be an IANA time zone/);
+  });
+
+  it('answers malformed JSON with 400 and a request id, and unknown routes with 404, both in the error shape', async () => {
+    const malformed = await request(server.baseUrl, 'POST', '/api/api-keys', { token: shopA.key, rawBody: '{"name": ' });
+    expect(malformed.status).toBe(400);
+    expectErrorShape(malformed.body, 400);
+    expect(malformed.headers.get('x-request-id')).toBe(malformed.body.requestId);
+    const unknown = await request(server.baseUrl, 'GET', '/api/nothing-here', { token: shopA.key });
+    expect(unknown.status).toBe(404);
+    expectErrorShape(unknown.body, 404);
+  });
+
+  it('refuses a body over the size limit with 413, not a crash', async () => {
+    const response = await request(server.baseUrl, 'POST', '/api/api-keys', {
+      token: shopA.key,
+      body: { name: 'x'.repeat(2 * 1024 * 1024) },
+    });
+    expect(response.status).toBe(413);
+    expectErrorShape(response.body, 413);
+  });
+
+  it('keeps a caller request id and returns it in x-request-id', async () => {
+    const response = await request(server.baseUrl, 'GET', '/api/organizations/me', {
+      token: shopA.key,
+      headers: { 'x-request-id': 'trace-abc-12345' },
+    });
+    expect(response.headers.get('x-request-id')).toBe('trace-abc-12345');
+  });
+
+  it("answers 404 for another organization's key, and leaves it working", async () => {
+    const created = await request(server.baseUrl, 'POST', '/api/api-keys', { token: shopA.key, body: { name: 'dashboard' } });
+    expect(created.status).toBe(201);
+    const probe = await request(server.baseUrl, 'DELETE', `/api/api-keys/${created.body.id}`, { token: shopB.key });
+    expect(probe.status).toBe(404);
+    expectErrorShape(probe.body, 404);
+    const stillWorks = await request(server.baseUrl, 'GET', '/api/organizations/me', { token: created.body.key });
+    expect(stillWorks.status).toBe(200);
+    const bList = await request(server.baseUrl, 'GET', '/api/api-keys', { token: shopB.key });
+    expect(bList.body.data.map((key: { id: string }) => key.id)).not.toContain(created.body.id);
+  });
+
+  it('stops accepting a key once it is revoked', async () => {
+    const created = await request(server.baseUrl, 'POST', '/api/api-keys', { token: shopA.key, body: { name: 'temp' } });
+    const revoked = await request(server.baseUrl, 'DELETE', `/api/api-keys/${created.body.id}`, { token: shopA.key });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.revokedAt).not.toBeNull();
+    const after = await request(server.baseUrl, 'GET', '/api/organizations/me', { token: created.body.key });
+    expect(after.status).toBe(401);
+  });
+
+  it('paginates the key list', async () => {
+    const first = await request(server.baseUrl, 'GET', '/api/api-keys?limit=1', { token: shopA.key });
+    expect(first.body.data).toHaveLength(1);
+    expect(first.body.page).toEqual({ limit: 1, offset: 0, hasMore: true });
+    const bad = await request(server.baseUrl, 'GET', '/api/api-keys?limit=0', { token: shopA.key });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details[0].field).toBe('limit');
+  });
+
+  it('resolves a Supabase user JWT to its organization through organization_members', async () => {
+    const userId = '2b1f4c3e-9d8a-4f6b-8c7d-1e2f3a4b5c6d';
+    const database = server.app.get<Database>(DATABASE);
+    await database.systemDb.insert(organizationMembers).values({ organizationId: shopB.id, userId, role: 'owner' });
+    const sign = (secret: string, sub = userId) =>
+      new SignJWT({ role: 'authenticated' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(sub)
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(secret));
+
+    const ok = await request(server.baseUrl, 'GET', '/api/organizations/me', { token: await sign(JWT_SECRET) });
+    expect(ok.status).toBe(200);
+    expect(ok.body.id).toBe(shopB.id);
+    const forged = await request(server.baseUrl, 'GET', '/api/organizations/me', { token: await sign('another-secret-of-at-least-32-characters') });
+    expect(forged.status).toBe(401);
+    const stranger = await request(server.baseUrl, 'GET', '/api/organizations/me', {
+      token: await sign(JWT_SECRET, '9b1f4c3e-9d8a-4f6b-8c7d-1e2f3a4b5c6d'),
+    });
+    expect(stranger.status).toBe(401);
+    expect(stranger.body.message).toMatch(/not a member/);
+  });
+
+  it('stamps last use of a key through the maintenance queue', async () => {
+    const created = await request(server.baseUrl, 'POST', '/api/api-keys', { token: shopA.key, body: { name: 'usage' } });
+    await request(server.baseUrl, 'GET', '/api/organizations/me', { token: created.body.key });
+    await expect
+      .poll(async () => {
+        const list = await request(server.baseUrl, 'GET', '/api/api-keys?limit=200', { token: shopA.key });
+        return list.body.data.find((key: { id: string }) => key.id === created.body.id)?.lastUsedAt;
+      }, { timeout: 10_000 })
+      .toBeTruthy();
+  });
+
+  it('documents every route with bearer auth and every DTO field with an example', async () => {
+    const docs = await request(server.baseUrl, 'GET', '/docs-json');
+    expect(docs.status).toBe(200);
+    const paths = Object.keys(docs.body.paths);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/api/admin/organizations', '/api/organizations/me', '/api/api-keys', '/api/api-keys/{id}', '/health', '/health/redis', '/health/supabase', '/health/queues']),
+    );
+    expect(docs.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    for (const [name, schema] of Object.entries(docs.body.components.schemas as Record<string, { properties?: Record<string, { example?: unknown; $ref?: string; allOf?: unknown; items?: { $ref?: string } }> }>)) {
+      for (const [field, property] of Object.entries(schema.properties ?? {})) {
+        const documented =
+          'example' in property || property.$ref !== undefined || property.allOf !== undefined || property.items?.$ref !== undefined;
+        expect(documented, `${name}.${field} has no example`).toBe(true);
+      }
+    }
+    const ui = await fetch(`${server.baseUrl}/docs`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('swagger');
+  });
+});
+
+describe('admin API without ADMIN_API_KEY', () => {
+  it('is disabled with a message that says how to enable it', async () => {
+    const server = await startTestApp();
+    try {
+      const response = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: 'anything', body: { name: 'x' } });
+      expect(response.status).toBe(403);
+      expect(response.body.message).toMatch(/set ADMIN_API_KEY/);
+    } finally {
+      await server.close();
+    }
+  });
+});
