@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, customType, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -22,6 +22,10 @@ export const organizations = pgTable('organizations', {
     .notNull()
     .default(sql`'{}'::text[]`),
   settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  /** Start times offered to customers fall on this grid (minutes from opening). */
+  slotGranularityMin: integer('slot_granularity_min').notNull().default(30),
+  /** How far ahead a booking must start, so the shop is never surprised. */
+  minimumNoticeMin: integer('minimum_notice_min').notNull().default(60),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
@@ -108,5 +112,173 @@ export const whatsappInstances = pgTable(
   ],
 );
 
-export const schema = { organizations, apiKeys, organizationMembers, whatsappInstances };
+/** A time range as PostgreSQL stores it: `[start, end)` in UTC instants. */
+export interface TimeRange {
+  start: Date;
+  end: Date;
+}
+
+const tstzrange = customType<{ data: TimeRange; driverData: string }>({
+  dataType: () => 'tstzrange',
+  toDriver: (range) => `[${range.start.toISOString()},${range.end.toISOString()})`,
+  fromDriver: (value) => {
+    const [start, end] = value.slice(1, -1).split(',').map((bound) => new Date(bound.replace(/"/g, '')));
+    return { start, end };
+  },
+});
+
+export const RESOURCE_KINDS = ['groomer', 'bath_station', 'vet', 'hotel_room'] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+export const services = pgTable(
+  'services',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    durationMin: integer('duration_min').notNull(),
+    priceCents: integer('price_cents').notNull(),
+    resourceKind: text('resource_kind', { enum: RESOURCE_KINDS }).notNull(),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [index('services_organization_id_idx').on(table.organizationId)],
+);
+
+export const resources = pgTable(
+  'resources',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    kind: text('kind', { enum: RESOURCE_KINDS }).notNull(),
+    capacity: integer('capacity').notNull().default(1),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (table) => [index('resources_organization_kind_idx').on(table.organizationId, table.kind)],
+);
+
+export const contacts = pgTable(
+  'contacts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    instanceId: uuid('instance_id').references(() => whatsappInstances.id, { onDelete: 'set null' }),
+    waJid: text('wa_jid'),
+    phone: text('phone').notNull(),
+    lid: text('lid'),
+    name: text('name'),
+    notes: text('notes'),
+    lastMessageAt: timestamp('last_message_at', { withTimezone: true }),
+    optedOutAt: timestamp('opted_out_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [uniqueIndex('contacts_organization_phone_key').on(table.organizationId, table.phone)],
+);
+
+export const PET_SIZES = ['mini', 'pequeno', 'medio', 'grande', 'gigante'] as const;
+
+export const pets = pgTable(
+  'pets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    species: text('species').notNull(),
+    breed: text('breed'),
+    size: text('size', { enum: PET_SIZES }),
+    birthDate: date('birth_date'),
+    notes: text('notes'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [index('pets_contact_id_idx').on(table.contactId)],
+);
+
+export const BOOKING_STATUSES = ['scheduled', 'confirmed', 'done', 'cancelled', 'no_show'] as const;
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+/** Statuses that hold their resource's time; the exclusion constraint covers exactly these. */
+export const ACTIVE_BOOKING_STATUSES = ['scheduled', 'confirmed'] as const satisfies readonly BookingStatus[];
+
+export const bookings = pgTable(
+  'bookings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'restrict' }),
+    petId: uuid('pet_id').references(() => pets.id, { onDelete: 'set null' }),
+    serviceId: uuid('service_id')
+      .notNull()
+      .references(() => services.id, { onDelete: 'restrict' }),
+    resourceId: uuid('resource_id')
+      .notNull()
+      .references(() => resources.id, { onDelete: 'restrict' }),
+    during: tstzrange('during').notNull(),
+    status: text('status', { enum: BOOKING_STATUSES }).notNull().default('scheduled'),
+    priceCents: integer('price_cents').notNull(),
+    notes: text('notes'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    index('bookings_organization_during_idx').using('gist', table.organizationId, table.during),
+    index('bookings_contact_id_idx').on(table.contactId),
+  ],
+);
+
+export const ACTOR_KINDS = ['api_key', 'user', 'client_agent', 'aurora', 'system'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+/** Every status change of a booking and who made it: Aurora's no-show and cancellation figures read this. */
+export const bookingEvents = pgTable(
+  'booking_events',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    bookingId: uuid('booking_id')
+      .notNull()
+      .references(() => bookings.id, { onDelete: 'cascade' }),
+    fromStatus: text('from_status', { enum: BOOKING_STATUSES }),
+    toStatus: text('to_status', { enum: BOOKING_STATUSES }).notNull(),
+    actorKind: text('actor_kind', { enum: ACTOR_KINDS }).notNull(),
+    actorId: text('actor_id'),
+    reason: text('reason'),
+    during: tstzrange('during').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index('booking_events_organization_created_idx').on(table.organizationId, table.createdAt)],
+);
+
+export const schema = {
+  organizations,
+  apiKeys,
+  organizationMembers,
+  whatsappInstances,
+  services,
+  resources,
+  contacts,
+  pets,
+  bookings,
+  bookingEvents,
+};
 export type Schema = typeof schema;
