@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
+import { BookingModule } from './booking/booking.module.js';
 import { MaintenanceProcessor } from './auth/maintenance.processor.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -33,6 +34,7 @@ export class AppModule {
         QueueModule,
         AuthModule,
         OrganizationsModule,
+        BookingModule,
         HealthModule,
         ...(runsWorkers ? [WorkersModule] : []),
       ],

@@ -1,8 +1,10 @@
-import { Controller, Get } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, Patch } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { OrganizationDto } from './dto/organization.dto.js';
+import type { BusinessHours } from '../database/schema.js';
+import { businessHoursProblems } from './dto/business-hours.dto.js';
+import { OrganizationDto, UpdateOrganizationDto } from './dto/organization.dto.js';
 import { OrganizationsService } from './organizations.service.js';
 
 @ApiTags('organizations')
@@ -17,5 +19,26 @@ export class OrganizationsController {
   @ApiErrors(401)
   async me(@CurrentTenant() tenant: TenantContext): Promise<OrganizationDto> {
     return OrganizationDto.from(await this.organizations.get(tenant.organizationId));
+  }
+
+  @Patch('me')
+  @ApiOperation({ summary: 'Update the shop settings: name, time zone, opening hours, slot grid, notice, owner numbers' })
+  @ApiOkResponse({ type: OrganizationDto })
+  @ApiErrors(400, 401)
+  async update(@CurrentTenant() tenant: TenantContext, @Body() body: UpdateOrganizationDto): Promise<OrganizationDto> {
+    const problems = body.businessHours === undefined ? [] : businessHoursProblems(body.businessHours);
+    if (problems.length > 0) {
+      throw new BadRequestException({
+        message: problems.join('; '),
+        code: 'validation_failed',
+        details: problems.map((problem) => ({ field: problem.split(':')[0], problems: [problem] })),
+      });
+    }
+    const { businessHours, ...rest } = body;
+    const changes = {
+      ...rest,
+      ...(businessHours === undefined ? {} : { businessHours: JSON.parse(JSON.stringify(businessHours)) as BusinessHours }),
+    };
+    return OrganizationDto.from(await this.organizations.update(tenant.organizationId, changes));
   }
 }

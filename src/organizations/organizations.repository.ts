@@ -4,6 +4,12 @@ import { DATABASE, type Database, type Db } from '../database/database.js';
 import { organizations } from '../database/schema.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect;
+export type OrganizationChanges = Partial<
+  Pick<
+    typeof organizations.$inferInsert,
+    'name' | 'timezone' | 'businessHours' | 'slotGranularityMin' | 'minimumNoticeMin' | 'authorizedOwnerNumbers'
+  >
+>;
 export type NewOrganization = Pick<typeof organizations.$inferInsert, 'name' | 'timezone' | 'authorizedOwnerNumbers'>;
 
 @Injectable()
@@ -18,6 +24,17 @@ export class OrganizationsRepository {
   async findById(organizationId: string): Promise<OrganizationRow | null> {
     const [row] = await this.database.withTenant(organizationId, (tx) =>
       tx.select().from(organizations).where(eq(organizations.id, organizationId)),
+    );
+    return row ?? null;
+  }
+
+  async update(organizationId: string, changes: OrganizationChanges): Promise<OrganizationRow | null> {
+    const [row] = await this.database.withTenant(organizationId, (tx) =>
+      tx
+        .update(organizations)
+        .set({ ...changes, updatedAt: new Date() })
+        .where(eq(organizations.id, organizationId))
+        .returning(),
     );
     return row ?? null;
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiKeysService, type IssuedApiKey } from '../auth/api-keys.service.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import { DATABASE, type Database } from '../database/database.js';
-import { OrganizationsRepository, type OrganizationRow } from './organizations.repository.js';
+import { type OrganizationChanges, OrganizationsRepository, type OrganizationRow } from './organizations.repository.js';
 
 export interface CreateOrganizationInput {
   name: string;
@@ -30,6 +30,12 @@ export class OrganizationsService {
       const apiKey = await this.apiKeys.issueIn(tx, organization.id, 'Initial key');
       return { organization, apiKey };
     });
+  }
+
+  async update(organizationId: string, changes: OrganizationChanges): Promise<OrganizationRow> {
+    const organization = await this.organizations.update(organizationId, changes);
+    if (organization === null) throw new ResourceNotFoundException('Organization', organizationId);
+    return organization;
   }
 
   async get(organizationId: string): Promise<OrganizationRow> {

@@ -1,5 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Length } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import type { BusinessHours } from '../../database/schema.js';
+import { BusinessHoursDto } from './business-hours.dto.js';
 import { IsPhoneNumber } from '../../common/phone-number.js';
 import { IsTimeZone } from '../../common/time-zone.js';
 import type { OrganizationRow } from '../organizations.repository.js';
@@ -40,6 +43,15 @@ export class OrganizationDto {
   @ApiProperty({ example: ['+5511987654321'] })
   authorizedOwnerNumbers!: string[];
 
+  @ApiProperty({ type: BusinessHoursDto })
+  businessHours!: BusinessHours;
+
+  @ApiProperty({ example: 30 })
+  slotGranularityMin!: number;
+
+  @ApiProperty({ example: 60 })
+  minimumNoticeMin!: number;
+
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' })
   createdAt!: string;
 
@@ -49,6 +61,9 @@ export class OrganizationDto {
       name: row.name,
       timezone: row.timezone,
       authorizedOwnerNumbers: row.authorizedOwnerNumbers,
+      businessHours: row.businessHours,
+      slotGranularityMin: row.slotGranularityMin,
+      minimumNoticeMin: row.minimumNoticeMin,
       createdAt: row.createdAt.toISOString(),
     };
   }
@@ -60,4 +75,48 @@ export class OrganizationCreatedDto {
 
   @ApiProperty({ type: ApiKeyCreatedDto })
   apiKey!: ApiKeyCreatedDto;
+}
+
+export class UpdateOrganizationDto {
+  @ApiPropertyOptional({ example: 'Pet Shop Bom Banho', minLength: 1, maxLength: 120 })
+  @IsOptional()
+  @IsString()
+  @Length(1, 120)
+  name?: string;
+
+  @ApiPropertyOptional({ example: 'America/Sao_Paulo' })
+  @IsOptional()
+  @IsTimeZone()
+  timezone?: string;
+
+  @ApiPropertyOptional({
+    type: BusinessHoursDto,
+    example: { '1': { open: '08:00', close: '18:00', breaks: [{ start: '12:00', end: '13:00' }] }, '6': { open: '08:00', close: '12:00' } },
+    description: 'Replaces the whole week; a missing weekday is closed',
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => BusinessHoursDto)
+  businessHours?: BusinessHoursDto;
+
+  @ApiPropertyOptional({ example: 30, minimum: 5, maximum: 240, description: 'Start times are offered every N minutes' })
+  @IsOptional()
+  @IsInt()
+  @Min(5)
+  @Max(240)
+  slotGranularityMin?: number;
+
+  @ApiPropertyOptional({ example: 60, minimum: 0, maximum: 10080, description: 'Minimum minutes between now and a booking' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(10080)
+  minimumNoticeMin?: number;
+
+  @ApiPropertyOptional({ example: ['+5511987654321'], description: 'Numbers that talk to Aurora' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(20)
+  @IsPhoneNumber({ each: true })
+  authorizedOwnerNumbers?: string[];
 }

@@ -1,0 +1,39 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainException } from '../common/domain.exception.js';
+
+export interface AlternativeSlot {
+  start: string;
+  end: string;
+  resourceIds: string[];
+}
+
+/** The slot was taken (possibly a moment ago by a concurrent request); here are the next free ones. */
+export class SlotTakenException extends DomainException {
+  constructor(alternatives: AlternativeSlot[]) {
+    super(
+      'slot_taken',
+      HttpStatus.CONFLICT,
+      alternatives.length > 0
+        ? `That time is already booked; the next free times are in details.alternatives`
+        : 'That time is already booked and there is no free time in the next days',
+      { alternatives },
+    );
+  }
+}
+
+/** The requested time can never be booked as asked (closed, past, too soon, too long). */
+export class InvalidSlotException extends DomainException {
+  constructor(reason: string, alternatives: AlternativeSlot[]) {
+    super('invalid_slot', HttpStatus.UNPROCESSABLE_ENTITY, reason, { alternatives });
+  }
+}
+
+export class InvalidBookingTransitionException extends DomainException {
+  constructor(current: string, wanted: string) {
+    super(
+      'invalid_transition',
+      HttpStatus.CONFLICT,
+      `The booking is ${current}; only scheduled or confirmed bookings can become ${wanted}`,
+    );
+  }
+}

@@ -1,0 +1,161 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import type { BookingStatus } from '../database/schema.js';
+import { OrganizationsService } from '../organizations/organizations.service.js';
+import type { Actor } from './bookings.repository.js';
+import { BookingsService } from './bookings.service.js';
+import {
+  AvailabilityDto,
+  AvailabilityQueryDto,
+  BookingDto,
+  BookingListQueryDto,
+  BookingPageDto,
+  BookingStatusChangeDto,
+  CreateBookingDto,
+  RescheduleBookingDto,
+  SlotDto,
+} from './dto/booking.dto.js';
+
+function actorOf(tenant: TenantContext): Actor {
+  switch (tenant.principal.kind) {
+    case 'api_key':
+      return { kind: 'api_key', id: tenant.principal.apiKeyId };
+    case 'user':
+      return { kind: 'user', id: tenant.principal.userId };
+    default:
+      return { kind: 'system', id: null };
+  }
+}
+
+@ApiTags('bookings')
+@ApiBearerAuth()
+@Controller('api/bookings')
+export class BookingsController {
+  constructor(
+    private readonly bookings: BookingsService,
+    private readonly organizations: OrganizationsService,
+  ) {}
+
+  @Get('availability')
+  @ApiOperation({ summary: 'Free slots of one service on one day, in the shop time zone' })
+  @ApiOkResponse({ type: AvailabilityDto })
+  @ApiErrors(400, 401, 404)
+  async availability(@CurrentTenant() tenant: TenantContext, @Query() query: AvailabilityQueryDto): Promise<AvailabilityDto> {
+    const day = await this.bookings.availability(tenant.organizationId, query.serviceId, query.date);
+    return {
+      serviceId: day.service.id,
+      date: query.date,
+      timezone: day.timezone,
+      durationMin: day.service.durationMin,
+      slots: day.slots.map((slot) => SlotDto.from(slot, day.timezone)),
+    };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List bookings, by time window, status and contact' })
+  @ApiOkResponse({ type: BookingPageDto })
+  @ApiErrors(400, 401)
+  async list(@CurrentTenant() tenant: TenantContext, @Query() query: BookingListQueryDto): Promise<BookingPageDto> {
+    const rows = await this.bookings.list(
+      tenant.organizationId,
+      {
+        from: query.from === undefined ? undefined : new Date(query.from),
+        to: query.to === undefined ? undefined : new Date(query.to),
+        status: query.status,
+        contactId: query.contactId,
+      },
+      query.limit + 1,
+      query.offset,
+    );
+    const timeZone = await this.timeZone(tenant);
+    return {
+      data: rows.slice(0, query.limit).map((row) => BookingDto.from(row, timeZone)),
+      page: { limit: query.limit, offset: query.offset, hasMore: rows.length > query.limit },
+    };
+  }
+
+  @Post()
+  @ApiOperation({
+    summary: 'Book a service',
+    description: '409 `slot_taken` when the time is already booked (with `details.alternatives`); 422 `invalid_slot` when it can never be booked (closed, past, too soon).',
+  })
+  @ApiCreatedResponse({ type: BookingDto })
+  @ApiErrors(400, 401, 404, 409)
+  async create(@CurrentTenant() tenant: TenantContext, @Body() body: CreateBookingDto): Promise<BookingDto> {
+    const booking = await this.bookings.create(
+      tenant.organizationId,
+      { ...body, startsAt: new Date(body.startsAt) },
+      actorOf(tenant),
+    );
+    return BookingDto.from(booking, await this.timeZone(tenant));
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One booking' })
+  @ApiOkResponse({ type: BookingDto })
+  @ApiErrors(400, 401, 404)
+  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<BookingDto> {
+    return BookingDto.from(await this.bookings.get(tenant.organizationId, id), await this.timeZone(tenant));
+  }
+
+  @Post(':id/reschedule')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Move a scheduled or confirmed booking to another time' })
+  @ApiOkResponse({ type: BookingDto })
+  @ApiErrors(400, 401, 404, 409)
+  async reschedule(
+    @CurrentTenant() tenant: TenantContext,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: RescheduleBookingDto,
+  ): Promise<BookingDto> {
+    const booking = await this.bookings.reschedule(tenant.organizationId, id, new Date(body.startsAt), actorOf(tenant), body.resourceId);
+    return BookingDto.from(booking, await this.timeZone(tenant));
+  }
+
+  @Post(':id/confirm')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Confirm a scheduled booking' })
+  @ApiOkResponse({ type: BookingDto })
+  @ApiErrors(400, 401, 404, 409)
+  confirm(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: BookingStatusChangeDto) {
+    return this.changeStatus(tenant, id, 'confirmed', body);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Cancel a booking; its time becomes free' })
+  @ApiOkResponse({ type: BookingDto })
+  @ApiErrors(400, 401, 404, 409)
+  cancel(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: BookingStatusChangeDto) {
+    return this.changeStatus(tenant, id, 'cancelled', body);
+  }
+
+  @Post(':id/done')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Mark a booking as done (counts towards revenue)' })
+  @ApiOkResponse({ type: BookingDto })
+  @ApiErrors(400, 401, 404, 409)
+  done(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: BookingStatusChangeDto) {
+    return this.changeStatus(tenant, id, 'done', body);
+  }
+
+  @Post(':id/no-show')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Mark that the customer did not come' })
+  @ApiOkResponse({ type: BookingDto })
+  @ApiErrors(400, 401, 404, 409)
+  noShow(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: BookingStatusChangeDto) {
+    return this.changeStatus(tenant, id, 'no_show', body);
+  }
+
+  private async changeStatus(tenant: TenantContext, id: string, status: BookingStatus, body: BookingStatusChangeDto) {
+    const booking = await this.bookings.changeStatus(tenant.organizationId, id, status, actorOf(tenant), body.reason);
+    return BookingDto.from(booking, await this.timeZone(tenant));
+  }
+
+  private async timeZone(tenant: TenantContext): Promise<string> {
+    return (await this.organizations.get(tenant.organizationId)).timezone;
+  }
+}

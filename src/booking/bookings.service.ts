@@ -1,0 +1,280 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { ResourceNotFoundException } from '../common/domain.exception.js';
+import type { Db } from '../database/database.js';
+import type { BookingStatus, TimeRange } from '../database/schema.js';
+import { freeSlots, type Slot } from './availability.js';
+import {
+  type AlternativeSlot,
+  InvalidBookingTransitionException,
+  InvalidSlotException,
+  SlotTakenException,
+} from './booking.exceptions.js';
+import {
+  type Actor,
+  type BookingFilter,
+  type BookingRow,
+  BookingsRepository,
+  type OrganizationSchedule,
+  type ServiceRow,
+} from './bookings.repository.js';
+import { addDays, formatInZone, localDate, minutesOf, wallClockOf, zonedInstant } from './zoned-time.js';
+
+const MINUTE_MS = 60_000;
+const ALTERNATIVES_OFFERED = 5;
+const ALTERNATIVES_SEARCH_DAYS = 14;
+
+export interface NewBooking {
+  contactId: string;
+  petId?: string;
+  serviceId: string;
+  startsAt: Date;
+  /** A specific groomer, vet...; any free resource of the service's kind when absent. */
+  resourceId?: string;
+  notes?: string;
+}
+
+export interface DayAvailability {
+  service: ServiceRow;
+  timezone: string;
+  slots: Slot[];
+}
+
+/**
+ * Raised inside the booking transaction and turned into an HTTP-facing exception
+ * with alternatives after it ends: computing alternatives needs its own read, which
+ * must not wait on the transaction that is still open (PGlite has one connection).
+ */
+class Refusal extends Error {
+  /** `reason` null: the slot is taken; otherwise why the time can never be booked. */
+  constructor(readonly reason: string | null) {
+    super(reason ?? 'slot taken');
+  }
+}
+
+const ACTIVE: readonly BookingStatus[] = ['scheduled', 'confirmed'];
+
+/**
+ * Bookings for staff (REST) and, later, the agents. The database's exclusion
+ * constraint is the one guard against overbooking; this service picks a
+ * resource, explains refusals and offers the next free times.
+ */
+@Injectable()
+export class BookingsService {
+  constructor(
+    private readonly bookings: BookingsRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  async availability(organizationId: string, serviceId: string, date: string): Promise<DayAvailability> {
+    const window = this.dayWindow(date);
+    const snapshot = await this.bookings.snapshot(organizationId, serviceId, window);
+    if (snapshot === null || !snapshot.service.active) throw new ResourceNotFoundException('Service', serviceId);
+    const { organization, service, resourceIds, busy } = snapshot;
+    const slots = freeSlots({
+      date,
+      timeZone: organization.timezone,
+      businessHours: organization.businessHours,
+      granularityMin: organization.slotGranularityMin,
+      durationMin: service.durationMin,
+      earliestStart: this.earliestStart(organization),
+      resourceIds,
+      busy,
+    });
+    return { service, timezone: organization.timezone, slots };
+  }
+
+  /** The next free slots from an instant on, across days: what a refused customer is offered. */
+  async nextFreeSlots(organizationId: string, serviceId: string, from: Date, count = ALTERNATIVES_OFFERED): Promise<DayAvailability | null> {
+    // Nothing before now is offered; the shop's zone is not known before reading,
+    // so starting a day before the UTC date covers every zone.
+    from = new Date(Math.max(from.getTime(), this.clock.now().getTime()));
+    const firstDay = addDays(from.toISOString().slice(0, 10), -1);
+    const snapshot = await this.bookings.snapshot(organizationId, serviceId, this.dayWindow(firstDay, ALTERNATIVES_SEARCH_DAYS + 1));
+    if (snapshot === null || !snapshot.service.active) return null;
+    const { organization, service } = snapshot;
+    const earliestStart = new Date(Math.max(from.getTime(), this.earliestStart(organization).getTime()));
+    const slots: Slot[] = [];
+    for (let day = 0; day <= ALTERNATIVES_SEARCH_DAYS && slots.length < count; day += 1) {
+      slots.push(
+        ...freeSlots({
+          date: addDays(firstDay, day),
+          timeZone: organization.timezone,
+          businessHours: organization.businessHours,
+          granularityMin: organization.slotGranularityMin,
+          durationMin: service.durationMin,
+          earliestStart,
+          resourceIds: snapshot.resourceIds,
+          busy: snapshot.busy,
+        }),
+      );
+    }
+    return { service, timezone: organization.timezone, slots: slots.slice(0, count) };
+  }
+
+  async create(organizationId: string, input: NewBooking, actor: Actor): Promise<BookingRow> {
+    try {
+      return await this.bookings.transaction(organizationId, async (tx) => {
+        const service = await this.bookings.findService(tx, input.serviceId);
+        if (service === null || !service.active) throw new ResourceNotFoundException('Service', input.serviceId);
+        if (!(await this.bookings.contactExists(tx, input.contactId))) {
+          throw new ResourceNotFoundException('Contact', input.contactId);
+        }
+        if (input.petId !== undefined && !(await this.bookings.petOfContact(tx, input.petId, input.contactId))) {
+          throw new ResourceNotFoundException('Pet of this contact', input.petId);
+        }
+        const organization = await this.bookings.schedule(tx);
+        const during = { start: input.startsAt, end: new Date(input.startsAt.getTime() + service.durationMin * MINUTE_MS) };
+        this.assertBookable(organization, during);
+        const candidates = await this.candidateResources(tx, service, input.resourceId);
+        for (const resourceId of candidates) {
+          const booking = await this.bookings.tryInsert(tx, {
+            organizationId,
+            contactId: input.contactId,
+            petId: input.petId ?? null,
+            serviceId: service.id,
+            resourceId,
+            during,
+            priceCents: service.priceCents,
+            notes: input.notes ?? null,
+          });
+          if (booking !== null) {
+            await this.bookings.recordEvent(tx, booking, null, actor, null);
+            return booking;
+          }
+        }
+        throw new Refusal(null);
+      });
+    } catch (error) {
+      throw await this.explain(error, organizationId, input.serviceId, input.startsAt);
+    }
+  }
+
+  async reschedule(organizationId: string, bookingId: string, startsAt: Date, actor: Actor, resourceId?: string) {
+    let serviceId = '';
+    try {
+      return await this.bookings.transaction(organizationId, async (tx) => {
+        const booking = await this.lockActive(tx, bookingId, 'rescheduled');
+        serviceId = booking.serviceId;
+        const service = await this.bookings.findService(tx, booking.serviceId);
+        if (service === null) throw new ResourceNotFoundException('Service', booking.serviceId);
+        const organization = await this.bookings.schedule(tx);
+        const during = { start: startsAt, end: new Date(startsAt.getTime() + service.durationMin * MINUTE_MS) };
+        this.assertBookable(organization, during);
+        const preferred = resourceId ?? booking.resourceId;
+        const candidates = await this.candidateResources(tx, service, resourceId);
+        const ordered = [preferred, ...candidates.filter((id) => id !== preferred)].filter((id) => candidates.includes(id));
+        for (const candidate of ordered) {
+          const moved = await this.bookings.tryMove(tx, booking.id, candidate, during);
+          if (moved !== null) {
+            await this.bookings.recordEvent(tx, moved, booking.status, actor, 'rescheduled');
+            return moved;
+          }
+        }
+        throw new Refusal(null);
+      });
+    } catch (error) {
+      throw await this.explain(error, organizationId, serviceId, startsAt);
+    }
+  }
+
+  changeStatus(organizationId: string, bookingId: string, status: BookingStatus, actor: Actor, reason?: string) {
+    return this.bookings.transaction(organizationId, async (tx) => {
+      const booking = await this.lockActive(tx, bookingId, status);
+      if (booking.status === status) return booking;
+      const updated = await this.bookings.setStatus(tx, booking.id, status);
+      await this.bookings.recordEvent(tx, updated, booking.status, actor, reason ?? null);
+      return updated;
+    });
+  }
+
+  async get(organizationId: string, bookingId: string): Promise<BookingRow> {
+    const booking = await this.bookings.find(organizationId, bookingId);
+    if (booking === null) throw new ResourceNotFoundException('Booking', bookingId);
+    return booking;
+  }
+
+  list(organizationId: string, filter: BookingFilter, limit: number, offset: number): Promise<BookingRow[]> {
+    return this.bookings.list(organizationId, filter, limit, offset);
+  }
+
+  history(organizationId: string, bookingId: string) {
+    return this.bookings.events(organizationId, bookingId);
+  }
+
+  private async lockActive(tx: Db, bookingId: string, wanted: string) {
+    const booking = await this.bookings.findForUpdate(tx, bookingId);
+    if (booking === null) throw new ResourceNotFoundException('Booking', bookingId);
+    if (!ACTIVE.includes(booking.status)) throw new InvalidBookingTransitionException(booking.status, wanted);
+    return booking;
+  }
+
+  private async candidateResources(
+    tx: Db,
+    service: ServiceRow,
+    resourceId: string | undefined,
+  ): Promise<string[]> {
+    const able = await this.bookings.resourcesFor(tx, service);
+    if (resourceId === undefined) return able;
+    if (!able.includes(resourceId)) throw new ResourceNotFoundException(`Active ${service.resourceKind} resource`, resourceId);
+    return [resourceId];
+  }
+
+  private assertBookable(organization: OrganizationSchedule, during: TimeRange): void {
+    const reason = this.whyNotBookable(organization, during);
+    if (reason !== null) throw new Refusal(reason);
+  }
+
+  /** A refusal becomes 409 (taken) or 422 (never bookable), with the next free times to offer. */
+  private async explain(error: unknown, organizationId: string, serviceId: string, wanted: Date): Promise<unknown> {
+    if (!(error instanceof Refusal)) return error;
+    const alternatives = await this.alternatives(organizationId, serviceId, wanted);
+    return error.reason === null ? new SlotTakenException(alternatives) : new InvalidSlotException(error.reason, alternatives);
+  }
+
+  private whyNotBookable(organization: OrganizationSchedule, during: TimeRange): string | null {
+    const earliest = this.earliestStart(organization);
+    if (during.start < earliest) {
+      return during.start < this.clock.now()
+        ? 'That time is in the past'
+        : `Bookings need at least ${organization.minimumNoticeMin} minutes of notice`;
+    }
+    const date = localDate(during.start, organization.timezone);
+    const weekday = wallClockOf(during.start, organization.timezone).weekday;
+    const day = organization.businessHours[String(weekday) as keyof typeof organization.businessHours];
+    if (day === undefined) return 'The shop is closed on that day';
+    const opens = zonedInstant(date, minutesOf(day.open), organization.timezone);
+    const closes = zonedInstant(date, minutesOf(day.close), organization.timezone);
+    if (during.start < opens || during.end > closes) {
+      return `Outside opening hours (${day.open} to ${day.close}) for a service of this length`;
+    }
+    for (const pause of day.breaks ?? []) {
+      const pauseStart = zonedInstant(date, minutesOf(pause.start), organization.timezone);
+      const pauseEnd = zonedInstant(date, minutesOf(pause.end), organization.timezone);
+      if (during.start < pauseEnd && pauseStart < during.end) return `Overlaps the break (${pause.start} to ${pause.end})`;
+    }
+    return null;
+  }
+
+  private async alternatives(organizationId: string, serviceId: string, from: Date): Promise<AlternativeSlot[]> {
+    const next = await this.nextFreeSlots(organizationId, serviceId, from);
+    if (next === null) return [];
+    return next.slots.map((slot) => ({
+      start: formatInZone(slot.start, next.timezone),
+      end: formatInZone(slot.end, next.timezone),
+      resourceIds: slot.resourceIds,
+    }));
+  }
+
+  private earliestStart(organization: OrganizationSchedule): Date {
+    return new Date(this.clock.now().getTime() + organization.minimumNoticeMin * MINUTE_MS);
+  }
+
+  /** From the start of `date` to the end of `date + days - 1`, padded a day each side for any zone. */
+  private dayWindow(date: string, days = 1): TimeRange {
+    return {
+      start: new Date(Date.parse(`${addDays(date, -1)}T00:00:00Z`)),
+      end: new Date(Date.parse(`${addDays(date, days + 1)}T00:00:00Z`)),
+    };
+  }
+}
