@@ -6,15 +6,12 @@
  *
  *   npm run bench:tenant    (BENCH_POSTGRES_URL: admin URL, default the local server)
  */
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import type { Database, Db } from '../src/database/database.js';
 import { migrate } from '../src/database/migrator.js';
 import { PgliteDatabase } from '../src/database/pglite-database.js';
-import { PostgresDatabase } from '../src/database/postgres-database.js';
 import { apiKeys, organizations } from '../src/database/schema.js';
+import { median, withThrowawayPostgres } from './throwaway-postgres.js';
 
-const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROUNDS = 5;
 const ROWS_PER_ROUND = 2_000;
 const WARM_UP_ROWS = 500;
@@ -94,12 +91,6 @@ async function measure(database: Database, modes: Mode[]): Promise<Samples> {
   return samples;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 function printReport(title: string, samples: Samples): void {
   const columns = [...WRITE_PATH_NAMES, 'tenant/autocommit', 'tenant/transaction'];
   const goalLines: string[] = [];
@@ -140,35 +131,11 @@ async function serverVersion(database: Database): Promise<string> {
   });
 }
 
-async function adminQuery(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 async function benchPostgres(): Promise<void> {
-  const name = `oxy_bench_${randomBytes(4).toString('hex')}`;
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-
-  await adminQuery(`CREATE DATABASE ${name}`);
-  try {
-    const database = PostgresDatabase.connect(url.toString(), CONCURRENT_WORKERS);
-    try {
-      const samples = await measure(database, [SEQUENTIAL, CONCURRENT]);
-      const title = `PostgreSQL ${await serverVersion(database)} (database ${name}, pool ${CONCURRENT_WORKERS})`;
-      printReport(title, samples);
-    } finally {
-      await database.close();
-    }
-  } finally {
-    await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    console.log(`dropped ${name}`);
-  }
+  await withThrowawayPostgres(CONCURRENT_WORKERS, async (database, name) => {
+    const samples = await measure(database, [SEQUENTIAL, CONCURRENT]);
+    printReport(`PostgreSQL ${await serverVersion(database)} (database ${name}, pool ${CONCURRENT_WORKERS})`, samples);
+  });
 }
 
 async function benchPglite(): Promise<void> {
