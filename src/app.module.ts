@@ -2,9 +2,11 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { AuthModule } from './auth/auth.module.js';
 import { BookingModule } from './booking/booking.module.js';
+import { CatalogModule } from './catalog/catalog.module.js';
 import { MaintenanceProcessor } from './auth/maintenance.processor.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { ContactsModule } from './contacts/contacts.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
@@ -35,6 +37,8 @@ export class AppModule {
         AuthModule,
         OrganizationsModule,
         BookingModule,
+        CatalogModule,
+        ContactsModule,
         HealthModule,
         ...(runsWorkers ? [WorkersModule] : []),
       ],

@@ -1,4 +1,6 @@
 import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsBoolean, ValidateIf } from 'class-validator';
 
 export interface FieldProblem {
   field: string;
@@ -28,4 +30,26 @@ export function createValidationPipe(): ValidationPipe {
       });
     },
   });
+}
+
+/**
+ * Query-string boolean: `true` and `false` become booleans; anything else is left
+ * as is so validation names the field. (Query values arrive as strings and the
+ * global ValidationPipe does no implicit conversion.)
+ */
+export function IsBooleanQuery(): PropertyDecorator {
+  const parse = Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
+  const validate = IsBoolean({ message: ({ property }) => `${property} must be true or false` });
+  return (target, key) => {
+    parse(target, key);
+    validate(target, key);
+  };
+}
+
+/**
+ * A PATCH field that may be left out but not sent as null, because its column is
+ * NOT NULL. (`@IsOptional` lets null through, which would reach the database.)
+ */
+export function IsOptionalNotNull(): PropertyDecorator {
+  return ValidateIf((_object, value: unknown) => value !== undefined);
 }

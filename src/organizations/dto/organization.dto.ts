@@ -5,6 +5,7 @@ import type { BusinessHours } from '../../database/schema.js';
 import { BusinessHoursDto } from './business-hours.dto.js';
 import { IsPhoneNumber } from '../../common/phone-number.js';
 import { IsTimeZone } from '../../common/time-zone.js';
+import { IsOptionalNotNull } from '../../common/validation.js';
 import type { OrganizationRow } from '../organizations.repository.js';
 import { ApiKeyCreatedDto } from '../../auth/dto/api-key.dto.js';
 
@@ -79,13 +80,13 @@ export class OrganizationCreatedDto {
 
 export class UpdateOrganizationDto {
   @ApiPropertyOptional({ example: 'Pet Shop Bom Banho', minLength: 1, maxLength: 120 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsString()
   @Length(1, 120)
   name?: string;
 
   @ApiPropertyOptional({ example: 'America/Sao_Paulo' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsTimeZone()
   timezone?: string;
 
@@ -94,27 +95,27 @@ export class UpdateOrganizationDto {
     example: { '1': { open: '08:00', close: '18:00', breaks: [{ start: '12:00', end: '13:00' }] }, '6': { open: '08:00', close: '12:00' } },
     description: 'Replaces the whole week; a missing weekday is closed',
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @ValidateNested()
   @Type(() => BusinessHoursDto)
   businessHours?: BusinessHoursDto;
 
   @ApiPropertyOptional({ example: 30, minimum: 5, maximum: 240, description: 'Start times are offered every N minutes' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(5)
   @Max(240)
   slotGranularityMin?: number;
 
   @ApiPropertyOptional({ example: 60, minimum: 0, maximum: 10080, description: 'Minimum minutes between now and a booking' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(10080)
   minimumNoticeMin?: number;
 
   @ApiPropertyOptional({ example: ['+5511987654321'], description: 'Numbers that talk to Aurora' })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(20)
   @IsPhoneNumber({ each: true })

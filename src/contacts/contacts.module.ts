@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { OrganizationsModule } from '../organizations/organizations.module.js';
+import { ContactsController } from './contacts.controller.js';
+import { ContactsRepository } from './contacts.repository.js';
+import { ContactsService } from './contacts.service.js';
+import { PetsController } from './pets.controller.js';
+import { PetsRepository } from './pets.repository.js';
+
+@Module({
+  imports: [OrganizationsModule],
+  controllers: [ContactsController, PetsController],
+  providers: [ContactsRepository, PetsRepository, ContactsService, Clock],
+  exports: [ContactsService, ContactsRepository, PetsRepository],
+})
+export class ContactsModule {}
