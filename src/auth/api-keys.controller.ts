@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { PaginationQueryDto } from '../common/pagination.dto.js';
+import { PaginationQueryDto, toPage } from '../common/pagination.dto.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { ApiKeyCreatedDto, ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto } from './dto/api-key.dto.js';
 import { CurrentTenant, type TenantContext } from './tenant-context.js';
@@ -18,10 +18,7 @@ export class ApiKeysController {
   @ApiErrors(400, 401)
   async list(@CurrentTenant() tenant: TenantContext, @Query() query: PaginationQueryDto): Promise<ApiKeyPageDto> {
     const rows = await this.apiKeys.list(tenant.organizationId, query.limit + 1, query.offset);
-    return {
-      data: rows.slice(0, query.limit).map(ApiKeyDto.from),
-      page: { limit: query.limit, offset: query.offset, hasMore: rows.length > query.limit },
-    };
+    return toPage(rows, query, ApiKeyDto.from);
   }
 
   @Post()

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { toPage } from '../common/pagination.dto.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
@@ -70,10 +71,7 @@ export class BookingsController {
       query.offset,
     );
     const timeZone = await this.timeZone(tenant);
-    return {
-      data: rows.slice(0, query.limit).map((row) => BookingDto.from(row, timeZone)),
-      page: { limit: query.limit, offset: query.offset, hasMore: rows.length > query.limit },
-    };
+    return toPage(rows, query, (row) => BookingDto.from(row, timeZone));
   }
 
   @Post()

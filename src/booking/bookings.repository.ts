@@ -128,31 +128,30 @@ export class BookingsRepository {
     });
   }
 
-  /**
-   * Inserts inside a savepoint so that losing a race for the slot (the exclusion
-   * constraint) leaves the surrounding transaction usable for the next resource.
-   */
   async tryInsert(tx: Db, booking: typeof bookings.$inferInsert): Promise<BookingRow | null> {
-    await tx.execute(sql`SAVEPOINT booking_attempt`);
-    try {
-      const [row] = await tx.insert(bookings).values(booking).returning();
-      await tx.execute(sql`RELEASE SAVEPOINT booking_attempt`);
-      return row;
-    } catch (error) {
-      await tx.execute(sql`ROLLBACK TO SAVEPOINT booking_attempt`);
-      if (isOverlapViolation(error)) return null;
-      throw error;
-    }
+    return this.unlessOverlapping(tx, async () => (await tx.insert(bookings).values(booking).returning())[0]);
   }
 
   async tryMove(tx: Db, bookingId: string, resourceId: string, during: TimeRange): Promise<BookingRow | null> {
-    await tx.execute(sql`SAVEPOINT booking_attempt`);
-    try {
+    return this.unlessOverlapping(tx, async () => {
       const [row] = await tx
         .update(bookings)
         .set({ resourceId, during, updatedAt: new Date() })
         .where(eq(bookings.id, bookingId))
         .returning();
+      return row;
+    });
+  }
+
+  /**
+   * Runs a write in a savepoint: losing the slot to another booking (the
+   * exclusion constraint) yields null and leaves the surrounding transaction
+   * usable, so the caller can try the next resource.
+   */
+  private async unlessOverlapping(tx: Db, write: () => Promise<BookingRow>): Promise<BookingRow | null> {
+    await tx.execute(sql`SAVEPOINT booking_attempt`);
+    try {
+      const row = await write();
       await tx.execute(sql`RELEASE SAVEPOINT booking_attempt`);
       return row;
     } catch (error) {

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { toPage } from '../common/pagination.dto.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
@@ -22,10 +23,7 @@ export class ResourcesController {
       query.limit + 1,
       query.offset,
     );
-    return {
-      data: rows.slice(0, query.limit).map(ResourceDto.from),
-      page: { limit: query.limit, offset: query.offset, hasMore: rows.length > query.limit },
-    };
+    return toPage(rows, query, ResourceDto.from);
   }
 
   @Post()

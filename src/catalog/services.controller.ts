@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { toPage } from '../common/pagination.dto.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
@@ -17,10 +18,7 @@ export class ServicesController {
   @ApiErrors(400, 401)
   async list(@CurrentTenant() tenant: TenantContext, @Query() query: ServiceListQueryDto): Promise<ServicePageDto> {
     const rows = await this.catalog.listServices(tenant.organizationId, { active: query.active }, query.limit + 1, query.offset);
-    return {
-      data: rows.slice(0, query.limit).map(ServiceDto.from),
-      page: { limit: query.limit, offset: query.offset, hasMore: rows.length > query.limit },
-    };
+    return toPage(rows, query, ServiceDto.from);
   }
 
   @Post()

@@ -29,3 +29,18 @@ export class PageMetaDto {
   @ApiProperty({ example: false, description: 'True when another page may follow' })
   hasMore!: boolean;
 }
+
+/**
+ * A page from rows fetched with `limit + 1`: the extra row only tells whether
+ * another page follows, without a COUNT query.
+ */
+export function toPage<Row, Item>(
+  rows: Row[],
+  query: PaginationQueryDto,
+  toItem: (row: Row) => Item,
+): { data: Item[]; page: PageMetaDto } {
+  return {
+    data: rows.slice(0, query.limit).map((row) => toItem(row)),
+    page: { limit: query.limit, offset: query.offset, hasMore: rows.length > query.limit },
+  };
+}

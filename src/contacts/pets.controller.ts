@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { toPage } from '../common/pagination.dto.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
@@ -17,10 +18,7 @@ export class PetsController {
   @ApiErrors(400, 401)
   async list(@CurrentTenant() tenant: TenantContext, @Query() query: PetListQueryDto): Promise<PetPageDto> {
     const rows = await this.contacts.listPets(tenant.organizationId, { contactId: query.contactId }, query.limit + 1, query.offset);
-    return {
-      data: rows.slice(0, query.limit).map(PetDto.from),
-      page: { limit: query.limit, offset: query.offset, hasMore: rows.length > query.limit },
-    };
+    return toPage(rows, query, PetDto.from);
   }
 
   @Post()
