@@ -57,6 +57,32 @@ describe('HTTP API on PostgreSQL: auth, errors, validation, OpenAPI', () => {
     expect(response.body).toMatchObject({ id: shopA.id, name: 'Banho & Tosa A' });
   });
 
+  it('updates shop settings and names each bad settings field', async () => {
+    const ok = await request(server.baseUrl, 'PATCH', '/api/organizations/me', {
+      token: shopA.key,
+      body: { timezone: 'America/Manaus', slotGranularityMin: 15, businessHours: { '2': { open: '09:00', close: '17:00', breaks: [{ start: '12:00', end: '12:30' }] } } },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ timezone: 'America/Manaus', slotGranularityMin: 15, businessHours: { '2': { open: '09:00', close: '17:00' } } });
+    const me = await request(server.baseUrl, 'GET', '/api/organizations/me', { token: shopA.key });
+    expect(me.body.timezone).toBe('America/Manaus');
+
+    const fieldsOf = async (body: unknown) => {
+      const response = await request(server.baseUrl, 'PATCH', '/api/organizations/me', { token: shopA.key, body });
+      expect(response.status).toBe(400);
+      return (response.body.details as { field: string }[]).map((detail) => detail.field);
+    };
+    expect(await fieldsOf({ name: null })).toEqual(['name']);
+    expect(await fieldsOf({ businessHours: { '1': { open: '25:00', close: '18:00' } } })).toEqual(['businessHours.1.open']);
+    expect(await fieldsOf({ businessHours: { '1': { open: '18:00', close: '08:00' } } })).toEqual(['businessHours.1']);
+    expect(await fieldsOf({ businessHours: { '1': { open: '08:00', close: '18:00', breaks: [{ start: '19:00', end: '20:00' }] } } })).toEqual([
+      'businessHours.1.breaks.0',
+    ]);
+    expect(await fieldsOf({ businessHours: { '8': { open: '08:00', close: '18:00' } } })).toEqual(['businessHours.8']);
+    const unchanged = await request(server.baseUrl, 'GET', '/api/organizations/me', { token: shopA.key });
+    expect(unchanged.body.businessHours).toEqual(ok.body.businessHours);
+  });
+
   it('rejects a wrong key, a missing header and a wrong admin key with 401 in the error shape', async () => {
     const wrong = await request(server.baseUrl, 'GET', '/api/organizations/me', { token: 'oxy_not-a-real-key' });
     expect(wrong.status).toBe(401);
