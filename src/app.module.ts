@@ -14,6 +14,7 @@ import { OrganizationsModule } from './organizations/organizations.module.js';
 import { QueueRegistryCheck } from './queue/queue-registry.check.js';
 import { QueueModule } from './queue/queue.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { SessionModule } from './session/session.module.js';
 
 /** BullMQ processors: only in processes whose APP_ROLE runs workers (all, worker). */
 @Module({
@@ -34,6 +35,7 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         QueueModule,
+        SessionModule,
         AuthModule,
         OrganizationsModule,
         BookingModule,

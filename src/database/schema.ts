@@ -1,5 +1,18 @@
 import { sql } from 'drizzle-orm';
-import { boolean, customType, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  customType,
+  date,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
@@ -269,6 +282,33 @@ export const bookingEvents = pgTable(
   (table) => [index('booking_events_organization_created_idx').on(table.organizationId, table.createdAt)],
 );
 
+/** WhatsApp auth state for SESSION_STORE=postgres: creds per instance, values in Baileys' BufferJSON encoding. */
+export const whatsappAuthCreds = pgTable('whatsapp_auth_creds', {
+  instanceId: uuid('instance_id').primaryKey(),
+  organizationId: uuid('organization_id')
+    .notNull()
+    .references(() => organizations.id, { onDelete: 'cascade' }),
+  creds: text('creds').notNull(),
+  phoneNumber: text('phone_number'),
+  formatVersion: integer('format_version').notNull(),
+  createdAt: createdAt(),
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const whatsappAuthKeys = pgTable(
+  'whatsapp_auth_keys',
+  {
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    instanceId: uuid('instance_id').notNull(),
+    type: text('type').notNull(),
+    id: text('id').notNull(),
+    value: text('value').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.instanceId, table.type, table.id] })],
+);
+
 export const schema = {
   organizations,
   apiKeys,
@@ -280,5 +320,7 @@ export const schema = {
   pets,
   bookings,
   bookingEvents,
+  whatsappAuthCreds,
+  whatsappAuthKeys,
 };
 export type Schema = typeof schema;

@@ -7,6 +7,9 @@ import { ErrorResponseDto } from '../common/error-response.dto.js';
 import { DATABASE, type Database } from '../database/database.js';
 import { QueueService } from '../queue/queue.service.js';
 import { REDIS } from '../redis/redis.module.js';
+import { AUTH_STATE_STORE, type AuthStateStore } from '../session/auth-state-store.js';
+import { SessionStoreCounters } from '../session/session-events.js';
+import { FileAuthStateStore } from '../session/file-auth-state.store.js';
 
 const PROBE_TIMEOUT_MS = 2000;
 
@@ -33,6 +36,8 @@ export class HealthController {
     @Inject(DATABASE) private readonly database: Database,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly queues: QueueService,
+    @Inject(AUTH_STATE_STORE) private readonly sessions: AuthStateStore,
+    private readonly sessionCounters: SessionStoreCounters,
   ) {}
 
   @Get()
@@ -66,6 +71,34 @@ export class HealthController {
   @ApiServiceUnavailableResponse({ type: ErrorResponseDto })
   queuesHealth() {
     return this.health.check([() => this.checkQueues()]);
+  }
+
+  @Get('whatsapp')
+  @HealthCheck()
+  @ApiOperation({
+    summary: 'WhatsApp layer: the session store in use, whether it fell back to a temp folder, restores from backup',
+  })
+  whatsappHealth() {
+    return this.health.check([() => this.checkSessionStore()]);
+  }
+
+  private checkSessionStore() {
+    const probe = this.indicators.check('sessionStore');
+    const counters = {
+      restoredFromBackup: this.sessionCounters.restoredFromBackup,
+      unrecoverable: this.sessionCounters.unrecoverable,
+      unreadableKeys: this.sessionCounters.unreadableKeys,
+    };
+    if (this.sessions instanceof FileAuthStateStore && this.sessions.usingFallback) {
+      // Still serving, but sessions live in the temp dir and may vanish with the machine.
+      return probe.degraded({
+        kind: this.sessions.kind,
+        path: this.sessions.root,
+        warning: 'WHATSAPP_SESSION_PATH is not writable; sessions are in the OS temp dir',
+        ...counters,
+      });
+    }
+    return probe.up({ kind: this.sessions.kind, ...counters });
   }
 
   private async checkDatabase() {
