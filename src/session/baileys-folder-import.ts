@@ -32,7 +32,8 @@ export async function importBaileysFolder(store: AuthStateStore, ref: SessionRef
   const creds = credsJson === null ? null : parseCreds(credsJson);
   if (creds === null) throw new SessionImportError(`${folder}/creds.json is missing or not valid Baileys creds`);
 
-  const session = await store.open(ref, { phoneNumber: creds.me?.id?.split(/[:@]/)[0] ?? null });
+  const phoneDigits = creds.me?.id?.split(/[:@]/)[0];
+  const session = await store.open(ref, { phoneNumber: phoneDigits === undefined ? null : `+${phoneDigits}` });
   Object.assign(session.state.creds, creds);
   await session.saveCreds();
 
