@@ -15,11 +15,14 @@ import { QueueRegistryCheck } from './queue/queue-registry.check.js';
 import { QueueModule } from './queue/queue.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SessionModule } from './session/session.module.js';
+import { MediaModule } from './media/media.module.js';
+import { OutboundProcessor } from './whatsapp/outbound/outbound.processor.js';
+import { WhatsappModule } from './whatsapp/whatsapp.module.js';
 
 /** BullMQ processors: only in processes whose APP_ROLE runs workers (all, worker). */
 @Module({
-  imports: [DiscoveryModule, AuthModule],
-  providers: [MaintenanceProcessor, QueueRegistryCheck],
+  imports: [DiscoveryModule, AuthModule, WhatsappModule],
+  providers: [MaintenanceProcessor, OutboundProcessor, QueueRegistryCheck],
 })
 export class WorkersModule {}
 
@@ -36,6 +39,8 @@ export class AppModule {
         RedisModule,
         QueueModule,
         SessionModule,
+        MediaModule,
+        WhatsappModule,
         AuthModule,
         OrganizationsModule,
         BookingModule,

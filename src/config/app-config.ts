@@ -37,6 +37,13 @@ export interface AppConfig {
   metricsToken: string | null;
   bodyLimit: string;
   shutdownTimeoutMs: number;
+  whatsapp: {
+    leaseTtlMs: number;
+    restoreStaggerMs: number;
+    outboundMinGapMs: number;
+    outboundJitterMs: number;
+    mediaMaxBytes: number;
+  };
 }
 
 /** Injection token for the validated configuration. */
@@ -93,6 +100,11 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   METRICS_TOKEN: { expected: 'at least 16 characters; unset disables /metrics', secret: true },
   HTTP_BODY_LIMIT: { expected: 'a size such as 1mb or 512kb', default: '1mb' },
   SHUTDOWN_TIMEOUT_MS: { expected: 'an integer of milliseconds between 1000 and 120000', default: '15000' },
+  WHATSAPP_LEASE_TTL_MS: { expected: 'an integer of milliseconds between 3000 and 600000', default: '30000' },
+  WHATSAPP_RESTORE_STAGGER_MS: { expected: 'an integer of milliseconds between 0 and 60000', default: '250' },
+  OUTBOUND_MIN_GAP_MS: { expected: 'an integer of milliseconds between 0 and 60000', default: '1000' },
+  OUTBOUND_JITTER_MS: { expected: 'an integer of milliseconds between 0 and 60000', default: '500' },
+  MEDIA_MAX_BYTES: { expected: 'an integer of bytes between 1024 and 104857600', default: '16777216' },
 };
 
 export class ConfigValidationError extends Error {
@@ -150,6 +162,13 @@ export function loadConfig(env: Env): AppConfig {
     metricsToken: reader.minLength('METRICS_TOKEN', 16),
     bodyLimit: reader.matching('HTTP_BODY_LIMIT', /^\d+(b|kb|mb)$/i),
     shutdownTimeoutMs: reader.integer('SHUTDOWN_TIMEOUT_MS', 1000, 120000),
+    whatsapp: {
+      leaseTtlMs: reader.integer('WHATSAPP_LEASE_TTL_MS', 3000, 600000),
+      restoreStaggerMs: reader.integer('WHATSAPP_RESTORE_STAGGER_MS', 0, 60000),
+      outboundMinGapMs: reader.integer('OUTBOUND_MIN_GAP_MS', 0, 60000),
+      outboundJitterMs: reader.integer('OUTBOUND_JITTER_MS', 0, 60000),
+      mediaMaxBytes: reader.integer('MEDIA_MAX_BYTES', 1024, 104857600),
+    },
   };
 
   if (nodeEnv === 'production') {

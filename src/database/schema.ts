@@ -282,6 +282,44 @@ export const bookingEvents = pgTable(
   (table) => [index('booking_events_organization_created_idx').on(table.organizationId, table.createdAt)],
 );
 
+export const MESSAGE_DIRECTIONS = ['inbound', 'outbound'] as const;
+export const MESSAGE_TYPES = ['text', 'image', 'audio', 'document', 'location', 'other'] as const;
+export type MessageType = (typeof MESSAGE_TYPES)[number];
+export const MESSAGE_STATUSES = ['received', 'processing', 'processed', 'queued', 'sent', 'delivered', 'read', 'failed'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+/** Every message in or out. Unique (instance, WhatsApp id): the same WhatsApp message is stored once. */
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    instanceId: uuid('instance_id')
+      .notNull()
+      .references(() => whatsappInstances.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
+    /** The other party, E.164. */
+    remotePhone: text('remote_phone').notNull(),
+    direction: text('direction', { enum: MESSAGE_DIRECTIONS }).notNull(),
+    waMessageId: text('wa_message_id'),
+    type: text('type', { enum: MESSAGE_TYPES }).notNull(),
+    body: text('body'),
+    mediaRef: text('media_ref'),
+    mediaMimetype: text('media_mimetype'),
+    status: text('status', { enum: MESSAGE_STATUSES }).notNull(),
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('messages_instance_wa_message_key').on(table.instanceId, table.waMessageId),
+    index('messages_organization_created_idx').on(table.organizationId, table.createdAt),
+    index('messages_status_idx').on(table.status),
+  ],
+);
+
 /** WhatsApp auth state for SESSION_STORE=postgres: creds per instance, values in Baileys' BufferJSON encoding. */
 export const whatsappAuthCreds = pgTable('whatsapp_auth_creds', {
   instanceId: uuid('instance_id').primaryKey(),
@@ -322,5 +360,6 @@ export const schema = {
   bookingEvents,
   whatsappAuthCreds,
   whatsappAuthKeys,
+  messages,
 };
 export type Schema = typeof schema;

@@ -3,6 +3,10 @@
  * must have a processor in a worker process, or the boot fails (QueueRegistryCheck).
  */
 export interface QueueJobs {
+  outbound: {
+    /** Sends one stored message (messages row `queued`) through its instance's connection. */
+    send: { messageId: string; organizationId: string };
+  };
   maintenance: {
     /** Stamps an API key's last use; one job per key per minute, so requests never write. */
     'api-key-used': { apiKeyId: string; usedAt: string };
@@ -13,4 +17,4 @@ export type QueueName = keyof QueueJobs;
 export type JobName<Q extends QueueName> = keyof QueueJobs[Q] & string;
 export type JobPayload<Q extends QueueName, J extends JobName<Q>> = QueueJobs[Q][J];
 
-export const QUEUE_NAMES: readonly QueueName[] = ['maintenance'];
+export const QUEUE_NAMES: readonly QueueName[] = ['maintenance', 'outbound'];

@@ -9,7 +9,7 @@ let sequence = 0;
  * stray temp file). With `durable`, the data and the rename are fsynced too, so
  * the write also survives a power cut; that is what creds need, not every key.
  */
-export async function writeFileAtomic(path: string, data: string, durable: boolean): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Buffer, durable: boolean): Promise<void> {
   const temporary = `${path}.${process.pid}.${sequence++}.tmp`;
   const handle = await open(temporary, 'w');
   try {

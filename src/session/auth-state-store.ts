@@ -39,6 +39,11 @@ export interface AuthStateStore {
   /** Sessions not used for `days` days or more. */
   listIdle(days: number): Promise<SessionMetadata[]>;
   delete(ref: SessionRef): Promise<void>;
+  /**
+   * Keeps a recoverable copy of the creds after a successful connection; false
+   * when this store has nothing to do (PostgreSQL is its own durable copy).
+   */
+  backup(ref: SessionRef): Promise<boolean>;
 }
 
 export const AUTH_STATE_STORE = Symbol('AUTH_STATE_STORE');

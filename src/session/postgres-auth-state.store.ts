@@ -110,6 +110,11 @@ export class PostgresAuthStateStore implements AuthStateStore {
     });
   }
 
+  /** The database is the durable copy (with its own backups); nothing else to keep. */
+  async backup(): Promise<boolean> {
+    return false;
+  }
+
   private async saveCreds(ref: SessionRef, creds: AuthenticationCreds): Promise<void> {
     await this.database.withTenant(ref.organizationId, (tx) =>
       tx

@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { DATABASE, type Database } from '../database/database.js';
+import { type InstanceStatus, whatsappInstances } from '../database/schema.js';
+
+export type InstanceRow = typeof whatsappInstances.$inferSelect;
+export type NewInstance = Pick<typeof whatsappInstances.$inferInsert, 'organizationId' | 'name' | 'provider' | 'phoneNumber'>;
+export type InstanceChanges = Partial<
+  Pick<InstanceRow, 'status' | 'phoneNumber' | 'lastConnectedAt' | 'lastSeenAt' | 'reconnectAttempts' | 'lastDisconnectReason'>
+>;
+
+/** Statuses of an instance that should have a live socket somewhere. */
+export const LIVE_STATUSES: InstanceStatus[] = ['connecting', 'pairing', 'connected', 'reconnecting'];
+
+@Injectable()
+export class InstancesRepository {
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
+
+  async create(instance: NewInstance): Promise<InstanceRow> {
+    const [row] = await this.database.withTenant(instance.organizationId, (tx) =>
+      tx.insert(whatsappInstances).values(instance).returning(),
+    );
+    return row;
+  }
+
+  list(organizationId: string, limit: number, offset: number): Promise<InstanceRow[]> {
+    return this.database.withTenant(organizationId, (tx) =>
+      tx.select().from(whatsappInstances).orderBy(desc(whatsappInstances.createdAt), desc(whatsappInstances.id)).limit(limit).offset(offset),
+    );
+  }
+
+  async find(organizationId: string, instanceId: string): Promise<InstanceRow | null> {
+    const [row] = await this.database.withTenant(organizationId, (tx) =>
+      tx.select().from(whatsappInstances).where(eq(whatsappInstances.id, instanceId)),
+    );
+    return row ?? null;
+  }
+
+  async delete(organizationId: string, instanceId: string): Promise<void> {
+    await this.database.withTenant(organizationId, (tx) => tx.delete(whatsappInstances).where(eq(whatsappInstances.id, instanceId)));
+  }
+
+  // The rest is the connection manager's: it serves every organization's sockets, so it
+  // is cross-tenant by nature and uses systemDb, always by instance id.
+
+  async findAny(instanceId: string): Promise<InstanceRow | null> {
+    const [row] = await this.database.systemDb.select().from(whatsappInstances).where(eq(whatsappInstances.id, instanceId));
+    return row ?? null;
+  }
+
+  async update(instanceId: string, changes: InstanceChanges): Promise<void> {
+    await this.database.systemDb
+      .update(whatsappInstances)
+      .set({ ...changes, updatedAt: new Date() })
+      .where(eq(whatsappInstances.id, instanceId));
+  }
+
+  /**
+   * Takes (or keeps) the lease of an instance for `ttlMs`: only when nobody holds
+   * it, this process already does, or the holder let it expire. One statement, so
+   * two processes racing for it cannot both win.
+   */
+  async acquireLease(instanceId: string, owner: string, ttlMs: number): Promise<boolean> {
+    const rows = await this.database.systemDb
+      .update(whatsappInstances)
+      .set({ leaseOwner: owner, leaseUntil: sql`now() + ${`${ttlMs} milliseconds`}::interval` })
+      .where(
+        and(
+          eq(whatsappInstances.id, instanceId),
+          or(isNull(whatsappInstances.leaseOwner), eq(whatsappInstances.leaseOwner, owner), lt(whatsappInstances.leaseUntil, sql`now()`)),
+        ),
+      )
+      .returning({ id: whatsappInstances.id });
+    return rows.length === 1;
+  }
+
+  /** Extends every lease this process holds; returns the instances it still holds. */
+  async renewLeases(owner: string, ttlMs: number): Promise<string[]> {
+    const rows = await this.database.systemDb
+      .update(whatsappInstances)
+      .set({ leaseUntil: sql`now() + ${`${ttlMs} milliseconds`}::interval` })
+      .where(and(eq(whatsappInstances.leaseOwner, owner), sql`${whatsappInstances.leaseUntil} >= now()`))
+      .returning({ id: whatsappInstances.id });
+    return rows.map((row) => row.id);
+  }
+
+  async releaseLease(instanceId: string, owner: string): Promise<void> {
+    await this.database.systemDb
+      .update(whatsappInstances)
+      .set({ leaseOwner: null, leaseUntil: null })
+      .where(and(eq(whatsappInstances.id, instanceId), eq(whatsappInstances.leaseOwner, owner)));
+  }
+
+  /** Instances that should be live but whose socket nobody holds (never started, or the holder died). */
+  async orphaned(): Promise<InstanceRow[]> {
+    return this.database.systemDb
+      .select()
+      .from(whatsappInstances)
+      .where(
+        and(
+          inArray(whatsappInstances.status, LIVE_STATUSES),
+          or(isNull(whatsappInstances.leaseOwner), lt(whatsappInstances.leaseUntil, sql`now()`)),
+        ),
+      );
+  }
+}

@@ -1,0 +1,113 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { ResourceNotFoundException } from '../../common/domain.exception.js';
+import type { MessageType } from '../../database/schema.js';
+import { MEDIA_STORE, type MediaStore } from '../../media/media-store.js';
+import { QueueService } from '../../queue/queue.service.js';
+import { InstancesRepository } from '../instances.repository.js';
+import { type MessageRow, MessagesRepository } from '../messages.repository.js';
+import { InstanceNotConnectedException, InvalidMediaException, MediaTooLargeException } from '../whatsapp.exceptions.js';
+
+export interface MediaInput {
+  url?: string;
+  base64?: string;
+  mimetype?: string;
+}
+
+export type OutgoingMessage =
+  | { kind: 'text'; text: string }
+  | ({ kind: 'image'; caption?: string } & MediaInput)
+  | ({ kind: 'audio'; ptt?: boolean } & MediaInput);
+
+const DEFAULT_MIMETYPE = { image: 'image/jpeg', audio: 'audio/ogg; codecs=opus' } as const;
+const FETCH_TIMEOUT_MS = 15_000;
+
+/**
+ * Accepts a send: stores the message row (status queued) and puts one job on the
+ * outbound queue, keyed by the message id so it is sent once. The socket work
+ * happens in the outbound processor, paced per instance.
+ */
+@Injectable()
+export class OutboundService {
+  private readonly logger = new Logger('Outbound');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly instances: InstancesRepository,
+    private readonly messages: MessagesRepository,
+    private readonly queues: QueueService,
+    @Inject(MEDIA_STORE) private readonly media: MediaStore,
+  ) {}
+
+  async accept(organizationId: string, instanceId: string, to: string, message: OutgoingMessage): Promise<MessageRow> {
+    const instance = await this.instances.find(organizationId, instanceId);
+    if (instance === null) throw new ResourceNotFoundException('WhatsApp instance', instanceId);
+    if (instance.status !== 'connected') throw new InstanceNotConnectedException(instanceId, instance.status);
+
+    const stored = message.kind === 'text' ? null : await this.storeMedia(organizationId, message);
+    const row = await this.messages.insert({
+      organizationId,
+      instanceId,
+      remotePhone: `+${to.replace(/^\+/, '')}`,
+      direction: 'outbound',
+      type: message.kind satisfies MessageType,
+      body: message.kind === 'text' ? message.text : message.kind === 'image' ? (message.caption ?? null) : message.ptt ? 'ptt' : null,
+      mediaRef: stored?.ref ?? null,
+      mediaMimetype: stored?.mimetype ?? null,
+      status: 'queued',
+    });
+    try {
+      await this.queues.enqueue('outbound', 'send', { messageId: row.id, organizationId }, {
+        jobId: row.id,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 2000 },
+      });
+    } catch (error) {
+      await this.messages.markFailed(organizationId, row.id, 'queue unavailable: not sent');
+      this.logger.error({ messageId: row.id, err: (error as Error).message }, 'outbound enqueue failed');
+      throw error;
+    }
+    return row;
+  }
+
+  private async storeMedia(organizationId: string, input: MediaInput & { kind: 'image' | 'audio' }) {
+    if ((input.url === undefined) === (input.base64 === undefined)) {
+      throw new InvalidMediaException('Send the media either as url or as base64 (exactly one of them)');
+    }
+    const limit = this.config.whatsapp.mediaMaxBytes;
+    let data: Buffer;
+    let mimetype = input.mimetype;
+    if (input.base64 !== undefined) {
+      // base64 is 4/3 of the bytes: refuse before decoding something huge.
+      if (input.base64.length * 0.75 > limit) throw new MediaTooLargeException(Math.floor(input.base64.length * 0.75), limit);
+      data = Buffer.from(input.base64, 'base64');
+    } else {
+      const fetched = await this.fetchMedia(input.url!, limit);
+      data = fetched.data;
+      mimetype ??= fetched.mimetype ?? undefined;
+    }
+    if (data.length === 0) throw new InvalidMediaException('The media is empty');
+    if (data.length > limit) throw new MediaTooLargeException(data.length, limit);
+    return { ref: await this.media.put(organizationId, data), mimetype: mimetype ?? DEFAULT_MIMETYPE[input.kind] };
+  }
+
+  private async fetchMedia(url: string, limit: number): Promise<{ data: Buffer; mimetype: string | null }> {
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow' });
+    } catch (error) {
+      throw new InvalidMediaException(`The media URL could not be fetched: ${(error as Error).message}`);
+    }
+    if (!response.ok || response.body === null) throw new InvalidMediaException(`The media URL answered ${response.status}`);
+    const declared = Number(response.headers.get('content-length') ?? 0);
+    if (declared > limit) throw new MediaTooLargeException(declared, limit);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      total += chunk.length;
+      if (total > limit) throw new MediaTooLargeException(total, limit);
+      chunks.push(Buffer.from(chunk));
+    }
+    return { data: Buffer.concat(chunks), mimetype: response.headers.get('content-type') };
+  }
+}

@@ -1,0 +1,61 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import { SandboxDisconnectDto, SandboxInboundDto, SandboxPairDto } from './dto/sandbox.dto.js';
+import { InstancesService } from './instances.service.js';
+import { SandboxTransport } from './transport/sandbox.transport.js';
+import { SandboxOnlyException } from './whatsapp.exceptions.js';
+
+/** Drives the simulated phone of a `provider: sandbox` instance (tests, demos, local development). */
+@ApiTags('sandbox')
+@ApiBearerAuth()
+@Controller('api/sandbox/instances')
+export class SandboxController {
+  constructor(
+    private readonly instances: InstancesService,
+    private readonly sandbox: SandboxTransport,
+  ) {}
+
+  @Post(':id/pair')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Pair the simulated phone, as scanning the QR or typing the code would' })
+  @ApiErrors(400, 401, 404, 409)
+  async pair(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: SandboxPairDto) {
+    await this.requireSandbox(tenant, id);
+    return { phoneNumber: this.sandbox.pair(id, body.phoneNumber?.replace(/^\+/, '')) };
+  }
+
+  @Post(':id/inbound')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Deliver a customer message to the instance, in Baileys message shape' })
+  @ApiErrors(400, 401, 404, 409)
+  async inbound(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: SandboxInboundDto) {
+    await this.requireSandbox(tenant, id);
+    return { messageId: this.sandbox.inbound(id, body) };
+  }
+
+  @Get(':id/outbound')
+  @ApiOperation({ summary: 'Everything the instance sent through the sandbox, with receipt status' })
+  @ApiOkResponse({ description: 'Sent messages, oldest first' })
+  @ApiErrors(400, 401, 404, 409)
+  async outbound(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string) {
+    await this.requireSandbox(tenant, id);
+    return { data: this.sandbox.outbound(id) };
+  }
+
+  @Post(':id/disconnect')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Drop the connection with a WhatsApp close code, to watch the reconnect policy' })
+  @ApiErrors(400, 401, 404, 409)
+  async disconnect(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: SandboxDisconnectDto) {
+    await this.requireSandbox(tenant, id);
+    this.sandbox.disconnect(id, body.statusCode);
+    return { statusCode: body.statusCode };
+  }
+
+  private async requireSandbox(tenant: TenantContext, id: string): Promise<void> {
+    const instance = await this.instances.get(tenant.organizationId, id);
+    if (instance.provider !== 'sandbox') throw new SandboxOnlyException(id);
+  }
+}

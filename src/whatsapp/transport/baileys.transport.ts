@@ -1,0 +1,221 @@
+import {
+  type AnyMessageContent,
+  type BaileysEventMap,
+  Browsers,
+  DisconnectReason,
+  makeWASocket,
+  proto,
+  type SocketConfig,
+  type WAMessage,
+} from '@whiskeysockets/baileys';
+import type { Logger } from 'pino';
+import { phoneDigits, phoneFromJid, userJid } from './phone-jid.js';
+import {
+  CloseCode,
+  type ConnectRequest,
+  type InboundWhatsAppMessage,
+  type OutboundContent,
+  type ReceiptStatus,
+  type TransportEvent,
+  type WhatsAppConnection,
+  type WhatsAppTransport,
+} from './whatsapp-transport.js';
+
+export { DisconnectReason } from '@whiskeysockets/baileys';
+
+/** Socket settings a deployment or a test may change; everything else is fixed by the adapter. */
+export type BaileysSocketOverrides = Partial<
+  Pick<
+    SocketConfig,
+    | 'waWebSocketUrl'
+    | 'connectTimeoutMs'
+    | 'keepAliveIntervalMs'
+    | 'defaultQueryTimeoutMs'
+    | 'qrTimeout'
+    | 'version'
+    | 'browser'
+    | 'agent'
+    | 'fetchAgent'
+  >
+>;
+
+/** How the linked device shows up in the phone's "Linked devices" list. */
+const BROWSER = Browsers.ubuntu('Oxy');
+
+const MessageStatus = proto.WebMessageInfo.Status;
+const RECEIPT_STATUS: ReadonlyMap<number, ReceiptStatus> = new Map([
+  [MessageStatus.SERVER_ACK, 'sent'],
+  [MessageStatus.DELIVERY_ACK, 'delivered'],
+  [MessageStatus.READ, 'read'],
+  [MessageStatus.PLAYED, 'read'],
+  [MessageStatus.ERROR, 'failed'],
+]);
+
+/**
+ * Names whose number differs between our CloseCode and Baileys' DisconnectReason
+ * (or that only one of them has). Empty when the connection policy and Baileys agree.
+ */
+export function closeCodeMismatches(): string[] {
+  const ours = new Map<string, number>(Object.entries(CloseCode));
+  // A numeric enum also maps numbers back to names; only the name -> number half counts.
+  const theirs = new Map(
+    Object.entries(DisconnectReason).filter((entry): entry is [string, number] => typeof entry[1] === 'number'),
+  );
+  const names = new Set([...ours.keys(), ...theirs.keys()]);
+  return [...names]
+    .filter((name) => ours.get(name) !== theirs.get(name))
+    .map((name) => `${name}: ours ${ours.get(name) ?? 'missing'}, Baileys ${theirs.get(name) ?? 'missing'}`);
+}
+
+export function assertCloseCodesMatchBaileys(): void {
+  const mismatches = closeCodeMismatches();
+  if (mismatches.length > 0) {
+    throw new Error(`CloseCode no longer matches Baileys' DisconnectReason: ${mismatches.join('; ')}`);
+  }
+}
+
+/** The real network: one Baileys socket per connect. */
+export class BaileysTransport implements WhatsAppTransport {
+  readonly provider = 'baileys';
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly socketOverrides: BaileysSocketOverrides = {},
+  ) {
+    // The reconnect policy classifies closes with CloseCode; a Baileys upgrade that renumbers them must fail at boot.
+    assertCloseCodesMatchBaileys();
+  }
+
+  async connect({ ref, session, listener }: ConnectRequest): Promise<WhatsAppConnection> {
+    const logger = this.logger.child({ instanceId: ref.instanceId });
+    const socket = makeWASocket({
+      ...this.socketOverrides,
+      browser: this.socketOverrides.browser ?? BROWSER,
+      auth: { creds: session.state.creds, keys: session.state.keys },
+      logger: baileysLogger(this.logger, { instanceId: ref.instanceId, component: 'baileys' }),
+      printQRInTerminal: false,
+      markOnlineOnConnect: false,
+      syncFullHistory: false,
+    });
+
+    let detached = false;
+    let ended = false;
+    const emit = (event: TransportEvent) => {
+      if (detached) return;
+      try {
+        listener(event);
+      } catch (error) {
+        logger.error({ err: error, event: event.type }, 'whatsapp transport listener failed');
+      }
+    };
+
+    const onConnectionUpdate = (update: BaileysEventMap['connection.update']) => {
+      if (update.qr) emit({ type: 'qr', qr: update.qr });
+      if (update.connection === 'open') {
+        emit({ type: 'open', phoneNumber: phoneFromJid(socket.user?.id) });
+      } else if (update.connection === 'close') {
+        ended = true;
+        const error = update.lastDisconnect?.error;
+        emit({ type: 'close', statusCode: statusCodeOf(error), message: error?.message ?? 'connection closed' });
+        detach();
+      }
+    };
+    const onCredsUpdate = () => emit({ type: 'creds-update' });
+    const onMessagesUpsert = ({ type, messages }: BaileysEventMap['messages.upsert']) => {
+      if (type !== 'notify' || messages.length === 0) return;
+      emit({ type: 'messages', messages: messages.map(toInboundMessage) });
+    };
+    const onMessagesUpdate = (updates: BaileysEventMap['messages.update']) => {
+      const receipts = updates.flatMap(({ key, update }) => {
+        const status = update.status == null ? undefined : RECEIPT_STATUS.get(update.status);
+        // Receipts are about what we sent; status changes of received messages are not.
+        if (!status || !key.id || key.fromMe === false) return [];
+        return [{ messageId: key.id, status }];
+      });
+      if (receipts.length > 0) emit({ type: 'receipts', updates: receipts });
+    };
+
+    socket.ev.on('connection.update', onConnectionUpdate);
+    socket.ev.on('creds.update', onCredsUpdate);
+    socket.ev.on('messages.upsert', onMessagesUpsert);
+    socket.ev.on('messages.update', onMessagesUpdate);
+    function detach() {
+      if (detached) return;
+      detached = true;
+      socket.ev.off('connection.update', onConnectionUpdate);
+      socket.ev.off('creds.update', onCredsUpdate);
+      socket.ev.off('messages.upsert', onMessagesUpsert);
+      socket.ev.off('messages.update', onMessagesUpdate);
+    }
+
+    const assertUsable = () => {
+      if (ended) throw new Error(`whatsapp connection of instance ${ref.instanceId} is closed`);
+    };
+    const end = async () => {
+      detach();
+      ended = true;
+      await socket.end(undefined);
+    };
+
+    return {
+      requestPairingCode: async (phoneNumber) => {
+        assertUsable();
+        return socket.requestPairingCode(phoneDigits(phoneNumber));
+      },
+      send: async (to, content) => {
+        assertUsable();
+        const sent = await socket.sendMessage(userJid(to), toBaileysContent(content));
+        const messageId = sent?.key.id;
+        if (!messageId) throw new Error('WhatsApp accepted the message without returning its id');
+        return { messageId };
+      },
+      sendPresence: async (to, presence) => {
+        assertUsable();
+        await socket.sendPresenceUpdate(presence, userJid(to));
+      },
+      logout: async () => {
+        assertUsable();
+        try {
+          // Tells WhatsApp to unlink the device, then Baileys ends the socket with 401 (a close event follows).
+          await socket.logout();
+        } catch (error) {
+          await end();
+          throw error;
+        }
+      },
+      close: end,
+    };
+  }
+}
+
+/** Baileys is chatty at info (and logs handshake payloads there): warn, or quieter when the app logger is. */
+function baileysLogger(parent: Logger, bindings: Record<string, string>): Logger {
+  const level = parent.levelVal > parent.levels.values.warn ? parent.level : 'warn';
+  return parent.child(bindings, { level });
+}
+
+function statusCodeOf(error: unknown): number | null {
+  const statusCode = (error as { output?: { statusCode?: unknown } } | undefined)?.output?.statusCode;
+  return typeof statusCode === 'number' ? statusCode : null;
+}
+
+function toInboundMessage(message: WAMessage): InboundWhatsAppMessage {
+  // Passed through whole (key.remoteJidAlt and friends matter for LID senders); only Long timestamps become numbers.
+  const timestamp = message.messageTimestamp;
+  return {
+    ...message,
+    message: message.message as Record<string, unknown> | null | undefined,
+    messageTimestamp: typeof timestamp === 'object' && timestamp !== null ? timestamp.toNumber() : timestamp,
+  };
+}
+
+function toBaileysContent(content: OutboundContent): AnyMessageContent {
+  switch (content.kind) {
+    case 'text':
+      return { text: content.text };
+    case 'image':
+      return { image: content.data, mimetype: content.mimetype, caption: content.caption };
+    case 'audio':
+      return { audio: content.data, mimetype: content.mimetype, ptt: content.ptt };
+  }
+}

@@ -1,0 +1,354 @@
+import { HttpStatus } from '@nestjs/common';
+import { randomBytes, randomInt } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { DomainException } from '../../common/domain.exception.js';
+import type { OpenSession } from '../../session/auth-state-store.js';
+import { phoneDigits, phoneFromJid, userJid } from './phone-jid.js';
+import {
+  CloseCode,
+  type ConnectRequest,
+  type InboundWhatsAppMessage,
+  type OutboundContent,
+  type ReceiptStatus,
+  type SentMessage,
+  type TransportEvent,
+  type TransportListener,
+  type WhatsAppConnection,
+  type WhatsAppTransport,
+} from './whatsapp-transport.js';
+
+/** The sandbox was asked for something its simulated phone cannot do in its current state. */
+export class SandboxStateException extends DomainException {
+  constructor(code: 'sandbox_not_connected' | 'sandbox_not_paired' | 'sandbox_already_paired', message: string) {
+    super(code, HttpStatus.CONFLICT, message);
+  }
+}
+
+export interface SandboxInboundMessage {
+  /** The sender's phone, digits with country code (a leading + or punctuation is ignored). */
+  from: string;
+  text: string;
+  pushName?: string;
+  /** WhatsApp's id of the message; a Baileys-like one is made up when absent (pass one to simulate a redelivery). */
+  messageId?: string;
+}
+
+/** One message the instance sent through the sandbox. */
+export interface SandboxOutboundMessage {
+  /** Digits with country code. */
+  to: string;
+  kind: OutboundContent['kind'];
+  /** The text of a text message, the caption of an image; null otherwise. */
+  text: string | null;
+  /** Size of the media in bytes; null for text. */
+  bytes: number | null;
+  mimetype: string | null;
+  /** Audio sent as a voice note. */
+  ptt: boolean | null;
+  messageId: string;
+  status: ReceiptStatus;
+  /** ISO 8601. */
+  at: string;
+}
+
+export interface SandboxPresence {
+  to: string;
+  presence: 'composing' | 'paused' | 'recording';
+  at: string;
+}
+
+export interface SandboxOptions {
+  /** How often an unpaired connection shows a new QR (WhatsApp: 20 s after the first). */
+  qrIntervalMs?: number;
+  /** Delay between a send and its `delivered` receipt. */
+  receiptDelayMs?: number;
+  /** Also emit `read` receipts, one more delay after `delivered`. */
+  readReceipts?: boolean;
+  /** Timestamps of inbound messages and of the outbound log. */
+  clock?: { now(): Date };
+  /** Where a listener that throws on a timer-driven event (QR, open, receipt) is reported. */
+  logger?: Logger;
+}
+
+/** Kept per instance; older outbound and presence records are dropped beyond it. */
+const LOG_LIMIT = 500;
+/** WhatsApp's pairing codes: 8 characters of Crockford's base32 without 0 (as Baileys makes them). */
+const PAIRING_CODE_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTVWXYZ';
+
+/** What the simulator remembers about an instance across its connections. */
+interface SimulatedPhone {
+  outbound: SandboxOutboundMessage[];
+  presences: SandboxPresence[];
+  /** The phone a pairing code was requested for, used when `pair` is not told one. */
+  pairingPhone: string | null;
+  socket: SimulatedSocket | null;
+}
+
+/** One connect: the part of the simulator that plays WhatsApp's server. */
+interface SimulatedSocket {
+  instanceId: string;
+  session: OpenSession;
+  listener: TransportListener;
+  state: 'connecting' | 'open' | 'closed';
+  timers: Set<NodeJS.Timeout>;
+}
+
+/**
+ * An in-process WhatsApp: pairing, inbound and outbound messages, receipts and
+ * disconnects, driven by the methods below (a REST controller and scenario tests
+ * call them). One simulated phone per instance; creds live in the real session
+ * store, so pairing survives a restart like it does with Baileys.
+ */
+export class SandboxTransport implements WhatsAppTransport {
+  readonly provider = 'sandbox';
+  private readonly phones = new Map<string, SimulatedPhone>();
+  private readonly qrIntervalMs: number;
+  private readonly receiptDelayMs: number;
+  private readonly readReceipts: boolean;
+  private readonly clock: { now(): Date };
+  private readonly logger: Logger;
+
+  constructor(options: SandboxOptions = {}) {
+    this.qrIntervalMs = options.qrIntervalMs ?? 20_000;
+    this.receiptDelayMs = options.receiptDelayMs ?? 5;
+    this.readReceipts = options.readReceipts ?? false;
+    this.clock = options.clock ?? { now: () => new Date() };
+    this.logger = options.logger ?? pino({ level: 'silent' });
+  }
+
+  async connect({ ref, session, listener }: ConnectRequest): Promise<WhatsAppConnection> {
+    const phone = this.phoneOf(ref.instanceId);
+    if (phone.socket) {
+      // The same account connecting twice: WhatsApp keeps the newer socket and tells the older one it was replaced.
+      this.end(phone.socket, CloseCode.connectionReplaced, 'sandbox: connection replaced by a newer one');
+    }
+    const socket: SimulatedSocket = { instanceId: ref.instanceId, session, listener, state: 'connecting', timers: new Set() };
+    phone.socket = socket;
+
+    // Events start on the next turn, as from a network, so the caller holds the connection before the first one.
+    if (session.state.creds.registered) {
+      this.later(socket, 0, () => {
+        socket.state = 'open';
+        this.emit(socket, { type: 'open', phoneNumber: phoneFromJid(session.state.creds.me?.id) });
+      });
+    } else {
+      const showQr = () => {
+        this.emit(socket, { type: 'qr', qr: sandboxQr(session) });
+        this.later(socket, this.qrIntervalMs, showQr);
+      };
+      this.later(socket, 0, showQr);
+    }
+    return this.connectionOf(socket, phone);
+  }
+
+  /**
+   * The user links the device (scans the QR or types the pairing code). Like
+   * WhatsApp: creds become registered, then the socket closes with 515
+   * (restartRequired) and the next connect opens. Returns the paired phone.
+   */
+  pair(instanceId: string, phoneNumber?: string): string {
+    const phone = this.phoneOf(instanceId);
+    const socket = this.liveSocket(instanceId);
+    const creds = socket.session.state.creds;
+    if (creds.registered) {
+      throw new SandboxStateException('sandbox_already_paired', `sandbox instance ${instanceId} is already paired`);
+    }
+    const digits = phoneDigits(phoneNumber ?? phone.pairingPhone ?? randomBrazilianMobile());
+    this.clearTimers(socket);
+    creds.registered = true;
+    creds.me = { id: `${digits}:1@s.whatsapp.net`, name: 'Sandbox' };
+    this.emit(socket, { type: 'creds-update' });
+    this.later(socket, 0, () =>
+      this.end(socket, CloseCode.restartRequired, 'sandbox: paired, restart required'),
+    );
+    return digits;
+  }
+
+  /** A customer writes to the instance; returns the message id. */
+  inbound(instanceId: string, message: SandboxInboundMessage): string {
+    const socket = this.openSocket(instanceId);
+    const messageId = message.messageId ?? whatsAppMessageId();
+    const inbound: InboundWhatsAppMessage = {
+      key: { remoteJid: userJid(message.from), fromMe: false, id: messageId },
+      message: { conversation: message.text },
+      messageTimestamp: Math.floor(this.clock.now().getTime() / 1000),
+      pushName: message.pushName ?? null,
+    };
+    this.emit(socket, { type: 'messages', messages: [inbound] });
+    return messageId;
+  }
+
+  /** Everything the instance sent (oldest first), across its connections. */
+  outbound(instanceId: string): SandboxOutboundMessage[] {
+    return (this.phones.get(instanceId)?.outbound ?? []).map((record) => ({ ...record }));
+  }
+
+  /** Presence updates the instance sent (oldest first). */
+  presences(instanceId: string): SandboxPresence[] {
+    return (this.phones.get(instanceId)?.presences ?? []).map((record) => ({ ...record }));
+  }
+
+  /** WhatsApp drops the socket with `statusCode` (any DisconnectReason, or another number to test the unknown). */
+  disconnect(instanceId: string, statusCode: number): void {
+    const socket = this.liveSocket(instanceId);
+    this.end(socket, statusCode, `sandbox: disconnected with ${statusCode}`);
+  }
+
+  /** Whether the instance has a socket that is connecting or open. */
+  hasLiveConnection(instanceId: string): boolean {
+    return this.phones.get(instanceId)?.socket != null;
+  }
+
+  private connectionOf(socket: SimulatedSocket, phone: SimulatedPhone): WhatsAppConnection {
+    const creds = socket.session.state.creds;
+    return {
+      requestPairingCode: async (phoneNumber) => {
+        this.assertNotClosed(socket);
+        if (creds.registered) {
+          throw new SandboxStateException('sandbox_already_paired', `sandbox instance ${socket.instanceId} is already paired`);
+        }
+        phone.pairingPhone = phoneDigits(phoneNumber);
+        return pairingCode();
+      },
+      send: async (to, content) => this.send(socket, phone, to, content),
+      sendPresence: async (to, presence) => {
+        this.assertOpen(socket);
+        append(phone.presences, { to: phoneDigits(to), presence, at: this.clock.now().toISOString() });
+      },
+      logout: async () => {
+        creds.registered = false;
+        creds.me = undefined;
+        if (socket.state !== 'closed') this.end(socket, CloseCode.loggedOut, 'sandbox: logged out');
+      },
+      close: async () => {
+        if (socket.state !== 'closed') this.end(socket, null, null);
+      },
+    };
+  }
+
+  private send(socket: SimulatedSocket, phone: SimulatedPhone, to: string, content: OutboundContent): SentMessage {
+    this.assertOpen(socket);
+    const record: SandboxOutboundMessage = {
+      to: phoneDigits(to),
+      kind: content.kind,
+      text: content.kind === 'text' ? content.text : content.kind === 'image' ? (content.caption ?? null) : null,
+      bytes: content.kind === 'text' ? null : content.data.length,
+      mimetype: content.kind === 'text' ? null : content.mimetype,
+      ptt: content.kind === 'audio' ? content.ptt : null,
+      messageId: whatsAppMessageId(),
+      status: 'sent',
+      at: this.clock.now().toISOString(),
+    };
+    append(phone.outbound, record);
+    const receipt = (status: ReceiptStatus) => {
+      record.status = status;
+      this.emit(socket, { type: 'receipts', updates: [{ messageId: record.messageId, status }] });
+    };
+    this.later(socket, this.receiptDelayMs, () => {
+      receipt('delivered');
+      if (this.readReceipts) this.later(socket, this.receiptDelayMs, () => receipt('read'));
+    });
+    return { messageId: record.messageId };
+  }
+
+  /** Ends the socket; `statusCode` null is our own close(), which WhatsApp does not report back. */
+  private end(socket: SimulatedSocket, statusCode: number | null, message: string | null): void {
+    this.clearTimers(socket);
+    socket.state = 'closed';
+    const phone = this.phones.get(socket.instanceId);
+    if (phone?.socket === socket) phone.socket = null;
+    if (statusCode !== null) socket.listener({ type: 'close', statusCode, message: message ?? 'closed' });
+  }
+
+  private emit(socket: SimulatedSocket, event: TransportEvent): void {
+    if (socket.state !== 'closed') socket.listener(event);
+  }
+
+  /**
+   * Runs `action` after `ms` unless the socket has closed by then. A listener that
+   * throws here has no caller to tell, so it is logged (controls called directly throw to their caller).
+   */
+  private later(socket: SimulatedSocket, ms: number, action: () => void): void {
+    const timer = setTimeout(() => {
+      socket.timers.delete(timer);
+      if (socket.state === 'closed') return;
+      try {
+        action();
+      } catch (error) {
+        this.logger.error({ err: error, instanceId: socket.instanceId }, 'sandbox transport listener failed');
+      }
+    }, ms);
+    timer.unref();
+    socket.timers.add(timer);
+  }
+
+  private clearTimers(socket: SimulatedSocket): void {
+    socket.timers.forEach((timer) => clearTimeout(timer));
+    socket.timers.clear();
+  }
+
+  private phoneOf(instanceId: string): SimulatedPhone {
+    let phone = this.phones.get(instanceId);
+    if (!phone) {
+      phone = { outbound: [], presences: [], pairingPhone: null, socket: null };
+      this.phones.set(instanceId, phone);
+    }
+    return phone;
+  }
+
+  private liveSocket(instanceId: string): SimulatedSocket {
+    const socket = this.phones.get(instanceId)?.socket;
+    if (!socket) {
+      throw new SandboxStateException('sandbox_not_connected', `sandbox instance ${instanceId} has no live connection`);
+    }
+    return socket;
+  }
+
+  private openSocket(instanceId: string): SimulatedSocket {
+    const socket = this.liveSocket(instanceId);
+    this.assertOpen(socket);
+    return socket;
+  }
+
+  private assertNotClosed(socket: SimulatedSocket): void {
+    if (socket.state === 'closed') {
+      throw new SandboxStateException('sandbox_not_connected', `sandbox connection of instance ${socket.instanceId} is closed`);
+    }
+  }
+
+  private assertOpen(socket: SimulatedSocket): void {
+    this.assertNotClosed(socket);
+    if (socket.state !== 'open') {
+      throw new SandboxStateException(
+        'sandbox_not_paired',
+        `sandbox instance ${socket.instanceId} is not logged in yet: pair it, then wait for the connection to open`,
+      );
+    }
+  }
+}
+
+function append<T>(log: T[], record: T): void {
+  log.push(record);
+  if (log.length > LOG_LIMIT) log.splice(0, log.length - LOG_LIMIT);
+}
+
+function pairingCode(): string {
+  return Array.from({ length: 8 }, () => PAIRING_CODE_ALPHABET[randomInt(PAIRING_CODE_ALPHABET.length)]).join('');
+}
+
+/** Shaped like the QR data Baileys 7 emits: ref, noise key, identity key, adv secret, platform. */
+function sandboxQr(session: OpenSession): string {
+  const { noiseKey, signedIdentityKey, advSecretKey } = session.state.creds;
+  const ref = `2@${randomBytes(24).toString('base64')}`;
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+  return `https://wa.me/settings/linked_devices#${[ref, base64(noiseKey.public), base64(signedIdentityKey.public), advSecretKey, '1'].join(',')}`;
+}
+
+/** Like the ids Baileys gives its messages: 3EB0 and 18 uppercase hex digits. */
+function whatsAppMessageId(): string {
+  return `3EB0${randomBytes(9).toString('hex').toUpperCase()}`;
+}
+
+function randomBrazilianMobile(): string {
+  return `55119${String(randomInt(10_000_000, 100_000_000))}`;
+}

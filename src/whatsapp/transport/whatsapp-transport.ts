@@ -1,0 +1,85 @@
+import type { OpenSession, SessionRef } from '../../session/auth-state-store.js';
+
+/**
+ * The one port every WhatsApp connection goes through. Adapters: Baileys (the
+ * real network) and the sandbox (an in-process simulator for tests and demos).
+ * Nothing outside src/whatsapp/transport knows which one is behind it.
+ */
+
+/** A message as WhatsApp delivered it, in Baileys' WAMessage shape (kept loose: intake normalises it). */
+export interface InboundWhatsAppMessage {
+  key: { remoteJid?: string | null; fromMe?: boolean | null; id?: string | null; participant?: string | null };
+  message?: Record<string, unknown> | null;
+  messageTimestamp?: number | string | null;
+  pushName?: string | null;
+}
+
+export type ReceiptStatus = 'sent' | 'delivered' | 'read' | 'failed';
+
+export type TransportEvent =
+  /** A new QR to show; valid until the next one or the connection opens. */
+  | { type: 'qr'; qr: string }
+  /** Logged in and ready to send; `phoneNumber` is digits only, from the account's JID. */
+  | { type: 'open'; phoneNumber: string | null }
+  /** The socket ended; `statusCode` is WhatsApp's close code (DisconnectReason), null when unknown. */
+  | { type: 'close'; statusCode: number | null; message: string }
+  /** Creds changed (Baileys mutated session.state.creds); the manager saves them. */
+  | { type: 'creds-update' }
+  /** New messages from the network (Baileys' messages.upsert of type notify). */
+  | { type: 'messages'; messages: InboundWhatsAppMessage[] }
+  /** Delivery receipts for messages we sent. */
+  | { type: 'receipts'; updates: { messageId: string; status: ReceiptStatus }[] };
+
+export type TransportListener = (event: TransportEvent) => void;
+
+export interface SentMessage {
+  /** WhatsApp's id of the sent message, the key receipts refer to. */
+  messageId: string;
+}
+
+export type OutboundContent =
+  | { kind: 'text'; text: string }
+  | { kind: 'image'; data: Buffer; mimetype: string; caption?: string }
+  | { kind: 'audio'; data: Buffer; mimetype: string; ptt: boolean };
+
+/** A live connection of one instance. */
+export interface WhatsAppConnection {
+  /** 8-character pairing code for a phone number (digits with country code), while creds are unregistered. */
+  requestPairingCode(phoneNumber: string): Promise<string>;
+  /** `to` is digits with country code (the JID is the adapter's business). */
+  send(to: string, content: OutboundContent): Promise<SentMessage>;
+  sendPresence(to: string, presence: 'composing' | 'paused' | 'recording'): Promise<void>;
+  /** Logs the device out of WhatsApp (the session becomes useless) and ends the socket. */
+  logout(): Promise<void>;
+  /** Ends the socket without logging out: the session stays valid for the next connect. */
+  close(): Promise<void>;
+}
+
+export interface ConnectRequest {
+  ref: SessionRef;
+  session: OpenSession;
+  listener: TransportListener;
+}
+
+export interface WhatsAppTransport {
+  readonly provider: 'baileys' | 'sandbox';
+  connect(request: ConnectRequest): Promise<WhatsAppConnection>;
+}
+
+/**
+ * WhatsApp's close codes (Baileys' DisconnectReason), as plain numbers so the
+ * connection policy can use them without importing Baileys; a transport test
+ * checks they match Baileys' enum.
+ */
+export const CloseCode = {
+  connectionClosed: 428,
+  connectionLost: 408,
+  connectionReplaced: 440,
+  timedOut: 408,
+  loggedOut: 401,
+  badSession: 500,
+  restartRequired: 515,
+  multideviceMismatch: 411,
+  forbidden: 403,
+  unavailableService: 503,
+} as const;

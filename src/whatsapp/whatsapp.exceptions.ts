@@ -1,0 +1,38 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainException } from '../common/domain.exception.js';
+import type { InstanceStatus } from '../database/schema.js';
+
+export class InstanceNotConnectedException extends DomainException {
+  constructor(instanceId: string, status: InstanceStatus | 'not_live') {
+    super(
+      'instance_not_connected',
+      HttpStatus.CONFLICT,
+      `Instance ${instanceId} is ${status}, not connected: pair it or wait for it to reconnect`,
+      { status },
+    );
+  }
+}
+
+export class InstanceNameTakenException extends DomainException {
+  constructor(name: string) {
+    super('instance_name_taken', HttpStatus.CONFLICT, `An instance named "${name}" already exists in this organization`);
+  }
+}
+
+export class MediaTooLargeException extends DomainException {
+  constructor(bytes: number, limit: number) {
+    super('media_too_large', HttpStatus.PAYLOAD_TOO_LARGE, `The media has ${bytes} bytes; the limit is ${limit} (MEDIA_MAX_BYTES)`);
+  }
+}
+
+export class InvalidMediaException extends DomainException {
+  constructor(message: string) {
+    super('invalid_media', HttpStatus.BAD_REQUEST, message);
+  }
+}
+
+export class SandboxOnlyException extends DomainException {
+  constructor(instanceId: string) {
+    super('not_a_sandbox_instance', HttpStatus.CONFLICT, `Instance ${instanceId} is not a sandbox instance`);
+  }
+}

@@ -1,0 +1,43 @@
+import { Module } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
+import { ConnectionManager } from './connection/connection-manager.js';
+import { InstancesController } from './instances.controller.js';
+import { InstancesRepository } from './instances.repository.js';
+import { InstancesService } from './instances.service.js';
+import { MessagesRepository } from './messages.repository.js';
+import { OutboundService } from './outbound/outbound.service.js';
+import { SandboxController } from './sandbox.controller.js';
+import { SendController } from './send.controller.js';
+import { BaileysTransport } from './transport/baileys.transport.js';
+import { SandboxTransport } from './transport/sandbox.transport.js';
+import { TransportRegistry } from './transport/transport.registry.js';
+import { WhatsappEvents } from './whatsapp-events.js';
+
+@Module({
+  controllers: [InstancesController, SandboxController, SendController],
+  providers: [
+    InstancesRepository,
+    MessagesRepository,
+    WhatsappEvents,
+    {
+      provide: SandboxTransport,
+      inject: [PinoLogger],
+      useFactory: (logger: PinoLogger) => new SandboxTransport({ logger: logger.logger.child({ context: 'Sandbox' }) }),
+    },
+    {
+      provide: BaileysTransport,
+      inject: [PinoLogger],
+      useFactory: (logger: PinoLogger) => new BaileysTransport(logger.logger.child({ context: 'Baileys' })),
+    },
+    {
+      provide: TransportRegistry,
+      inject: [BaileysTransport, SandboxTransport],
+      useFactory: (baileys: BaileysTransport, sandbox: SandboxTransport) => new TransportRegistry({ baileys, sandbox }),
+    },
+    ConnectionManager,
+    InstancesService,
+    OutboundService,
+  ],
+  exports: [ConnectionManager, MessagesRepository, WhatsappEvents, InstancesRepository, SandboxTransport],
+})
+export class WhatsappModule {}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FileAuthStateStore } from '../src/session/file-auth-state.store.js';
+import { BaileysTransport, closeCodeMismatches, DisconnectReason } from '../src/whatsapp/transport/baileys.transport.js';
+import { CloseCode, type TransportEvent } from '../src/whatsapp/transport/whatsapp-transport.js';
+
+/** The little of `ws` this test uses: the package ships no types and the project adds none for it. */
+interface TestSocket {
+  once(event: 'message', listener: (data: Buffer) => void): void;
+  close(code?: number): void;
+  terminate(): void;
+}
+interface TestServer {
+  on(event: 'connection', listener: (socket: TestSocket) => void): void;
+  once(event: 'listening', listener: () => void): void;
+  address(): AddressInfo;
+  clients: Set<TestSocket>;
+  close(callback: () => void): void;
+}
+const { WebSocketServer } = createRequire(import.meta.url)('ws') as {
+  WebSocketServer: new (options: { host: string; port: number }) => TestServer;
+};
+
+/** A stand-in for WhatsApp's server on 127.0.0.1 that treats each connection as `behaviour` says. */
+async function startServer(behaviour: (socket: TestSocket) => void): Promise<{ url: string; frames: () => number; stop: () => Promise<void> }> {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((resolve) => server.once('listening', resolve));
+  let frames = 0;
+  server.on('connection', (socket) => {
+    socket.once('message', () => frames++);
+    behaviour(socket);
+  });
+  return {
+    url: `ws://127.0.0.1:${server.address().port}`,
+    frames: () => frames,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.clients.forEach((socket) => socket.terminate());
+        server.close(() => resolve());
+      }),
+  };
+}
+
+let root: string;
+let store: FileAuthStateStore;
+const unhandled: unknown[] = [];
+const onUnhandled = (reason: unknown) => unhandled.push(reason);
+const servers: { stop: () => Promise<void> }[] = [];
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'oxy-baileys-'));
+  store = await FileAuthStateStore.create(root, join(root, 'fallback'), { backups: null });
+  process.on('unhandledRejection', onUnhandled);
+});
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.stop()));
+});
+afterAll(() => {
+  process.off('unhandledRejection', onUnhandled);
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Connects the real Baileys adapter to `url` with a fresh session; resolves `closed` on the first close event. */
+async function connectTo(url: string) {
+  const ref = { organizationId: randomUUID(), instanceId: randomUUID() };
+  const session = await store.open(ref);
+  const transport = new BaileysTransport(pino({ level: 'silent' }), { waWebSocketUrl: url, connectTimeoutMs: 5_000 });
+  const events: TransportEvent[] = [];
+  let onClose: (event: Extract<TransportEvent, { type: 'close' }>) => void = () => undefined;
+  const closed = new Promise<Extract<TransportEvent, { type: 'close' }>>((resolve) => (onClose = resolve));
+  const connection = await transport.connect({
+    ref,
+    session,
+    listener: (event) => {
+      events.push(event);
+      if (event.type === 'close') onClose(event);
+    },
+  });
+  return { connection, events, closed };
+}
+
+const closeCodes: number[] = Object.values(CloseCode);
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('BaileysTransport against a local WebSocket server', () => {
+  it('reports a close with a WhatsApp close code when the server hangs up at once', async () => {
+    const server = await startServer((socket) => socket.close());
+    servers.push(server);
+    const { closed, events } = await connectTo(server.url);
+
+    const close = await closed;
+    expect(closeCodes).toContain(close.statusCode);
+    expect(close.statusCode).toBe(CloseCode.connectionClosed);
+    expect(close.message).toEqual(expect.any(String));
+    await settle(100);
+    expect(events.filter((event) => event.type === 'close')).toHaveLength(1);
+    expect(events.some((event) => event.type === 'open' || event.type === 'qr')).toBe(false);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('reports a close when the server hangs up after the client hello, and refuses to send afterwards', async () => {
+    const server = await startServer((socket) => socket.once('message', () => socket.close()));
+    servers.push(server);
+    const { closed, connection } = await connectTo(server.url);
+
+    const close = await closed;
+    expect(server.frames()).toBe(1); // Baileys did start the Noise handshake with us
+    expect(closeCodes).toContain(close.statusCode);
+    await expect(connection.send('5511987654321', { kind: 'text', text: 'oi' })).rejects.toThrow(/closed/);
+    await connection.close(); // harmless on a socket that already ended
+    await settle(100);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('close() ends the socket quietly: no close event, nothing unhandled', async () => {
+    const server = await startServer(() => undefined); // accepts and never answers
+    servers.push(server);
+    const { connection, events } = await connectTo(server.url);
+    await settle(200);
+
+    await connection.close();
+    await settle(100);
+    expect(events).toEqual([]);
+    expect(unhandled).toEqual([]);
+  });
+
+  it('close() right after connect, before the WebSocket is even open, is just as quiet', async () => {
+    const server = await startServer(() => undefined);
+    servers.push(server);
+    const { connection, events } = await connectTo(server.url);
+
+    await connection.close();
+    await settle(200);
+    expect(events).toEqual([]);
+    expect(unhandled).toEqual([]);
+  });
+});
+
+describe('CloseCode', () => {
+  it("matches Baileys' DisconnectReason name for name", () => {
+    expect(closeCodeMismatches()).toEqual([]);
+    const baileysCodes = Object.fromEntries(Object.entries(DisconnectReason).filter(([, code]) => typeof code === 'number'));
+    expect(baileysCodes).toEqual({ ...CloseCode });
+  });
+});

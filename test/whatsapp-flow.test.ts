@@ -1,0 +1,185 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE, type Database } from '../src/database/database.js';
+import { messages } from '../src/database/schema.js';
+import { AUTH_STATE_STORE, type AuthStateStore } from '../src/session/auth-state-store.js';
+import { request, startTestApp, type TestApp } from './support/app.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { waitFor } from './support/processes.js';
+
+const ADMIN_KEY = 'admin-key-for-whatsapp-tests-01234';
+const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+
+describe('WhatsApp instances through the REST API, on the sandbox transport', () => {
+  let testDatabase: TestDatabase;
+  let server: TestApp;
+  let keyA: string;
+  let keyB: string;
+  let orgA: string;
+
+  const api = (method: string, path: string, token: string, body?: unknown) => request(server.baseUrl, method, path, { token, body });
+  const statusOf = async (id: string) => (await api('GET', `/api/whatsapp/instances/${id}/status`, keyA)).body;
+  const waitForStatus = (id: string, status: string, timeoutMs = 15_000) =>
+    waitFor(async () => (await statusOf(id)).status === status, timeoutMs);
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase('whatsapp');
+    server = await startTestApp({
+      DATABASE_URL: testDatabase.url,
+      ADMIN_API_KEY: ADMIN_KEY,
+      OUTBOUND_MIN_GAP_MS: '0',
+      OUTBOUND_JITTER_MS: '0',
+      MEDIA_MAX_BYTES: '2048',
+    });
+    const a = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: ADMIN_KEY, body: { name: 'Shop A' } });
+    const b = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: ADMIN_KEY, body: { name: 'Shop B' } });
+    keyA = a.body.apiKey.key;
+    keyB = b.body.apiKey.key;
+    orgA = a.body.organization.id;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await testDatabase?.drop();
+  });
+
+  it('pairs with a code, sends text, image and audio, and comes back after a dropped connection', async () => {
+    const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Recepção', provider: 'sandbox', phoneNumber: '5511987654321' });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+
+    await waitFor(async () => (await statusOf(id)).pairingCode !== null, 5000);
+    const pairing = await statusOf(id);
+    expect(pairing.status).toBe('pairing');
+    expect(pairing.pairingCode).toMatch(/^[1-9A-HJ-NP-TV-Z]{8}$/);
+    expect(new Date(pairing.pairingCodeExpiresAt).getTime()).toBeGreaterThan(Date.now());
+
+    const paired = await api('POST', `/api/sandbox/instances/${id}/pair`, keyA, {});
+    expect(paired.status).toBe(200);
+    await waitForStatus(id, 'connected');
+    const connected = await statusOf(id);
+    expect(connected).toMatchObject({ phoneNumber: '5511987654321', live: true, pairingCode: null, qr: null, reconnectAttempts: 0 });
+
+    const text = await api('POST', '/api/whatsapp/send/text', keyA, { instanceId: id, to: '5511912345678', text: 'Olá! Banho confirmado.' });
+    const image = await api('POST', '/api/whatsapp/send/image', keyA, { instanceId: id, to: '+5511912345678', base64: PIXEL, caption: 'O Rex' });
+    const audio = await api('POST', '/api/whatsapp/send/audio', keyA, { instanceId: id, to: '551112345678', base64: PIXEL, ptt: true });
+    for (const accepted of [text, image, audio]) {
+      expect(accepted.status).toBe(202);
+      expect(accepted.body).toMatchObject({ messageId: expect.any(String), status: 'queued' });
+    }
+    await waitFor(async () => (await api('GET', `/api/sandbox/instances/${id}/outbound`, keyA)).body.data.length === 3, 10_000);
+    const outbound = (await api('GET', `/api/sandbox/instances/${id}/outbound`, keyA)).body.data;
+    expect(outbound.map((sent: { kind: string; to: string }) => [sent.kind, sent.to])).toEqual([
+      ['text', '5511912345678'],
+      ['image', '5511912345678'],
+      ['audio', '551112345678'],
+    ]);
+    expect(outbound[1]).toMatchObject({ text: 'O Rex', bytes: Buffer.from(PIXEL, 'base64').length });
+    expect(outbound[2].ptt).toBe(true);
+
+    const database = server.app.get<Database>(DATABASE);
+    await waitFor(async () => {
+      const rows = await database.systemDb.select().from(messages).where(eq(messages.instanceId, id));
+      return rows.length === 3 && rows.every((row) => row.status === 'delivered' && row.waMessageId !== null);
+    }, 10_000);
+
+    const dropped = await api('POST', `/api/sandbox/instances/${id}/disconnect`, keyA, { statusCode: 408 });
+    expect(dropped.status).toBe(200);
+    await waitFor(async () => (await statusOf(id)).status === 'reconnecting', 5000);
+    expect((await statusOf(id))).toMatchObject({ lastDisconnectReason: 'connection lost (408)', reconnectAttempts: 1 });
+    await waitForStatus(id, 'connected', 15_000);
+  });
+
+  it('shows a QR (string, data URL and PNG) when no phone number is given, and refuses sends until connected', async () => {
+    const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'QR', provider: 'sandbox' });
+    const id = created.body.id as string;
+    await waitFor(async () => (await statusOf(id)).qr !== null, 5000);
+    const status = await statusOf(id);
+    expect(status.qrDataUrl).toMatch(/^data:image\/png;base64,/);
+    expect(status.pairingCode).toBeNull();
+    const png = await fetch(`${server.baseUrl}/api/whatsapp/instances/${id}/qr`, { headers: { authorization: `Bearer ${keyA}` } });
+    expect(png.status).toBe(200);
+    expect(png.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await png.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+
+    const refused = await api('POST', '/api/whatsapp/send/text', keyA, { instanceId: id, to: '5511912345678', text: 'oi' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'instance_not_connected', details: { status: 'pairing' } });
+  });
+
+  it('on 401 (logged out) wipes the session and never reconnects', async () => {
+    const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Logout', provider: 'sandbox', phoneNumber: '5511987650000' });
+    const id = created.body.id as string;
+    await waitFor(async () => (await statusOf(id)).pairingCode !== null, 5000);
+    await api('POST', `/api/sandbox/instances/${id}/pair`, keyA, {});
+    await waitForStatus(id, 'connected');
+    const store = server.app.get<AuthStateStore>(AUTH_STATE_STORE);
+    expect(await store.exists({ organizationId: orgA, instanceId: id })).toBe(true);
+
+    await api('POST', `/api/sandbox/instances/${id}/disconnect`, keyA, { statusCode: 401 });
+    await waitForStatus(id, 'logged_out', 5000);
+    expect(await store.exists({ organizationId: orgA, instanceId: id })).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await statusOf(id))).toMatchObject({ status: 'logged_out', live: false, lastDisconnectReason: 'logged out (401)' });
+  });
+
+  it('refuses oversized media with 413 and media given twice with 400', async () => {
+    const list = await api('GET', '/api/whatsapp/instances', keyA);
+    const connected = list.body.data.find((instance: { status: string }) => instance.status === 'connected');
+    const big = Buffer.alloc(4096, 1).toString('base64');
+    const tooBig = await api('POST', '/api/whatsapp/send/image', keyA, { instanceId: connected.id, to: '5511912345678', base64: big });
+    expect(tooBig.status).toBe(413);
+    expect(tooBig.body.code).toBe('media_too_large');
+    const both = await api('POST', '/api/whatsapp/send/image', keyA, { instanceId: connected.id, to: '5511912345678', base64: PIXEL, url: 'http://127.0.0.1:1/x.png' });
+    expect(both.status).toBe(400);
+  });
+
+  it('names the bad field: phone numbers, unknown fields, provider, status codes', async () => {
+    const badPhone = await api('POST', '/api/whatsapp/instances', keyA, { name: 'x', phoneNumber: '+55 (11) 9876' });
+    expect(badPhone.status).toBe(400);
+    expect(badPhone.body.details[0].field).toBe('phoneNumber');
+    const unknown = await api('POST', '/api/whatsapp/instances', keyA, { name: 'x', color: 'blue', provider: 'telegram' });
+    expect(unknown.body.details.map((detail: { field: string }) => detail.field).sort()).toEqual(['color', 'provider']);
+    const badTo = await api('POST', '/api/whatsapp/send/text', keyA, { instanceId: '00000000-0000-4000-8000-000000000000', to: 'banana', text: 'x' });
+    expect(badTo.status).toBe(400);
+    expect(badTo.body.details[0].field).toBe('to');
+    const duplicate = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Recepção', provider: 'sandbox' });
+    expect(duplicate.status).toBe(409);
+  });
+
+  it("gives another organization 404 on every instance route", async () => {
+    const list = await api('GET', '/api/whatsapp/instances', keyA);
+    const id = list.body.data[0].id as string;
+    const probes: [string, string, unknown?][] = [
+      ['GET', `/api/whatsapp/instances/${id}`],
+      ['GET', `/api/whatsapp/instances/${id}/status`],
+      ['GET', `/api/whatsapp/instances/${id}/qr`],
+      ['GET', `/api/whatsapp/instances/${id}/health`],
+      ['POST', `/api/whatsapp/instances/${id}/pairing-code`, { phoneNumber: '5511987654321' }],
+      ['POST', `/api/whatsapp/instances/${id}/reconnect`, {}],
+      ['DELETE', `/api/whatsapp/instances/${id}`],
+      ['POST', `/api/sandbox/instances/${id}/pair`, {}],
+      ['POST', `/api/sandbox/instances/${id}/inbound`, { from: '5511912345678', text: 'oi' }],
+      ['GET', `/api/sandbox/instances/${id}/outbound`],
+      ['POST', `/api/sandbox/instances/${id}/disconnect`, { statusCode: 408 }],
+      ['POST', '/api/whatsapp/send/text', { instanceId: id, to: '5511912345678', text: 'oi' }],
+    ];
+    for (const [method, path, body] of probes) {
+      const response = await api(method, path, keyB, body);
+      expect(response.status, `${method} ${path}`).toBe(404);
+    }
+    expect((await api('GET', '/api/whatsapp/instances', keyB)).body.data).toEqual([]);
+    expect((await api('GET', `/api/whatsapp/instances/${id}`, keyA)).status).toBe(200);
+  });
+
+  it('deletes an instance: logs out, removes its session, and answers 404 afterwards', async () => {
+    const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Temp', provider: 'sandbox' });
+    const id = created.body.id as string;
+    await waitFor(async () => (await statusOf(id)).qr !== null, 5000);
+    const removed = await api('DELETE', `/api/whatsapp/instances/${id}`, keyA);
+    expect(removed.status).toBe(204);
+    expect((await api('GET', `/api/whatsapp/instances/${id}`, keyA)).status).toBe(404);
+    const store = server.app.get<AuthStateStore>(AUTH_STATE_STORE);
+    expect(await store.exists({ organizationId: orgA, instanceId: id })).toBe(false);
+  });
+});
