@@ -237,3 +237,19 @@ describe('session cleanup and the metadata cache', () => {
     }
   });
 });
+
+describe('file session store: leftovers of a killed writer', () => {
+  it('removes stray temp files at open and keeps the real ones', async () => {
+    const root = temporaryFolder();
+    const store = await FileAuthStateStore.create(root, join(root, 'fallback'), { backups: null });
+    const session = ref();
+    const opened = await store.open(session);
+    await opened.state.keys.set({ session: { a: randomBytes(8) } });
+    const folder = store.folderOf(session);
+    writeFileSync(join(folder, 'keys', 'session-a.json.99999.3.tmp'), '{"half');
+    writeFileSync(join(folder, 'creds.json.99999.4.tmp'), '');
+    await store.open(session);
+    expect(readdirSync(join(folder, 'keys'))).toEqual(['session-a.json']);
+    expect(readdirSync(folder).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+});

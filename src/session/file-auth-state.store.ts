@@ -70,6 +70,7 @@ export class FileAuthStateStore implements AuthStateStore {
   async open(ref: SessionRef, options: OpenOptions = {}): Promise<OpenSession> {
     const folder = this.folderOf(ref);
     await mkdir(join(folder, 'keys'), { recursive: true });
+    await removeStrayTemporaryFiles(folder);
     const creds = await this.loadCreds(ref, folder);
     const metadata = await this.touchMetadata(ref, folder, options.phoneNumber);
     const keys = new CachedKeyStore(this.keyStore(folder));
@@ -201,6 +202,21 @@ export class FileAuthStateStore implements AuthStateStore {
         await Promise.all(writes);
       },
     };
+  }
+}
+
+/**
+ * A process killed mid-write leaves its temp file behind (the target is intact).
+ * Nothing reads them, but they would pile up with every crash; this process's own
+ * in-flight writes are left alone.
+ */
+async function removeStrayTemporaryFiles(folder: string): Promise<void> {
+  const ownSuffix = new RegExp(`\\.${process.pid}\\.\\d+\\.tmp$`);
+  for (const directory of [folder, join(folder, 'keys')]) {
+    const names = await readdir(directory).catch(() => [] as string[]);
+    await Promise.all(
+      names.filter((name) => name.endsWith('.tmp') && !ownSuffix.test(name)).map((name) => removeFile(join(directory, name))),
+    );
   }
 }
 
