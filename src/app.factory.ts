@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -9,9 +10,15 @@ import type { AppConfig } from './config/app-config.js';
 import { requestIdFor } from './logging/logging.module.js';
 import { setupOpenApi } from './openapi.js';
 
-/** The whole HTTP application, as main.ts serves it and the tests boot it. */
-export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+/**
+ * The whole HTTP application, as main.ts serves it and the tests boot it.
+ * `extraModules` are imported beside the application's own, under the same
+ * pipes, filters and guards: benchmarks mount a bare route there to compare against.
+ */
+export async function createApp(config: AppConfig, extraModules: Type[] = []): Promise<NestExpressApplication> {
+  const root = AppModule.forRoot(config);
+  const rootWithExtras = { ...root, imports: [...(root.imports ?? []), ...extraModules] };
+  const app = await NestFactory.create<NestExpressApplication>(rootWithExtras, {
     bufferLogs: true,
     bodyParser: false,
     abortOnError: false,

@@ -149,3 +149,29 @@ describe('CloseCode', () => {
     expect(baileysCodes).toEqual({ ...CloseCode });
   });
 });
+
+describe('the connection manager on the real Baileys adapter', () => {
+  it('records the close code Baileys reports and schedules a reconnect with backoff', async () => {
+    const { request, startTestApp } = await import('./support/app.js');
+    const { waitFor } = await import('./support/processes.js');
+    const server = await startServer((socket) => socket.close());
+    servers.push(server);
+    const admin = 'admin-key-for-baileys-manager-test-01';
+    const app = await startTestApp({ WHATSAPP_WS_URL: server.url, ADMIN_API_KEY: admin });
+    try {
+      const organization = await request(app.baseUrl, 'POST', '/api/admin/organizations', { token: admin, body: { name: 'Baileys' } });
+      const key = organization.body.apiKey.key as string;
+      const created = await request(app.baseUrl, 'POST', '/api/whatsapp/instances', { token: key, body: { name: 'Real' } });
+      expect(created.status).toBe(201);
+      const id = created.body.id as string;
+      const status = async () => (await request(app.baseUrl, 'GET', `/api/whatsapp/instances/${id}/status`, { token: key })).body;
+      await waitFor(async () => (await status()).status === 'reconnecting', 15_000);
+      const after = await status();
+      const knownCodes = Object.values(CloseCode).map(String);
+      expect(after.reconnectAttempts).toBe(1);
+      expect(knownCodes).toContain(/\((\d+)\)/.exec(after.lastDisconnectReason)?.[1]);
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
+});

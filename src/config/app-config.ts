@@ -43,6 +43,8 @@ export interface AppConfig {
     outboundMinGapMs: number;
     outboundJitterMs: number;
     mediaMaxBytes: number;
+    /** Where Baileys connects; null for WhatsApp's own servers. */
+    webSocketUrl: string | null;
   };
 }
 
@@ -105,6 +107,7 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   OUTBOUND_MIN_GAP_MS: { expected: 'an integer of milliseconds between 0 and 60000', default: '1000' },
   OUTBOUND_JITTER_MS: { expected: 'an integer of milliseconds between 0 and 60000', default: '500' },
   MEDIA_MAX_BYTES: { expected: 'an integer of bytes between 1024 and 104857600', default: '16777216' },
+  WHATSAPP_WS_URL: { expected: "a ws:// or wss:// URL; unset uses WhatsApp's own servers" },
 };
 
 export class ConfigValidationError extends Error {
@@ -168,6 +171,7 @@ export function loadConfig(env: Env): AppConfig {
       outboundMinGapMs: reader.integer('OUTBOUND_MIN_GAP_MS', 0, 60000),
       outboundJitterMs: reader.integer('OUTBOUND_JITTER_MS', 0, 60000),
       mediaMaxBytes: reader.integer('MEDIA_MAX_BYTES', 1024, 104857600),
+      webSocketUrl: reader.url('WHATSAPP_WS_URL', ['ws:', 'wss:']),
     },
   };
 

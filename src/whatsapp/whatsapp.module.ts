@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ConnectionManager } from './connection/connection-manager.js';
 import { InstancesController } from './instances.controller.js';
 import { InstancesRepository } from './instances.repository.js';
@@ -26,8 +27,12 @@ import { WhatsappEvents } from './whatsapp-events.js';
     },
     {
       provide: BaileysTransport,
-      inject: [PinoLogger],
-      useFactory: (logger: PinoLogger) => new BaileysTransport(logger.logger.child({ context: 'Baileys' })),
+      inject: [PinoLogger, APP_CONFIG],
+      useFactory: (logger: PinoLogger, config: AppConfig) =>
+        new BaileysTransport(
+          logger.logger.child({ context: 'Baileys' }),
+          config.whatsapp.webSocketUrl === null ? {} : { waWebSocketUrl: config.whatsapp.webSocketUrl },
+        ),
     },
     {
       provide: TransportRegistry,

@@ -9,7 +9,7 @@ import {
   type WAMessage,
 } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
-import { phoneDigits, phoneFromJid, userJid } from './phone-jid.js';
+import { brazilianMobileVariants, phoneDigits, phoneFromJid, userJid } from './phone-jid.js';
 import {
   CloseCode,
   type ConnectRequest,
@@ -157,6 +157,19 @@ export class BaileysTransport implements WhatsAppTransport {
       await socket.end(undefined);
     };
 
+    // Which spelling of a Brazilian mobile (with or without the ninth digit) has WhatsApp, asked once per number.
+    const resolvedJids = new Map<string, string>();
+    const recipientJid = async (to: string): Promise<string> => {
+      const variants = brazilianMobileVariants(phoneDigits(to));
+      if (variants.length === 1) return userJid(variants[0]);
+      const cached = resolvedJids.get(variants[0]);
+      if (cached !== undefined) return cached;
+      const found = await socket.onWhatsApp(...variants).catch(() => undefined);
+      const existing = found?.find((entry) => entry.exists)?.jid ?? userJid(variants[0]);
+      resolvedJids.set(variants[0], existing);
+      return existing;
+    };
+
     return {
       requestPairingCode: async (phoneNumber) => {
         assertUsable();
@@ -164,14 +177,14 @@ export class BaileysTransport implements WhatsAppTransport {
       },
       send: async (to, content) => {
         assertUsable();
-        const sent = await socket.sendMessage(userJid(to), toBaileysContent(content));
+        const sent = await socket.sendMessage(await recipientJid(to), toBaileysContent(content));
         const messageId = sent?.key.id;
         if (!messageId) throw new Error('WhatsApp accepted the message without returning its id');
         return { messageId };
       },
       sendPresence: async (to, presence) => {
         assertUsable();
-        await socket.sendPresenceUpdate(presence, userJid(to));
+        await socket.sendPresenceUpdate(presence, await recipientJid(to));
       },
       logout: async () => {
         assertUsable();
