@@ -1,5 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ClockModule } from './common/clock.js';
+import { HealthJobProcessor, HealthJobScheduler } from './health/health-job.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BookingModule } from './booking/booking.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
@@ -21,8 +24,8 @@ import { WhatsappModule } from './whatsapp/whatsapp.module.js';
 
 /** BullMQ processors: only in processes whose APP_ROLE runs workers (all, worker). */
 @Module({
-  imports: [DiscoveryModule, AuthModule, WhatsappModule],
-  providers: [MaintenanceProcessor, OutboundProcessor, QueueRegistryCheck],
+  imports: [DiscoveryModule, ScheduleModule.forRoot(), AuthModule, WhatsappModule, HealthModule],
+  providers: [MaintenanceProcessor, OutboundProcessor, HealthJobProcessor, HealthJobScheduler, QueueRegistryCheck],
 })
 export class WorkersModule {}
 
@@ -34,6 +37,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule,
         LoggingModule,
         DatabaseModule,
         RedisModule,

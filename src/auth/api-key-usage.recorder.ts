@@ -17,7 +17,7 @@ export class ApiKeyUsageRecorder {
     const minute = Math.floor(now.getTime() / MINUTE_MS);
     this.queues
       .enqueue('maintenance', 'api-key-used', { apiKeyId, usedAt: now.toISOString() }, {
-        jobId: `api-key-used:${apiKeyId}:${minute}`,
+        jobId: `api-key-used-${apiKeyId}-${minute}`, // BullMQ reserves ':' in job ids
         attempts: 1,
       })
       .catch((error: Error) => this.logger.warn({ apiKeyId, err: error.message }, 'api key usage not recorded'));

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { Clock } from '../common/clock.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { BookingsController } from './bookings.controller.js';
 import { BookingsRepository } from './bookings.repository.js';
@@ -8,7 +7,7 @@ import { BookingsService } from './bookings.service.js';
 @Module({
   imports: [OrganizationsModule],
   controllers: [BookingsController],
-  providers: [BookingsRepository, BookingsService, Clock],
+  providers: [BookingsRepository, BookingsService],
   exports: [BookingsService],
 })
 export class BookingModule {}

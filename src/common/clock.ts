@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Global, Injectable, Module } from '@nestjs/common';
 
 /** Time as a dependency, so rules about "now" (notice, past dates) can be tested at any instant. */
 @Injectable()
@@ -7,3 +7,7 @@ export class Clock {
     return new Date();
   }
 }
+
+@Global()
+@Module({ providers: [Clock], exports: [Clock] })
+export class ClockModule {}

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { Clock } from '../common/clock.js';
 import { OrganizationsModule } from '../organizations/organizations.module.js';
 import { ContactsController } from './contacts.controller.js';
 import { ContactsRepository } from './contacts.repository.js';
@@ -10,7 +9,7 @@ import { PetsRepository } from './pets.repository.js';
 @Module({
   imports: [OrganizationsModule],
   controllers: [ContactsController, PetsController],
-  providers: [ContactsRepository, PetsRepository, ContactsService, Clock],
+  providers: [ContactsRepository, PetsRepository, ContactsService],
   exports: [ContactsService, ContactsRepository, PetsRepository],
 })
 export class ContactsModule {}

@@ -320,6 +320,55 @@ export const messages = pgTable(
   ],
 );
 
+export interface HealthRunResult {
+  totalInstances: number;
+  healthyInstances: number;
+  reconnectedInstances: number;
+  failedInstances: number;
+  cleanedSessions: number;
+  alerts: { instanceId: string; kind: string; message: string }[];
+}
+
+/** Each run of the WhatsApp health job; organization null for a whole-cluster run. */
+export const healthRuns = pgTable(
+  'health_runs',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id').references(() => organizations.id, { onDelete: 'cascade' }),
+    result: jsonb('result').$type<HealthRunResult>().notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    createdAt: createdAt(),
+  },
+  (table) => [index('health_runs_created_idx').on(table.createdAt)],
+);
+
+export const ALERT_KINDS = ['instance_failed', 'instance_logged_out', 'connection_replaced', 'reconnect_exhausted'] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+/**
+ * What the owner must know about. One open alert per (instance, kind): a problem
+ * seen by every health run is still one alert until it is resolved.
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    instanceId: uuid('instance_id').references(() => whatsappInstances.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ALERT_KINDS }).notNull(),
+    message: text('message').notNull(),
+    createdAt: createdAt(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex('alerts_open_instance_kind_key')
+      .on(table.instanceId, table.kind)
+      .where(sql`${table.resolvedAt} IS NULL`),
+  ],
+);
+
 /** WhatsApp auth state for SESSION_STORE=postgres: creds per instance, values in Baileys' BufferJSON encoding. */
 export const whatsappAuthCreds = pgTable('whatsapp_auth_creds', {
   instanceId: uuid('instance_id').primaryKey(),
@@ -361,5 +410,7 @@ export const schema = {
   whatsappAuthCreds,
   whatsappAuthKeys,
   messages,
+  healthRuns,
+  alerts,
 };
 export type Schema = typeof schema;

@@ -10,8 +10,10 @@ import { REDIS } from '../redis/redis.module.js';
 import { AUTH_STATE_STORE, type AuthStateStore } from '../session/auth-state-store.js';
 import { SessionStoreCounters } from '../session/session-events.js';
 import { FileAuthStateStore } from '../session/file-auth-state.store.js';
+import { WhatsappHealthRepository } from './whatsapp-health.repository.js';
 
 const PROBE_TIMEOUT_MS = 2000;
+const HEALTH_RUN_STALE_MS = 15 * 60_000;
 
 /** Rejects if `work` takes longer than the probe budget, so a hung dependency reads as down. */
 async function withinBudget<T>(work: Promise<T>): Promise<T> {
@@ -38,7 +40,10 @@ export class HealthController {
     private readonly queues: QueueService,
     @Inject(AUTH_STATE_STORE) private readonly sessions: AuthStateStore,
     private readonly sessionCounters: SessionStoreCounters,
+    private readonly whatsappRuns: WhatsappHealthRepository,
   ) {}
+
+  private readonly startedAt = Date.now();
 
   @Get()
   @HealthCheck()
@@ -76,10 +81,27 @@ export class HealthController {
   @Get('whatsapp')
   @HealthCheck()
   @ApiOperation({
-    summary: 'WhatsApp layer: the session store in use, whether it fell back to a temp folder, restores from backup',
+    summary: 'WhatsApp layer: instances by status, the last health job run (503 when older than 15 min), the session store (temp-dir fallback, restores from backup)',
   })
   whatsappHealth() {
-    return this.health.check([() => this.checkSessionStore()]);
+    return this.health.check([() => this.checkSessionStore(), () => this.checkHealthJob()]);
+  }
+
+  /** Instances by status and the last cluster run of the health job; stale after 15 minutes. */
+  private async checkHealthJob() {
+    const probe = this.indicators.check('healthJob');
+    const [instancesByStatus, lastRun] = await Promise.all([this.whatsappRuns.countByStatus(), this.whatsappRuns.lastClusterRun()]);
+    // A process younger than the limit has not had the chance to see a run yet.
+    const since = Math.max(lastRun?.createdAt.getTime() ?? 0, this.startedAt);
+    const ageMs = Date.now() - since;
+    const details = {
+      instancesByStatus,
+      lastRun: lastRun === null ? null : { ...lastRun.result, durationMs: lastRun.durationMs, at: lastRun.createdAt.toISOString() },
+      lastRunAgeMs: lastRun === null ? null : Date.now() - lastRun.createdAt.getTime(),
+    };
+    return ageMs > HEALTH_RUN_STALE_MS
+      ? probe.down({ ...details, message: 'the WhatsApp health job has not run for over 15 minutes' })
+      : probe.up(details);
   }
 
   private checkSessionStore() {

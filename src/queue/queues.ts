@@ -3,6 +3,10 @@
  * must have a processor in a worker process, or the boot fails (QueueRegistryCheck).
  */
 export interface QueueJobs {
+  health: {
+    /** The WhatsApp health job of one 5-minute slot; the slot is its jobId, so replicas enqueue it once. */
+    'health-check': { slot: string };
+  };
   outbound: {
     /** Sends one stored message (messages row `queued`) through its instance's connection. */
     send: { messageId: string; organizationId: string };
@@ -17,4 +21,4 @@ export type QueueName = keyof QueueJobs;
 export type JobName<Q extends QueueName> = keyof QueueJobs[Q] & string;
 export type JobPayload<Q extends QueueName, J extends JobName<Q>> = QueueJobs[Q][J];
 
-export const QUEUE_NAMES: readonly QueueName[] = ['maintenance', 'outbound'];
+export const QUEUE_NAMES: readonly QueueName[] = ['maintenance', 'outbound', 'health'];

@@ -25,6 +25,13 @@ export class SessionCleanupService {
     this.logger.log({ instanceId: ref.instanceId }, 'session deleted');
   }
 
+  /** Deletes the sessions whose instance no longer exists; returns how many. */
+  async removeOrphans(existingInstanceIds: Set<string>): Promise<number> {
+    const orphans = (await this.store.listIdle(0)).filter((session) => !existingInstanceIds.has(session.instanceId));
+    for (const session of orphans) await this.deleteSession(session);
+    return orphans.length;
+  }
+
   /** Lists sessions unused for `days` days; deletes them only when asked. */
   async idle(days = IDLE_SESSION_DAYS, remove = false): Promise<IdleReport> {
     const idle = await this.store.listIdle(days);
