@@ -5,12 +5,22 @@ import { SessionCleanupService } from '../session/session-cleanup.service.js';
 import { ConnectionManager } from '../whatsapp/connection/connection-manager.js';
 import { MAX_RECONNECT_ATTEMPTS } from '../whatsapp/connection/backoff.js';
 import { WhatsappEvents } from '../whatsapp/whatsapp-events.js';
-import { type InstanceHealthRow, WhatsappHealthRepository } from './whatsapp-health.repository.js';
+import { type InstanceHealthRow, type NewAlert, WhatsappHealthRepository } from './whatsapp-health.repository.js';
 
 /** Connecting or pairing longer than this, with no process holding the socket, is stuck. */
 export const STUCK_AFTER_MS = 10 * 60_000;
 
 type Verdict = 'healthy' | 'reconnected' | 'failed' | 'idle';
+
+/** What one run gathers before writing it back in batches. */
+interface RunState {
+  result: HealthRunResult;
+  healthy: string[];
+  alerts: NewAlert[];
+}
+
+/** Zombie reconnects run this many at a time: enough to be quick, few enough not to open a burst of sockets. */
+const RECONNECT_PARALLELISM = 8;
 
 /**
  * The 5-minute WhatsApp health job (DESIGN section 8): zombies (the database
@@ -34,36 +44,44 @@ export class WhatsappHealthCheckService {
   async run(organizationId?: string): Promise<HealthRunResult> {
     const started = performance.now();
     const instances = await this.health.instances(organizationId);
-    const result: HealthRunResult = {
-      totalInstances: instances.length,
-      healthyInstances: 0,
-      reconnectedInstances: 0,
-      failedInstances: 0,
-      cleanedSessions: 0,
+    const state: RunState = {
+      result: {
+        totalInstances: instances.length,
+        healthyInstances: 0,
+        reconnectedInstances: 0,
+        failedInstances: 0,
+        cleanedSessions: 0,
+        alerts: [],
+      },
+      healthy: [],
       alerts: [],
     };
-    for (const instance of instances) {
-      const verdict = await this.check(instance, result).catch((error: Error) => {
+    await forEachLimited(instances, RECONNECT_PARALLELISM, async (instance) => {
+      const verdict = await this.check(instance, state).catch((error: Error) => {
         this.logger.warn({ instanceId: instance.id, err: error.message }, 'instance health check failed');
         return 'idle' as const;
       });
-      if (verdict === 'healthy') result.healthyInstances++;
-      if (verdict === 'reconnected') result.reconnectedInstances++;
-      if (verdict === 'failed') result.failedInstances++;
-    }
+      if (verdict === 'healthy') state.result.healthyInstances++;
+      if (verdict === 'reconnected') state.result.reconnectedInstances++;
+      if (verdict === 'failed') state.result.failedInstances++;
+    });
+    await this.health.resolveAlerts(state.healthy);
+    for (const alert of await this.health.openAlerts(state.alerts)) this.publish(alert, state.result);
     // Sessions are per instance; those of instances that no longer exist only take disk (or rows).
-    if (organizationId === undefined) result.cleanedSessions = await this.cleanup.removeOrphans(new Set(instances.map((row) => row.id)));
+    if (organizationId === undefined) {
+      state.result.cleanedSessions = await this.cleanup.removeOrphans(new Set(instances.map((row) => row.id)));
+    }
     const durationMs = Math.round(performance.now() - started);
-    await this.health.recordRun(organizationId ?? null, result, durationMs);
-    this.logger.log({ ...result, alerts: result.alerts.length, durationMs }, 'whatsapp health check done');
-    return result;
+    await this.health.recordRun(organizationId ?? null, state.result, durationMs);
+    this.logger.log({ ...state.result, alerts: state.result.alerts.length, durationMs }, 'whatsapp health check done');
+    return state.result;
   }
 
-  private async check(instance: InstanceHealthRow, result: HealthRunResult): Promise<Verdict> {
+  private async check(instance: InstanceHealthRow, state: RunState): Promise<Verdict> {
     switch (instance.status) {
       case 'connected': {
         if (this.connections.isLive(instance.id)) {
-          await this.health.resolveAlerts(instance.id);
+          state.healthy.push(instance.id);
           return 'healthy';
         }
         // Held and live in another process of the cluster: that process answers for it.
@@ -73,7 +91,7 @@ export class WhatsappHealthCheckService {
         return 'reconnected';
       }
       case 'reconnecting':
-        if (instance.reconnectAttempts >= MAX_RECONNECT_ATTEMPTS) return this.fail(instance, 'reconnect attempts exhausted', result);
+        if (instance.reconnectAttempts >= MAX_RECONNECT_ATTEMPTS) return this.fail(instance, 'reconnect attempts exhausted', state);
         if (!instance.leaseLive) {
           await this.connections.reconnect(instance.id);
           return 'reconnected';
@@ -87,33 +105,45 @@ export class WhatsappHealthCheckService {
         }
         return 'idle';
       case 'failed':
-        await this.alert(instance, 'instance_failed', `Instance ${instance.name} failed: ${instance.lastDisconnectReason ?? 'unknown reason'}`, result);
+        this.alert(instance, 'instance_failed', `Instance ${instance.name} failed: ${instance.lastDisconnectReason ?? 'unknown reason'}`, state);
         return 'failed';
       case 'logged_out':
-        await this.alert(instance, 'instance_logged_out', `Instance ${instance.name} was logged out: pair the phone again`, result);
+        this.alert(instance, 'instance_logged_out', `Instance ${instance.name} was logged out: pair the phone again`, state);
         return 'failed';
       default:
         return 'idle';
     }
   }
 
-  private async fail(instance: InstanceHealthRow, reason: string, result: HealthRunResult): Promise<Verdict> {
+  private async fail(instance: InstanceHealthRow, reason: string, state: RunState): Promise<Verdict> {
     await this.connections.stop(instance.id, { logout: false, keepStatus: true });
     await this.health.markStatus(instance.id, 'failed', reason);
-    await this.alert(instance, 'instance_failed', `Instance ${instance.name} failed: ${reason}`, result);
+    this.alert(instance, 'instance_failed', `Instance ${instance.name} failed: ${reason}`, state);
     return 'failed';
   }
 
-  /** Stores and pushes an alert once; later runs see it open and stay quiet. */
-  private async alert(instance: InstanceHealthRow, kind: AlertKind, message: string, result: HealthRunResult): Promise<void> {
-    if (!(await this.health.openAlert(instance.organizationId, instance.id, kind, message))) return;
-    result.alerts.push({ instanceId: instance.id, kind, message });
+  private alert(instance: InstanceHealthRow, kind: AlertKind, message: string, state: RunState): void {
+    state.alerts.push({ organizationId: instance.organizationId, instanceId: instance.id, kind, message });
+  }
+
+  /** Pushed once, when the alert is opened; later runs see it open and stay quiet. */
+  private publish(alert: NewAlert, result: HealthRunResult): void {
+    result.alerts.push({ instanceId: alert.instanceId, kind: alert.kind, message: alert.message });
     this.events.emit('whatsapp:alert', {
-      organizationId: instance.organizationId,
-      instanceId: instance.id,
-      alert: kind,
-      message,
+      organizationId: alert.organizationId,
+      instanceId: alert.instanceId,
+      alert: alert.kind,
+      message: alert.message,
       at: this.clock.now().toISOString(),
     });
   }
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]);
+  });
+  await Promise.all(lanes);
 }

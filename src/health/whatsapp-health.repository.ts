@@ -1,7 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, count, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
+import { and, count, desc, eq, getTableColumns, inArray, isNull, sql } from 'drizzle-orm';
 import { DATABASE, type Database } from '../database/database.js';
 import { type AlertKind, alerts, type HealthRunResult, healthRuns, whatsappInstances } from '../database/schema.js';
+
+export interface NewAlert {
+  organizationId: string;
+  instanceId: string;
+  kind: AlertKind;
+  message: string;
+}
 
 export type InstanceHealthRow = typeof whatsappInstances.$inferSelect & { leaseLive: boolean };
 
@@ -30,22 +37,28 @@ export class WhatsappHealthRepository {
       .where(eq(whatsappInstances.id, instanceId));
   }
 
-  /** Opens an alert unless the same one is already open; true when it is new. */
-  async openAlert(organizationId: string, instanceId: string, kind: AlertKind, message: string): Promise<boolean> {
-    const rows = await this.database.systemDb
+  /**
+   * Opens the alerts that are not already open, in one statement; returns the new
+   * ones (an alert still open from an earlier run is not news).
+   */
+  async openAlerts(candidates: NewAlert[]): Promise<NewAlert[]> {
+    if (candidates.length === 0) return [];
+    const opened = await this.database.systemDb
       .insert(alerts)
-      .values({ organizationId, instanceId, kind, message })
+      .values(candidates)
       .onConflictDoNothing({ target: [alerts.instanceId, alerts.kind], where: sql`${alerts.resolvedAt} IS NULL` })
-      .returning({ id: alerts.id });
-    return rows.length === 1;
+      .returning({ instanceId: alerts.instanceId, kind: alerts.kind });
+    const isNew = new Set(opened.map((row) => `${row.instanceId}/${row.kind}`));
+    return candidates.filter((candidate) => isNew.has(`${candidate.instanceId}/${candidate.kind}`));
   }
 
-  /** A connected instance closes its open alerts: the next failure is news again. */
-  async resolveAlerts(instanceId: string): Promise<void> {
+  /** Healthy instances close their open alerts, so their next failure is news again. One statement for all. */
+  async resolveAlerts(instanceIds: string[]): Promise<void> {
+    if (instanceIds.length === 0) return;
     await this.database.systemDb
       .update(alerts)
       .set({ resolvedAt: new Date() })
-      .where(and(eq(alerts.instanceId, instanceId), isNull(alerts.resolvedAt)));
+      .where(and(inArray(alerts.instanceId, instanceIds), isNull(alerts.resolvedAt)));
   }
 
   async openAlertCount(instanceId: string): Promise<number> {
