@@ -11,6 +11,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ContactsModule } from './contacts/contacts.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { GatewayModule } from './gateway/gateway.module.js';
 import { HealthModule } from './health/health.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { OrganizationsModule } from './organizations/organizations.module.js';
@@ -51,6 +52,8 @@ export class AppModule {
         CatalogModule,
         ContactsModule,
         HealthModule,
+        // In every role: workers hold WhatsApp sockets and raise the events; the Redis adapter carries them to API processes' clients.
+        GatewayModule,
         ...(runsWorkers ? [WorkersModule] : []),
       ],
     };

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { eq } from 'drizzle-orm';
 import { parseArgs } from 'node:util';
 import { ApiKeysRepository } from './auth/api-keys.repository.js';
+import { ApiKeyEvents } from './auth/api-key-events.js';
 import { ApiKeysService } from './auth/api-keys.service.js';
 import { normalizePhoneNumber } from './common/phone-number.js';
 import { isIanaTimeZone } from './common/time-zone.js';
@@ -46,7 +47,7 @@ async function createOrganization(args: string[]): Promise<void> {
   }
 
   await withDatabase(async (database) => {
-    const apiKeys = new ApiKeysService(database, new ApiKeysRepository(database));
+    const apiKeys = new ApiKeysService(database, new ApiKeysRepository(database), new ApiKeyEvents());
     const organizations = new OrganizationsService(database, new OrganizationsRepository(database), apiKeys);
     const { organization, apiKey } = await organizations.createWithFirstKey({
       name,

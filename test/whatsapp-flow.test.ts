@@ -19,7 +19,7 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
 
   const api = (method: string, path: string, token: string, body?: unknown) => request(server.baseUrl, method, path, { token, body });
   const statusOf = async (id: string) => (await api('GET', `/api/whatsapp/instances/${id}/status`, keyA)).body;
-  const waitForStatus = (id: string, status: string, timeoutMs = 15_000) =>
+  const waitForStatus = (id: string, status: string, timeoutMs = 20_000) =>
     waitFor(async () => (await statusOf(id)).status === status, timeoutMs);
 
   beforeAll(async () => {
@@ -87,8 +87,8 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(dropped.status).toBe(200);
     await waitFor(async () => (await statusOf(id)).status === 'reconnecting', 5000);
     expect((await statusOf(id))).toMatchObject({ lastDisconnectReason: 'connection lost (408)', reconnectAttempts: 1 });
-    await waitForStatus(id, 'connected', 15_000);
-  });
+    await waitForStatus(id, 'connected', 30_000);
+  }, 60_000);
 
   it('shows a QR (string, data URL and PNG) when no phone number is given, and refuses sends until connected', async () => {
     const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'QR', provider: 'sandbox' });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import { DATABASE, type Database, type Db } from '../database/database.js';
 import { generateApiKey } from './api-key.js';
+import { ApiKeyEvents } from './api-key-events.js';
 import { type ApiKeyRow, ApiKeysRepository } from './api-keys.repository.js';
 
 export interface IssuedApiKey {
@@ -15,6 +16,7 @@ export class ApiKeysService {
   constructor(
     @Inject(DATABASE) private readonly database: Database,
     private readonly apiKeys: ApiKeysRepository,
+    private readonly events: ApiKeyEvents,
   ) {}
 
   issue(organizationId: string, name: string): Promise<IssuedApiKey> {
@@ -41,6 +43,9 @@ export class ApiKeysService {
   async revoke(organizationId: string, id: string): Promise<ApiKeyRow> {
     const row = await this.apiKeys.revoke(organizationId, id);
     if (row === null) throw new ResourceNotFoundException('API key', id);
+    // Sockets opened with the key are closed by whoever listens (the gateway), in every process.
+    const at = (row.revokedAt ?? new Date()).toISOString();
+    this.events.emit('api_key:revoked', { organizationId, apiKeyId: row.id, at });
     return row;
   }
 }

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ApiKeyEvents } from './api-key-events.js';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { AuthGuard } from './auth.guard.js';
+import { CredentialsVerifier } from './credentials-verifier.js';
 import { MembersRepository } from './members.repository.js';
 
 @Module({
@@ -14,8 +16,10 @@ import { MembersRepository } from './members.repository.js';
     ApiKeysService,
     MembersRepository,
     ApiKeyUsageRecorder,
+    ApiKeyEvents,
+    CredentialsVerifier,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [ApiKeysRepository, ApiKeysService],
+  exports: [ApiKeysRepository, ApiKeysService, ApiKeyEvents, CredentialsVerifier],
 })
 export class AuthModule {}

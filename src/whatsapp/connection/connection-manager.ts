@@ -255,26 +255,27 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
     live.open = false;
     live.connection = null;
     const plan = this.scheduler.onClose(instanceId, statusCode);
+    // Retire first (wipe, release) so that whoever reads the new status sees its consequences done.
+    if (plan.kind === 'stop' || plan.kind === 'give-up') await this.retire(live, plan);
     await this.instances.update(instanceId, {
       status: plan.status,
       lastDisconnectReason: plan.reason,
       reconnectAttempts: plan.kind === 'reconnect-later' ? plan.attempt : plan.kind === 'reconnect-now' ? this.scheduler.attemptsOf(instanceId) : 0,
     });
     this.logger.log({ instanceId, statusCode, plan: plan.kind, reason: plan.reason, message }, 'whatsapp connection closed');
-    this.events.emit('whatsapp:disconnected', { ...this.ids(live), statusCode, reason: plan.reason, status: plan.status, at: new Date().toISOString() });
-    await this.afterClose(live, plan);
+    const at = new Date().toISOString();
+    this.events.emit('whatsapp:disconnected', { ...this.ids(live), statusCode, reason: plan.reason, status: plan.status, at });
+    if ((plan.kind === 'stop' || plan.kind === 'give-up') && plan.alert !== undefined) {
+      this.events.emit('whatsapp:alert', { ...this.ids(live), alert: plan.alert, message: plan.reason, at });
+    }
   }
 
-  private async afterClose(live: LiveInstance, plan: ReconnectPlan): Promise<void> {
-    if (plan.kind === 'reconnect-now' || plan.kind === 'reconnect-later') return;
-    const alert = plan.alert;
+  /** No more reconnects: forget the socket, wipe the session when WhatsApp ended it, give the lease back. */
+  private async retire(live: LiveInstance, plan: Extract<ReconnectPlan, { kind: 'stop' | 'give-up' }>): Promise<void> {
     this.live.delete(live.instance.id);
     await live.session.close();
     if (plan.kind === 'stop' && plan.wipeSession) await this.sessions.delete(live.ref);
     await this.instances.releaseLease(live.instance.id, this.owner);
-    if (alert !== undefined) {
-      this.events.emit('whatsapp:alert', { ...this.ids(live), alert, message: plan.reason, at: new Date().toISOString() });
-    }
   }
 
   /** Heartbeat: renew leases, drop sockets whose lease was lost, adopt instances nobody holds. */

@@ -1,0 +1,67 @@
+import type { MessageType } from '../database/schema.js';
+import type { WhatsappEventMap } from '../whatsapp/whatsapp-events.js';
+
+/** An event as a socket receives it: the room already says which organization, so the payload does not. */
+export type WithoutOrganization<T> = Omit<T, 'organizationId'>;
+
+/**
+ * Every event the Socket.IO gateway sends to an organization's sockets, with its
+ * payload. Each payload names the WhatsApp instance it concerns and when it
+ * happened (`at`, ISO 8601). README.md ("Realtime events (Socket.IO)") documents them.
+ */
+export interface RealtimeEventMap {
+  'whatsapp:connected': WithoutOrganization<WhatsappEventMap['whatsapp:connected']>;
+  'whatsapp:disconnected': WithoutOrganization<WhatsappEventMap['whatsapp:disconnected']>;
+  'whatsapp:qr': WithoutOrganization<WhatsappEventMap['whatsapp:qr']>;
+  'whatsapp:pairing_code': WithoutOrganization<WhatsappEventMap['whatsapp:pairing_code']>;
+  'whatsapp:alert': WithoutOrganization<WhatsappEventMap['whatsapp:alert']>;
+  'message:sent': WithoutOrganization<WhatsappEventMap['message:sent']>;
+  /** A customer's message was stored (inbound pipeline). */
+  'message:received': {
+    instanceId: string;
+    messageId: string;
+    conversationId: string | null;
+    contactId: string | null;
+    /** The customer, E.164. */
+    from: string;
+    pushName: string | null;
+    type: MessageType;
+    text: string | null;
+    at: string;
+  };
+  /** The client agent handed a conversation to a human. */
+  'handoff:requested': {
+    instanceId: string;
+    conversationId: string;
+    contactId: string | null;
+    /** The customer, E.164. */
+    customerPhone: string;
+    reason: string;
+    at: string;
+  };
+  /** Aurora, the owner's assistant, has something to tell the owner unprompted. */
+  'aurora:proactive': {
+    instanceId: string;
+    kind: string;
+    message: string;
+    at: string;
+  };
+}
+
+export type RealtimeEventName = keyof RealtimeEventMap;
+
+/** The same map in the shape Socket.IO types a server's emits with. */
+export type RealtimeServerEvents = { [E in RealtimeEventName]: (payload: RealtimeEventMap[E]) => void };
+
+/** Every event name, checked against the map by the compiler: adding an event without listing it here fails the build. */
+export const REALTIME_EVENT_NAMES = Object.keys({
+  'whatsapp:connected': true,
+  'whatsapp:disconnected': true,
+  'whatsapp:qr': true,
+  'whatsapp:pairing_code': true,
+  'whatsapp:alert': true,
+  'message:sent': true,
+  'message:received': true,
+  'handoff:requested': true,
+  'aurora:proactive': true,
+} satisfies Record<RealtimeEventName, true>) as RealtimeEventName[];
