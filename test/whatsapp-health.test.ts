@@ -1,6 +1,6 @@
 import { eq, isNull } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { alerts, healthRuns, whatsappInstances } from '../src/database/schema.js';
 import { HealthJobScheduler } from '../src/health/health-job.js';
@@ -100,5 +100,20 @@ describe('the WhatsApp health job', () => {
       instancesByStatus: expect.objectContaining({ connected: 1, failed: 1 }),
       lastRun: expect.objectContaining({ totalInstances: expect.any(Number), durationMs: expect.any(Number) }),
     });
+  });
+
+  it('answers 503 at /health/whatsapp once the last run is older than 15 minutes', async () => {
+    // Only Date is faked: the app's clock jumps 16 minutes ahead of the last run it recorded.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 16 * 60_000);
+    try {
+      const stale = await request(first.baseUrl, 'GET', '/health/whatsapp');
+      expect(stale.status).toBe(503);
+      expect(stale.body.message).toMatch(/healthJob/);
+      expect(stale.body.details.error.healthJob.message).toMatch(/has not run for over 15 minutes/);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect((await request(first.baseUrl, 'GET', '/health/whatsapp')).status).toBe(200);
   });
 });
