@@ -4,6 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { isUuid } from '../database/database.js';
 import { hashApiKey, looksLikeApiKey } from './api-key.js';
+import { ApiKeyEvents } from './api-key-events.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
 import { AdminApiDisabledException, UnauthenticatedException } from './auth.exceptions.js';
@@ -23,17 +24,28 @@ export interface OrganizationChoice {
  * Supabase user JWTs both resolve to one organization; ADMIN_API_KEY only
  * opens admin routes. Throws UnauthenticatedException with what is wrong.
  */
+/**
+ * How long a verified API key is trusted without asking the database again. A key
+ * revoked in this process is dropped at once; other processes notice within this.
+ */
+const API_KEY_CACHE_TTL_MS = 5_000;
+const API_KEY_CACHE_MAX = 10_000;
+
 @Injectable()
 export class CredentialsVerifier {
   private readonly jwtKey: Uint8Array | null;
+  private readonly verifiedKeys = new Map<string, { id: string; organizationId: string; expiresAt: number }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly apiKeys: ApiKeysRepository,
     private readonly members: MembersRepository,
     private readonly usage: ApiKeyUsageRecorder,
+    events: ApiKeyEvents,
   ) {
     this.jwtKey = config.supabase.jwtSecret === null ? null : new TextEncoder().encode(config.supabase.jwtSecret);
+    // Revocations are rare: forgetting every cached key is simpler than tracking which hash was revoked.
+    events.on('api_key:revoked', () => this.verifiedKeys.clear());
   }
 
   verifyAdmin(token: string): void {
@@ -43,7 +55,7 @@ export class CredentialsVerifier {
 
   async resolveTenant(token: string, organization: OrganizationChoice): Promise<TenantContext> {
     if (looksLikeApiKey(token)) {
-      const key = await this.apiKeys.findActiveByHash(hashApiKey(token));
+      const key = await this.findApiKey(hashApiKey(token));
       if (key === null) throw new UnauthenticatedException('Invalid or revoked API key');
       this.usage.record(key.id);
       return { organizationId: key.organizationId, principal: { kind: 'api_key', apiKeyId: key.id } };
@@ -62,6 +74,17 @@ export class CredentialsVerifier {
       );
     }
     return { organizationId, principal: { kind: 'user', userId } };
+  }
+
+  private async findApiKey(hash: string): Promise<{ id: string; organizationId: string } | null> {
+    const cached = this.verifiedKeys.get(hash);
+    if (cached !== undefined && cached.expiresAt > Date.now()) return cached;
+    const key = await this.apiKeys.findActiveByHash(hash);
+    this.verifiedKeys.delete(hash);
+    if (key === null) return null;
+    if (this.verifiedKeys.size >= API_KEY_CACHE_MAX) this.verifiedKeys.delete(this.verifiedKeys.keys().next().value as string);
+    this.verifiedKeys.set(hash, { ...key, expiresAt: Date.now() + API_KEY_CACHE_TTL_MS });
+    return key;
   }
 
   private async verifyJwt(token: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, eq, inArray } from 'drizzle-orm';
 import { DATABASE, type Database } from '../database/database.js';
-import { type MessageStatus, messages } from '../database/schema.js';
+import { type InstanceStatus, type MessageStatus, messages, whatsappInstances } from '../database/schema.js';
 import type { ReceiptStatus } from './transport/whatsapp-transport.js';
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -15,8 +15,20 @@ const EARLIER_THAN: Record<ReceiptStatus, MessageStatus[]> = {
   failed: ['queued', 'sent'],
 };
 
+/** How long a receipt that found no message yet is kept for the send that is about to record its id. */
+const EARLY_RECEIPT_TTL_MS = 60_000;
+
 @Injectable()
 export class MessagesRepository {
+  /**
+   * WhatsApp can acknowledge a message before the sender has stored its id (the
+   * sandbox does so within milliseconds). Every receipt is remembered here for a
+   * minute, by WhatsApp id, and markSent applies it again once the id is stored,
+   * whatever order the two database writes ran in. Sends and receipts of an
+   * instance happen in the process that holds its socket, so memory is enough.
+   */
+  private readonly earlyReceipts = new Map<string, { status: ReceiptStatus; expiresAt: number }>();
+
   constructor(@Inject(DATABASE) private readonly database: Database) {}
 
   async insert(message: NewMessage): Promise<MessageRow> {
@@ -24,18 +36,38 @@ export class MessagesRepository {
     return row;
   }
 
+  /**
+   * Stores an outgoing message only while its instance is connected, reading the
+   * status and inserting in one transaction (the send endpoint's hot path).
+   * `status` null: no such instance in this organization.
+   */
+  async insertIfConnected(message: NewMessage): Promise<{ status: InstanceStatus | null; row: MessageRow | null }> {
+    return this.database.withTenant(message.organizationId, async (tx) => {
+      const [instance] = await tx
+        .select({ status: whatsappInstances.status })
+        .from(whatsappInstances)
+        .where(eq(whatsappInstances.id, message.instanceId));
+      if (instance === undefined) return { status: null, row: null };
+      if (instance.status !== 'connected') return { status: instance.status, row: null };
+      const [row] = await tx.insert(messages).values(message).returning();
+      return { status: instance.status, row };
+    });
+  }
+
   async find(organizationId: string, messageId: string): Promise<MessageRow | null> {
     const [row] = await this.database.withTenant(organizationId, (tx) => tx.select().from(messages).where(eq(messages.id, messageId)));
     return row ?? null;
   }
 
-  async markSent(organizationId: string, messageId: string, waMessageId: string): Promise<void> {
+  async markSent(organizationId: string, messageId: string, waMessageId: string, instanceId: string): Promise<void> {
     await this.database.withTenant(organizationId, (tx) =>
       tx
         .update(messages)
         .set({ status: 'sent', waMessageId, error: null, updatedAt: new Date() })
         .where(and(eq(messages.id, messageId), eq(messages.status, 'queued'))),
     );
+    const early = this.earlyReceipts.get(waMessageId);
+    if (early !== undefined) await this.moveForward(instanceId, waMessageId, early.status);
   }
 
   async markFailed(organizationId: string, messageId: string, error: string): Promise<void> {
@@ -46,17 +78,29 @@ export class MessagesRepository {
 
   /** Receipts arrive on the socket, which serves one instance of any organization: cross-tenant by nature. */
   async applyReceipts(instanceId: string, updates: { messageId: string; status: ReceiptStatus }[]): Promise<void> {
-    for (const update of updates) {
-      await this.database.systemDb
-        .update(messages)
-        .set({ status: update.status, updatedAt: new Date() })
-        .where(
-          and(
-            eq(messages.instanceId, instanceId),
-            eq(messages.waMessageId, update.messageId),
-            inArray(messages.status, EARLIER_THAN[update.status]),
-          ),
-        );
-    }
+    this.forgetExpiredReceipts();
+    for (const update of updates) this.remember(update.messageId, update.status);
+    for (const update of updates) await this.moveForward(instanceId, update.messageId, update.status);
+  }
+
+  private async moveForward(instanceId: string, waMessageId: string, status: ReceiptStatus): Promise<void> {
+    await this.database.systemDb
+      .update(messages)
+      .set({ status, updatedAt: new Date() })
+      .where(
+        and(eq(messages.instanceId, instanceId), eq(messages.waMessageId, waMessageId), inArray(messages.status, EARLIER_THAN[status])),
+      );
+  }
+
+  private remember(waMessageId: string, status: ReceiptStatus): void {
+    const known = this.earlyReceipts.get(waMessageId)?.status;
+    // Keep the furthest status: a late "delivered" must not undo an earlier "read".
+    if (known !== undefined && EARLIER_THAN[known].includes(status as MessageStatus)) return;
+    this.earlyReceipts.set(waMessageId, { status, expiresAt: Date.now() + EARLY_RECEIPT_TTL_MS });
+  }
+
+  private forgetExpiredReceipts(): void {
+    const now = Date.now();
+    for (const [id, receipt] of this.earlyReceipts) if (receipt.expiresAt <= now) this.earlyReceipts.delete(id);
   }
 }

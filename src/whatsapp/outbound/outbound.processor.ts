@@ -34,7 +34,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
     try {
       await this.pacer.wait(message.instanceId);
       const sent = await this.connections.send(message.instanceId, message.remotePhone.replace(/^\+/, ''), await this.contentOf(message));
-      await this.messages.markSent(organizationId, messageId, sent.messageId);
+      await this.messages.markSent(organizationId, messageId, sent.messageId, message.instanceId);
       this.events.emit('message:sent', { organizationId, instanceId: message.instanceId, messageId, status: 'sent', at: new Date().toISOString() });
     } catch (error) {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

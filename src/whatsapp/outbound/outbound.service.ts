@@ -40,12 +40,10 @@ export class OutboundService {
   ) {}
 
   async accept(organizationId: string, instanceId: string, to: string, message: OutgoingMessage): Promise<MessageRow> {
-    const instance = await this.instances.find(organizationId, instanceId);
-    if (instance === null) throw new ResourceNotFoundException('WhatsApp instance', instanceId);
-    if (instance.status !== 'connected') throw new InstanceNotConnectedException(instanceId, instance.status);
-
+    // Media is stored only for an instance that can send it; text goes straight to the one transaction below.
+    if (message.kind !== 'text') await this.requireConnected(organizationId, instanceId);
     const stored = message.kind === 'text' ? null : await this.storeMedia(organizationId, message);
-    const row = await this.messages.insert({
+    const { status, row } = await this.messages.insertIfConnected({
       organizationId,
       instanceId,
       remotePhone: `+${to.replace(/^\+/, '')}`,
@@ -56,6 +54,8 @@ export class OutboundService {
       mediaMimetype: stored?.mimetype ?? null,
       status: 'queued',
     });
+    if (status === null) throw new ResourceNotFoundException('WhatsApp instance', instanceId);
+    if (row === null) throw new InstanceNotConnectedException(instanceId, status);
     try {
       await this.queues.enqueue('outbound', 'send', { messageId: row.id, organizationId }, {
         jobId: row.id,
@@ -68,6 +68,12 @@ export class OutboundService {
       throw error;
     }
     return row;
+  }
+
+  private async requireConnected(organizationId: string, instanceId: string): Promise<void> {
+    const instance = await this.instances.find(organizationId, instanceId);
+    if (instance === null) throw new ResourceNotFoundException('WhatsApp instance', instanceId);
+    if (instance.status !== 'connected') throw new InstanceNotConnectedException(instanceId, instance.status);
   }
 
   private async storeMedia(organizationId: string, input: MediaInput & { kind: 'image' | 'audio' }) {
