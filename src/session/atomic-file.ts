@@ -4,17 +4,30 @@ import { dirname } from 'node:path';
 let sequence = 0;
 
 /**
+ * How far an atomic write must survive:
+ * - `false`: a killed process (the rename alone gives that); keys, metadata.
+ * - `'replace'`: also a power cut, for a file that already exists (creds.json after
+ *   its first save). The data is fdatasynced before the rename, so whichever file
+ *   the folder names after a power cut is complete. The folder is not fsynced:
+ *   until the filesystem commits the rename (seconds on ext4 and xfs), a power cut
+ *   can bring back the previous file. That loses the newest save, never the file:
+ *   the previous version is whole and stays valid.
+ * - `'create'`: also a power cut, for a new file (first creds, each backup): there
+ *   is no previous version to fall back to, so the folder entry is fsynced too.
+ */
+export type Durability = false | 'replace' | 'create';
+
+/**
  * Writes a whole file or nothing: a temp file in the same folder, renamed over
  * the target. A process killed mid-write leaves the old file intact (and maybe a
- * stray temp file). With `durable`, the data and the rename are fsynced too, so
- * the write also survives a power cut; that is what creds need, not every key.
+ * stray temp file).
  */
-export async function writeFileAtomic(path: string, data: string | Buffer, durable: boolean): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Buffer, durability: Durability): Promise<void> {
   const temporary = `${path}.${process.pid}.${sequence++}.tmp`;
   const handle = await open(temporary, 'w');
   try {
     await handle.writeFile(data);
-    if (durable) await handle.sync();
+    if (durability !== false) await handle.datasync();
   } finally {
     await handle.close();
   }
@@ -24,7 +37,7 @@ export async function writeFileAtomic(path: string, data: string | Buffer, durab
     await unlink(temporary).catch(() => undefined);
     throw error;
   }
-  if (durable) await syncDirectory(dirname(path));
+  if (durability === 'create') await syncDirectory(dirname(path));
 }
 
 async function syncDirectory(path: string): Promise<void> {

@@ -41,7 +41,7 @@ export class CredsBackups {
     const folder = join(sessionFolder, 'backups');
     await mkdir(folder, { recursive: true });
     const sealed = seal(credsJson, this.key).toString('base64');
-    await writeFileAtomic(join(folder, `creds-${now}-${sequence++}.bak`), sealed, true);
+    await writeFileAtomic(join(folder, `creds-${now}-${sequence++}.bak`), sealed, 'create');
     const stale = (await this.list(folder)).slice(this.generations);
     await Promise.all(stale.map((name) => removeFile(join(folder, name))));
   }

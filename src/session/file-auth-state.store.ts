@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import {
   type AuthenticationCreds,
@@ -9,7 +9,7 @@ import {
   type SignalDataTypeMap,
   type SignalKeyStore,
 } from '../whatsapp/transport/baileys-auth.js';
-import { PathQueue, removeFile, writeFileAtomic } from './atomic-file.js';
+import { type Durability, PathQueue, removeFile, writeFileAtomic } from './atomic-file.js';
 import {
   type AuthStateStore,
   type OpenOptions,
@@ -21,11 +21,25 @@ import {
 import type { CredsBackups } from './creds-backup.js';
 import { CachedKeyStore } from './cached-key-store.js';
 import { parseCreds } from './creds-validation.js';
-import { assertKeyId, assertSessionRef, decodeValue, encodeValue, keyFileName } from './session-codec.js';
+import { type KeyChange, SessionKeyFiles } from './key-journal.js';
+import { assertKeyId, assertSessionRef, decodeValue, encodeValue } from './session-codec.js';
 import { SessionCorruptedError, type SessionStoreEvents } from './session-events.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const FOLDER_NAME = /^([0-9a-f-]{36})_([0-9a-f-]{36})$/;
+
+/**
+ * The key files of every session open in this process, by folder, with how many
+ * opens use them. Process-wide, not per store: a journal must have one writer, and
+ * tests and the CLI create several stores over the same root.
+ */
+const openKeyFiles = new Map<string, OpenKeyFiles>();
+
+interface OpenKeyFiles {
+  path: string;
+  keys: Promise<SessionKeyFiles>;
+  users: number;
+}
 
 export interface FileStoreOptions {
   backups: CredsBackups | null;
@@ -35,7 +49,9 @@ export interface FileStoreOptions {
 
 /**
  * Sessions as folders: `{root}/{org}_{instance}/creds.json`, `keys/{type}-{id}.json`,
- * `metadata.json`, `backups/`. Every write is atomic; creds are also fsynced.
+ * `metadata.json`, `backups/`. Every write is atomic; creds are also fsynced. Key
+ * rewrites go through a journal first (key-journal.ts), so `keys/` can lag behind
+ * until the session is closed or opened again.
  */
 export class FileAuthStateStore implements AuthStateStore {
   readonly kind = 'file';
@@ -73,19 +89,25 @@ export class FileAuthStateStore implements AuthStateStore {
     await removeStrayTemporaryFiles(folder);
     const creds = await this.loadCreds(ref, folder);
     const metadata = await this.touchMetadata(ref, folder, options.phoneNumber);
-    const keys = new CachedKeyStore(this.keyStore(folder));
+    const keyFiles = acquireKeyFiles(folder);
+    const keys = new CachedKeyStore(this.keyStore(await keyFiles.keys));
     let lastUsedWritten = Date.parse(metadata.lastUsedAt);
+    let closed = false;
     return {
       state: { creds, keys },
       saveCreds: async () => {
-        await this.writeCreds(folder, creds);
+        await this.writeCreds(folder, creds, 'replace');
         // last-used matters by the day (idle cleanup), so it is not rewritten on every save.
         if (Date.now() - lastUsedWritten > 60_000) {
           lastUsedWritten = Date.now();
           await this.touchMetadata(ref, folder, undefined);
         }
       },
-      close: async () => undefined,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        await releaseKeyFiles(keyFiles);
+      },
     };
   }
 
@@ -115,7 +137,11 @@ export class FileAuthStateStore implements AuthStateStore {
   }
 
   async delete(ref: SessionRef): Promise<void> {
-    await rm(this.folderOf(ref), { recursive: true, force: true });
+    const folder = this.folderOf(ref);
+    const open = openKeyFiles.get(resolve(folder));
+    openKeyFiles.delete(resolve(folder));
+    await (await open?.keys.catch(() => null))?.discard();
+    await rm(folder, { recursive: true, force: true });
   }
 
   private async loadCreds(ref: SessionRef, folder: string): Promise<AuthenticationCreds> {
@@ -126,7 +152,7 @@ export class FileAuthStateStore implements AuthStateStore {
     });
     if (json === null) {
       const creds = initAuthCreds();
-      await this.writeCreds(folder, creds);
+      await this.writeCreds(folder, creds, 'create');
       return creds;
     }
     const creds = parseCreds(json);
@@ -137,15 +163,15 @@ export class FileAuthStateStore implements AuthStateStore {
       this.options.events?.credsUnrecoverable(ref);
       throw new SessionCorruptedError(ref, 'creds.json is unreadable and no valid backup exists');
     }
-    await this.writes.run(path, () => writeFileAtomic(path, restored, true));
+    await this.writes.run(path, () => writeFileAtomic(path, restored, 'replace'));
     this.logger.warn({ instanceId: ref.instanceId }, 'session creds were unreadable: restored from the newest valid backup');
     this.options.events?.credsRestored(ref);
     return parseCreds(restored)!;
   }
 
-  private writeCreds(folder: string, creds: AuthenticationCreds): Promise<void> {
+  private writeCreds(folder: string, creds: AuthenticationCreds, durability: Durability): Promise<void> {
     const path = join(folder, 'creds.json');
-    return this.writes.run(path, () => writeFileAtomic(path, encodeValue(creds), true));
+    return this.writes.run(path, () => writeFileAtomic(path, encodeValue(creds), durability));
   }
 
   private async touchMetadata(ref: SessionRef, folder: string, phoneNumber: string | null | undefined): Promise<SessionMetadata> {
@@ -165,15 +191,14 @@ export class FileAuthStateStore implements AuthStateStore {
   }
 
   /** The raw key store; Baileys' cache sits in front of it. */
-  private keyStore(folder: string): SignalKeyStore {
-    const keysFolder = join(folder, 'keys');
+  private keyStore(keyFiles: SessionKeyFiles): SignalKeyStore {
     return {
       get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
         const found: { [id: string]: SignalDataTypeMap[T] } = {};
         await Promise.all(
           ids.map(async (id) => {
             assertKeyId(id);
-            const text = await readFile(join(keysFolder, keyFileName(type, id)), 'utf8').catch(() => null);
+            const text = await keyFiles.read(type, id);
             if (text === null) return;
             try {
               found[id] = decodeValue(type, text) as SignalDataTypeMap[T];
@@ -187,22 +212,41 @@ export class FileAuthStateStore implements AuthStateStore {
         return found;
       },
       set: async (data: SignalDataSet) => {
-        const writes: Promise<void>[] = [];
+        const changes: KeyChange[] = [];
         for (const [type, entries] of Object.entries(data)) {
           for (const [id, value] of Object.entries(entries ?? {})) {
             assertKeyId(id);
-            const path = join(keysFolder, keyFileName(type, id));
-            writes.push(
-              this.writes.run(path, () =>
-                value === null || value === undefined ? removeFile(path) : writeFileAtomic(path, encodeValue(value), false),
-              ),
-            );
+            changes.push([type, id, value === null || value === undefined ? null : encodeValue(value)]);
           }
         }
-        await Promise.all(writes);
+        await keyFiles.write(changes);
       },
     };
   }
+}
+
+/** The key files of a session folder, shared by every open of it in this process. */
+function acquireKeyFiles(folder: string): OpenKeyFiles {
+  const path = resolve(folder);
+  let open = openKeyFiles.get(path);
+  if (open === undefined) {
+    const created: OpenKeyFiles = { path, keys: SessionKeyFiles.open(folder), users: 0 };
+    openKeyFiles.set(path, created);
+    // A failed open is not kept: the next open tries again.
+    created.keys.catch(() => {
+      if (openKeyFiles.get(path) === created) openKeyFiles.delete(path);
+    });
+    open = created;
+  }
+  open.users++;
+  return open;
+}
+
+/** The last close of a session compacts its journal into the key files. */
+async function releaseKeyFiles(open: OpenKeyFiles): Promise<void> {
+  if (--open.users > 0) return;
+  if (openKeyFiles.get(open.path) === open) openKeyFiles.delete(open.path);
+  await (await open.keys).close();
 }
 
 /**

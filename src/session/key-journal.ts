@@ -1,0 +1,199 @@
+import { type FileHandle, open, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { removeFile, writeFileAtomic } from './atomic-file.js';
+import { keyFileName } from './session-codec.js';
+
+/** One key change: the key's encoded value (session-codec's encodeValue), or null when it is deleted. */
+export type KeyChange = [type: string, id: string, encoded: string | null];
+
+export const JOURNAL_FILE = 'keys.journal';
+const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
+const PARALLEL_FILE_WRITES = 32;
+
+/** A record: the JSON of its changes, a tab, their CRC-32 in hex, a newline. JSON never holds a raw tab or newline. */
+export function frameRecord(changes: KeyChange[]): string {
+  const payload = JSON.stringify(changes);
+  return `${payload}\t${crc32(payload).toString(16)}\n`;
+}
+
+/**
+ * The records of a journal, in order, up to the first one that is cut short or
+ * fails its checksum: a process killed mid-append leaves at most its last record
+ * torn, and nothing after a bad record can be trusted to follow it.
+ */
+export function parseRecords(text: string): KeyChange[][] {
+  const records: KeyChange[][] = [];
+  for (let start = 0, end = text.indexOf('\n'); end !== -1; start = end + 1, end = text.indexOf('\n', start)) {
+    const line = text.slice(start, end);
+    const tab = line.lastIndexOf('\t');
+    const payload = line.slice(0, tab);
+    if (tab === -1 || crc32(payload).toString(16) !== line.slice(tab + 1)) break;
+    const changes = parseChanges(payload);
+    if (changes === null) break;
+    records.push(changes);
+  }
+  return records;
+}
+
+function parseChanges(payload: string): KeyChange[] | null {
+  let changes: unknown;
+  try {
+    changes = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  const isChange = (change: unknown) =>
+    Array.isArray(change) &&
+    change.length === 3 &&
+    typeof change[0] === 'string' &&
+    typeof change[1] === 'string' &&
+    (typeof change[2] === 'string' || change[2] === null);
+  return Array.isArray(changes) && changes.every(isChange) ? (changes as KeyChange[]) : null;
+}
+
+/**
+ * The keys of one session folder: `keys/{type}-{id}.json` files, with a
+ * write-ahead journal (`keys.journal`) in front of them.
+ *
+ * A key's first write creates its file, so the folder always lists every key. A
+ * rewrite or deletion of a key that has a file is appended to the journal instead
+ * (one write per batch, no temp file, no rename) and held in memory until
+ * compaction writes it to the key's file. Compaction runs at open (after
+ * replaying what a killed process journaled), when the journal grows past a few
+ * MB, and at close; it writes the files first and deletes the journal last, so a
+ * crash anywhere replays to the same values. No fsync, as for the key files
+ * before: a write that reached the OS survives the process being killed.
+ *
+ * Writes and compactions run one at a time, in call order.
+ */
+export class SessionKeyFiles {
+  /** Journaled changes not yet written to their files, by file name (ids that share a file share an entry). */
+  private readonly pending = new Map<string, KeyChange>();
+  private journal: FileHandle | null = null;
+  private journalBytes = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly folder: string,
+    /** Names of the key files known to exist; a hint only: a key missing here gets its file written directly. */
+    private readonly files: Set<string>,
+  ) {}
+
+  /** Replays and compacts what a previous process left in the journal. */
+  static async open(folder: string): Promise<SessionKeyFiles> {
+    const files = new Set(await readdir(join(folder, 'keys')).catch(() => [] as string[]));
+    const keys = new SessionKeyFiles(folder, files);
+    const journal = await readFile(keys.journalPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
+    if (journal !== null) {
+      for (const record of parseRecords(journal)) keys.hold(record);
+      await keys.compactNow();
+    }
+    return keys;
+  }
+
+  private get journalPath(): string {
+    return join(this.folder, JOURNAL_FILE);
+  }
+
+  /** The encoded value of a key, or null when it has none. */
+  async read(type: string, id: string): Promise<string | null> {
+    const pending = this.pending.get(keyFileName(type, id));
+    if (pending !== undefined) return pending[2];
+    return readFile(join(this.folder, 'keys', keyFileName(type, id)), 'utf8').catch(() => null);
+  }
+
+  write(changes: KeyChange[]): Promise<void> {
+    return this.serially(async () => {
+      const journaled: KeyChange[] = [];
+      const direct: KeyChange[] = [];
+      for (const change of changes) {
+        const name = keyFileName(change[0], change[1]);
+        const known = this.pending.has(name) || this.files.has(name);
+        (known && !this.closed ? journaled : direct).push(change);
+      }
+      if (journaled.length > 0) await this.append(journaled);
+      await inParallel(direct, (change) => this.writeFile(change));
+      if (this.journalBytes > COMPACT_AFTER_BYTES) await this.compactNow();
+    });
+  }
+
+  /** Writes every journaled change to its file and releases the journal; later writes go straight to files. */
+  close(): Promise<void> {
+    return this.serially(async () => {
+      await this.compactNow();
+      this.closed = true;
+    });
+  }
+
+  /** Releases the journal without writing anything: the session is being deleted. */
+  discard(): Promise<void> {
+    return this.serially(async () => {
+      await this.closeJournal();
+      this.pending.clear();
+      this.closed = true;
+    });
+  }
+
+  private async append(changes: KeyChange[]): Promise<void> {
+    this.journal ??= await open(this.journalPath, 'a');
+    const record = Buffer.from(frameRecord(changes));
+    try {
+      await this.journal.appendFile(record);
+    } catch (error) {
+      // Cut back to the last whole record, or every record appended after this one would be lost at replay.
+      await this.journal.truncate(this.journalBytes).catch(() => undefined);
+      throw error;
+    }
+    this.journalBytes += record.length;
+    this.hold(changes);
+  }
+
+  private hold(changes: KeyChange[]): void {
+    for (const change of changes) this.pending.set(keyFileName(change[0], change[1]), change);
+  }
+
+  private async compactNow(): Promise<void> {
+    await this.closeJournal();
+    await inParallel([...this.pending.values()], (change) => this.writeFile(change));
+    await removeFile(this.journalPath);
+    this.pending.clear();
+    this.journalBytes = 0;
+  }
+
+  private async closeJournal(): Promise<void> {
+    const journal = this.journal;
+    this.journal = null;
+    await journal?.close();
+  }
+
+  private async writeFile([type, id, encoded]: KeyChange): Promise<void> {
+    const name = keyFileName(type, id);
+    const path = join(this.folder, 'keys', name);
+    if (encoded === null) {
+      await removeFile(path);
+      this.files.delete(name);
+    } else {
+      await writeFileAtomic(path, encoded, false);
+      this.files.add(name);
+    }
+  }
+
+  private serially(work: () => Promise<void>): Promise<void> {
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+}
+
+async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_FILE_WRITES, items.length) }, worker));
+}
