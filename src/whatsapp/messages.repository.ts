@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { DATABASE, type Database } from '../database/database.js';
 import { type InstanceStatus, type MessageStatus, messages, whatsappInstances } from '../database/schema.js';
 import type { ReceiptStatus } from './transport/whatsapp-transport.js';
@@ -37,20 +37,28 @@ export class MessagesRepository {
   }
 
   /**
-   * Stores an outgoing message only while its instance is connected, reading the
-   * status and inserting in one transaction (the send endpoint's hot path).
-   * `status` null: no such instance in this organization.
+   * Stores an outgoing message only while its instance is connected: one INSERT
+   * ... SELECT on the hot path (the send endpoint); the status is read only when
+   * nothing was inserted. `status` null: no such instance in this organization.
    */
-  async insertIfConnected(message: NewMessage): Promise<{ status: InstanceStatus | null; row: MessageRow | null }> {
+  async insertIfConnected(
+    message: NewMessage,
+  ): Promise<{ status: InstanceStatus | null; message: { id: string; status: MessageStatus } | null }> {
     return this.database.withTenant(message.organizationId, async (tx) => {
+      const inserted = await tx.execute(sql`
+        INSERT INTO messages (organization_id, instance_id, remote_phone, direction, type, body, media_ref, media_mimetype, status)
+        SELECT ${message.organizationId}, ${message.instanceId}, ${message.remotePhone}, ${message.direction}, ${message.type},
+               ${message.body ?? null}, ${message.mediaRef ?? null}, ${message.mediaMimetype ?? null}, ${message.status}
+          FROM whatsapp_instances
+         WHERE id = ${message.instanceId} AND status = 'connected'
+        RETURNING id, status`);
+      const [row] = (inserted as unknown as { rows: { id: string; status: MessageStatus }[] }).rows;
+      if (row !== undefined) return { status: 'connected', message: row };
       const [instance] = await tx
         .select({ status: whatsappInstances.status })
         .from(whatsappInstances)
         .where(eq(whatsappInstances.id, message.instanceId));
-      if (instance === undefined) return { status: null, row: null };
-      if (instance.status !== 'connected') return { status: instance.status, row: null };
-      const [row] = await tx.insert(messages).values(message).returning();
-      return { status: instance.status, row };
+      return { status: instance?.status ?? null, message: null };
     });
   }
 

@@ -5,7 +5,7 @@ import type { MessageType } from '../../database/schema.js';
 import { MEDIA_STORE, type MediaStore } from '../../media/media-store.js';
 import { QueueService } from '../../queue/queue.service.js';
 import { InstancesRepository } from '../instances.repository.js';
-import { type MessageRow, MessagesRepository } from '../messages.repository.js';
+import { MessagesRepository } from '../messages.repository.js';
 import { InstanceNotConnectedException, InvalidMediaException, MediaTooLargeException } from '../whatsapp.exceptions.js';
 
 export interface MediaInput {
@@ -39,11 +39,11 @@ export class OutboundService {
     @Inject(MEDIA_STORE) private readonly media: MediaStore,
   ) {}
 
-  async accept(organizationId: string, instanceId: string, to: string, message: OutgoingMessage): Promise<MessageRow> {
+  async accept(organizationId: string, instanceId: string, to: string, message: OutgoingMessage): Promise<{ id: string; status: string }> {
     // Media is stored only for an instance that can send it; text goes straight to the one transaction below.
     if (message.kind !== 'text') await this.requireConnected(organizationId, instanceId);
     const stored = message.kind === 'text' ? null : await this.storeMedia(organizationId, message);
-    const { status, row } = await this.messages.insertIfConnected({
+    const { status, message: row } = await this.messages.insertIfConnected({
       organizationId,
       instanceId,
       remotePhone: `+${to.replace(/^\+/, '')}`,
