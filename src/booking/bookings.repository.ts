@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
+import { isPostgresError, PostgresErrorCode } from '../database/postgres-errors.js';
 import {
   ACTIVE_BOOKING_STATUSES,
   type ActorKind,
@@ -42,11 +43,8 @@ export interface BookingFilter {
   contactId?: string;
 }
 
-const EXCLUSION_VIOLATION = '23P01';
-
 export function isOverlapViolation(error: unknown): boolean {
-  const candidate = error as { code?: string; cause?: { code?: string } };
-  return candidate.code === EXCLUSION_VIOLATION || candidate.cause?.code === EXCLUSION_VIOLATION;
+  return isPostgresError(error, PostgresErrorCode.exclusionViolation);
 }
 
 function overlaps(range: TimeRange): SQL {

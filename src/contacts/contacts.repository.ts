@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, desc, eq, ilike, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
+import { isPostgresError, PostgresErrorCode } from '../database/postgres-errors.js';
 import { contacts } from '../database/schema.js';
 
 export type ContactRow = typeof contacts.$inferSelect;
@@ -19,14 +20,8 @@ export interface ContactFilter {
   optedOut?: boolean;
 }
 
-const UNIQUE_VIOLATION = '23505';
-const PHONE_KEY = 'contacts_organization_phone_key';
-
-/** Drizzle wraps driver errors, so the PostgreSQL code is on `cause`. */
 export function isDuplicatePhone(error: unknown): boolean {
-  const candidate = error as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
-  const failure = candidate.cause?.code === undefined ? candidate : candidate.cause;
-  return failure.code === UNIQUE_VIOLATION && (failure.constraint === undefined || failure.constraint === PHONE_KEY);
+  return isPostgresError(error, PostgresErrorCode.uniqueViolation, 'contacts_organization_phone_key');
 }
 
 function likePattern(search: string): string {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import QRCode from 'qrcode';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
+import { isPostgresError, PostgresErrorCode } from '../database/postgres-errors.js';
 import { SessionCleanupService } from '../session/session-cleanup.service.js';
 import { SessionMetadataCache } from '../session/session-metadata.cache.js';
 import { ConnectionManager, InstanceNotLiveError, type PairingView } from './connection/connection-manager.js';
@@ -12,11 +13,6 @@ export interface InstanceStatusView {
   instance: InstanceRow;
   pairing: PairingView;
   live: boolean;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const candidate = error as { code?: string; cause?: { code?: string } };
-  return candidate.code === '23505' || candidate.cause?.code === '23505';
 }
 
 @Injectable()
@@ -40,7 +36,7 @@ export class InstancesService {
         phoneNumber: input.phoneNumber ?? null,
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new InstanceNameTakenException(input.name);
+      if (isPostgresError(error, PostgresErrorCode.uniqueViolation)) throw new InstanceNameTakenException(input.name);
       throw error;
     }
     await this.instances.update(row.id, { status: 'connecting' });
