@@ -1,7 +1,7 @@
 /**
  * What accepting a send costs over HTTP: requests/s and latency of
- * POST /api/whatsapp/send/text (API key lookup, validation, the instance lookup
- * and the message insert in two tenant transactions, one BullMQ add) against a
+ * POST /api/whatsapp/send/text (everything the endpoint does: API key check,
+ * validation, storing the message in a tenant transaction, one BullMQ add) against a
  * bare route mounted in the same Nest app (same middleware, guard, pipes and
  * filter; it parses the same body and answers 202). 50 keep-alive clients, fixed
  * duration, rounds interleaved (bare, send, bare, send) so both see the same
