@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
+import { forEachLimited } from '../common/concurrency.js';
 import type { AlertKind, HealthRunResult } from '../database/schema.js';
 import { SessionCleanupService } from '../session/session-cleanup.service.js';
 import { ConnectionManager } from '../whatsapp/connection/connection-manager.js';
@@ -137,13 +138,4 @@ export class WhatsappHealthCheckService {
       at: this.clock.now().toISOString(),
     });
   }
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function forEachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]);
-  });
-  await Promise.all(lanes);
 }

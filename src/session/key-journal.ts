@@ -1,6 +1,7 @@
 import { type FileHandle, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { forEachLimited } from '../common/concurrency.js';
 import { removeFile, writeFileAtomic } from './atomic-file.js';
 import { keyFileName } from './session-codec.js';
 
@@ -117,7 +118,7 @@ export class SessionKeyFiles {
         (known && !this.closed ? journaled : direct).push(change);
       }
       if (journaled.length > 0) await this.append(journaled);
-      await inParallel(direct, (change) => this.writeFile(change));
+      await forEachLimited(direct, PARALLEL_FILE_WRITES, (change) => this.writeFile(change));
       if (this.journalBytes > COMPACT_AFTER_BYTES) await this.compactNow();
     });
   }
@@ -159,7 +160,7 @@ export class SessionKeyFiles {
 
   private async compactNow(): Promise<void> {
     await this.closeJournal();
-    await inParallel([...this.pending.values()], (change) => this.writeFile(change));
+    await forEachLimited([...this.pending.values()], PARALLEL_FILE_WRITES, (change) => this.writeFile(change));
     await removeFile(this.journalPath);
     this.pending.clear();
     this.journalBytes = 0;
@@ -188,12 +189,4 @@ export class SessionKeyFiles {
     this.queue = result.catch(() => undefined);
     return result;
   }
-}
-
-async function inParallel<T>(items: T[], work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_FILE_WRITES, items.length) }, worker));
 }
