@@ -32,7 +32,9 @@ export class SandboxController {
   @ApiErrors(400, 401, 404, 409)
   async inbound(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: SandboxInboundDto) {
     await this.requireSandbox(tenant, id);
-    return { messageId: this.sandbox.inbound(id, body) };
+    const { media, ...message } = body;
+    const delivered = media === undefined ? message : { ...message, media: { ...media, data: Buffer.from(media.base64, 'base64') } };
+    return { messageId: this.sandbox.inbound(id, delivered) };
   }
 
   @Get(':id/outbound')

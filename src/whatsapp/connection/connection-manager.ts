@@ -8,7 +8,13 @@ import { AUTH_STATE_STORE, type AuthStateStore, type OpenSession, type SessionRe
 import { type InstanceRow, InstancesRepository } from '../instances.repository.js';
 import { MessagesRepository } from '../messages.repository.js';
 import { TransportRegistry } from '../transport/transport.registry.js';
-import type { OutboundContent, SentMessage, TransportEvent, WhatsAppConnection } from '../transport/whatsapp-transport.js';
+import type {
+  InboundWhatsAppMessage,
+  OutboundContent,
+  SentMessage,
+  TransportEvent,
+  WhatsAppConnection,
+} from '../transport/whatsapp-transport.js';
 import { WhatsappEvents } from '../whatsapp-events.js';
 import { type ReconnectPlan, ReconnectScheduler } from './reconnect-scheduler.js';
 
@@ -31,6 +37,12 @@ export interface PairingView {
   pairingCodeExpiresAt: string | null;
 }
 
+/** Where the messages of a socket go: the inbound pipeline registers one per process. */
+export type InboundHandler = (
+  source: { organizationId: string; instanceId: string },
+  messages: InboundWhatsAppMessage[],
+) => Promise<void>;
+
 export class InstanceNotLiveError extends Error {
   override name = 'InstanceNotLiveError';
 }
@@ -50,6 +62,7 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping = false;
   private ticking = false;
+  private inboundHandler: InboundHandler | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -76,6 +89,16 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
     this.stopping = true;
     clearInterval(this.heartbeat);
     await Promise.all([...this.live.keys()].map((instanceId) => this.stop(instanceId, { logout: false, keepStatus: true })));
+  }
+
+  /** The inbound pipeline subscribes here (the WhatsApp layer does not know who reads its messages). */
+  onInbound(handler: InboundHandler): void {
+    this.inboundHandler = handler;
+  }
+
+  /** The bytes of a received media message, through the socket that received it. */
+  async downloadMedia(instanceId: string, message: InboundWhatsAppMessage): Promise<Buffer> {
+    return this.requireLive(instanceId, true).connection!.downloadMedia(message);
   }
 
   isLive(instanceId: string): boolean {
@@ -205,8 +228,11 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
           await this.messages.applyReceipts(instanceId, event.updates);
           return;
         case 'messages':
-          // The inbound pipeline subscribes here when it lands; until then they are only counted.
-          this.logger.log({ instanceId, count: event.messages.length }, 'messages received');
+          if (this.inboundHandler === null) {
+            this.logger.warn({ instanceId, count: event.messages.length }, 'messages received with no inbound pipeline in this process');
+            return;
+          }
+          await this.inboundHandler(this.ids(live), event.messages);
           return;
       }
     } catch (error) {

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsBase64, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 
 const PHONE = /^\+?\d{10,15}$/;
 
@@ -10,15 +11,46 @@ export class SandboxPairDto {
   phoneNumber?: string;
 }
 
+export class SandboxInboundMediaDto {
+  @ApiProperty({ enum: ['image', 'audio', 'document'], example: 'image' })
+  @IsIn(['image', 'audio', 'document'], { message: 'media.kind must be one of image, audio, document' })
+  kind!: 'image' | 'audio' | 'document';
+
+  @ApiProperty({ example: 'iVBORw0KGgo=', description: 'The bytes, base64' })
+  @IsBase64({}, { message: 'media.base64 must be base64' })
+  base64!: string;
+
+  @ApiProperty({ example: 'image/jpeg' })
+  @Matches(/^[\w.+-]+\/[\w.+-]+(;.*)?$/, { message: 'media.mimetype must be a MIME type such as image/jpeg' })
+  mimetype!: string;
+
+  @ApiPropertyOptional({ example: 'vacina.pdf' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  fileName?: string;
+}
+
 export class SandboxInboundDto {
   @ApiProperty({ example: '5511912345678', description: 'Sender, digits with country code' })
   @Matches(PHONE, { message: 'from must be digits with country code, such as 5511912345678' })
   from!: string;
 
-  @ApiProperty({ example: 'Quero agendar banho para o Rex amanhã às 10h', maxLength: 4096 })
+  @ApiPropertyOptional({
+    example: 'Quero agendar banho para o Rex amanhã às 10h',
+    maxLength: 4096,
+    description: 'The text; the caption when media is sent. Required without media.',
+  })
+  @ValidateIf((body: SandboxInboundDto) => body.media === undefined || body.text !== undefined)
   @IsString()
   @Length(1, 4096)
-  text!: string;
+  text?: string;
+
+  @ApiPropertyOptional({ type: SandboxInboundMediaDto, description: 'An image, voice note or document the customer sends' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => SandboxInboundMediaDto)
+  media?: SandboxInboundMediaDto;
 
   @ApiPropertyOptional({ example: 'Ana' })
   @IsOptional()

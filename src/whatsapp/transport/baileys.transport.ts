@@ -3,6 +3,7 @@ import {
   type BaileysEventMap,
   Browsers,
   DisconnectReason,
+  downloadMediaMessage,
   makeWASocket,
   proto,
   type SocketConfig,
@@ -185,6 +186,14 @@ export class BaileysTransport implements WhatsAppTransport {
       sendPresence: async (to, presence) => {
         assertUsable();
         await socket.sendPresenceUpdate(presence, await recipientJid(to));
+      },
+      downloadMedia: async (message) => {
+        assertUsable();
+        // reuploadRequest asks the sender's phone to upload again when the CDN copy has expired.
+        return downloadMediaMessage(message as WAMessage, 'buffer', {}, {
+          logger: baileysLogger(this.logger, { instanceId: ref.instanceId, component: 'baileys-media' }),
+          reuploadRequest: socket.updateMediaMessage,
+        });
       },
       logout: async () => {
         assertUsable();

@@ -27,10 +27,20 @@ export class SandboxStateException extends DomainException {
 export interface SandboxInboundMessage {
   /** The sender's phone, digits with country code (a leading + or punctuation is ignored). */
   from: string;
-  text: string;
+  /** The text, or the caption of the media. */
+  text?: string;
+  /** An image, voice note or document, delivered like WhatsApp's media messages (bytes fetched with downloadMedia). */
+  media?: SandboxInboundMedia;
   pushName?: string;
   /** WhatsApp's id of the message; a Baileys-like one is made up when absent (pass one to simulate a redelivery). */
   messageId?: string;
+}
+
+export interface SandboxInboundMedia {
+  kind: 'image' | 'audio' | 'document';
+  data: Buffer;
+  mimetype: string;
+  fileName?: string;
 }
 
 /** One message the instance sent through the sandbox. */
@@ -78,6 +88,8 @@ const PAIRING_CODE_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTVWXYZ';
 /** What the simulator remembers about an instance across its connections. */
 interface SimulatedPhone {
   outbound: SandboxOutboundMessage[];
+  /** Bytes of the media customers sent, by message id (WhatsApp's CDN). */
+  media: Map<string, Buffer>;
   presences: SandboxPresence[];
   /** The phone a pairing code was requested for, used when `pair` is not told one. */
   pairingPhone: string | null;
@@ -168,9 +180,15 @@ export class SandboxTransport implements WhatsAppTransport {
   inbound(instanceId: string, message: SandboxInboundMessage): string {
     const socket = this.openSocket(instanceId);
     const messageId = message.messageId ?? whatsAppMessageId();
+    if (message.media !== undefined) {
+      const phone = this.phoneOf(instanceId);
+      phone.media.set(messageId, message.media.data);
+      // Bounded like the logs: the oldest media is forgotten first.
+      if (phone.media.size > LOG_LIMIT) phone.media.delete(phone.media.keys().next().value!);
+    }
     const inbound: InboundWhatsAppMessage = {
       key: { remoteJid: userJid(message.from), fromMe: false, id: messageId },
-      message: { conversation: message.text },
+      message: sandboxContent(message),
       messageTimestamp: Math.floor(this.clock.now().getTime() / 1000),
       pushName: message.pushName ?? null,
     };
@@ -214,6 +232,12 @@ export class SandboxTransport implements WhatsAppTransport {
       sendPresence: async (to, presence) => {
         this.assertOpen(socket);
         append(phone.presences, { to: phoneDigits(to), presence, at: this.clock.now().toISOString() });
+      },
+      downloadMedia: async (message) => {
+        this.assertOpen(socket);
+        const data = phone.media.get(message.key.id ?? '');
+        if (data === undefined) throw new Error(`sandbox: no media for message ${message.key.id ?? '(no id)'}`);
+        return data;
       },
       logout: async () => {
         creds.registered = false;
@@ -290,7 +314,7 @@ export class SandboxTransport implements WhatsAppTransport {
   private phoneOf(instanceId: string): SimulatedPhone {
     let phone = this.phones.get(instanceId);
     if (!phone) {
-      phone = { outbound: [], presences: [], pairingPhone: null, socket: null };
+      phone = { outbound: [], media: new Map(), presences: [], pairingPhone: null, socket: null };
       this.phones.set(instanceId, phone);
     }
     return phone;
@@ -324,6 +348,21 @@ export class SandboxTransport implements WhatsAppTransport {
         `sandbox instance ${socket.instanceId} is not logged in yet: pair it, then wait for the connection to open`,
       );
     }
+  }
+}
+
+/** The message part of a WAMessage, as WhatsApp shapes text, images, voice notes and documents. */
+function sandboxContent(message: SandboxInboundMessage): Record<string, unknown> {
+  const media = message.media;
+  if (media === undefined) return { conversation: message.text ?? '' };
+  const common = { mimetype: media.mimetype, fileLength: media.data.length };
+  switch (media.kind) {
+    case 'image':
+      return { imageMessage: { ...common, caption: message.text } };
+    case 'audio':
+      return { audioMessage: { ...common, ptt: true } };
+    case 'document':
+      return { documentMessage: { ...common, fileName: media.fileName ?? 'documento', caption: message.text } };
   }
 }
 

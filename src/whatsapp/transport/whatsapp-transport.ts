@@ -8,7 +8,16 @@ import type { OpenSession, SessionRef } from '../../session/auth-state-store.js'
 
 /** A message as WhatsApp delivered it, in Baileys' WAMessage shape (kept loose: intake normalises it). */
 export interface InboundWhatsAppMessage {
-  key: { remoteJid?: string | null; fromMe?: boolean | null; id?: string | null; participant?: string | null };
+  key: {
+    remoteJid?: string | null;
+    /** Baileys 7: the phone JID of a chat addressed by LID (and the LID of one addressed by phone). */
+    remoteJidAlt?: string | null;
+    fromMe?: boolean | null;
+    id?: string | null;
+    /** The sender inside a group. */
+    participant?: string | null;
+    participantAlt?: string | null;
+  };
   message?: Record<string, unknown> | null;
   messageTimestamp?: number | string | null;
   pushName?: string | null;
@@ -49,6 +58,8 @@ export interface WhatsAppConnection {
   /** `to` is digits with country code (the JID is the adapter's business). */
   send(to: string, content: OutboundContent): Promise<SentMessage>;
   sendPresence(to: string, presence: 'composing' | 'paused' | 'recording'): Promise<void>;
+  /** The bytes of a received image, audio or document (WhatsApp keeps them encrypted on its CDN for a while). */
+  downloadMedia(message: InboundWhatsAppMessage): Promise<Buffer>;
   /** Logs the device out of WhatsApp (the session becomes useless) and ends the socket. */
   logout(): Promise<void>;
   /** Ends the socket without logging out: the session stays valid for the next connect. */
