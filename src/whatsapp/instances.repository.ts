@@ -84,6 +84,21 @@ export class InstancesRepository {
     return rows.map((row) => row.id);
   }
 
+  /** Whether another live process holds the instance's socket (its lease has not run out). */
+  async heldByAnother(instanceId: string, owner: string): Promise<boolean> {
+    const [row] = await this.database.systemDb
+      .select({ id: whatsappInstances.id })
+      .from(whatsappInstances)
+      .where(
+        and(
+          eq(whatsappInstances.id, instanceId),
+          sql`${whatsappInstances.leaseOwner} <> ${owner}`,
+          sql`${whatsappInstances.leaseUntil} >= now()`,
+        ),
+      );
+    return row !== undefined;
+  }
+
   async releaseLease(instanceId: string, owner: string): Promise<void> {
     await this.database.systemDb
       .update(whatsappInstances)

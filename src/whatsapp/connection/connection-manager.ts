@@ -101,6 +101,11 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
     return this.requireLive(instanceId, true).connection!.downloadMedia(message);
   }
 
+  /** Whether this process holds the instance's socket (open or between connections). */
+  holds(instanceId: string): boolean {
+    return this.live.has(instanceId);
+  }
+
   isLive(instanceId: string): boolean {
     return this.live.get(instanceId)?.open === true;
   }

@@ -1,17 +1,25 @@
 import { Processor } from '@nestjs/bullmq';
 import { Inject } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MEDIA_STORE, type MediaStore } from '../../media/media-store.js';
 import { LoggedWorkerHost } from '../../queue/logged-worker-host.js';
 import type { JobPayload } from '../../queue/queues.js';
 import { ConnectionManager } from '../connection/connection-manager.js';
+import { InstancesRepository } from '../instances.repository.js';
 import { type MessageRow, MessagesRepository } from '../messages.repository.js';
 import type { OutboundContent } from '../transport/whatsapp-transport.js';
 import { WhatsappEvents } from '../whatsapp-events.js';
 import { SendPacer } from './send-pacer.js';
 
-@Processor('outbound', { concurrency: 20 })
+/** How soon a send picked up by a process without the instance's socket is offered again. */
+const NOT_HERE_RETRY_MS = 100;
+
+/**
+ * Locks short enough that a send taken by a process that died is offered again
+ * within seconds, not BullMQ's default minute; a live worker renews its locks.
+ */
+@Processor('outbound', { concurrency: 20, lockDuration: 10_000, stalledInterval: 5_000 })
 export class OutboundProcessor extends LoggedWorkerHost {
   private readonly pacer: SendPacer;
 
@@ -20,17 +28,24 @@ export class OutboundProcessor extends LoggedWorkerHost {
     private readonly messages: MessagesRepository,
     private readonly connections: ConnectionManager,
     private readonly events: WhatsappEvents,
+    private readonly instances: InstancesRepository,
     @Inject(MEDIA_STORE) private readonly media: MediaStore,
   ) {
     super();
     this.pacer = new SendPacer(config.whatsapp.outboundMinGapMs, config.whatsapp.outboundJitterMs);
   }
 
-  async process(job: Job): Promise<void> {
+  async process(job: Job, token?: string): Promise<void> {
     const { messageId, organizationId } = job.data as JobPayload<'outbound', 'send'>;
     const message = await this.messages.find(organizationId, messageId);
     // Sent already (a retried job after a crash between send and ack) or gone: nothing to do.
     if (message === null || message.status !== 'queued') return;
+    if (!this.connections.holds(message.instanceId) && (await this.instances.heldByAnother(message.instanceId, this.connections.owner))) {
+      // Every worker takes jobs from the one queue, but only the process holding the socket can send:
+      // hand the job back for it, without spending an attempt.
+      await job.moveToDelayed(Date.now() + NOT_HERE_RETRY_MS, token);
+      throw new DelayedError();
+    }
     try {
       await this.pacer.wait(message.instanceId);
       const sent = await this.connections.send(message.instanceId, message.remotePhone.replace(/^\+/, ''), await this.contentOf(message));
