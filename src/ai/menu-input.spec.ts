@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import {
+  choiceIndex,
+  choiceNumber,
+  commandOf,
+  dayOf,
+  fold,
+  matchByName,
+  quote,
+  sizeOf,
+  speciesOf,
+  spreadOver,
+  timeOf,
+  yesOrNo,
+} from './menu-input.js';
+import { formatDuration, formatPrice } from './offline-menu.pt-br.js';
+
+// 2026-11-26 is a Thursday.
+const TODAY = '2026-11-26';
+
+describe('fold and quote', () => {
+  it('folds case, accents, spaces and trailing punctuation', () => {
+    expect(fold('  Amanhã!! ')).toBe('amanha');
+    expect(fold('Olá,   tudo   bem?')).toBe('ola, tudo bem');
+    expect(fold('SÁBADO')).toBe('sabado');
+  });
+
+  it('quotes one line of at most 40 characters', () => {
+    expect(quote('xyz')).toBe('xyz');
+    expect(quote('linha\num')).toBe('linha um');
+    const long = quote('quero saber se vocês atendem aos domingos à tarde também');
+    expect(long).toHaveLength(40);
+    expect(long.endsWith('…')).toBe(true);
+  });
+});
+
+describe('dayOf', () => {
+  const date = (text: string) => {
+    const answer = dayOf(text, TODAY);
+    return answer !== null && 'date' in answer ? answer.date : answer;
+  };
+
+  it('reads relative words', () => {
+    expect(date('hoje')).toBe('2026-11-26');
+    expect(date('Amanhã')).toBe('2026-11-27');
+    expect(date('amanha de manhã')).toBe('2026-11-27');
+    expect(date('depois de amanhã')).toBe('2026-11-28');
+  });
+
+  it('reads weekdays as the next one, today included', () => {
+    expect(date('sexta')).toBe('2026-11-27');
+    expect(date('sexta-feira')).toBe('2026-11-27');
+    expect(date('Sábado')).toBe('2026-11-28');
+    expect(date('domingo')).toBe('2026-11-29');
+    expect(date('segunda feira')).toBe('2026-11-30');
+    expect(date('quinta')).toBe('2026-11-26');
+    expect(date('quarta')).toBe('2026-12-02');
+    expect(date('na terça, 10h')).toBe('2026-12-01');
+  });
+
+  it('reads dd/mm (next year once passed) and full dates', () => {
+    expect(date('28/11')).toBe('2026-11-28');
+    expect(date('5/1')).toBe('2027-01-05');
+    expect(date('25/11')).toBe('2027-11-25');
+    expect(date('28/11/2026')).toBe('2026-11-28');
+    expect(date('28/11/26')).toBe('2026-11-28');
+    expect(date('01/10/2026')).toBe('2026-10-01');
+    expect(date('dia 3/12 às 10h')).toBe('2026-12-03');
+    expect(date('28-11')).toBe('2026-11-28');
+  });
+
+  it('says when a date does not exist, and null when there is no day', () => {
+    expect(dayOf('31/02', TODAY)).toEqual({ invalid: true });
+    expect(dayOf('10/13', TODAY)).toEqual({ invalid: true });
+    expect(dayOf('29/02', TODAY)).toEqual({ invalid: true });
+    expect(dayOf('29/02/2028', TODAY)).toEqual({ date: '2028-02-29' });
+    expect(dayOf('xyz', TODAY)).toBeNull();
+    expect(dayOf('10h', TODAY)).toBeNull();
+    expect(dayOf('2', TODAY)).toBeNull();
+  });
+});
+
+describe('timeOf', () => {
+  it('reads hours with h, colon or "horas"', () => {
+    expect(timeOf('10h')).toBe(600);
+    expect(timeOf('10H30')).toBe(630);
+    expect(timeOf('10:00')).toBe(600);
+    expect(timeOf('às 9:30')).toBe(570);
+    expect(timeOf('14 horas')).toBe(840);
+    expect(timeOf('amanhã 15h')).toBe(900);
+    expect(timeOf('8h30min')).toBe(510);
+  });
+
+  it('does not read numbers, dates or impossible times', () => {
+    expect(timeOf('10')).toBeNull();
+    expect(timeOf('28/11')).toBeNull();
+    expect(timeOf('25h')).toBeNull();
+    expect(timeOf('10:75')).toBeNull();
+    expect(timeOf('hoje')).toBeNull();
+  });
+});
+
+describe('choices', () => {
+  it('reads numbers with their usual decorations', () => {
+    expect(choiceNumber('2')).toBe(2);
+    expect(choiceNumber(' 3. ')).toBe(3);
+    expect(choiceNumber('opção 4')).toBe(4);
+    expect(choiceNumber('nº 1')).toBe(1);
+    expect(choiceNumber('1)')).toBe(1);
+    expect(choiceNumber('dois')).toBeNull();
+    expect(choiceNumber('2 banhos')).toBeNull();
+  });
+
+  it('turns a number into an index only inside the list', () => {
+    expect(choiceIndex('1', 3)).toBe(0);
+    expect(choiceIndex('3', 3)).toBe(2);
+    expect(choiceIndex('4', 3)).toBeNull();
+    expect(choiceIndex('0', 3)).toBeNull();
+  });
+
+  it('reads yes and no', () => {
+    for (const text of ['sim', 'Sim!', 'S', 'pode', 'confirmo', 'ok']) expect(yesOrNo(text), text).toBe(true);
+    for (const text of ['não', 'nao', 'N', 'não quero']) expect(yesOrNo(text), text).toBe(false);
+    expect(yesOrNo('talvez')).toBeNull();
+  });
+
+  it('reads species and sizes by number or word', () => {
+    expect(speciesOf('1')).toBe('cachorro');
+    expect(speciesOf('Cão')).toBe('cachorro');
+    expect(speciesOf('gata')).toBe('gato');
+    expect(speciesOf('3')).toBe('outro');
+    expect(speciesOf('4')).toBeNull();
+    expect(sizeOf('3')).toBe('medio');
+    expect(sizeOf('Médio')).toBe('medio');
+    expect(sizeOf('grande')).toBe('grande');
+    expect(sizeOf('enorme')).toBeNull();
+  });
+
+  it('matches names exactly, inside the text, or by a unique beginning', () => {
+    const services = [{ name: 'Banho' }, { name: 'Banho e tosa' }, { name: 'Consulta veterinária' }];
+    expect(matchByName(services, 'banho')).toBe(services[0]);
+    expect(matchByName(services, 'BANHO E TOSA')).toBe(services[1]);
+    expect(matchByName(services, 'consulta')).toBe(services[2]);
+    expect(matchByName(services, 'quero consulta veterinaria amanhã')).toBe(services[2]);
+    expect(matchByName(services, 'ban')).toBeNull();
+    expect(matchByName(services, 'hotel')).toBeNull();
+  });
+});
+
+describe('commandOf', () => {
+  it('recognises the words that work from any step', () => {
+    expect(commandOf('atendente')).toEqual({ kind: 'handoff' });
+    expect(commandOf('quero falar com uma pessoa')).toEqual({ kind: 'handoff' });
+    expect(commandOf('Humano')).toEqual({ kind: 'handoff' });
+    expect(commandOf('agendar')).toEqual({ kind: 'book', serviceHint: '' });
+    expect(commandOf('Quero agendar banho amanhã')).toEqual({ kind: 'book', serviceHint: 'banho amanha' });
+    expect(commandOf('cancelar')).toEqual({ kind: 'cancel', position: null });
+    expect(commandOf('Cancelar 2')).toEqual({ kind: 'cancel', position: 2 });
+    expect(commandOf('desmarcar o 1')).toEqual({ kind: 'cancel', position: 1 });
+    expect(commandOf('meus agendamentos')).toEqual({ kind: 'myBookings' });
+    expect(commandOf('preços')).toEqual({ kind: 'services' });
+    expect(commandOf('cadastrar pet')).toEqual({ kind: 'registerPet' });
+    expect(commandOf('menu')).toEqual({ kind: 'menu' });
+    expect(commandOf('Oi')).toEqual({ kind: 'menu' });
+    expect(commandOf('olá, tudo bem?')).toEqual({ kind: 'menu' });
+    expect(commandOf('boa tarde')).toEqual({ kind: 'menu' });
+    expect(commandOf('obrigada!')).toEqual({ kind: 'thanks' });
+  });
+
+  it('leaves step answers alone', () => {
+    for (const text of ['1', 'sim', 'amanhã', '10h', 'Rex', 'banho', 'oliver', 'xyz']) expect(commandOf(text), text).toBeNull();
+  });
+});
+
+describe('spreadOver', () => {
+  it('keeps short lists and spreads long ones from first to last', () => {
+    expect(spreadOver([1, 2, 3], 8)).toEqual([1, 2, 3]);
+    const spread = spreadOver(Array.from({ length: 20 }, (_, index) => index), 8);
+    expect(spread).toHaveLength(8);
+    expect(spread[0]).toBe(0);
+    expect(spread[7]).toBe(19);
+    expect([...spread].sort((a, b) => a - b)).toEqual(spread);
+    expect(new Set(spread).size).toBe(8);
+  });
+});
+
+describe('formats', () => {
+  it('writes prices and durations the Brazilian way', () => {
+    expect(formatPrice(6000)).toBe('R$ 60,00');
+    expect(formatPrice(8050)).toBe('R$ 80,50');
+    expect(formatPrice(123456)).toBe('R$ 1.234,56');
+    expect(formatPrice(5)).toBe('R$ 0,05');
+    expect(formatDuration(45)).toBe('45 min');
+    expect(formatDuration(60)).toBe('1h');
+    expect(formatDuration(90)).toBe('1h30');
+  });
+});

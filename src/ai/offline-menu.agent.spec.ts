@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import { SlotTakenException } from '../booking/booking.exceptions.js';
+import type { BookingRow } from '../booking/bookings.repository.js';
+import type { BookingsService, NewBooking } from '../booking/bookings.service.js';
+import { formatInZone, zonedInstant } from '../booking/zoned-time.js';
+import type { ContactsService } from '../contacts/contacts.service.js';
+import type { AgentContext, AgentReply } from '../messaging/conversation-agent.js';
+import { OfflineMenuAgent } from './offline-menu.agent.js';
+
+const SAO_PAULO = 'America/Sao_Paulo';
+// Thursday 26 November 2026, 09:00 in São Paulo.
+const NOW = new Date('2026-11-26T12:00:00Z');
+const at = (date: string, clock: string) => zonedInstant(date, Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3)), SAO_PAULO);
+
+const BANHO = { id: 'service-banho', name: 'Banho', durationMin: 60, priceCents: 6000 };
+const TOSA = { id: 'service-tosa', name: 'Tosa', durationMin: 90, priceCents: 8000 };
+const REX = { id: 'pet-rex', name: 'Rex', species: 'cachorro', breed: null, size: null };
+
+/** A booking domain in memory: every half hour from 08:00 to 17:00 is free unless booked or listed in `taken`. */
+class FakeBookings {
+  readonly rows: BookingRow[] = [];
+  readonly taken = new Set<string>();
+
+  async availability(_organizationId: string, serviceId: string, date: string) {
+    const slots = [];
+    for (let minutes = 8 * 60; minutes <= 17 * 60; minutes += 30) {
+      const start = zonedInstant(date, minutes, SAO_PAULO);
+      if (this.isFree(start)) slots.push({ start, end: new Date(start.getTime() + 3600_000), resourceIds: ['groomer'] });
+    }
+    return { service: { id: serviceId }, timezone: SAO_PAULO, slots };
+  }
+
+  async create(organizationId: string, input: NewBooking): Promise<BookingRow> {
+    if (!this.isFree(input.startsAt)) {
+      const next = [1, 2].map((hours) => new Date(input.startsAt.getTime() + hours * 3600_000));
+      throw new SlotTakenException(
+        next.map((start) => ({ start: formatInZone(start, SAO_PAULO), end: formatInZone(start, SAO_PAULO), resourceIds: ['groomer'] })),
+      );
+    }
+    const row = {
+      id: `booking-${this.rows.length + 1}`,
+      organizationId,
+      contactId: input.contactId,
+      petId: input.petId ?? null,
+      serviceId: input.serviceId,
+      resourceId: 'groomer',
+      during: { start: input.startsAt, end: new Date(input.startsAt.getTime() + 3600_000) },
+      status: 'scheduled',
+      priceCents: input.serviceId === TOSA.id ? TOSA.priceCents : BANHO.priceCents,
+      notes: null,
+    } as BookingRow;
+    this.rows.push(row);
+    return row;
+  }
+
+  async list(_organizationId: string, filter: { contactId?: string }) {
+    return this.rows.filter((row) => row.contactId === filter.contactId);
+  }
+
+  async get(_organizationId: string, id: string) {
+    const row = this.rows.find((candidate) => candidate.id === id);
+    if (row === undefined) throw new Error('not found');
+    return row;
+  }
+
+  async changeStatus(_organizationId: string, id: string, status: BookingRow['status']) {
+    const row = await this.get(_organizationId, id);
+    row.status = status;
+    return row;
+  }
+
+  private isFree(start: Date): boolean {
+    return !this.taken.has(start.toISOString()) && !this.rows.some((row) => row.status === 'scheduled' && row.during.start.getTime() === start.getTime());
+  }
+}
+
+class FakeContacts {
+  readonly pets: AgentContext['pets'] = [];
+
+  async createPet(_organizationId: string, pet: { name: string; species: string; size?: string | null }) {
+    const created = { id: `pet-${this.pets.length + 1}`, name: pet.name, species: pet.species, breed: null, size: pet.size ?? null };
+    this.pets.push(created);
+    return created;
+  }
+}
+
+function setup(pets: AgentContext['pets'] = [REX]) {
+  const bookings = new FakeBookings();
+  const contacts = new FakeContacts();
+  const agent = new OfflineMenuAgent(bookings as unknown as BookingsService, contacts as unknown as ContactsService);
+  let state: Record<string, unknown> | null = null;
+  const send = async (...texts: (string | null)[]): Promise<AgentReply> => {
+    const reply = await agent.respond({
+      context: {
+        now: NOW,
+        organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours: { '4': { open: '08:00', close: '18:00' }, '5': { open: '08:00', close: '18:00' } } },
+        contact: { id: 'contact-ana', phone: '+5511987654321', name: 'Ana' },
+        conversation: { id: 'conversation', agentState: state },
+        services: [BANHO, TOSA],
+        pets: [...pets, ...contacts.pets],
+        upcomingBookings: [],
+        history: [],
+      },
+      messages: texts.map((text, index) => ({ id: `m${index}`, type: text === null ? 'image' : 'text', text, receivedAt: NOW })),
+    });
+    if (reply.agentState !== undefined) state = reply.agentState;
+    return reply;
+  };
+  return { agent, bookings, contacts, send, state: () => state };
+}
+
+const textOf = (reply: AgentReply) => {
+  expect(reply.texts).toHaveLength(1);
+  return reply.texts[0];
+};
+
+describe('OfflineMenuAgent', () => {
+  it('greets with the shop name and the numbered menu', async () => {
+    const { send, state } = setup();
+    const text = textOf(await send('Oi'));
+    expect(text).toBe(
+      'Olá! 👋 Bem-vindo(a) ao atendimento virtual de *Pet Shop Aurora*.\n\n' +
+        'Como posso ajudar? Responda com o número da opção:\n1. Serviços e preços\n2. Agendar\n3. Meus agendamentos\n4. Cadastrar pet\n5. Falar com atendente',
+    );
+    expect(state()).toEqual({ agent: 'offline-menu', step: 'main' });
+  });
+
+  it('books in the shop zone and states the booking as stored', async () => {
+    const { send, bookings, state } = setup();
+    await send('menu');
+    expect(textOf(await send('1'))).toContain('1. Banho — R$ 60,00 (1h)\n2. Tosa — R$ 80,00 (1h30)');
+    expect(textOf(await send('1'))).toContain('*Banho*, ótimo! Para qual dia?');
+    const slots = textOf(await send('sexta'));
+    expect(slots).toContain('Horários livres para *Banho* na sexta-feira, 27/11:');
+    // 19 free times, 8 shown spread over the day.
+    expect(slots).toContain('1. 08:00\n');
+    expect(slots).toContain('8. 17:00\n');
+    expect(slots).toContain('outros horários livres do dia também valem');
+    expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: BANHO.id, date: '2026-11-27' } });
+    // Not one of the eight shown, but free: any free time of the day can be typed.
+    expect(textOf(await send('10h30'))).toBe('Para qual pet?\n1. Rex\n2. Cadastrar outro pet\n\nResponda com o número ou o nome do pet.');
+    expect(textOf(await send('1'))).toBe('Confirma *Banho* para *Rex* na sexta-feira, 27/11, às 10:30? (sim/não)');
+    expect(textOf(await send('Sim!'))).toBe('Agendado! ✅ *Banho* para *Rex* na sexta-feira, 27/11, às 10:30. Valor: R$ 60,00. Até lá!');
+    expect(bookings.rows).toHaveLength(1);
+    expect(bookings.rows[0]).toMatchObject({ serviceId: BANHO.id, petId: REX.id, contactId: 'contact-ana' });
+    expect(bookings.rows[0].during.start).toEqual(at('2026-11-27', '10:30'));
+    expect(state()).toEqual({ agent: 'offline-menu', step: 'main' });
+  });
+
+  it('says the shop is closed, or that a date has passed, and stays on the day', async () => {
+    const { send, state } = setup();
+    await send('agendar tosa');
+    expect(textOf(await send('sábado'))).toBe('Não abrimos no sábado, 28/11. Escolha outro dia, por favor.');
+    expect(textOf(await send('20/11/2026'))).toContain('Essa data já passou.');
+    expect(state()).toMatchObject({ step: 'choose_day', booking: { serviceId: TOSA.id } });
+    expect(textOf(await send('hoje'))).toContain('Horários livres para *Tosa* na quinta-feira, 26/11:');
+  });
+
+  it('offers the alternatives of a refused booking as numbered choices', async () => {
+    const { send, bookings, state } = setup();
+    await send('agendar banho sexta 10h');
+    await send('rex');
+    bookings.taken.add(at('2026-11-27', '10:00').toISOString());
+    expect(textOf(await send('sim'))).toBe(
+      'Poxa, esse horário acabou de ser ocupado.\n\nPróximos horários livres:\n' +
+        '1. na sexta-feira, 27/11, às 11:00\n2. na sexta-feira, 27/11, às 12:00\n\nResponda com o número do horário.',
+    );
+    expect(state()).toMatchObject({ step: 'choose_slot', booking: { petId: REX.id } });
+    expect(textOf(await send('12h'))).toBe('Confirma *Banho* para *Rex* na sexta-feira, 27/11, às 12:00? (sim/não)');
+    await send('s');
+    expect(bookings.rows[0].during.start).toEqual(at('2026-11-27', '12:00'));
+  });
+
+  it('registers a pet, answers media without text, and joins a turn of several messages into one text', async () => {
+    const { send, contacts } = setup([]);
+    const reply = await send('4', 'Luna', '2');
+    expect(textOf(reply)).toBe(
+      'Olá! 👋 Bem-vindo(a) ao atendimento virtual de *Pet Shop Aurora*.\n\nQual é o nome do seu pet?\n\n*Luna* é:\n1. Cachorro\n2. Gato\n3. Outro\n\n' +
+        'Pronto, cadastrei *Luna*! 🐾\n\nEscreva *agendar* para marcar um horário ou *menu* para ver as opções.',
+    );
+    expect(contacts.pets).toEqual([expect.objectContaining({ name: 'Luna', species: 'gato', size: null })]);
+    expect(textOf(await send(null))).toContain('Por aqui eu só consigo ler mensagens de texto.');
+  });
+
+  it('quotes what it did not understand, at every step', async () => {
+    const { send } = setup();
+    expect(textOf(await send('qual o endereço?'))).toContain('Ainda não entendo frases como "qual o endereço?"');
+    expect(textOf(await send('xyz'))).toContain('Não entendi "xyz". Como posso ajudar?');
+    await send('2');
+    await send('1');
+    expect(textOf(await send('semana que vem'))).toBe(
+      'Não entendi "semana que vem". Responda com o dia: *hoje*, *amanhã*, um dia da semana (ex.: *sexta*) ou uma data (ex.: *28/11*). Ou escreva *menu*.',
+    );
+    await send('amanhã');
+    expect(textOf(await send('99'))).toContain('Não entendi "99". Responda com o número do horário (1 a 8)');
+  });
+
+  it('hands over and forgets its state', async () => {
+    const { send } = setup();
+    const reply = await send('agendar', 'atendente', 'banho');
+    expect(reply.handoff).toEqual({ reason: 'o cliente pediu um atendente (menu)' });
+    expect(reply.agentState).toBeNull();
+    expect(textOf(reply)).toMatch(/Vou chamar alguém da nossa equipe[^]*$/);
+    expect(textOf(reply)).not.toContain('ótimo');
+  });
+
+  it("reads another agent's state as a fresh menu", async () => {
+    const { agent } = setup();
+    const reply = await agent.respond({
+      context: {
+        now: NOW,
+        organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours: {} },
+        contact: { id: 'contact-ana', phone: '+5511987654321', name: 'Ana' },
+        conversation: { id: 'conversation', agentState: { agent: 'client-gpt', step: 'confirm_cancel', cancelBookingId: 'x' } },
+        services: [BANHO],
+        pets: [],
+        upcomingBookings: [],
+        history: [],
+      },
+      messages: [{ id: 'm', type: 'text', text: 'sim', receivedAt: NOW }],
+    });
+    expect(reply.texts[0]).toContain('Pet Shop Aurora');
+    expect(reply.texts[0]).toContain('"sim"');
+    expect(reply.agentState).toEqual({ agent: 'offline-menu', step: 'main' });
+  });
+});

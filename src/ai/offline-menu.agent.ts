@@ -1,0 +1,626 @@
+import { Injectable } from '@nestjs/common';
+import {
+  type AlternativeSlot,
+  InvalidBookingTransitionException,
+  InvalidSlotException,
+  SlotTakenException,
+} from '../booking/booking.exceptions.js';
+import type { Actor, BookingRow } from '../booking/bookings.repository.js';
+import { BookingsService } from '../booking/bookings.service.js';
+import { localDate, wallClockOf, weekdayOf } from '../booking/zoned-time.js';
+import { ResourceNotFoundException } from '../common/domain.exception.js';
+import { ContactsService } from '../contacts/contacts.service.js';
+import { ACTIVE_BOOKING_STATUSES, type BookingStatus } from '../database/schema.js';
+import type { AgentContext, AgentInboundMessage, AgentReply, AgentTurn, ConversationAgent } from '../messaging/conversation-agent.js';
+import {
+  choiceIndex,
+  clockLabel,
+  commandOf,
+  dayOf,
+  fold,
+  isSkip,
+  matchByName,
+  type MenuCommand,
+  quote,
+  sizeOf,
+  speciesOf,
+  spreadOver,
+  timeOf,
+  yesOrNo,
+} from './menu-input.js';
+import { mainMenuState, type MenuState, readMenuState } from './menu-state.js';
+import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabulary } from './offline-menu.pt-br.js';
+
+/** How many free times of a day are shown numbered; any other free time can still be typed. */
+const SLOTS_SHOWN = 8;
+const BOOKINGS_READ = 20;
+const PET_NAME_MAX = 80;
+const ACTOR: Actor = { kind: 'client_agent', id: null };
+
+type Service = AgentContext['services'][number];
+type Pet = AgentContext['pets'][number];
+
+/**
+ * The client agent when there is no model (no OpenAI key, or the model
+ * failing): a deterministic menu in Portuguese. It shows services and prices,
+ * free times, books through the booking domain (so the no-overbooking rule
+ * holds), registers pets, lists and cancels the customer's bookings and hands
+ * over to a person. Its memory is the conversation's `agentState` (MenuState).
+ */
+@Injectable()
+export class OfflineMenuAgent implements ConversationAgent {
+  readonly name = 'offline-menu';
+
+  constructor(
+    private readonly bookings: BookingsService,
+    private readonly contacts: ContactsService,
+  ) {}
+
+  async respond(turn: AgentTurn): Promise<AgentReply> {
+    const conversation = new MenuConversation(this.bookings, this.contacts, turn.context);
+    for (const message of turn.messages) {
+      await conversation.read(message);
+      // Whatever follows is for the person who takes over.
+      if (conversation.handoffReason !== null) break;
+    }
+    return conversation.reply();
+  }
+}
+
+/** One turn of the menu: reads the turn's messages in order and collects the answers. */
+class MenuConversation {
+  handoffReason: string | null = null;
+  private state: MenuState;
+  private fresh: boolean;
+  private greeted = false;
+  private readonly answers: string[] = [];
+  /** The customer's pets, including any registered during this turn. */
+  private readonly pets: Pet[];
+  private readonly today: string;
+
+  constructor(
+    private readonly bookings: BookingsService,
+    private readonly contacts: ContactsService,
+    private readonly context: AgentContext,
+  ) {
+    const stored = context.conversation.agentState;
+    this.state = readMenuState(stored);
+    this.fresh = stored === null || stored.agent !== 'offline-menu';
+    this.pets = [...context.pets];
+    this.today = localDate(context.now, context.organization.timezone);
+  }
+
+  reply(): AgentReply {
+    const texts = this.answers.length === 0 ? [] : [this.answers.join('\n\n')];
+    if (this.handoffReason !== null) return { texts, handoff: { reason: this.handoffReason }, agentState: null };
+    // Through JSON, as it is stored: what the next turn reads back is exactly this.
+    return { texts, agentState: JSON.parse(JSON.stringify(this.state)) as Record<string, unknown> };
+  }
+
+  async read(message: AgentInboundMessage): Promise<void> {
+    const text = message.text?.trim() ?? '';
+    if (text === '' && message.type === 'text') return;
+    const fresh = this.fresh;
+    this.fresh = false;
+    if (text === '') {
+      if (fresh) this.greet();
+      this.say(menuTexts.onlyText(), this.state.step === 'main' ? menuTexts.mainMenu() : this.expectation());
+      return;
+    }
+    const command = commandOf(text);
+    if (fresh && command?.kind !== 'handoff') this.greet();
+    if (command !== null) return this.run(command);
+    return this.answerStep(text, fresh);
+  }
+
+  private async run(command: MenuCommand): Promise<void> {
+    switch (command.kind) {
+      case 'handoff':
+        this.say(menuTexts.handoff());
+        this.handoffReason = menuTexts.handoffReason();
+        this.state = mainMenuState();
+        return;
+      case 'menu':
+        this.greet();
+        this.say(menuTexts.mainMenu());
+        this.state = mainMenuState();
+        return;
+      case 'thanks':
+        this.say(menuTexts.youAreWelcome());
+        this.state = mainMenuState();
+        return;
+      case 'book':
+        return this.startBooking(command.serviceHint);
+      case 'cancel':
+        return this.startCancel(command.position);
+      case 'myBookings':
+        return this.listBookings();
+      case 'services':
+        return this.showServices();
+      case 'registerPet':
+        return this.startPetRegistration(false);
+    }
+  }
+
+  private async answerStep(text: string, fresh: boolean): Promise<void> {
+    switch (this.state.step) {
+      case 'main':
+        return this.chooseFromMainMenu(text, fresh);
+      case 'choose_service':
+        return this.chooseService(text);
+      case 'choose_day':
+        return this.chooseDay(text);
+      case 'choose_slot':
+        return this.chooseSlot(text);
+      case 'choose_pet':
+        return this.choosePet(text);
+      case 'pet_name':
+        return this.namePet(text);
+      case 'pet_species':
+        return this.choosePetSpecies(text);
+      case 'pet_size':
+        return this.choosePetSize(text);
+      case 'confirm_booking':
+        return this.confirmBooking(text);
+      case 'my_bookings':
+        return this.chooseBookingToCancel(text);
+      case 'confirm_cancel':
+        return this.confirmCancel(text);
+    }
+  }
+
+  // Main menu
+
+  private async chooseFromMainMenu(text: string, fresh: boolean): Promise<void> {
+    switch (choiceIndex(text, 5)) {
+      case 0:
+        return this.showServices();
+      case 1:
+        return this.startBooking('');
+      case 2:
+        return this.listBookings();
+      case 3:
+        return this.startPetRegistration(false);
+      case 4:
+        return this.run({ kind: 'handoff' });
+    }
+    const service = matchByName(this.context.services, text);
+    if (service !== null) return this.startBooking(text);
+    if (fresh) this.say(menuTexts.notUnderstoodAtFirst(quote(text)), menuTexts.mainMenu());
+    else this.say(menuTexts.notUnderstood(quote(text), menuTexts.mainMenu()));
+  }
+
+  // Booking
+
+  private showServices(): void {
+    const services = this.context.services;
+    if (services.length === 0) return this.noServices();
+    this.state = { ...mainMenuState(), step: 'choose_service', booking: {}, offeredServices: services.map((service) => service.id) };
+    this.say(menuTexts.servicesList(services));
+  }
+
+  /** `hint`: the rest of "agendar banho amanhã 10h", which may name the service, the day and the time. */
+  private async startBooking(hint: string): Promise<void> {
+    const services = this.context.services;
+    if (services.length === 0) return this.noServices();
+    this.state = { ...mainMenuState(), step: 'choose_service', booking: {}, offeredServices: services.map((service) => service.id) };
+    const named = hint === '' ? null : matchByName(services, hint);
+    const service = named ?? (services.length === 1 ? services[0] : null);
+    if (service === null) return this.say(menuTexts.chooseService(services));
+    const day = hint === '' ? null : dayOf(hint, this.today);
+    if (day !== null && 'date' in day && day.date >= this.today) {
+      this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id } };
+      return this.showDay(day.date, timeOf(hint));
+    }
+    this.selectService(service);
+  }
+
+  private noServices(): void {
+    this.say(menuTexts.noServices());
+    this.state = mainMenuState();
+  }
+
+  private async chooseService(text: string): Promise<void> {
+    const offered = this.offeredServices();
+    if (offered.length === 0) return this.noServices();
+    const position = choiceIndex(text, offered.length);
+    const service = position !== null ? offered[position] : matchByName(offered, text);
+    if (service === null) return this.notUnderstood(text);
+    this.selectService(service);
+  }
+
+  private selectService(service: Service): void {
+    this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id } };
+    this.say(menuTexts.askDay(service.name));
+  }
+
+  private async chooseDay(text: string): Promise<void> {
+    const day = dayOf(text, this.today);
+    if (day === null || !('date' in day)) return this.notUnderstood(text);
+    if (day.date < this.today) return this.say(menuTexts.dayPassed());
+    return this.showDay(day.date, timeOf(text));
+  }
+
+  /** The free times of a day, numbered; with `wantedMinutes` ("10h") that time is chosen at once when free. */
+  private async showDay(date: string, wantedMinutes: number | null): Promise<void> {
+    const service = this.draftService();
+    if (service === null) return this.serviceGone();
+    const booking = { ...this.state.booking, serviceId: service.id, date, startsAt: undefined };
+    this.state = { ...mainMenuState(), step: 'choose_day', booking };
+    const day = this.menuDay(date);
+    const weekday = String(weekdayOf(date)) as keyof AgentContext['organization']['businessHours'];
+    if (this.context.organization.businessHours[weekday] === undefined) return this.say(menuTexts.closedOn(day));
+    const slots = await this.freeStarts(service.id, date);
+    if (slots === null) return this.serviceGone();
+    if (slots.length === 0) return this.say(menuTexts.noSlots(service.name, day));
+    const notFree: string[] = [];
+    if (wantedMinutes !== null) {
+      const wanted = slots.find((start) => this.minutesOfDay(start) === wantedMinutes);
+      if (wanted !== undefined) return this.selectSlot(wanted);
+      notFree.push(menuTexts.timeNotFree(clockLabel(wantedMinutes), day));
+    }
+    const shown = spreadOver(slots, SLOTS_SHOWN);
+    this.state = { ...this.state, step: 'choose_slot', offeredSlots: shown.map((start) => start.toISOString()) };
+    this.say(...notFree, menuTexts.slotList(service.name, day, shown.map((start) => this.moment(start).time), slots.length > shown.length));
+  }
+
+  private async chooseSlot(text: string): Promise<void> {
+    const offered = (this.state.offeredSlots ?? []).map((start) => new Date(start));
+    const position = choiceIndex(text, offered.length);
+    if (position !== null) return this.selectSlot(offered[position]);
+    const day = dayOf(text, this.today);
+    if (day !== null && 'date' in day) {
+      if (day.date < this.today) return this.say(menuTexts.dayPassed());
+      return this.showDay(day.date, timeOf(text));
+    }
+    const minutes = timeOf(text);
+    if (minutes === null) return this.notUnderstood(text);
+    // Times of one day: ask again, any free time of that day will do.
+    if (this.state.booking?.date !== undefined) return this.showDay(this.state.booking.date, minutes);
+    // Alternatives across days: the first offered one at that time.
+    const match = offered.find((start) => this.minutesOfDay(start) === minutes);
+    if (match !== undefined) return this.selectSlot(match);
+    this.say(menuTexts.timeNotOffered(clockLabel(minutes)), this.expectation());
+  }
+
+  private async selectSlot(start: Date): Promise<void> {
+    const booking = { ...this.state.booking, startsAt: start.toISOString() };
+    this.state = { ...mainMenuState(), step: 'choose_pet', booking };
+    const chosenPet = this.pets.find((pet) => pet.id === booking.petId);
+    if (chosenPet !== undefined) return this.selectPet(chosenPet);
+    if (this.pets.length === 0) {
+      this.state = { ...this.state, step: 'pet_name', pet: { forBooking: true } };
+      return this.say(menuTexts.askPetNameForBooking());
+    }
+    this.state.offeredPets = this.pets.map((pet) => pet.id);
+    this.say(menuTexts.choosePet(this.pets.map((pet) => pet.name)));
+  }
+
+  private async choosePet(text: string): Promise<void> {
+    const offered = (this.state.offeredPets ?? []).flatMap((id) => this.pets.filter((pet) => pet.id === id));
+    const position = choiceIndex(text, offered.length + 1);
+    if (position === offered.length || menuVocabulary.newPet.test(fold(text))) return this.startPetRegistration(true);
+    const pet = position !== null ? offered[position] : matchByName(offered, text);
+    if (pet === null) return this.notUnderstood(text);
+    return this.selectPet(pet);
+  }
+
+  private async selectPet(pet: Pet): Promise<void> {
+    const service = this.draftService();
+    const startsAt = this.state.booking?.startsAt;
+    if (service === null || startsAt === undefined) return this.serviceGone();
+    this.state = { ...mainMenuState(), step: 'confirm_booking', booking: { ...this.state.booking, petId: pet.id, petName: pet.name } };
+    this.say(menuTexts.confirmBooking(service.name, pet.name, this.moment(new Date(startsAt))));
+  }
+
+  private async confirmBooking(text: string): Promise<void> {
+    const answer = yesOrNo(text);
+    if (answer === null) return this.notUnderstood(text);
+    if (!answer) {
+      this.state = mainMenuState();
+      return this.say(menuTexts.bookingDeclined());
+    }
+    return this.book();
+  }
+
+  private async book(): Promise<void> {
+    const { serviceId, startsAt, petId } = this.state.booking ?? {};
+    if (serviceId === undefined || startsAt === undefined || petId === undefined) return this.bookingFailed();
+    let booking: BookingRow;
+    try {
+      booking = await this.bookings.create(
+        this.context.organization.id,
+        { contactId: this.context.contact.id, petId, serviceId, startsAt: new Date(startsAt) },
+        ACTOR,
+      );
+    } catch (error) {
+      if (error instanceof SlotTakenException || error instanceof InvalidSlotException) return this.offerAlternatives(error);
+      if (error instanceof ResourceNotFoundException) return this.bookingFailed();
+      throw error;
+    }
+    // Said from the stored row, so the customer reads exactly what was booked.
+    this.state = mainMenuState();
+    const described = this.describe(booking);
+    this.say(menuTexts.booked(described.serviceName, described.petName, described.at, booking.priceCents));
+  }
+
+  private offerAlternatives(error: SlotTakenException | InvalidSlotException): void {
+    const refusal = error instanceof SlotTakenException ? menuTexts.slotTaken() : menuTexts.slotInvalid();
+    const { alternatives = [] } = (error.details ?? {}) as { alternatives?: AlternativeSlot[] };
+    if (alternatives.length === 0) {
+      this.state = mainMenuState();
+      return this.say(refusal, menuTexts.noAlternatives());
+    }
+    const starts = alternatives.slice(0, SLOTS_SHOWN).map((slot) => new Date(slot.start));
+    this.state = {
+      ...mainMenuState(),
+      step: 'choose_slot',
+      booking: { ...this.state.booking, date: undefined, startsAt: undefined },
+      offeredSlots: starts.map((start) => start.toISOString()),
+    };
+    this.say(refusal, menuTexts.alternatives(starts.map((start) => this.moment(start))));
+  }
+
+  private bookingFailed(): void {
+    this.state = mainMenuState();
+    this.say(menuTexts.bookingFailed());
+  }
+
+  /** The service of the draft went away (retired meanwhile): start the choice again. */
+  private serviceGone(): Promise<void> {
+    this.say(menuTexts.serviceUnavailable());
+    return this.startBooking('');
+  }
+
+  // Pets
+
+  private startPetRegistration(forBooking: boolean): void {
+    this.state = { ...mainMenuState(), step: 'pet_name', pet: { forBooking }, ...(forBooking ? { booking: this.state.booking } : {}) };
+    this.say(forBooking ? menuTexts.askPetNameForBooking() : menuTexts.askPetName());
+  }
+
+  private namePet(text: string): void {
+    const name = text.replace(/\s+/g, ' ').trim();
+    if (name.length > PET_NAME_MAX || !/\p{L}/u.test(name)) return this.notUnderstood(text);
+    const capitalised = name.charAt(0).toLocaleUpperCase('pt-BR') + name.slice(1);
+    this.state = { ...this.state, step: 'pet_species', pet: { ...this.petDraft(), name: capitalised } };
+    this.say(menuTexts.askSpecies(capitalised));
+  }
+
+  private async choosePetSpecies(text: string): Promise<void> {
+    const species = speciesOf(text);
+    const draft = this.petDraft();
+    if (species === null || draft.name === undefined) return this.notUnderstood(text);
+    // Size matters for grooming dogs; other pets skip the question.
+    if (species === 'cachorro') {
+      this.state = { ...this.state, step: 'pet_size', pet: { ...draft, species } };
+      return this.say(menuTexts.askSize(draft.name));
+    }
+    return this.registerPet({ ...draft, species, size: null });
+  }
+
+  private async choosePetSize(text: string): Promise<void> {
+    const size = isSkip(text) ? null : sizeOf(text);
+    if (size === null && !isSkip(text)) return this.notUnderstood(text);
+    return this.registerPet({ ...this.petDraft(), size });
+  }
+
+  private async registerPet(draft: NonNullable<MenuState['pet']>): Promise<void> {
+    if (draft.name === undefined || draft.species === undefined) return this.startPetRegistration(draft.forBooking);
+    const created = await this.contacts.createPet(this.context.organization.id, {
+      contactId: this.context.contact.id,
+      name: draft.name,
+      species: draft.species,
+      size: draft.size ?? null,
+    });
+    const pet: Pet = { id: created.id, name: created.name, species: created.species, breed: created.breed, size: created.size };
+    this.pets.push(pet);
+    this.say(menuTexts.petRegistered(pet.name));
+    if (draft.forBooking && this.state.booking?.startsAt !== undefined) return this.selectPet(pet);
+    this.state = mainMenuState();
+    this.say(menuTexts.afterPetRegistered());
+  }
+
+  private petDraft(): NonNullable<MenuState['pet']> {
+    return this.state.pet ?? { forBooking: false };
+  }
+
+  // The customer's bookings
+
+  private async listBookings(): Promise<void> {
+    const upcoming = await this.upcomingBookings();
+    if (upcoming.length === 0) return this.noBookings();
+    this.showBookings(upcoming);
+  }
+
+  /** "cancelar" (which one?) or "cancelar 2" (the second of the list shown, or of the list as it is now). */
+  private async startCancel(position: number | null): Promise<void> {
+    const shown = this.state.step === 'my_bookings' ? this.state.offeredBookings : undefined;
+    if (position !== null && shown !== undefined) {
+      const id = shown[position - 1];
+      if (id !== undefined) return this.cancel(id);
+    }
+    const upcoming = await this.upcomingBookings();
+    if (upcoming.length === 0) return this.noBookings();
+    if (position === null) return upcoming.length === 1 ? this.askCancel(upcoming[0]) : this.showBookings(upcoming);
+    const booking = upcoming[position - 1];
+    if (booking === undefined) {
+      this.say(menuTexts.noSuchBooking(position));
+      return this.showBookings(upcoming);
+    }
+    this.askCancel(booking);
+  }
+
+  private showBookings(upcoming: BookingRow[]): void {
+    this.state = { ...mainMenuState(), step: 'my_bookings', offeredBookings: upcoming.map((booking) => booking.id) };
+    this.say(menuTexts.myBookings(upcoming.map((booking) => this.describe(booking))));
+  }
+
+  private noBookings(): void {
+    this.state = mainMenuState();
+    this.say(menuTexts.noBookings());
+  }
+
+  private async chooseBookingToCancel(text: string): Promise<void> {
+    const shown = this.state.offeredBookings ?? [];
+    const position = choiceIndex(text, shown.length);
+    if (position === null) return this.notUnderstood(text);
+    const booking = (await this.upcomingBookings()).find((candidate) => candidate.id === shown[position]);
+    if (booking === undefined) return this.bookingNotActive();
+    this.askCancel(booking);
+  }
+
+  private askCancel(booking: BookingRow): void {
+    this.state = { ...mainMenuState(), step: 'confirm_cancel', cancelBookingId: booking.id };
+    this.say(menuTexts.confirmCancel(this.describe(booking)));
+  }
+
+  private async confirmCancel(text: string): Promise<void> {
+    const answer = yesOrNo(text);
+    if (answer === null) return this.notUnderstood(text);
+    const id = this.state.cancelBookingId;
+    if (!answer || id === undefined) {
+      this.state = mainMenuState();
+      return this.say(menuTexts.cancelKept());
+    }
+    return this.cancel(id);
+  }
+
+  /** Only this customer's own bookings that have not started can be cancelled here. */
+  private async cancel(bookingId: string): Promise<void> {
+    const organizationId = this.context.organization.id;
+    let booking: BookingRow;
+    try {
+      booking = await this.bookings.get(organizationId, bookingId);
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return this.bookingNotActive();
+      throw error;
+    }
+    if (booking.contactId !== this.context.contact.id || !this.isUpcoming(booking)) return this.bookingNotActive();
+    let cancelled: BookingRow;
+    try {
+      cancelled = await this.bookings.changeStatus(organizationId, booking.id, 'cancelled', ACTOR, menuTexts.cancellationReason());
+    } catch (error) {
+      if (error instanceof InvalidBookingTransitionException) return this.bookingNotActive();
+      throw error;
+    }
+    this.state = mainMenuState();
+    this.say(menuTexts.cancelled(this.describe(cancelled)));
+  }
+
+  private bookingNotActive(): void {
+    this.state = mainMenuState();
+    this.say(menuTexts.bookingNotActive());
+  }
+
+  private async upcomingBookings(): Promise<BookingRow[]> {
+    const rows = await this.bookings.list(
+      this.context.organization.id,
+      { contactId: this.context.contact.id, from: this.context.now },
+      BOOKINGS_READ,
+      0,
+    );
+    return rows.filter((booking) => booking.contactId === this.context.contact.id && this.isUpcoming(booking));
+  }
+
+  private isUpcoming(booking: BookingRow): boolean {
+    return (ACTIVE_BOOKING_STATUSES as readonly BookingStatus[]).includes(booking.status) && booking.during.start > this.context.now;
+  }
+
+  // Helpers
+
+  private describe(booking: BookingRow): MenuBooking {
+    const known = this.context.upcomingBookings.find((candidate) => candidate.id === booking.id);
+    const serviceName =
+      this.context.services.find((service) => service.id === booking.serviceId)?.name ?? known?.serviceName ?? menuTexts.unknownService();
+    const petName = booking.petId === null ? null : (this.pets.find((pet) => pet.id === booking.petId)?.name ?? known?.petName ?? null);
+    return { serviceName, petName, at: this.moment(booking.during.start) };
+  }
+
+  private offeredServices(): Service[] {
+    const ids = this.state.offeredServices;
+    if (ids === undefined) return this.context.services;
+    return ids.flatMap((id) => this.context.services.filter((service) => service.id === id));
+  }
+
+  private draftService(): Service | null {
+    return this.context.services.find((service) => service.id === this.state.booking?.serviceId) ?? null;
+  }
+
+  /** Free start times of the day, or null when the service is no longer bookable. */
+  private async freeStarts(serviceId: string, date: string): Promise<Date[] | null> {
+    try {
+      const availability = await this.bookings.availability(this.context.organization.id, serviceId, date);
+      return availability.slots.map((slot) => slot.start);
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) return null;
+      throw error;
+    }
+  }
+
+  private menuDay(date: string): MenuDay {
+    const [year, month, day] = date.split('-').map(Number);
+    return { weekday: weekdayOf(date), day, month, year, withYear: date.slice(0, 4) !== this.today.slice(0, 4) };
+  }
+
+  private moment(instant: Date): MenuMoment {
+    const wall = wallClockOf(instant, this.context.organization.timezone);
+    return {
+      weekday: wall.weekday,
+      day: wall.day,
+      month: wall.month,
+      year: wall.year,
+      withYear: String(wall.year) !== this.today.slice(0, 4),
+      time: clockLabel(wall.hour * 60 + wall.minute),
+    };
+  }
+
+  private minutesOfDay(instant: Date): number {
+    const wall = wallClockOf(instant, this.context.organization.timezone);
+    return wall.hour * 60 + wall.minute;
+  }
+
+  /** What the current step waits for, said after "Não entendi". */
+  private expectation(): string {
+    const expect = menuTexts.expect;
+    switch (this.state.step) {
+      case 'main':
+        return expect.main();
+      case 'choose_service':
+        return expect.service(this.offeredServices().length);
+      case 'choose_day':
+        return expect.day();
+      case 'choose_slot':
+        return expect.slot(this.state.offeredSlots?.length ?? 0);
+      case 'choose_pet':
+        return expect.pet((this.state.offeredPets?.length ?? 0) + 1);
+      case 'pet_name':
+        return expect.petName();
+      case 'pet_species':
+        return expect.species();
+      case 'pet_size':
+        return expect.size();
+      case 'confirm_booking':
+        return expect.confirmBooking();
+      case 'my_bookings':
+        return expect.booking(this.state.offeredBookings?.length ?? 0);
+      case 'confirm_cancel':
+        return expect.confirmCancel();
+    }
+  }
+
+  private notUnderstood(text: string): void {
+    this.say(menuTexts.notUnderstood(quote(text), this.expectation()));
+  }
+
+  private greet(): void {
+    if (this.greeted) return;
+    this.greeted = true;
+    this.say(menuTexts.greeting(this.context.organization.name));
+  }
+
+  /** One answer, its parts as paragraphs. */
+  private say(...parts: string[]): void {
+    this.answers.push(parts.join('\n\n'));
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * Everything the offline menu assistant says to customers, and the Portuguese
+ * words it recognises, in one place. Brazilian Portuguese. Texts use WhatsApp
+ * formatting (*bold*).
+ */
+
+/** A calendar day as the customer reads it. */
+export interface MenuDay {
+  /** 0 = Sunday */
+  weekday: number;
+  day: number;
+  month: number;
+  year: number;
+  /** Show the year (the day is in another year than today). */
+  withYear: boolean;
+}
+
+/** A moment as the customer reads it: a day and the shop's wall-clock time ("10:00"). */
+export interface MenuMoment extends MenuDay {
+  time: string;
+}
+
+export interface MenuService {
+  name: string;
+  priceCents: number;
+  durationMin: number;
+}
+
+/** One of the customer's bookings, named. */
+export interface MenuBooking {
+  serviceName: string;
+  petName: string | null;
+  at: MenuMoment;
+}
+
+const WEEKDAY_NAMES = ['domingo', 'segunda-feira', 'terça-feira', 'quarta-feira', 'quinta-feira', 'sexta-feira', 'sábado'];
+
+const pad = (value: number) => String(value).padStart(2, '0');
+
+/** 6000 -> "R$ 60,00"; 123450 -> "R$ 1.234,50". */
+export function formatPrice(cents: number): string {
+  const reais = Math.floor(Math.abs(cents) / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+  return `${cents < 0 ? '-' : ''}R$ ${reais},${pad(Math.abs(cents) % 100)}`;
+}
+
+/** 45 -> "45 min"; 60 -> "1h"; 90 -> "1h30". */
+export function formatDuration(minutes: number): string {
+  if (minutes < 60) return `${minutes} min`;
+  const rest = minutes % 60;
+  return `${Math.floor(minutes / 60)}h${rest === 0 ? '' : pad(rest)}`;
+}
+
+/** "sexta-feira, 28/11" (or "sexta-feira, 28/11/2027"). */
+export function formatDay(day: MenuDay): string {
+  const date = `${pad(day.day)}/${pad(day.month)}${day.withYear ? `/${day.year}` : ''}`;
+  return `${WEEKDAY_NAMES[day.weekday]}, ${date}`;
+}
+
+/** "na sexta-feira, 28/11" / "no sábado, 29/11": Saturday and Sunday are masculine. */
+export function onDay(day: MenuDay): string {
+  return `${day.weekday === 0 || day.weekday === 6 ? 'no' : 'na'} ${formatDay(day)}`;
+}
+
+/** "na sexta-feira, 28/11, às 10:00" */
+export function onMoment(moment: MenuMoment): string {
+  return `${onDay(moment)}, às ${moment.time}`;
+}
+
+const numbered = (lines: string[]) => lines.map((line, index) => `${index + 1}. ${line}`).join('\n');
+
+const serviceLine = (service: MenuService) => `${service.name} — ${formatPrice(service.priceCents)} (${formatDuration(service.durationMin)})`;
+
+const bookingLine = (booking: MenuBooking) =>
+  `*${booking.serviceName}*${booking.petName === null ? '' : ` para *${booking.petName}*`} ${onMoment(booking.at)}`;
+
+export const SPECIES = ['cachorro', 'gato', 'outro'] as const;
+export type Species = (typeof SPECIES)[number];
+
+const SPECIES_LABELS: Record<Species, string> = { cachorro: 'Cachorro', gato: 'Gato', outro: 'Outro' };
+/** In the order of PET_SIZES (database/schema). */
+const SIZE_LABELS = ['Mini', 'Pequeno', 'Médio', 'Grande', 'Gigante'];
+
+export const menuTexts = {
+  greeting: (shopName: string) => `Olá! 👋 Bem-vindo(a) ao atendimento virtual de *${shopName}*.`,
+
+  mainMenu: () =>
+    [
+      'Como posso ajudar? Responda com o número da opção:',
+      numbered(['Serviços e preços', 'Agendar', 'Meus agendamentos', 'Cadastrar pet', 'Falar com atendente']),
+    ].join('\n'),
+
+  servicesList: (services: MenuService[]) =>
+    [
+      'Nossos serviços:',
+      numbered(services.map(serviceLine)),
+      '',
+      'Para agendar, responda com o número do serviço. Para voltar, escreva *menu*.',
+    ].join('\n'),
+
+  noServices: () =>
+    'No momento não há serviços para agendar por aqui. Escreva *atendente* para falar com a nossa equipe.',
+
+  chooseService: (services: MenuService[]) =>
+    ['Qual serviço você quer agendar?', numbered(services.map(serviceLine)), '', 'Responda com o número ou o nome do serviço.'].join(
+      '\n',
+    ),
+
+  askDay: (serviceName: string) =>
+    `*${serviceName}*, ótimo! Para qual dia? Responda *hoje*, *amanhã*, um dia da semana (ex.: *sexta*) ou uma data (ex.: *28/11*).`,
+
+  dayPassed: () => 'Essa data já passou. Para qual dia? Responda *hoje*, *amanhã*, um dia da semana ou uma data (ex.: *28/11*).',
+
+  closedOn: (day: MenuDay) => `Não abrimos ${onDay(day)}. Escolha outro dia, por favor.`,
+
+  noSlots: (serviceName: string, day: MenuDay) =>
+    `Não há horários livres para *${serviceName}* ${onDay(day)}. Escolha outro dia, por favor.`,
+
+  slotList: (serviceName: string, day: MenuDay, times: string[], moreFree: boolean) =>
+    [
+      `Horários livres para *${serviceName}* ${onDay(day)}:`,
+      numbered(times),
+      '',
+      moreFree
+        ? 'Responda com o número ou com a hora (ex.: *10h*); outros horários livres do dia também valem.'
+        : 'Responda com o número ou com a hora (ex.: *10h*).',
+    ].join('\n'),
+
+  timeNotFree: (time: string, day: MenuDay) => `${time} não está livre ${onDay(day)}.`,
+
+  timeNotOffered: (time: string) => `${time} não está entre os horários livres.`,
+
+  choosePet: (petNames: string[]) =>
+    ['Para qual pet?', numbered([...petNames, 'Cadastrar outro pet']), '', 'Responda com o número ou o nome do pet.'].join('\n'),
+
+  askPetName: () => 'Qual é o nome do seu pet?',
+
+  askPetNameForBooking: () => 'Para finalizar, vamos cadastrar seu pet. Qual é o nome do seu pet?',
+
+  askSpecies: (petName: string) => [`*${petName}* é:`, numbered(SPECIES.map((species) => SPECIES_LABELS[species]))].join('\n'),
+
+  askSize: (petName: string) =>
+    [`Qual é o porte de *${petName}*?`, numbered(SIZE_LABELS), '', 'Ou escreva *pular*.'].join('\n'),
+
+  petRegistered: (petName: string) => `Pronto, cadastrei *${petName}*! 🐾`,
+
+  afterPetRegistered: () => 'Escreva *agendar* para marcar um horário ou *menu* para ver as opções.',
+
+  confirmBooking: (serviceName: string, petName: string, at: MenuMoment) =>
+    `Confirma *${serviceName}* para *${petName}* ${onMoment(at)}? (sim/não)`,
+
+  booked: (serviceName: string, petName: string | null, at: MenuMoment, priceCents: number) =>
+    `Agendado! ✅ *${serviceName}*${petName === null ? '' : ` para *${petName}*`} ${onMoment(at)}. Valor: ${formatPrice(priceCents)}. Até lá!`,
+
+  bookingDeclined: () => 'Tudo bem, não agendei nada. Escreva *agendar* para escolher outro horário ou *menu* para ver as opções.',
+
+  slotTaken: () => 'Poxa, esse horário acabou de ser ocupado.',
+
+  slotInvalid: () => 'Esse horário não pode mais ser agendado.',
+
+  alternatives: (moments: MenuMoment[]) =>
+    ['Próximos horários livres:', numbered(moments.map(onMoment)), '', 'Responda com o número do horário.'].join('\n'),
+
+  noAlternatives: () =>
+    'Não encontrei horários livres nos próximos dias. Escreva *atendente* para falar com a nossa equipe.',
+
+  serviceUnavailable: () => 'Esse serviço não está mais disponível.',
+
+  bookingFailed: () =>
+    'Não consegui concluir o agendamento. Escreva *agendar* para tentar de novo ou *atendente* para falar com a nossa equipe.',
+
+  myBookings: (bookings: MenuBooking[]) =>
+    [
+      'Seus próximos agendamentos:',
+      numbered(bookings.map(bookingLine)),
+      '',
+      'Para cancelar, responda com o número (ex.: *1*) ou *cancelar 1*. Para voltar, escreva *menu*.',
+    ].join('\n'),
+
+  noBookings: () => 'Você não tem agendamentos futuros. Escreva *agendar* para marcar um horário.',
+
+  noSuchBooking: (position: number) => `Não encontrei o agendamento número ${position}.`,
+
+  confirmCancel: (booking: MenuBooking) => `Cancelar ${bookingLine(booking)}? (sim/não)`,
+
+  cancelled: (booking: MenuBooking) => `Pronto, cancelei ${bookingLine(booking)}.`,
+
+  cancelKept: () => 'Ok, mantive seu agendamento. Escreva *menu* para ver as opções.',
+
+  bookingNotActive: () => 'Esse agendamento não está mais ativo. Escreva *3* para ver seus agendamentos.',
+
+  handoff: () => 'Certo! Vou chamar alguém da nossa equipe para falar com você. Aguarde só um pouquinho, por favor.',
+
+  notUnderstood: (quoted: string, expectation: string) => `Não entendi "${quoted}". ${expectation}`,
+
+  notUnderstoodAtFirst: (quoted: string) => `Ainda não entendo frases como "${quoted}", mas posso ajudar por este menu.`,
+
+  youAreWelcome: () => 'Por nada! 😊 Se precisar de algo, é só escrever *menu*.',
+
+  /** A booking whose service is no longer in the shop's list. */
+  unknownService: () => 'Serviço',
+
+  onlyText: () => 'Por aqui eu só consigo ler mensagens de texto.',
+
+  /** What each step waits for, said after "Não entendi". */
+  expect: {
+    main: () => 'Responda com o número de uma opção (1 a 5) ou escreva *menu*.',
+    service: (count: number) => `Responda com o número do serviço (${range(count)}) ou escreva *menu*.`,
+    day: () => 'Responda com o dia: *hoje*, *amanhã*, um dia da semana (ex.: *sexta*) ou uma data (ex.: *28/11*). Ou escreva *menu*.',
+    slot: (count: number) => `Responda com o número do horário (${range(count)}) ou com a hora (ex.: *10h*). Ou escreva *menu*.`,
+    pet: (count: number) => `Responda com o número do pet (${range(count)}) ou escreva *menu*.`,
+    petName: () => 'Responda com o nome do pet (até 80 letras) ou escreva *menu*.',
+    species: () => 'Responda *1* (cachorro), *2* (gato) ou *3* (outro).',
+    size: () => 'Responda com o número do porte (1 a 5) ou *pular*.',
+    confirmBooking: () => 'Responda *sim* para confirmar ou *não* para desistir.',
+    booking: (count: number) => `Responda com o número do agendamento que quer cancelar (${range(count)}) ou escreva *menu*.`,
+    confirmCancel: () => 'Responda *sim* para cancelar ou *não* para manter o agendamento.',
+  },
+
+  /** Recorded with the handoff, for the staff who take over. */
+  handoffReason: () => 'o cliente pediu um atendente (menu)',
+  /** Recorded with the cancellation. */
+  cancellationReason: () => 'cancelado pelo cliente',
+} as const;
+
+function range(count: number): string {
+  return count === 1 ? '1' : `1 a ${count}`;
+}
+
+/**
+ * The words the menu recognises, without accents and in lower case (the
+ * parser folds what the customer writes the same way).
+ */
+export const menuVocabulary = {
+  today: ['hoje'],
+  tomorrow: ['amanha'],
+  dayAfterTomorrow: ['depois de amanha'],
+  /** Index = weekday (0 = Sunday). */
+  weekdays: [
+    ['domingo'],
+    ['segunda', 'segunda-feira', 'segunda feira'],
+    ['terca', 'terca-feira', 'terca feira'],
+    ['quarta', 'quarta-feira', 'quarta feira'],
+    ['quinta', 'quinta-feira', 'quinta feira'],
+    ['sexta', 'sexta-feira', 'sexta feira'],
+    ['sabado'],
+  ],
+  /** Words before a time that are not part of it: "às 10h", "as 10:30", "10 horas". */
+  hourWords: ['h', 'hs', 'hrs', 'hr', 'hora', 'horas'],
+  yes: ['sim', 's', 'ss', 'isso', 'isso mesmo', 'confirmo', 'confirma', 'confirmar', 'confirmado', 'pode', 'pode ser', 'ok', 'okay', 'claro', 'certo', 'beleza', 'sim por favor', 'sim pode', 'quero'],
+  no: ['nao', 'n', 'nao quero', 'negativo', 'nao obrigado', 'nao obrigada', 'desisto', 'deixa', 'deixa pra la'],
+  skip: ['pular', 'pula', 'nao sei', 'sem', 'nenhum', 'prefiro nao dizer'],
+  species: {
+    cachorro: ['cachorro', 'cachorra', 'cao', 'cadela', 'cachorrinho', 'cachorrinha', 'dog'],
+    gato: ['gato', 'gata', 'gatinho', 'gatinha', 'felino', 'felina'],
+    outro: ['outro', 'outra', 'outros'],
+  } satisfies Record<Species, string[]>,
+  /** In the order of PET_SIZES (database/schema). */
+  sizes: [['mini'], ['pequeno', 'pequena', 'p'], ['medio', 'media', 'm'], ['grande', 'g'], ['gigante', 'gg']],
+  /** A whole message that greets or asks for the menu. */
+  menu: /^(?:menu|inicio|voltar|comecar|recomecar|oi+|ola|opa|eai|e ai|bom dia|boa tarde|boa noite|hello|hi)\b/,
+  /** Words anywhere in a short message. */
+  book: /\b(?:agendar|marcar|reservar|agendamento novo|novo agendamento)\b/,
+  cancel: /\b(?:cancelar|desmarcar|cancela|desmarca)\b(?:\s+(?:o\s+|a\s+)?(?:agendamento\s+|horario\s+)?(?:n[o.]?\s*|numero\s+)?(\d{1,2}))?/,
+  myBookings: /^(?:(?:ver\s+)?(?:meus|minhas)\s+(?:agendamentos|horarios|reservas)|agendamentos)$/,
+  services: /^(?:servicos|servico|precos|preco|servicos e precos|tabela|valores|lista de servicos|catalogo)$/,
+  registerPet: /\b(?:cadastrar|registrar|cadastro)(?:\s+(?:um|meu|o|outro))?\s+(?:pet|cachorro|gato|animal)\b|^novo pet$/,
+  /** Besides the pipeline's own phrases (asksForHuman): a bare word. */
+  handoff: /^(?:atendente|humano|pessoa|atendimento)$/,
+  /** A whole short message of thanks. */
+  thanks: /^(?:(?:muito\s+)?(?:obrigad[oa]|brigad[oa])|valeu|vlw|obg|grat[oa])\b/,
+  /** In the pet choice: register another one. */
+  newPet: /^(?:novo|nova|outro|outra|cadastrar|novo pet|outro pet|cadastrar outro pet)$/,
+} as const;
