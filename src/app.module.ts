@@ -20,13 +20,24 @@ import { QueueModule } from './queue/queue.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SessionModule } from './session/session.module.js';
 import { MediaModule } from './media/media.module.js';
+import { InboundProcessor } from './messaging/inbound.processor.js';
+import { InboundSweeper } from './messaging/inbound-sweeper.js';
+import { MessagingModule } from './messaging/messaging.module.js';
 import { OutboundProcessor } from './whatsapp/outbound/outbound.processor.js';
 import { WhatsappModule } from './whatsapp/whatsapp.module.js';
 
 /** BullMQ processors: only in processes whose APP_ROLE runs workers (all, worker). */
 @Module({
-  imports: [DiscoveryModule, ScheduleModule.forRoot(), AuthModule, WhatsappModule, HealthModule],
-  providers: [MaintenanceProcessor, OutboundProcessor, HealthJobProcessor, HealthJobScheduler, QueueRegistryCheck],
+  imports: [DiscoveryModule, ScheduleModule.forRoot(), AuthModule, WhatsappModule, HealthModule, MessagingModule],
+  providers: [
+    MaintenanceProcessor,
+    OutboundProcessor,
+    InboundProcessor,
+    InboundSweeper,
+    HealthJobProcessor,
+    HealthJobScheduler,
+    QueueRegistryCheck,
+  ],
 })
 export class WorkersModule {}
 
@@ -52,6 +63,7 @@ export class AppModule {
         CatalogModule,
         ContactsModule,
         HealthModule,
+        MessagingModule,
         // In every role: workers hold WhatsApp sockets and raise the events; the Redis adapter carries them to API processes' clients.
         GatewayModule,
         ...(runsWorkers ? [WorkersModule] : []),

@@ -46,6 +46,22 @@ export interface AppConfig {
     /** Where Baileys connects; null for WhatsApp's own servers. */
     webSocketUrl: string | null;
   };
+  inbound: {
+    /** Inbound jobs one process runs at once (turns of different contacts). */
+    concurrency: number;
+    /** Group chats are stored and never answered when false; dropped at intake when true. */
+    ignoreGroups: boolean;
+    /** Messages per contact per minute the assistant answers; more are stored, not answered. */
+    rateLimitPerMinute: number;
+    /** How often the sweeper looks for messages whose job was lost. */
+    sweepIntervalMs: number;
+    /** How old a message left `received` (or a reply left `queued`) must be before the sweeper re-enqueues it. */
+    sweepAfterMs: number;
+    /** A conversation with a person goes back to the bot after this long without a change. */
+    handoffTimeoutMs: number;
+    /** Messages of history given to the agent. */
+    historyLimit: number;
+  };
 }
 
 /** Injection token for the validated configuration. */
@@ -108,6 +124,13 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   OUTBOUND_JITTER_MS: { expected: 'an integer of milliseconds between 0 and 60000', default: '500' },
   MEDIA_MAX_BYTES: { expected: 'an integer of bytes between 1024 and 104857600', default: '16777216' },
   WHATSAPP_WS_URL: { expected: "a ws:// or wss:// URL; unset uses WhatsApp's own servers" },
+  INBOUND_CONCURRENCY: { expected: 'an integer between 1 and 500', default: '20' },
+  INBOUND_IGNORE_GROUPS: { expected: 'true or false', default: 'true' },
+  INBOUND_RATE_LIMIT_PER_MINUTE: { expected: 'an integer between 1 and 10000', default: '5' },
+  INBOUND_SWEEP_INTERVAL_MS: { expected: 'an integer of milliseconds between 200 and 3600000', default: '15000' },
+  INBOUND_SWEEP_AFTER_MS: { expected: 'an integer of milliseconds between 100 and 3600000', default: '30000' },
+  HANDOFF_TIMEOUT_HOURS: { expected: 'a number of hours between 0.01 and 720', default: '12' },
+  CONVERSATION_HISTORY_LIMIT: { expected: 'an integer between 0 and 200', default: '20' },
 };
 
 export class ConfigValidationError extends Error {
@@ -173,6 +196,15 @@ export function loadConfig(env: Env): AppConfig {
       mediaMaxBytes: reader.integer('MEDIA_MAX_BYTES', 1024, 104857600),
       webSocketUrl: reader.url('WHATSAPP_WS_URL', ['ws:', 'wss:']),
     },
+    inbound: {
+      concurrency: reader.integer('INBOUND_CONCURRENCY', 1, 500),
+      ignoreGroups: reader.boolean('INBOUND_IGNORE_GROUPS'),
+      rateLimitPerMinute: reader.integer('INBOUND_RATE_LIMIT_PER_MINUTE', 1, 10000),
+      sweepIntervalMs: reader.integer('INBOUND_SWEEP_INTERVAL_MS', 200, 3600000),
+      sweepAfterMs: reader.integer('INBOUND_SWEEP_AFTER_MS', 100, 3600000),
+      handoffTimeoutMs: Math.round(reader.number('HANDOFF_TIMEOUT_HOURS', 0.01, 720) * 3600_000),
+      historyLimit: reader.integer('CONVERSATION_HISTORY_LIMIT', 0, 200),
+    },
   };
 
   if (nodeEnv === 'production') {
@@ -219,6 +251,16 @@ class EnvReader {
     const raw = this.string(name);
     const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
     if (!Number.isInteger(value) || value < min || value > max) {
+      this.fail(name, raw);
+      return min;
+    }
+    return value;
+  }
+
+  number(name: string, min: number, max: number): number {
+    const raw = this.string(name);
+    const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+    if (Number.isNaN(value) || value < min || value > max) {
       this.fail(name, raw);
       return min;
     }

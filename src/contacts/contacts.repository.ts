@@ -82,6 +82,41 @@ export class ContactsRepository {
     }
   }
 
+  /**
+   * The contact behind a WhatsApp sender, created on their first message. A
+   * name staff typed is kept; WhatsApp's display name only fills an empty one.
+   */
+  async upsertFromWhatsapp(
+    tx: Db,
+    organizationId: string,
+    sender: { phone: string; pushName: string | null; lid: string | null; instanceId: string; at: Date },
+  ): Promise<ContactRow> {
+    const [row] = await tx
+      .insert(contacts)
+      .values({
+        organizationId,
+        phone: sender.phone,
+        name: sender.pushName,
+        lid: sender.lid,
+        instanceId: sender.instanceId,
+        waJid: `${sender.phone.replace(/^\+/, '')}@s.whatsapp.net`,
+        lastMessageAt: sender.at,
+      })
+      .onConflictDoUpdate({
+        target: [contacts.organizationId, contacts.phone],
+        set: {
+          name: sql`coalesce(${contacts.name}, excluded.name)`,
+          lid: sql`coalesce(excluded.lid, ${contacts.lid})`,
+          instanceId: sql`excluded.instance_id`,
+          waJid: sql`excluded.wa_jid`,
+          lastMessageAt: sql`greatest(${contacts.lastMessageAt}, excluded.last_message_at)`,
+          updatedAt: sender.at,
+        },
+      })
+      .returning();
+    return row;
+  }
+
   async update(organizationId: string, id: string, changes: ContactChanges, now: Date): Promise<ContactRow | null> {
     const { optedOut, ...fields } = changes;
     const optedOutAt =

@@ -282,11 +282,50 @@ export const bookingEvents = pgTable(
   (table) => [index('booking_events_organization_created_idx').on(table.organizationId, table.createdAt)],
 );
 
+export const CONVERSATION_STATES = ['bot', 'waiting_human', 'human', 'closed'] as const;
+export type ConversationState = (typeof CONVERSATION_STATES)[number];
+export const CONVERSATION_AGENTS = ['client', 'aurora'] as const;
+export type ConversationAgentKind = (typeof CONVERSATION_AGENTS)[number];
+
+/**
+ * One conversation per contact: who answers it (the bot, or a person after a
+ * handoff) and the agent's memory between turns. `bot -> waiting_human -> human
+ * -> closed -> bot`.
+ */
+export const conversations = pgTable(
+  'conversations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    instanceId: uuid('instance_id').references(() => whatsappInstances.id, { onDelete: 'set null' }),
+    agent: text('agent', { enum: CONVERSATION_AGENTS }).notNull().default('client'),
+    state: text('state', { enum: CONVERSATION_STATES }).notNull().default('bot'),
+    handoffReason: text('handoff_reason'),
+    /** The agent's memory between turns (a menu step, a half-filled booking). */
+    agentState: jsonb('agent_state').$type<Record<string, unknown>>(),
+    stateChangedAt: timestamp('state_changed_at', { withTimezone: true }).notNull().defaultNow(),
+    lastMessageAt: timestamp('last_message_at', { withTimezone: true }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('conversations_organization_contact_key').on(table.organizationId, table.contactId),
+    index('conversations_organization_state_idx').on(table.organizationId, table.state, table.stateChangedAt),
+  ],
+);
+
 export const MESSAGE_DIRECTIONS = ['inbound', 'outbound'] as const;
 export const MESSAGE_TYPES = ['text', 'image', 'audio', 'document', 'location', 'other'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 export const MESSAGE_STATUSES = ['received', 'processing', 'processed', 'queued', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+export const MESSAGE_ORIGINS = ['customer', 'api', 'agent', 'system'] as const;
+export type MessageOrigin = (typeof MESSAGE_ORIGINS)[number];
 
 /** Every message in or out. Unique (instance, WhatsApp id): the same WhatsApp message is stored once. */
 export const messages = pgTable(
@@ -300,6 +339,13 @@ export const messages = pgTable(
       .notNull()
       .references(() => whatsappInstances.id, { onDelete: 'cascade' }),
     contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
+    conversationId: uuid('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
+    /** The assistant's turn that answered an inbound message, or produced an outbound one: a turn's question and answer share it. */
+    turnId: uuid('turn_id'),
+    /** Who produced an outbound message: the API (staff), an agent, or the system (notices). */
+    origin: text('origin', { enum: MESSAGE_ORIGINS }),
+    /** WhatsApp display name of the sender (inbound). */
+    pushName: text('push_name'),
     /** The other party, E.164. */
     remotePhone: text('remote_phone').notNull(),
     direction: text('direction', { enum: MESSAGE_DIRECTIONS }).notNull(),
@@ -317,6 +363,12 @@ export const messages = pgTable(
     uniqueIndex('messages_instance_wa_message_key').on(table.instanceId, table.waMessageId),
     index('messages_organization_created_idx').on(table.organizationId, table.createdAt),
     index('messages_status_idx').on(table.status),
+    // A contact's pending turn and its history are read by (organization, phone) in arrival order.
+    index('messages_organization_remote_created_idx').on(table.organizationId, table.remotePhone, table.createdAt),
+    // The sweeper's scan: only the few rows still waiting for a job.
+    index('messages_unfinished_created_idx')
+      .on(table.createdAt)
+      .where(sql`status IN ('received', 'processing', 'queued')`),
   ],
 );
 

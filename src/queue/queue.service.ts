@@ -37,6 +37,32 @@ export class QueueService implements OnModuleInit {
     await this.get(queue).add(job, payload, options);
   }
 
+  /**
+   * Enqueues without waiting on a Redis that is down: false when the job could
+   * not be confirmed within `timeoutMs`. For callers whose data is already safe
+   * in PostgreSQL and swept later; the jobId keeps a late write from doubling the job.
+   */
+  async tryEnqueue<Q extends QueueName, J extends JobName<Q>>(
+    queue: Q,
+    job: J,
+    payload: JobPayload<Q, J>,
+    options: JobsOptions & { jobId: string },
+    timeoutMs: number,
+  ): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.enqueue(queue, job, payload, options).then(() => true), timeout]);
+    } catch (error) {
+      this.logger.warn({ queue, job, err: (error as Error).message }, 'enqueue failed');
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async counts(): Promise<Record<QueueName, QueueCounts>> {
     const entries = await Promise.all(
       QUEUE_NAMES.map(async (name) => {

@@ -11,6 +11,12 @@ export interface QueueJobs {
     /** Sends one stored message (messages row `queued`) through its instance's connection. */
     send: { messageId: string; organizationId: string };
   };
+  inbound: {
+    /** Answers a stored customer message (messages row `received`): its contact's turn takes every message waiting. */
+    turn: { messageId: string; organizationId: string; remotePhone: string };
+    /** Re-enqueues messages whose job was lost and returns stale handoffs to the bot; the slot is its jobId. */
+    sweep: { slot: string };
+  };
   maintenance: {
     /** Stamps an API key's last use; one job per key per minute, so requests never write. */
     'api-key-used': { apiKeyId: string; usedAt: string };
@@ -21,4 +27,4 @@ export type QueueName = keyof QueueJobs;
 export type JobName<Q extends QueueName> = keyof QueueJobs[Q] & string;
 export type JobPayload<Q extends QueueName, J extends JobName<Q>> = QueueJobs[Q][J];
 
-export const QUEUE_NAMES: readonly QueueName[] = ['maintenance', 'outbound', 'health'];
+export const QUEUE_NAMES: readonly QueueName[] = ['maintenance', 'outbound', 'health', 'inbound'];

@@ -46,8 +46,8 @@ export class MessagesRepository {
   ): Promise<{ status: InstanceStatus | null; message: { id: string; status: MessageStatus } | null }> {
     return this.database.withTenant(message.organizationId, async (tx) => {
       const inserted = await tx.execute(sql`
-        INSERT INTO messages (organization_id, instance_id, remote_phone, direction, type, body, media_ref, media_mimetype, status)
-        SELECT ${message.organizationId}, ${message.instanceId}, ${message.remotePhone}, ${message.direction}, ${message.type},
+        INSERT INTO messages (organization_id, instance_id, remote_phone, direction, origin, type, body, media_ref, media_mimetype, status)
+        SELECT ${message.organizationId}, ${message.instanceId}, ${message.remotePhone}, ${message.direction}, ${message.origin ?? null}, ${message.type},
                ${message.body ?? null}, ${message.mediaRef ?? null}, ${message.mediaMimetype ?? null}, ${message.status}
           FROM whatsapp_instances
          WHERE id = ${message.instanceId} AND status = 'connected'

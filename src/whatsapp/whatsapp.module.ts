@@ -43,6 +43,6 @@ import { WhatsappEvents } from './whatsapp-events.js';
     InstancesService,
     OutboundService,
   ],
-  exports: [ConnectionManager, MessagesRepository, WhatsappEvents, InstancesRepository, SandboxTransport],
+  exports: [ConnectionManager, MessagesRepository, WhatsappEvents, InstancesRepository, SandboxTransport, OutboundService],
 })
 export class WhatsappModule {}

@@ -19,6 +19,14 @@ export type OutgoingMessage =
   | ({ kind: 'image'; caption?: string } & MediaInput)
   | ({ kind: 'audio'; ptt?: boolean } & MediaInput);
 
+/** Every send job: keyed by its message id (queued once however often it is enqueued), retried with backoff. */
+export function outboundJobOptions(messageId: string) {
+  return { jobId: messageId, attempts: 5, backoff: { type: 'exponential', delay: 2000 } };
+}
+
+/** Told about every message staff sent through the API (the conversation moves to `human`). */
+export type StaffSendListener = (send: { organizationId: string; instanceId: string; to: string }) => Promise<void>;
+
 const DEFAULT_MIMETYPE = { image: 'image/jpeg', audio: 'audio/ogg; codecs=opus' } as const;
 const FETCH_TIMEOUT_MS = 15_000;
 
@@ -30,6 +38,7 @@ const FETCH_TIMEOUT_MS = 15_000;
 @Injectable()
 export class OutboundService {
   private readonly logger = new Logger('Outbound');
+  private readonly staffSendListeners: StaffSendListener[] = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -39,15 +48,21 @@ export class OutboundService {
     @Inject(MEDIA_STORE) private readonly media: MediaStore,
   ) {}
 
+  onStaffSend(listener: StaffSendListener): void {
+    this.staffSendListeners.push(listener);
+  }
+
   async accept(organizationId: string, instanceId: string, to: string, message: OutgoingMessage): Promise<{ id: string; status: string }> {
     // Media is stored only for an instance that can send it; text goes straight to the one transaction below.
     if (message.kind !== 'text') await this.requireConnected(organizationId, instanceId);
     const stored = message.kind === 'text' ? null : await this.storeMedia(organizationId, message);
+    const remotePhone = `+${to.replace(/^\+/, '')}`;
     const { status, message: row } = await this.messages.insertIfConnected({
       organizationId,
       instanceId,
-      remotePhone: `+${to.replace(/^\+/, '')}`,
+      remotePhone,
       direction: 'outbound',
+      origin: 'api',
       type: message.kind satisfies MessageType,
       body: message.kind === 'text' ? message.text : message.kind === 'image' ? (message.caption ?? null) : message.ptt ? 'ptt' : null,
       mediaRef: stored?.ref ?? null,
@@ -57,15 +72,17 @@ export class OutboundService {
     if (status === null) throw new ResourceNotFoundException('WhatsApp instance', instanceId);
     if (row === null) throw new InstanceNotConnectedException(instanceId, status);
     try {
-      await this.queues.enqueue('outbound', 'send', { messageId: row.id, organizationId }, {
-        jobId: row.id,
-        attempts: 5,
-        backoff: { type: 'exponential', delay: 2000 },
-      });
+      await this.queues.enqueue('outbound', 'send', { messageId: row.id, organizationId }, outboundJobOptions(row.id));
     } catch (error) {
       await this.messages.markFailed(organizationId, row.id, 'queue unavailable: not sent');
       this.logger.error({ messageId: row.id, err: (error as Error).message }, 'outbound enqueue failed');
       throw error;
+    }
+    for (const listener of this.staffSendListeners) {
+      // The message is accepted whatever a listener does; its failure is only logged.
+      await listener({ organizationId, instanceId, to: remotePhone }).catch((error: Error) =>
+        this.logger.warn({ instanceId, err: error.message }, 'staff send listener failed'),
+      );
     }
     return row;
   }

@@ -1,0 +1,286 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { Clock } from '../common/clock.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { ContactsRepository } from '../contacts/contacts.repository.js';
+import { DATABASE, type Database } from '../database/database.js';
+import { RealtimeGateway } from '../gateway/realtime.gateway.js';
+import { QueueService } from '../queue/queue.service.js';
+import { REDIS } from '../redis/redis.module.js';
+import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
+import { AgentContextRepository } from './agent-context.repository.js';
+import { ContactRateLimiter } from './contact-rate-limiter.js';
+import { ContactTurnLock } from './contact-turn-lock.js';
+import { type AgentContext, type AgentReply, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from './conversation-agent.js';
+import { ConversationsRepository, HUMAN_STATES } from './conversations.repository.js';
+import { InboundRepository, type PendingMessage, type TurnReply } from './inbound.repository.js';
+import { asksForHuman, pipelineTexts } from './pipeline.pt-br.js';
+
+/** A turn that has not renewed its lock for this long is presumed dead and its contact freed. */
+const TURN_LOCK_TTL_MS = 10_000;
+/** How long a reply's enqueue may wait on Redis before the sweeper is left to do it. */
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
+export type TurnOutcome = 'answered' | 'nothing-pending' | 'contact-busy';
+
+/** Everything read in the turn's first transaction. */
+interface PreparedTurn {
+  pending: PendingMessage[];
+  organization: { id: string; name: string; timezone: string; businessHours: AgentContext['organization']['businessHours'] };
+  owner: boolean;
+  contact: { id: string; phone: string; name: string | null };
+  conversation: { id: string; state: string; agentState: Record<string, unknown> | null };
+  instanceId: string;
+  context: Omit<AgentContext, 'now' | 'organization' | 'contact' | 'conversation'>;
+}
+
+/** What a turn decided, written in its last transaction. */
+interface TurnDecision {
+  answered: string[];
+  unanswered: { ids: string[]; reason: string };
+  replies: TurnReply[];
+  agentState?: Record<string, unknown> | null;
+  handoffReason?: string;
+}
+
+/**
+ * One turn of a contact's conversation: takes every message of the contact
+ * that waits for an answer, decides who answers (the client agent, the owner's
+ * agent, a person, or nobody because of the rate limit), runs the agent, and
+ * stores the replies and the answered messages in one transaction. One turn
+ * per contact at a time, across processes.
+ */
+@Injectable()
+export class ConversationTurnService {
+  private readonly logger = new Logger('ConversationTurn');
+  private readonly locks: ContactTurnLock;
+  private readonly rateLimiter: ContactRateLimiter;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(DATABASE) private readonly database: Database,
+    @Inject(REDIS) redis: Redis,
+    @Inject(CLIENT_AGENT) private readonly clientAgent: ConversationAgent,
+    @Inject(OWNER_AGENT) private readonly ownerAgent: ConversationAgent,
+    private readonly inbound: InboundRepository,
+    private readonly conversations: ConversationsRepository,
+    private readonly contacts: ContactsRepository,
+    private readonly agentContext: AgentContextRepository,
+    private readonly queues: QueueService,
+    private readonly realtime: RealtimeGateway,
+    private readonly clock: Clock,
+  ) {
+    this.locks = new ContactTurnLock(redis, TURN_LOCK_TTL_MS);
+    this.rateLimiter = new ContactRateLimiter(redis, config.inbound.rateLimitPerMinute);
+  }
+
+  /**
+   * Answers the contact of a stored message: turns run while the contact has
+   * messages waiting, so what arrived during a turn is answered by the next one
+   * right away, and a flood longer than one turn's batch takes several.
+   * `contact-busy`: another turn of theirs is running (it will take this message).
+   */
+  async run(organizationId: string, phone: string): Promise<TurnOutcome> {
+    const lock = await this.locks.acquire(organizationId, phone);
+    if (lock === null) return 'contact-busy';
+    try {
+      let outcome: TurnOutcome = 'nothing-pending';
+      while (await this.turn(organizationId, phone)) outcome = 'answered';
+      return outcome;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /**
+   * The agent failed on every attempt: rather than leave the customer in
+   * silence, apologise and hand the conversation to a person.
+   */
+  async giveUp(organizationId: string, phone: string, error: string): Promise<void> {
+    const lock = await this.locks.acquire(organizationId, phone);
+    if (lock === null) return;
+    try {
+      const prepared = await this.prepare(organizationId, phone);
+      if (prepared === null) return;
+      this.logger.error({ organizationId, err: error }, 'turn failed on every attempt: handed to a person');
+      await this.finish(prepared, {
+        answered: prepared.pending.map((message) => message.id),
+        unanswered: { ids: [], reason: '' },
+        replies: [{ text: pipelineTexts.technicalProblem, origin: 'system' }],
+        handoffReason: `falha técnica do assistente: ${error.slice(0, 200)}`,
+      });
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** One turn; false when nothing waited. */
+  private async turn(organizationId: string, phone: string): Promise<boolean> {
+    const prepared = await this.prepare(organizationId, phone);
+    if (prepared === null) return false;
+    this.announce(prepared);
+    await this.finish(prepared, await this.decide(prepared));
+    return true;
+  }
+
+  /** First transaction: the waiting messages, the contact and conversation (created if new), and the agent's context. */
+  private async prepare(organizationId: string, phone: string): Promise<PreparedTurn | null> {
+    const now = this.clock.now();
+    return this.database.withTenant(organizationId, async (tx) => {
+      const pending = await this.inbound.pending(tx, phone);
+      if (pending.length === 0) return null;
+      const organization = await this.agentContext.organization(tx);
+      if (organization === null) return null;
+      const last = pending[pending.length - 1];
+      const owner = organization.authorizedOwnerNumbers.includes(phone);
+      const pushName = [...pending].reverse().find((message) => message.pushName !== null)?.pushName ?? null;
+      const contact = await this.contacts.upsertFromWhatsapp(tx, organizationId, {
+        phone,
+        pushName,
+        lid: null,
+        instanceId: last.instanceId,
+        at: last.createdAt,
+      });
+      const conversation = await this.conversations.openFor(
+        tx,
+        organizationId,
+        { contactId: contact.id, instanceId: last.instanceId, agent: owner ? 'aurora' : 'client' },
+        now,
+        this.config.inbound.handoffTimeoutMs,
+      );
+      await this.inbound.markProcessing(
+        tx,
+        pending.map((message) => message.id),
+        contact.id,
+        conversation.id,
+      );
+      const shop = await this.agentContext.shopAndCustomer(tx, contact.id, now);
+      const history = await this.inbound.history(tx, phone, this.config.inbound.historyLimit);
+      return {
+        pending,
+        organization,
+        owner,
+        contact: { id: contact.id, phone: contact.phone, name: contact.name },
+        conversation: { id: conversation.id, state: conversation.state, agentState: conversation.agentState ?? null },
+        instanceId: last.instanceId,
+        context: { ...shop, history },
+      };
+    });
+  }
+
+  private async decide(prepared: PreparedTurn): Promise<TurnDecision> {
+    const ids = prepared.pending.map((message) => message.id);
+    // A person is answering: the messages are theirs to read; the bot says nothing.
+    if (HUMAN_STATES.includes(prepared.conversation.state as (typeof HUMAN_STATES)[number])) {
+      return { answered: [], unanswered: { ids, reason: 'with a person' }, replies: [] };
+    }
+    if (prepared.pending.some((message) => asksForHuman(message.body))) {
+      return {
+        answered: ids,
+        unanswered: { ids: [], reason: '' },
+        replies: [{ text: pipelineTexts.handoffRequested, origin: 'system' }],
+        handoffReason: 'o cliente pediu um atendente',
+        agentState: null,
+      };
+    }
+    const { admitted, sendNotice } = await this.rateLimiter.admit(
+      prepared.organization.id,
+      prepared.contact.phone,
+      prepared.pending.map((message) => ({ id: message.id, receivedAt: message.createdAt })),
+    );
+    const answeredMessages = prepared.pending.filter((message) => admitted.has(message.id));
+    const limited = { ids: ids.filter((id) => !admitted.has(id)), reason: 'rate limited' };
+    const notice: TurnReply[] = sendNotice ? [{ text: pipelineTexts.slowDown, origin: 'system' }] : [];
+    if (answeredMessages.length === 0) return { answered: [], unanswered: limited, replies: notice };
+
+    const reply = await this.agentFor(prepared).respond({
+      context: {
+        now: this.clock.now(),
+        organization: {
+          id: prepared.organization.id,
+          name: prepared.organization.name,
+          timezone: prepared.organization.timezone,
+          businessHours: prepared.organization.businessHours,
+        },
+        contact: prepared.contact,
+        conversation: { id: prepared.conversation.id, agentState: prepared.conversation.agentState },
+        ...prepared.context,
+      },
+      messages: answeredMessages.map((message) => ({ id: message.id, type: message.type, text: message.body, receivedAt: message.createdAt })),
+    });
+    return {
+      answered: answeredMessages.map((message) => message.id),
+      unanswered: limited,
+      replies: [...replyTexts(reply).map((text): TurnReply => ({ text, origin: 'agent' })), ...notice],
+      agentState: reply.agentState,
+      handoffReason: reply.handoff?.reason,
+    };
+  }
+
+  private agentFor(prepared: PreparedTurn): ConversationAgent {
+    return prepared.owner ? this.ownerAgent : this.clientAgent;
+  }
+
+  /** Last transaction: replies stored with the messages they answer; then the send jobs and the events. */
+  private async finish(prepared: PreparedTurn, decision: TurnDecision): Promise<void> {
+    const now = this.clock.now();
+    const { organization, contact, conversation } = prepared;
+    const { replyIds, handedOver } = await this.database.withTenant(organization.id, async (tx) => {
+      const replyIds = await this.inbound.finishTurn(tx, {
+        organizationId: organization.id,
+        turnId: randomUUID(),
+        instanceId: prepared.instanceId,
+        remotePhone: contact.phone,
+        contactId: contact.id,
+        conversationId: conversation.id,
+        answered: decision.answered,
+        unanswered: decision.unanswered,
+        replies: decision.replies,
+      });
+      const { handedOver } = await this.conversations.afterTurn(
+        tx,
+        conversation.id,
+        { agentState: decision.agentState, handoffReason: decision.handoffReason },
+        now,
+      );
+      return { replyIds, handedOver };
+    });
+    for (const id of replyIds) {
+      // Stored already: if Redis does not take the job now, the sweeper sends it later.
+      await this.queues.tryEnqueue('outbound', 'send', { messageId: id, organizationId: organization.id }, outboundJobOptions(id), ENQUEUE_TIMEOUT_MS);
+    }
+    if (handedOver) {
+      this.realtime.publish(organization.id, 'handoff:requested', {
+        instanceId: prepared.instanceId,
+        conversationId: conversation.id,
+        contactId: contact.id,
+        customerPhone: contact.phone,
+        reason: decision.handoffReason ?? '',
+        at: now.toISOString(),
+      });
+    }
+  }
+
+  /** `message:received` once per message: only those this turn is the first to see. */
+  private announce(prepared: PreparedTurn): void {
+    for (const message of prepared.pending) {
+      if (message.status !== 'received') continue;
+      this.realtime.publish(prepared.organization.id, 'message:received', {
+        instanceId: message.instanceId,
+        messageId: message.id,
+        conversationId: prepared.conversation.id,
+        contactId: prepared.contact.id,
+        from: prepared.contact.phone,
+        pushName: message.pushName,
+        type: message.type,
+        text: message.body,
+        at: message.createdAt.toISOString(),
+      });
+    }
+  }
+}
+
+function replyTexts(reply: AgentReply): string[] {
+  return reply.texts.map((text) => text.trim()).filter((text) => text !== '');
+}

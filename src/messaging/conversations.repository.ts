@@ -1,0 +1,168 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { and, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { DATABASE, type Database, type Db } from '../database/database.js';
+import { type ConversationAgentKind, type ConversationState, contacts, conversations, messages } from '../database/schema.js';
+
+export type ConversationRow = typeof conversations.$inferSelect;
+
+export interface ConversationFilter {
+  state?: ConversationState;
+  contactId?: string;
+}
+
+/** States a person is answering in: the bot stays quiet. */
+export const HUMAN_STATES: readonly ConversationState[] = ['waiting_human', 'human'];
+
+@Injectable()
+export class ConversationsRepository {
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
+
+  /**
+   * The contact's conversation, created on their first message. A closed one
+   * reopens with the bot, and one left with a person longer than `handoffTimeoutMs`
+   * goes back to the bot: both in the same statement.
+   */
+  async openFor(
+    tx: Db,
+    organizationId: string,
+    contact: { contactId: string; instanceId: string; agent: ConversationAgentKind },
+    now: Date,
+    handoffTimeoutMs: number,
+  ): Promise<ConversationRow> {
+    const staleBefore = new Date(now.getTime() - handoffTimeoutMs).toISOString();
+    const backToBot = sql`${conversations.state} = 'closed' OR (${conversations.state} IN ('waiting_human', 'human') AND ${conversations.stateChangedAt} < ${staleBefore}::timestamptz)`;
+    const [row] = await tx
+      .insert(conversations)
+      .values({ organizationId, ...contact, lastMessageAt: now, stateChangedAt: now })
+      .onConflictDoUpdate({
+        target: [conversations.organizationId, conversations.contactId],
+        set: {
+          instanceId: sql`excluded.instance_id`,
+          agent: sql`excluded.agent`,
+          lastMessageAt: now,
+          state: sql`CASE WHEN ${backToBot} THEN 'bot' ELSE ${conversations.state} END`,
+          handoffReason: sql`CASE WHEN ${backToBot} THEN NULL ELSE ${conversations.handoffReason} END`,
+          stateChangedAt: sql`CASE WHEN ${backToBot} THEN excluded.state_changed_at ELSE ${conversations.stateChangedAt} END`,
+          updatedAt: now,
+        },
+      })
+      .returning();
+    return row;
+  }
+
+  /** Saves the agent's memory, and hands over when asked; `handedOver` is true only for the turn that moved it. */
+  async afterTurn(
+    tx: Db,
+    conversationId: string,
+    changes: { agentState?: Record<string, unknown> | null; handoffReason?: string },
+    now: Date,
+  ): Promise<{ handedOver: boolean }> {
+    if (changes.agentState !== undefined) {
+      await tx.update(conversations).set({ agentState: changes.agentState, updatedAt: now }).where(eq(conversations.id, conversationId));
+    }
+    if (changes.handoffReason === undefined) return { handedOver: false };
+    const moved = await tx
+      .update(conversations)
+      .set({ state: 'waiting_human', handoffReason: changes.handoffReason, stateChangedAt: now, updatedAt: now })
+      .where(and(eq(conversations.id, conversationId), eq(conversations.state, 'bot')))
+      .returning({ id: conversations.id });
+    return { handedOver: moved.length > 0 };
+  }
+
+  /**
+   * Moves a conversation from one of `from` to `to`; null when it is in none of
+   * them (the caller reads it again to explain). Leaving a person clears the agent's
+   * memory: the bot starts over rather than resume a menu from hours ago.
+   */
+  async transition(
+    organizationId: string,
+    id: string,
+    from: readonly ConversationState[],
+    to: ConversationState,
+    now: Date,
+  ): Promise<ConversationRow | null> {
+    const [row] = await this.database.withTenant(organizationId, (tx) =>
+      tx
+        .update(conversations)
+        .set({
+          state: to,
+          stateChangedAt: now,
+          updatedAt: now,
+          ...(to === 'waiting_human' ? {} : { handoffReason: null }),
+          ...(to === 'bot' || to === 'closed' ? { agentState: null } : {}),
+        })
+        .where(and(eq(conversations.id, id), inArray(conversations.state, [...from])))
+        .returning(),
+    );
+    return row ?? null;
+  }
+
+  /** A staff message to a customer waiting for a person: the person has answered. */
+  async staffAnswered(organizationId: string, phone: string, now: Date): Promise<void> {
+    await this.database.withTenant(organizationId, (tx) =>
+      tx
+        .update(conversations)
+        .set({ state: 'human', stateChangedAt: now, updatedAt: now })
+        .where(
+          and(
+            eq(conversations.state, 'waiting_human'),
+            inArray(conversations.contactId, tx.select({ id: contacts.id }).from(contacts).where(eq(contacts.phone, phone))),
+          ),
+        ),
+    );
+  }
+
+  async find(organizationId: string, id: string): Promise<ConversationRow | null> {
+    const [row] = await this.database.withTenant(organizationId, (tx) => tx.select().from(conversations).where(eq(conversations.id, id)));
+    return row ?? null;
+  }
+
+  list(organizationId: string, filter: ConversationFilter, limit: number, offset: number) {
+    const conditions: (SQL | undefined)[] = [];
+    if (filter.state !== undefined) conditions.push(eq(conversations.state, filter.state));
+    if (filter.contactId !== undefined) conditions.push(eq(conversations.contactId, filter.contactId));
+    return this.database.withTenant(organizationId, (tx) =>
+      tx
+        .select({ conversation: conversations, contact: { phone: contacts.phone, name: contacts.name } })
+        .from(conversations)
+        .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+        .where(and(...conditions))
+        // The staff queue: whoever has waited longest first; otherwise the most recent first.
+        .orderBy(filter.state === 'waiting_human' ? conversations.stateChangedAt : desc(conversations.lastMessageAt), desc(conversations.id))
+        .limit(limit)
+        .offset(offset),
+    );
+  }
+
+  /** Everything exchanged with the conversation's contact (staff sends included), newest first. */
+  messages(organizationId: string, conversationId: string, limit: number, offset: number) {
+    return this.database.withTenant(organizationId, (tx) =>
+      tx
+        .select()
+        .from(messages)
+        .where(
+          eq(
+            messages.remotePhone,
+            tx
+              .select({ phone: contacts.phone })
+              .from(conversations)
+              .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+              .where(eq(conversations.id, conversationId)),
+          ),
+        )
+        .orderBy(desc(messages.createdAt), desc(messages.id))
+        .limit(limit)
+        .offset(offset),
+    );
+  }
+
+  /** Conversations left with a person past the timeout go back to the bot (the sweeper's pass; a new message does the same). */
+  async expireHandoffs(olderThan: Date): Promise<number> {
+    const rows = await this.database.systemDb
+      .update(conversations)
+      .set({ state: 'bot', handoffReason: null, agentState: null, stateChangedAt: new Date(), updatedAt: new Date() })
+      .where(and(inArray(conversations.state, [...HUMAN_STATES]), lt(conversations.stateChangedAt, olderThan)))
+      .returning({ id: conversations.id });
+    return rows.length;
+  }
+}

@@ -1,0 +1,56 @@
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { ResourceNotFoundException } from '../common/domain.exception.js';
+import type { ConversationState } from '../database/schema.js';
+import { OutboundService } from '../whatsapp/outbound/outbound.service.js';
+import { type ConversationFilter, type ConversationRow, ConversationsRepository } from './conversations.repository.js';
+import { ConversationTransitionException } from './messaging.exceptions.js';
+
+/** Which states each staff action leaves from, and where it goes. */
+const TRANSITIONS = {
+  'take-over': { from: ['bot', 'waiting_human', 'closed'], to: 'human' },
+  release: { from: ['waiting_human', 'human'], to: 'bot' },
+  close: { from: ['bot', 'waiting_human', 'human'], to: 'closed' },
+} as const satisfies Record<string, { from: readonly ConversationState[]; to: ConversationState }>;
+
+export type ConversationAction = keyof typeof TRANSITIONS;
+
+/** Conversations for staff: the queue of customers waiting for a person, and the handoff actions. */
+@Injectable()
+export class ConversationsService implements OnModuleInit {
+  constructor(
+    private readonly conversations: ConversationsRepository,
+    private readonly outbound: OutboundService,
+    private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    // A person answering through the send endpoint has taken the conversation.
+    this.outbound.onStaffSend(({ organizationId, to }) => this.conversations.staffAnswered(organizationId, to, this.clock.now()));
+  }
+
+  list(organizationId: string, filter: ConversationFilter, limit: number, offset: number) {
+    return this.conversations.list(organizationId, filter, limit, offset);
+  }
+
+  async get(organizationId: string, id: string): Promise<ConversationRow> {
+    const conversation = await this.conversations.find(organizationId, id);
+    if (conversation === null) throw new ResourceNotFoundException('Conversation', id);
+    return conversation;
+  }
+
+  async messages(organizationId: string, id: string, limit: number, offset: number) {
+    await this.get(organizationId, id);
+    return this.conversations.messages(organizationId, id, limit, offset);
+  }
+
+  async apply(organizationId: string, id: string, action: ConversationAction): Promise<ConversationRow> {
+    const { from, to } = TRANSITIONS[action];
+    const moved = await this.conversations.transition(organizationId, id, from, to, this.clock.now());
+    if (moved !== null) return moved;
+    const current = await this.get(organizationId, id);
+    // Asking for the state it is already in is not an error (a double click, a retried request).
+    if (current.state === to) return current;
+    throw new ConversationTransitionException(action, current.state, from);
+  }
+}

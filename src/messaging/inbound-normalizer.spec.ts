@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeInbound, type NormalizeResult } from './inbound-normalizer.js';
+
+const customer = '5511912345678@s.whatsapp.net';
+const options = { ignoreGroups: true };
+
+function normalized(result: NormalizeResult) {
+  if (result.kind !== 'message') throw new Error(`expected a message, got skip ${result.reason}`);
+  return result.message;
+}
+
+describe('normalizeInbound', () => {
+  it('reads a plain text with sender, push name and timestamp', () => {
+    const message = normalized(
+      normalizeInbound(
+        { key: { remoteJid: customer, id: 'ABC123', fromMe: false }, message: { conversation: 'Oi' }, pushName: ' Ana ', messageTimestamp: 1_764_000_000 },
+        options,
+      ),
+    );
+    expect(message).toMatchObject({ waMessageId: 'ABC123', phone: '+5511912345678', type: 'text', text: 'Oi', pushName: 'Ana', group: false });
+    expect(message.sentAt?.toISOString()).toBe('2025-11-24T16:00:00.000Z');
+  });
+
+  it('skips our own sends, status updates, broadcasts, reactions and protocol messages', () => {
+    const reasons = [
+      { key: { remoteJid: customer, id: 'A1', fromMe: true }, message: { conversation: 'x' } },
+      { key: { remoteJid: 'status@broadcast', id: 'A2' }, message: { conversation: 'x' } },
+      { key: { remoteJid: '123@newsletter', id: 'A3' }, message: { conversation: 'x' } },
+      { key: { remoteJid: customer, id: 'A4' }, message: { reactionMessage: { text: '👍' } } },
+      { key: { remoteJid: customer, id: 'A5' }, message: { protocolMessage: { type: 0 } } },
+      { key: { remoteJid: customer }, message: { conversation: 'x' } },
+    ].map((raw) => {
+      const result = normalizeInbound(raw, options);
+      return result.kind === 'skip' ? result.reason : 'message';
+    });
+    expect(reasons).toEqual(['own-message', 'status-broadcast', 'broadcast-or-newsletter', 'reaction', 'protocol', 'no-id']);
+  });
+
+  it('drops groups when configured to, and otherwise reads the participant as the sender', () => {
+    const raw = { key: { remoteJid: '1203630@g.us', participant: customer, id: 'G1' }, message: { conversation: 'oi grupo' } };
+    expect(normalizeInbound(raw, { ignoreGroups: true })).toEqual({ kind: 'skip', reason: 'group' });
+    expect(normalized(normalizeInbound(raw, { ignoreGroups: false }))).toMatchObject({ phone: '+5511912345678', group: true });
+  });
+
+  it('resolves a LID chat to the phone through remoteJidAlt, and skips a LID it cannot resolve', () => {
+    const raw = { key: { remoteJid: '98765@lid', remoteJidAlt: customer, id: 'L1' }, message: { conversation: 'oi' } };
+    expect(normalized(normalizeInbound(raw, options))).toMatchObject({ phone: '+5511912345678', lid: '98765@lid' });
+    const unresolved = { key: { remoteJid: '98765@lid', id: 'L2' }, message: { conversation: 'oi' } };
+    expect(normalizeInbound(unresolved, options)).toEqual({ kind: 'skip', reason: 'unresolved-sender' });
+  });
+
+  it('unwraps disappearing and view-once envelopes and reads captions, media and locations', () => {
+    const cases = [
+      { extendedTextMessage: { text: 'link https://x' } },
+      { ephemeralMessage: { message: { imageMessage: { caption: 'o Rex', mimetype: 'image/png' } } } },
+      { viewOnceMessageV2: { message: { audioMessage: { ptt: true } } } },
+      { documentWithCaptionMessage: { message: { documentMessage: { caption: 'vacina', fileName: 'v.pdf', mimetype: 'application/pdf' } } } },
+      { locationMessage: { degreesLatitude: -23.5, degreesLongitude: -46.6, name: 'Casa' } },
+      { stickerMessage: {} },
+    ].map((content, index) => normalized(normalizeInbound({ key: { remoteJid: customer, id: `M${index}` }, message: content }, options)));
+    expect(cases.map(({ type, text, media }) => ({ type, text, media }))).toEqual([
+      { type: 'text', text: 'link https://x', media: null },
+      { type: 'image', text: 'o Rex', media: { mimetype: 'image/png', fileName: null } },
+      { type: 'audio', text: null, media: { mimetype: 'audio/ogg; codecs=opus', fileName: null } },
+      { type: 'document', text: 'vacina', media: { mimetype: 'application/pdf', fileName: 'v.pdf' } },
+      { type: 'location', text: 'Casa (-23.5,-46.6)', media: null },
+      { type: 'other', text: null, media: null },
+    ]);
+  });
+});

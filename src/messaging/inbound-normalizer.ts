@@ -1,0 +1,153 @@
+import type { MessageType } from '../database/schema.js';
+import { phoneFromJid } from '../whatsapp/transport/phone-jid.js';
+import type { InboundWhatsAppMessage } from '../whatsapp/transport/whatsapp-transport.js';
+
+/** A customer's message as the pipeline stores it, whatever WhatsApp wrapped it in. */
+export interface NormalizedInbound {
+  waMessageId: string;
+  /** The sender, E.164 with the leading +. */
+  phone: string;
+  /** The sender's LID (`...@lid`) when WhatsApp addressed the chat by it. */
+  lid: string | null;
+  /** The chat's JID, as WhatsApp addressed it (what a reply goes to). */
+  chatJid: string;
+  /** Sent in a group: stored, never answered. */
+  group: boolean;
+  pushName: string | null;
+  type: MessageType;
+  /** Text, caption, or a description (a location's coordinates); null when there is none. */
+  text: string | null;
+  /** Set for image, audio and document: the bytes are fetched through the socket. */
+  media: { mimetype: string; fileName: string | null } | null;
+  sentAt: Date | null;
+}
+
+export type NormalizeResult = { kind: 'message'; message: NormalizedInbound } | { kind: 'skip'; reason: SkipReason };
+
+export type SkipReason =
+  | 'own-message'
+  | 'no-id'
+  | 'status-broadcast'
+  | 'broadcast-or-newsletter'
+  | 'group'
+  | 'unresolved-sender'
+  | 'protocol'
+  | 'reaction';
+
+/** Envelopes WhatsApp wraps real content in (disappearing, view-once, captioned documents, edits). */
+const WRAPPERS = [
+  'ephemeralMessage',
+  'viewOnceMessage',
+  'viewOnceMessageV2',
+  'viewOnceMessageV2Extension',
+  'documentWithCaptionMessage',
+  'editedMessage',
+] as const;
+
+const MAX_UNWRAP_DEPTH = 5;
+
+/**
+ * Turns a Baileys WAMessage into what the pipeline stores, or says why it is
+ * not a customer's message to answer. Pure: the unit spec covers the shapes.
+ */
+export function normalizeInbound(raw: InboundWhatsAppMessage, options: { ignoreGroups: boolean }): NormalizeResult {
+  const { key } = raw;
+  if (key.fromMe === true) return skip('own-message');
+  if (!key.id) return skip('no-id');
+  const chatJid = key.remoteJid ?? '';
+  if (chatJid === 'status@broadcast') return skip('status-broadcast');
+  if (chatJid.endsWith('@broadcast') || chatJid.endsWith('@newsletter')) return skip('broadcast-or-newsletter');
+  const group = chatJid.endsWith('@g.us');
+  if (group && options.ignoreGroups) return skip('group');
+
+  const senderJid = group ? key.participant : chatJid;
+  const senderAlt = group ? key.participantAlt : key.remoteJidAlt;
+  const phoneDigits = phoneFromJid(senderJid) ?? phoneFromJid(senderAlt);
+  if (phoneDigits === null) return skip('unresolved-sender');
+  const lid = [senderJid, senderAlt].find((jid) => jid?.endsWith('@lid')) ?? null;
+
+  const content = unwrap(raw.message ?? null);
+  if (content === null) return skip('protocol');
+  // Protocol messages (revokes, settings) and bare key distributions carry nothing the customer said.
+  if ('protocolMessage' in content || ('senderKeyDistributionMessage' in content && Object.keys(content).length === 1)) {
+    return skip('protocol');
+  }
+  if ('reactionMessage' in content) return skip('reaction');
+
+  return {
+    kind: 'message',
+    message: {
+      waMessageId: key.id,
+      phone: `+${phoneDigits}`,
+      lid,
+      chatJid,
+      group,
+      pushName: raw.pushName?.trim() || null,
+      ...describe(content),
+      sentAt: timestampOf(raw.messageTimestamp),
+    },
+  };
+}
+
+function skip(reason: SkipReason): NormalizeResult {
+  return { kind: 'skip', reason };
+}
+
+type Content = Record<string, unknown>;
+
+function unwrap(message: Content | null): Content | null {
+  let content = message;
+  for (let depth = 0; content !== null && depth < MAX_UNWRAP_DEPTH; depth += 1) {
+    const wrapper = WRAPPERS.find((name) => isObject(content![name]));
+    if (wrapper === undefined) break;
+    const inner = (content[wrapper] as Content).message;
+    content = isObject(inner) ? inner : null;
+  }
+  return content;
+}
+
+function describe(content: Content): Pick<NormalizedInbound, 'type' | 'text' | 'media'> {
+  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : null);
+  const field = (name: string): Content | null => (isObject(content[name]) ? (content[name] as Content) : null);
+  const mediaOf = (part: Content, fallback: string) => ({
+    mimetype: text(part.mimetype) ?? fallback,
+    fileName: text(part.fileName),
+  });
+
+  if (typeof content.conversation === 'string') return { type: 'text', text: text(content.conversation), media: null };
+  const extended = field('extendedTextMessage');
+  if (extended !== null) return { type: 'text', text: text(extended.text), media: null };
+  const image = field('imageMessage');
+  if (image !== null) return { type: 'image', text: text(image.caption), media: mediaOf(image, 'image/jpeg') };
+  const audio = field('audioMessage');
+  if (audio !== null) return { type: 'audio', text: null, media: mediaOf(audio, 'audio/ogg; codecs=opus') };
+  const document = field('documentMessage');
+  if (document !== null) {
+    return { type: 'document', text: text(document.caption), media: mediaOf(document, 'application/octet-stream') };
+  }
+  const location = field('locationMessage') ?? field('liveLocationMessage');
+  if (location !== null) {
+    const place = [text(location.name), text(location.address)].filter((part) => part !== null).join(', ');
+    const coordinates = `${String(location.degreesLatitude)},${String(location.degreesLongitude)}`;
+    return { type: 'location', text: place === '' ? coordinates : `${place} (${coordinates})`, media: null };
+  }
+  // Taps on buttons and list rows arrive as their own message kinds; the chosen text is what the customer said.
+  const choice =
+    text(field('buttonsResponseMessage')?.selectedDisplayText) ??
+    text((field('listResponseMessage')?.singleSelectReply as Content | undefined)?.selectedRowId) ??
+    text(field('listResponseMessage')?.title) ??
+    text(field('templateButtonReplyMessage')?.selectedDisplayText);
+  if (choice !== null) return { type: 'text', text: choice, media: null };
+  const video = field('videoMessage');
+  if (video !== null) return { type: 'other', text: text(video.caption), media: null };
+  return { type: 'other', text: null, media: null };
+}
+
+function timestampOf(value: InboundWhatsAppMessage['messageTimestamp']): Date | null {
+  const seconds = typeof value === 'string' ? Number(value) : value;
+  return typeof seconds === 'number' && Number.isFinite(seconds) && seconds > 0 ? new Date(seconds * 1000) : null;
+}
+
+function isObject(value: unknown): value is Content {
+  return typeof value === 'object' && value !== null;
+}

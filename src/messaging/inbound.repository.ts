@@ -1,0 +1,174 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { and, asc, desc, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
+import { DATABASE, type Database, type Db } from '../database/database.js';
+import { type MessageType, messages } from '../database/schema.js';
+
+export interface NewInboundMessage {
+  organizationId: string;
+  instanceId: string;
+  waMessageId: string;
+  remotePhone: string;
+  type: MessageType;
+  body: string | null;
+  mediaMimetype: string | null;
+  pushName: string | null;
+  /** Only for messages stored without a turn (group chats): `processed` with the reason. */
+  status?: 'processed';
+  error?: string;
+}
+
+export interface PendingMessage {
+  id: string;
+  instanceId: string;
+  type: MessageType;
+  body: string | null;
+  pushName: string | null;
+  status: 'received' | 'processing';
+  createdAt: Date;
+}
+
+export interface TurnReply {
+  text: string;
+  origin: 'agent' | 'system';
+}
+
+/** How many of a contact's waiting messages one turn takes (a flood is answered over several turns). */
+const TURN_BATCH_LIMIT = 50;
+
+/** The inbound pipeline's reads and writes of `messages`. */
+@Injectable()
+export class InboundRepository {
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
+
+  /** Stores a delivered message; null when (instance, WhatsApp id) is already stored: a duplicate delivery. */
+  async insert(message: NewInboundMessage): Promise<string | null> {
+    const [row] = await this.database.withTenant(message.organizationId, (tx) =>
+      tx
+        .insert(messages)
+        .values({ status: 'received', ...message, direction: 'inbound', origin: 'customer' })
+        .onConflictDoNothing({ target: [messages.instanceId, messages.waMessageId] })
+        .returning({ id: messages.id }),
+    );
+    return row?.id ?? null;
+  }
+
+  async setMedia(organizationId: string, messageId: string, mediaRef: string | null, error: string | null): Promise<void> {
+    await this.database.withTenant(organizationId, (tx) =>
+      tx.update(messages).set({ mediaRef, error, updatedAt: new Date() }).where(eq(messages.id, messageId)),
+    );
+  }
+
+  /** A contact's messages waiting for an answer, in arrival order (the caller holds the contact's turn lock). */
+  async pending(tx: Db, remotePhone: string): Promise<PendingMessage[]> {
+    const rows = await tx
+      .select({
+        id: messages.id,
+        instanceId: messages.instanceId,
+        type: messages.type,
+        body: messages.body,
+        pushName: messages.pushName,
+        status: messages.status,
+        createdAt: messages.createdAt,
+      })
+      .from(messages)
+      .where(
+        and(eq(messages.remotePhone, remotePhone), eq(messages.direction, 'inbound'), inArray(messages.status, ['received', 'processing'])),
+      )
+      .orderBy(asc(messages.createdAt), asc(messages.id))
+      .limit(TURN_BATCH_LIMIT);
+    return rows as PendingMessage[];
+  }
+
+  async markProcessing(tx: Db, ids: string[], contactId: string, conversationId: string): Promise<void> {
+    await tx
+      .update(messages)
+      .set({ status: 'processing', contactId, conversationId, updatedAt: new Date() })
+      .where(inArray(messages.id, ids));
+  }
+
+  /** The conversation before this turn, oldest first. */
+  async history(tx: Db, remotePhone: string, limit: number) {
+    if (limit === 0) return [];
+    const rows = await tx
+      .select({ direction: messages.direction, text: messages.body, at: messages.createdAt })
+      .from(messages)
+      .where(and(eq(messages.remotePhone, remotePhone), notInArray(messages.status, ['received', 'processing'])))
+      .orderBy(desc(messages.createdAt))
+      .limit(limit);
+    return rows.reverse();
+  }
+
+  /**
+   * Ends a turn in one transaction: the replies are stored (queued) and the
+   * messages they answer marked processed together, so a crash either redoes
+   * the whole turn or none of it, and a message is never answered twice.
+   */
+  async finishTurn(
+    tx: Db,
+    turn: {
+      organizationId: string;
+      turnId: string;
+      instanceId: string;
+      remotePhone: string;
+      contactId: string | null;
+      conversationId: string | null;
+      answered: string[];
+      unanswered: { ids: string[]; reason: string };
+      replies: TurnReply[];
+    },
+  ): Promise<string[]> {
+    const now = new Date();
+    if (turn.answered.length > 0) {
+      await tx
+        .update(messages)
+        .set({ status: 'processed', turnId: turn.turnId, updatedAt: now })
+        .where(inArray(messages.id, turn.answered));
+    }
+    if (turn.unanswered.ids.length > 0) {
+      await tx
+        .update(messages)
+        .set({ status: 'processed', error: turn.unanswered.reason, updatedAt: now })
+        .where(inArray(messages.id, turn.unanswered.ids));
+    }
+    if (turn.replies.length === 0) return [];
+    // One statement; created_at steps by a microsecond so the replies keep their order.
+    const rows = await tx
+      .insert(messages)
+      .values(
+        turn.replies.map((reply, index) => ({
+          organizationId: turn.organizationId,
+          instanceId: turn.instanceId,
+          contactId: turn.contactId,
+          conversationId: turn.conversationId,
+          turnId: turn.turnId,
+          remotePhone: turn.remotePhone,
+          direction: 'outbound' as const,
+          origin: reply.origin,
+          type: 'text' as const,
+          body: reply.text,
+          status: 'queued' as const,
+          createdAt: sql`clock_timestamp() + ${`${index} microseconds`}::interval`,
+        })),
+      )
+      .returning({ id: messages.id });
+    return rows.map((row) => row.id);
+  }
+
+  async markFailed(tx: Db, ids: string[], error: string): Promise<void> {
+    await tx.update(messages).set({ status: 'failed', error, updatedAt: new Date() }).where(inArray(messages.id, ids));
+  }
+
+  /**
+   * Messages whose queue job may be lost (Redis was down, a process died between
+   * insert and enqueue): inbound not answered and replies not sent, older than
+   * `olderThan`. Across organizations: the sweeper serves the whole deployment.
+   */
+  async stranded(olderThan: Date, limit: number) {
+    return this.database.systemDb
+      .select({ id: messages.id, organizationId: messages.organizationId, direction: messages.direction, remotePhone: messages.remotePhone })
+      .from(messages)
+      .where(and(inArray(messages.status, ['received', 'processing', 'queued']), lt(messages.createdAt, olderThan)))
+      .orderBy(asc(messages.createdAt))
+      .limit(limit);
+  }
+}

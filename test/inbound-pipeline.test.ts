@@ -1,0 +1,228 @@
+import { and, eq } from 'drizzle-orm';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE, type Database } from '../src/database/database.js';
+import { conversations, messages } from '../src/database/schema.js';
+import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
+import { MEDIA_STORE, type MediaStore } from '../src/media/media-store.js';
+import { SandboxTransport } from '../src/whatsapp/transport/sandbox.transport.js';
+import { request, startTestApp, type TestApp } from './support/app.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { waitFor } from './support/processes.js';
+import { createChattingShop, type TestShop } from './support/shop.js';
+
+const ADMIN_KEY = 'admin-key-for-inbound-tests-0123456789';
+const SAO_PAULO = 'America/Sao_Paulo';
+
+describe('inbound pipeline on the sandbox transport', () => {
+  let testDatabase: TestDatabase;
+  let server: TestApp;
+  let shop: TestShop;
+  let db: Database;
+  let sandbox: SandboxTransport;
+  let phoneCounter = 0;
+
+  /** A customer of this test alone, so tests do not read each other's replies. */
+  const newCustomer = () => `55119700000${String((phoneCounter += 1)).padStart(2, '0')}`;
+  const api = (method: string, path: string, body?: unknown) => request(server.baseUrl, method, path, { token: shop.key, body });
+  const write = (from: string, text: string, messageId?: string) =>
+    api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from, text, pushName: 'Cliente', messageId });
+  const repliesTo = (phone: string) => sandbox.outbound(shop.instanceId).filter((message) => message.to === phone);
+  const inboundRows = (phone: string) =>
+    db.systemDb
+      .select()
+      .from(messages)
+      .where(and(eq(messages.remotePhone, `+${phone}`), eq(messages.direction, 'inbound')))
+      .orderBy(messages.createdAt);
+  const conversationOf = async (phone: string) => {
+    const page = await api('GET', '/api/conversations?limit=200');
+    return (page.body.data as { contactPhone: string; id: string; state: string }[]).find((item) => item.contactPhone === `+${phone}`);
+  };
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 1200));
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase('inbound');
+    server = await startTestApp({
+      DATABASE_URL: testDatabase.url,
+      ADMIN_API_KEY: ADMIN_KEY,
+      OUTBOUND_MIN_GAP_MS: '0',
+      OUTBOUND_JITTER_MS: '0',
+    });
+    shop = await createChattingShop(server.baseUrl, ADMIN_KEY);
+    db = server.app.get<Database>(DATABASE);
+    sandbox = server.app.get(SandboxTransport);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await testDatabase?.drop();
+  });
+
+  it('stores and answers a message WhatsApp delivers three times once', async () => {
+    const phone = newCustomer();
+    for (let delivery = 0; delivery < 3; delivery += 1) expect((await write(phone, 'oi', 'DUPLICATE0001')).status).toBe(200);
+    await waitFor(() => repliesTo(phone).length > 0, 10_000);
+    await settle();
+
+    const rows = await inboundRows(phone);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ waMessageId: 'DUPLICATE0001', status: 'processed', pushName: 'Cliente', type: 'text', body: 'oi' });
+    expect(repliesTo(phone)).toHaveLength(1);
+    expect(repliesTo(phone)[0].text).toContain('Pet Shop Teste');
+
+    const contact = await api('GET', `/api/contacts?q=${phone}`);
+    expect(contact.body.data).toEqual([expect.objectContaining({ phone: `+${phone}`, name: 'Cliente', instanceId: shop.instanceId })]);
+  });
+
+  it('stores a photo the customer sends, with its caption and its bytes in the media store', async () => {
+    const phone = newCustomer();
+    const photo = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    const sent = await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, {
+      from: phone,
+      text: 'o Rex depois do banho',
+      media: { kind: 'image', base64: photo.toString('base64'), mimetype: 'image/png' },
+    });
+    expect(sent.status).toBe(200);
+    await waitFor(async () => (await inboundRows(phone))[0]?.mediaRef != null, 10_000);
+    const [row] = await inboundRows(phone);
+    expect(row).toMatchObject({ type: 'image', body: 'o Rex depois do banho', mediaMimetype: 'image/png', error: null });
+    expect(await server.app.get<MediaStore>(MEDIA_STORE).get(row.mediaRef!)).toEqual(photo);
+
+    const invalid = await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: phone, media: { kind: 'video', base64: 'x', mimetype: 'nope' } });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.message).toContain('media.kind must be one of image, audio, document');
+  });
+
+  it('answers at most 5 messages a minute per contact and sends one notice', async () => {
+    const phone = newCustomer();
+    for (let index = 1; index <= 8; index += 1) await write(phone, `mensagem ${index}`);
+    await waitFor(async () => (await inboundRows(phone)).every((row) => row.status === 'processed'), 10_000);
+    await settle();
+
+    const rows = await inboundRows(phone);
+    expect(rows).toHaveLength(8);
+    const answered = rows.filter((row) => row.turnId !== null);
+    const limited = rows.filter((row) => row.error === 'rate limited');
+    expect(answered).toHaveLength(5);
+    expect(limited).toHaveLength(3);
+    // The first five in arrival order are the ones answered.
+    expect(answered.map((row) => row.body)).toEqual(['mensagem 1', 'mensagem 2', 'mensagem 3', 'mensagem 4', 'mensagem 5']);
+    expect(new Set(answered.map((row) => row.turnId)).size).toBeLessThanOrEqual(5);
+    const notices = repliesTo(phone).filter((reply) => reply.text?.includes('Aguarde um instante'));
+    expect(notices).toHaveLength(1);
+
+    // Still over the limit a moment later: stored, not answered, and no second notice in the same minute.
+    const before = repliesTo(phone).length;
+    await write(phone, 'mensagem 9');
+    await waitFor(async () => (await inboundRows(phone)).every((row) => row.status === 'processed'), 10_000);
+    await settle();
+    expect(repliesTo(phone)).toHaveLength(before);
+  });
+
+  it('hands over on "atendente": waiting_human, one event, a quiet bot, human after a staff reply, the bot again after release', async () => {
+    const phone = newCustomer();
+    const socket: Socket = io(server.baseUrl, { auth: { token: shop.key }, transports: ['websocket'] });
+    const handoffs: { customerPhone: string; reason: string }[] = [];
+    const received: { from: string; text: string | null }[] = [];
+    socket.on('handoff:requested', (payload: { customerPhone: string; reason: string }) => handoffs.push(payload));
+    socket.on('message:received', (payload: { from: string; text: string | null }) => received.push(payload));
+    await waitFor(() => socket.connected, 5000);
+    try {
+      await write(phone, 'oi');
+      await waitFor(() => repliesTo(phone).length === 1, 10_000);
+      await write(phone, 'quero falar com um atendente');
+      await waitFor(() => repliesTo(phone).length === 2, 10_000);
+      expect(repliesTo(phone)[1].text).toContain('equipe');
+      const conversation = await conversationOf(phone);
+      expect(conversation?.state).toBe('waiting_human');
+      await waitFor(() => handoffs.length === 1, 5000);
+      expect(handoffs[0]).toMatchObject({ customerPhone: `+${phone}`, reason: 'o cliente pediu um atendente' });
+      expect(received.filter((event) => event.from === `+${phone}`).map((event) => event.text)).toEqual(['oi', 'quero falar com um atendente']);
+
+      const queue = await api('GET', '/api/conversations?state=waiting_human');
+      expect(queue.body.data.map((item: { id: string }) => item.id)).toContain(conversation!.id);
+
+      // Asking again while waiting: stored, no reply, no second event.
+      await write(phone, 'atendente');
+      await write(phone, 'alô?');
+      await waitFor(async () => (await inboundRows(phone)).every((row) => row.status === 'processed'), 10_000);
+      await settle();
+      expect(repliesTo(phone)).toHaveLength(2);
+      expect(handoffs).toHaveLength(1);
+
+      const staff = await api('POST', '/api/whatsapp/send/text', { instanceId: shop.instanceId, to: phone, text: 'Oi, aqui é a Carla!' });
+      expect(staff.status).toBe(202);
+      await waitFor(async () => (await conversationOf(phone))?.state === 'human', 5000);
+      await waitFor(() => repliesTo(phone).length === 3, 10_000);
+
+      const released = await api('POST', `/api/conversations/${conversation!.id}/release`);
+      expect(released.status).toBe(200);
+      expect(released.body.state).toBe('bot');
+      expect((await api('POST', `/api/conversations/${conversation!.id}/release`)).body.state).toBe('bot');
+      await write(phone, 'menu');
+      await waitFor(() => repliesTo(phone).length === 4, 10_000);
+      expect(repliesTo(phone)[3].text).toContain('Pet Shop Teste');
+
+      const history = await api('GET', `/api/conversations/${conversation!.id}/messages`);
+      expect(history.body.data[0]).toMatchObject({ direction: 'outbound', origin: 'agent', status: expect.any(String) });
+      expect(history.body.data.some((item: { origin: string; text: string }) => item.origin === 'api' && item.text === 'Oi, aqui é a Carla!')).toBe(true);
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('books a bath through the menu in Portuguese and confirms exactly what it stored', async () => {
+    const phone = newCustomer();
+    const conversation: string[] = [];
+    const say = async (text: string) => {
+      const before = repliesTo(phone).length;
+      await write(phone, text);
+      await waitFor(() => repliesTo(phone).length > before, 10_000);
+      const reply = repliesTo(phone).at(-1)!.text ?? '';
+      conversation.push(`> ${text}`, reply);
+      return reply;
+    };
+    expect(await say('agendar banho amanhã 10h')).toContain('Qual é o nome do seu pet?');
+    expect(await say('Rex')).toContain('*Rex* é:');
+    expect(await say('1')).toContain('Qual é o porte de *Rex*?');
+    expect(await say('grande')).toContain('Confirma *Banho* para *Rex*');
+    const confirmation = await say('sim');
+
+    const contact = (await api('GET', `/api/contacts?q=${phone}`)).body.data[0];
+    const bookings = await api('GET', `/api/bookings?contactId=${contact.id}`);
+    expect(bookings.body.data, conversation.join('\n')).toHaveLength(1);
+    const booking = bookings.body.data[0];
+    const tomorrow = addDays(localDate(new Date(), SAO_PAULO), 1);
+    expect(new Date(booking.startsAt).getTime()).toBe(zonedInstant(tomorrow, 10 * 60, SAO_PAULO).getTime());
+    expect(booking).toMatchObject({ serviceId: shop.services.banho, status: 'scheduled', priceCents: 6000 });
+    const pets = await api('GET', `/api/pets?contactId=${contact.id}`);
+    expect(pets.body.data).toEqual([expect.objectContaining({ id: booking.petId, name: 'Rex', species: 'cachorro', size: 'grande' })]);
+    const [, month, day] = tomorrow.split('-');
+    expect(confirmation).toContain('*Banho* para *Rex*');
+    expect(confirmation).toContain(`${day}/${month}, às 10:00`);
+    expect(confirmation).toContain('R$ 60,00');
+  });
+
+  it('answers close, take-over and bad requests with clear errors', async () => {
+    const phone = newCustomer();
+    await write(phone, 'oi');
+    await waitFor(() => repliesTo(phone).length === 1, 10_000);
+    const conversation = await conversationOf(phone);
+    const closed = await api('POST', `/api/conversations/${conversation!.id}/close`);
+    expect(closed.body.state).toBe('closed');
+    const release = await api('POST', `/api/conversations/${conversation!.id}/release`);
+    expect(release.status).toBe(409);
+    expect(release.body.message).toBe('The conversation is closed; release works from waiting_human, human');
+    const taken = await api('POST', `/api/conversations/${conversation!.id}/take-over`);
+    expect(taken.body.state).toBe('human');
+    expect((await api('GET', '/api/conversations?state=sleeping')).status).toBe(400);
+    expect((await api('POST', '/api/conversations/00000000-0000-4000-8000-000000000000/close')).status).toBe(404);
+
+    // A closed conversation reopens with the bot on the next message; one with a person stays with them.
+    await api('POST', `/api/conversations/${conversation!.id}/close`);
+    await write(phone, 'oi de novo');
+    await waitFor(() => repliesTo(phone).length === 2, 10_000);
+    const [row] = await db.systemDb.select().from(conversations).where(eq(conversations.id, conversation!.id));
+    expect(row.state).toBe('bot');
+  });
+});

@@ -1,0 +1,329 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OfflineMenuAgent } from '../src/ai/offline-menu.agent.js';
+import { OwnerPlaceholderAgent } from '../src/ai/owner-placeholder.agent.js';
+import { addDays, formatInZone, localDate, wallClockOf, zonedInstant } from '../src/booking/zoned-time.js';
+import { DATABASE, type Database } from '../src/database/database.js';
+import { bookingEvents } from '../src/database/schema.js';
+import { type AgentContext, type AgentReply, CLIENT_AGENT, OWNER_AGENT } from '../src/messaging/conversation-agent.js';
+import { request, startTestApp, type TestApp } from './support/app.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+
+const ADMIN_KEY = 'admin-key-for-offline-menu-tests-0123';
+const SAO_PAULO = 'America/Sao_Paulo';
+const SHOP_NAME = 'Pet Shop Menu';
+/** Open every day, so "amanhã" is bookable whatever day the suite runs. */
+const OPEN_EVERY_DAY = Object.fromEntries(['0', '1', '2', '3', '4', '5', '6'].map((day) => [day, { open: '08:00', close: '18:00' }]));
+const WEEKDAYS = ['domingo', 'segunda-feira', 'terça-feira', 'quarta-feira', 'quinta-feira', 'sexta-feira', 'sábado'];
+
+interface Customer {
+  id: string;
+  phone: string;
+  name: string;
+}
+
+/**
+ * The offline menu agent inside the real application, against PostgreSQL:
+ * conversations driven turn by turn as the pipeline would (the agent's state
+ * fed back each turn), bookings checked through the REST API.
+ */
+describe('offline menu assistant on PostgreSQL', () => {
+  let testDatabase: TestDatabase;
+  let server: TestApp;
+  let agent: OfflineMenuAgent;
+  let key: string;
+  let organizationId: string;
+  let services: { banho: string; tosa: string };
+  let ana: Customer;
+  let bruno: Customer;
+  let carla: Customer;
+  let rexId: string;
+  /** The turn's instant; the booking rules use the app's clock, a moment later. */
+  const now = new Date();
+  const today = localDate(now, SAO_PAULO);
+  const tomorrow = addDays(today, 1);
+
+  const api = (method: string, path: string, body?: unknown) => request(server.baseUrl, method, path, { token: key, body });
+  const at = (date: string, clock: string) => zonedInstant(date, Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3)), SAO_PAULO);
+  /** "na sexta-feira, 28/11, às 10:00", computed here rather than by the code under test. */
+  const spoken = (instant: Date) => {
+    const wall = wallClockOf(instant, SAO_PAULO);
+    const pad = (value: number) => String(value).padStart(2, '0');
+    const article = wall.weekday === 0 || wall.weekday === 6 ? 'no' : 'na';
+    return `${article} ${WEEKDAYS[wall.weekday]}, ${pad(wall.day)}/${pad(wall.month)}, às ${pad(wall.hour)}:${pad(wall.minute)}`;
+  };
+
+  async function createCustomer(phone: string, name: string): Promise<Customer> {
+    const created = await api('POST', '/api/contacts', { phone, name });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    return { id: created.body.id, phone: created.body.phone, name };
+  }
+
+  async function contextFor(customer: Customer, agentState: Record<string, unknown> | null): Promise<AgentContext> {
+    const [serviceList, petList] = await Promise.all([api('GET', '/api/services?active=true'), api('GET', `/api/pets?contactId=${customer.id}`)]);
+    return {
+      now,
+      organization: { id: organizationId, name: SHOP_NAME, timezone: SAO_PAULO, businessHours: OPEN_EVERY_DAY },
+      contact: { id: customer.id, phone: customer.phone, name: customer.name },
+      conversation: { id: '00000000-0000-4000-8000-000000000000', agentState },
+      services: (serviceList.body.data as AgentContext['services'])
+        .map(({ id, name, durationMin, priceCents }) => ({ id, name, durationMin, priceCents }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+      pets: (petList.body.data as AgentContext['pets']).map(({ id, name, species, breed, size }) => ({ id, name, species, breed, size })),
+      upcomingBookings: [],
+      history: [],
+    };
+  }
+
+  /** A customer's conversation: each `send` is one turn, the state carried to the next as the pipeline stores it. */
+  function chat(customer: Customer, initialState: Record<string, unknown> | null = null) {
+    let state = initialState;
+    return {
+      get state() {
+        return state;
+      },
+      async send(...texts: string[]): Promise<AgentReply & { text: string }> {
+        const reply = await agent.respond({
+          context: await contextFor(customer, state),
+          messages: texts.map((text, index) => ({ id: `message-${index}`, type: 'text', text, receivedAt: now })),
+        });
+        if (reply.agentState !== undefined) state = reply.agentState;
+        expect(reply.texts).toHaveLength(1);
+        return { ...reply, text: reply.texts[0] };
+      },
+    };
+  }
+
+  const bookingsOf = async (customer: Customer) => {
+    const page = await api('GET', `/api/bookings?contactId=${customer.id}&limit=100`);
+    expect(page.status).toBe(200);
+    return page.body.data as { id: string; serviceId: string; petId: string | null; startsAt: string; status: string; priceCents: number }[];
+  };
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase('offline_menu');
+    server = await startTestApp({ DATABASE_URL: testDatabase.url, ADMIN_API_KEY: ADMIN_KEY });
+    agent = server.app.get(OfflineMenuAgent);
+    const created = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: ADMIN_KEY, body: { name: SHOP_NAME } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    key = created.body.apiKey.key;
+    organizationId = created.body.organization.id;
+    const settings = await api('PATCH', '/api/organizations/me', { businessHours: OPEN_EVERY_DAY, slotGranularityMin: 30, minimumNoticeMin: 60 });
+    expect(settings.status, JSON.stringify(settings.body)).toBe(200);
+    expect(settings.body.timezone).toBe(SAO_PAULO);
+    expect((await api('POST', '/api/resources', { name: 'Mesa 1', kind: 'groomer' })).status).toBe(201);
+    const banho = await api('POST', '/api/services', { name: 'Banho', durationMin: 60, priceCents: 6000, resourceKind: 'groomer' });
+    const tosa = await api('POST', '/api/services', { name: 'Tosa', durationMin: 90, priceCents: 8000, resourceKind: 'groomer' });
+    expect([banho.status, tosa.status]).toEqual([201, 201]);
+    services = { banho: banho.body.id, tosa: tosa.body.id };
+    ana = await createCustomer('+5511987650001', 'Ana');
+    bruno = await createCustomer('+5511987650002', 'Bruno');
+    carla = await createCustomer('+5511987650003', 'Carla');
+    const rex = await api('POST', '/api/pets', { contactId: ana.id, name: 'Rex', species: 'cachorro' });
+    expect(rex.status).toBe(201);
+    rexId = rex.body.id;
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await testDatabase?.drop();
+  });
+
+  it('is the client agent of the app, and the owner gets the placeholder', async () => {
+    expect(server.app.get(CLIENT_AGENT)).toBe(agent);
+    const owner = server.app.get(OWNER_AGENT);
+    expect(owner).toBeInstanceOf(OwnerPlaceholderAgent);
+    const reply = await owner.respond({
+      context: await contextFor(ana, null),
+      messages: [{ id: 'm1', type: 'text', text: 'quanto faturei hoje?', receivedAt: now }],
+    });
+    expect(reply.texts).toHaveLength(1);
+    expect(reply.texts[0]).toContain('Aurora');
+    expect(reply.texts[0]).toContain('faturamento');
+  });
+
+  it('books menu -> agendar -> service -> amanhã -> slot -> pet -> sim, and says exactly what was stored', async () => {
+    const conversation = chat(ana);
+
+    const greeting = await conversation.send('oi');
+    expect(greeting.text).toContain(SHOP_NAME);
+    expect(greeting.text).toContain('1. Serviços e preços');
+    expect(greeting.text).toContain('5. Falar com atendente');
+    expect(conversation.state).toMatchObject({ agent: 'offline-menu', step: 'main' });
+
+    const serviceChoice = await conversation.send('agendar');
+    expect(serviceChoice.text).toContain('1. Banho — R$ 60,00 (1h)');
+    expect(serviceChoice.text).toContain('2. Tosa — R$ 80,00 (1h30)');
+
+    expect((await conversation.send('1')).text).toContain('*Banho*, ótimo! Para qual dia?');
+
+    const slots = await conversation.send('amanhã');
+    const tomorrowLabel = spoken(at(tomorrow, '08:00')).replace(/, às .*$/, '');
+    expect(slots.text).toContain(`Horários livres para *Banho* ${tomorrowLabel}:`);
+    expect(slots.text).toContain('1. 08:00');
+    expect(slots.text).not.toContain('18:00');
+    expect(conversation.state).toMatchObject({ step: 'choose_slot', booking: { serviceId: services.banho, date: tomorrow } });
+
+    const petChoice = await conversation.send('10h');
+    expect(petChoice.text).toContain('1. Rex');
+    expect(petChoice.text).toContain('2. Cadastrar outro pet');
+
+    const confirmation = await conversation.send('1');
+    expect(confirmation.text).toBe(`Confirma *Banho* para *Rex* ${spoken(at(tomorrow, '10:00'))}? (sim/não)`);
+    expect(conversation.state).toMatchObject({
+      step: 'confirm_booking',
+      booking: { serviceId: services.banho, petId: rexId, startsAt: at(tomorrow, '10:00').toISOString() },
+    });
+
+    const booked = await conversation.send('sim');
+    const [row] = await bookingsOf(ana);
+    expect(row).toMatchObject({ serviceId: services.banho, petId: rexId, status: 'scheduled', priceCents: 6000 });
+    expect(row.startsAt).toBe(formatInZone(at(tomorrow, '10:00'), SAO_PAULO));
+    expect(booked.text).toContain(`Agendado! ✅ *Banho* para *Rex* ${spoken(new Date(row.startsAt))}. Valor: R$ 60,00.`);
+    expect(conversation.state).toEqual({ agent: 'offline-menu', step: 'main' });
+  });
+
+  it('answers several messages of one turn in order, in one text', async () => {
+    const conversation = chat(ana, { agent: 'offline-menu', step: 'main' });
+    const reply = await conversation.send('agendar', 'tosa', 'amanhã');
+    const parts = ['Qual serviço você quer agendar?', '*Tosa*, ótimo!', 'Horários livres para *Tosa*'].map((part) => reply.text.indexOf(part));
+    expect(parts.every((position) => position >= 0)).toBe(true);
+    expect([...parts].sort((a, b) => a - b)).toEqual(parts);
+    expect(conversation.state).toMatchObject({ step: 'choose_slot', booking: { serviceId: services.tosa, date: tomorrow } });
+  });
+
+  it('offers the next free times as numbered choices when the slot is taken meanwhile, and books one', async () => {
+    const conversation = chat(ana, { agent: 'offline-menu', step: 'main' });
+    const petChoice = await conversation.send('quero agendar tosa amanhã às 14h');
+    expect(petChoice.text).toContain('1. Rex');
+    expect((await conversation.send('Rex')).text).toBe(`Confirma *Tosa* para *Rex* ${spoken(at(tomorrow, '14:00'))}? (sim/não)`);
+
+    // Someone else takes 14:00 (the shop has one groomer) before Ana says yes.
+    const taken = await api('POST', '/api/bookings', {
+      contactId: carla.id,
+      serviceId: services.tosa,
+      startsAt: formatInZone(at(tomorrow, '14:00'), SAO_PAULO),
+    });
+    expect(taken.status, JSON.stringify(taken.body)).toBe(201);
+
+    const refused = await conversation.send('sim');
+    expect(refused.text).toContain('Poxa, esse horário acabou de ser ocupado.');
+    // 14:00-15:30 is taken; the next 90-minute starts on the 30-minute grid.
+    expect(refused.text).toContain(`1. ${spoken(at(tomorrow, '15:30'))}`);
+    expect(refused.text).toContain(`2. ${spoken(at(tomorrow, '16:00'))}`);
+    expect(conversation.state).toMatchObject({ step: 'choose_slot' });
+    expect((await bookingsOf(ana)).filter((booking) => booking.serviceId === services.tosa)).toHaveLength(0);
+
+    // The pet is remembered: choosing an alternative goes straight to the confirmation.
+    expect((await conversation.send('1')).text).toBe(`Confirma *Tosa* para *Rex* ${spoken(at(tomorrow, '15:30'))}? (sim/não)`);
+    const booked = await conversation.send('sim');
+    const tosa = (await bookingsOf(ana)).filter((booking) => booking.serviceId === services.tosa);
+    expect(tosa).toHaveLength(1);
+    expect(tosa[0].startsAt).toBe(formatInZone(at(tomorrow, '15:30'), SAO_PAULO));
+    expect(booked.text).toContain(`*Tosa* para *Rex* ${spoken(new Date(tosa[0].startsAt))}`);
+  });
+
+  it('says a typed time is not free and lists the free ones', async () => {
+    const conversation = chat(ana, { agent: 'offline-menu', step: 'main' });
+    await conversation.send('agendar banho');
+    const reply = await conversation.send('amanhã 10h');
+    expect(reply.text).toContain(`10:00 não está livre ${spoken(at(tomorrow, '08:00')).replace(/, às .*$/, '')}.`);
+    expect(reply.text).toContain('Horários livres para *Banho*');
+    expect(conversation.state).toMatchObject({ step: 'choose_slot' });
+  });
+
+  it('registers a new pet inline when the customer has none, then books for it', async () => {
+    const conversation = chat(bruno);
+    await conversation.send('agendar');
+    await conversation.send('banho');
+    await conversation.send('amanhã');
+    expect((await conversation.send('9:00')).text).toBe('Para finalizar, vamos cadastrar seu pet. Qual é o nome do seu pet?');
+    expect((await conversation.send('thor')).text).toContain('*Thor* é:\n1. Cachorro\n2. Gato\n3. Outro');
+    expect((await conversation.send('1')).text).toContain('Qual é o porte de *Thor*?');
+    const confirmation = await conversation.send('grande');
+    expect(confirmation.text).toContain('Pronto, cadastrei *Thor*!');
+    expect(confirmation.text).toContain(`Confirma *Banho* para *Thor* ${spoken(at(tomorrow, '09:00'))}? (sim/não)`);
+
+    const pets = await api('GET', `/api/pets?contactId=${bruno.id}`);
+    expect(pets.body.data).toEqual([expect.objectContaining({ name: 'Thor', species: 'cachorro', size: 'grande' })]);
+    await conversation.send('sim');
+    const [row] = await bookingsOf(bruno);
+    expect(row).toMatchObject({ serviceId: services.banho, petId: pets.body.data[0].id, status: 'scheduled' });
+    expect(row.startsAt).toBe(formatInZone(at(tomorrow, '09:00'), SAO_PAULO));
+  });
+
+  it('registers a pet from the menu (a cat skips the size)', async () => {
+    const conversation = chat(carla, { agent: 'offline-menu', step: 'main' });
+    expect((await conversation.send('4')).text).toBe('Qual é o nome do seu pet?');
+    await conversation.send('Mimi');
+    const done = await conversation.send('gata');
+    expect(done.text).toContain('Pronto, cadastrei *Mimi*!');
+    expect(conversation.state).toEqual({ agent: 'offline-menu', step: 'main' });
+    const pets = await api('GET', `/api/pets?contactId=${carla.id}`);
+    expect(pets.body.data).toEqual([expect.objectContaining({ name: 'Mimi', species: 'gato', size: null })]);
+  });
+
+  it("lists the customer's bookings and cancels them, asking first when no list was shown", async () => {
+    const conversation = chat(ana, { agent: 'offline-menu', step: 'main' });
+    const list = await conversation.send('3');
+    const [banho, tosa] = (await bookingsOf(ana)).filter((booking) => booking.status === 'scheduled');
+    expect(list.text).toContain(`1. *Banho* para *Rex* ${spoken(new Date(banho.startsAt))}`);
+    expect(list.text).toContain(`2. *Tosa* para *Rex* ${spoken(new Date(tosa.startsAt))}`);
+
+    const cancelled = await conversation.send('cancelar 1');
+    expect(cancelled.text).toBe(`Pronto, cancelei *Banho* para *Rex* ${spoken(new Date(banho.startsAt))}.`);
+    expect((await api('GET', `/api/bookings/${banho.id}`)).body.status).toBe('cancelled');
+    const events = await server.app.get<Database>(DATABASE).systemDb.select().from(bookingEvents).where(eq(bookingEvents.bookingId, banho.id));
+    expect(events.find((event) => event.toStatus === 'cancelled')).toMatchObject({
+      fromStatus: 'scheduled',
+      actorKind: 'client_agent',
+      actorId: null,
+      reason: 'cancelado pelo cliente',
+    });
+    expect(events.find((event) => event.toStatus === 'scheduled')).toMatchObject({ actorKind: 'client_agent' });
+
+    // One booking left: "cancelar" asks about it; "não" keeps it.
+    expect((await conversation.send('cancelar')).text).toBe(`Cancelar *Tosa* para *Rex* ${spoken(new Date(tosa.startsAt))}? (sim/não)`);
+    expect((await conversation.send('não')).text).toContain('mantive seu agendamento');
+    expect((await api('GET', `/api/bookings/${tosa.id}`)).body.status).toBe('scheduled');
+  });
+
+  it("never cancels another customer's booking, whatever the stored state says", async () => {
+    const [anaTosa] = (await bookingsOf(ana)).filter((booking) => booking.status === 'scheduled');
+    const forged = chat(bruno, { agent: 'offline-menu', step: 'confirm_cancel', cancelBookingId: anaTosa.id });
+    expect((await forged.send('sim')).text).toContain('Esse agendamento não está mais ativo.');
+    const listed = chat(bruno, { agent: 'offline-menu', step: 'my_bookings', offeredBookings: [anaTosa.id] });
+    expect((await listed.send('cancelar 1')).text).toContain('Esse agendamento não está mais ativo.');
+    expect((await api('GET', `/api/bookings/${anaTosa.id}`)).body.status).toBe('scheduled');
+  });
+
+  it('hands over to a person from the menu and from the middle of a booking', async () => {
+    const fromMenu = await chat(ana, { agent: 'offline-menu', step: 'main' }).send('5');
+    expect(fromMenu.handoff).toEqual({ reason: expect.any(String) });
+    expect(fromMenu.text).toContain('Vou chamar alguém da nossa equipe');
+    expect(fromMenu.agentState).toBeNull();
+
+    const conversation = chat(ana, { agent: 'offline-menu', step: 'main' });
+    await conversation.send('agendar');
+    const reply = await conversation.send('quero falar com um atendente', '1');
+    expect(reply.handoff).toBeDefined();
+    // What came after the request is for the person who takes over.
+    expect(reply.text).not.toContain('ótimo');
+  });
+
+  it('quotes what it did not understand and says what it expects', async () => {
+    const conversation = chat(ana, { agent: 'offline-menu', step: 'main' });
+    await conversation.send('agendar');
+    const reply = await conversation.send('xyzzy banana');
+    expect(reply.text).toBe('Não entendi "xyzzy banana". Responda com o número do serviço (1 a 2) ou escreva *menu*.');
+    expect(conversation.state).toMatchObject({ step: 'choose_service' });
+
+    const long = await conversation.send('uma frase bem comprida que não quer dizer nada para o menu');
+    expect(long.text).toContain('Não entendi "uma frase bem comprida que não quer diz…".');
+
+    const first = await chat(bruno).send('qual o horário de vocês?');
+    expect(first.text).toContain(SHOP_NAME);
+    expect(first.text).toContain('"qual o horário de vocês?"');
+    expect(first.text).toContain('1. Serviços e preços');
+  });
+});
