@@ -1,0 +1,230 @@
+/**
+ * The inbound pipeline end to end: customer messages delivered by the sandbox
+ * transport -> stored -> turn job -> contact, conversation, context -> offline
+ * menu assistant -> reply stored and queued -> outbound job -> sent through the
+ * sandbox (pacer off). 5,000 messages from 500 contacts, in two runs:
+ *   - burst: all 5,000 delivered at once; messages/s = 5,000 / (last reply sent - first delivery);
+ *   - steady: delivered at 500 messages/s (open loop); latency of each message from its
+ *     delivery to its reply being sent, p50/p99.
+ * Reference in the same run: raw BullMQ, no-op jobs on the same Redis, at concurrency 1 and 50.
+ * Goals: >= 500 messages/s end to end, p99 < 250 ms at 500 messages/s.
+ * A measurement: it exits 0 either way.
+ *
+ *   npm run bench:inbound    (BENCH_POSTGRES_URL: admin URL, default the local server;
+ *                             TEST_REDIS_URL: Redis, default redis://127.0.0.1:6379)
+ */
+import 'reflect-metadata';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Queue, Worker } from 'bullmq';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { register } from 'node:module';
+import { cpus } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Database } from '../src/database/database.js';
+import { messages } from '../src/database/schema.js';
+import { ADMIN_URL, median, percentile, withThrowawayPostgres } from './throwaway-postgres.js';
+
+const MESSAGES = 5_000;
+const CONTACTS = 500;
+const STEADY_RATE_PER_SECOND = 500;
+const WARM_UP_MESSAGES = 500;
+const ADMIN_KEY = 'admin-key-for-the-inbound-benchmark-01';
+const GOAL_PER_SECOND = 500;
+const GOAL_P99_MS = 250;
+const BULL_JOBS = 5_000;
+/** Each run's customers are its own: run w (warm-up), b (burst), s (steady). */
+const RUN_DIGIT: Record<string, string> = { w: '1', b: '2', s: '3' };
+/** What customers write: the menu's greeting and its price list, alternately. */
+const TEXTS = ['oi', '1'];
+
+interface RunResult {
+  seconds: number;
+  perSecond: number;
+  latenciesMs: number[];
+  unanswered: number;
+}
+
+async function importApplication() {
+  register(new URL('./swc-hooks.mjs', import.meta.url));
+  const [{ createApp }, { loadConfig }, support, { waitFor }, { SandboxTransport }, { WhatsappEvents }, { DATABASE }] = await Promise.all([
+    import('../src/app.factory.js'),
+    import('../src/config/app-config.js'),
+    import('../test/support/app.js'),
+    import('../test/support/processes.js'),
+    import('../src/whatsapp/transport/sandbox.transport.js'),
+    import('../src/whatsapp/whatsapp-events.js'),
+    import('../src/database/database.js'),
+  ]);
+  const { createChattingShop } = await import('../test/support/shop.js');
+  return { createApp, loadConfig, ...support, waitFor, SandboxTransport, WhatsappEvents, DATABASE, createChattingShop };
+}
+type Application = Awaited<ReturnType<typeof importApplication>>;
+
+/** Delivers `count` messages from `contacts` customers, `perSecond` at most (Infinity: at once), and waits for every reply. */
+async function deliver(
+  app: NestExpressApplication,
+  application: Application,
+  instanceId: string,
+  run: string,
+  count: number,
+  contacts: number,
+  perSecond: number,
+): Promise<RunResult> {
+  const sandbox = app.get(application.SandboxTransport);
+  const database = app.get<Database>(application.DATABASE);
+  const events = app.get(application.WhatsappEvents);
+  const sentAt = new Map<string, number>();
+  const stop = events.on('message:sent', ({ messageId }) => sentAt.set(messageId, performance.now()));
+  const deliveredAt = new Map<string, number>();
+  const started = performance.now();
+  try {
+    for (let index = 0; index < count; index += 1) {
+      if (Number.isFinite(perSecond)) {
+        const due = started + (index * 1000) / perSecond;
+        const wait = due - performance.now();
+        if (wait > 1) await sleep(wait);
+      } else if (index % 250 === 0) {
+        await sleep(0); // let the intake run between slices, as a socket's frames would
+      }
+      const customer = `55119${RUN_DIGIT[run]}${String(index % contacts).padStart(7, '0')}`;
+      const id = `${run.toUpperCase()}${String(index).padStart(12, '0')}`;
+      deliveredAt.set(id, performance.now());
+      sandbox.inbound(instanceId, { from: customer, text: TEXTS[Math.floor(index / contacts) % TEXTS.length], messageId: id });
+    }
+    const ids = [...deliveredAt.keys()];
+    const pendingCount = async () => {
+      const [row] = await database.systemDb
+        .select({ waiting: sql<number>`count(*)::int` })
+        .from(messages)
+        .where(and(eq(messages.instanceId, instanceId), inArray(messages.status, ['received', 'processing', 'queued'])));
+      return row.waiting;
+    };
+    await application.waitFor(async () => (await pendingCount()) === 0 && sentAt.size > 0, 300_000);
+    const finished = Math.max(...sentAt.values());
+
+    // Each message's latency: until the first reply of the turn that answered it was sent.
+    const inbound = await database.systemDb
+      .select({ waMessageId: messages.waMessageId, turnId: messages.turnId })
+      .from(messages)
+      .where(and(eq(messages.instanceId, instanceId), eq(messages.direction, 'inbound'), inArray(messages.waMessageId, ids)));
+    const replies = await database.systemDb
+      .select({ id: messages.id, turnId: messages.turnId })
+      .from(messages)
+      .where(and(eq(messages.instanceId, instanceId), eq(messages.direction, 'outbound')));
+    const turnSent = new Map<string, number>();
+    for (const reply of replies) {
+      const at = sentAt.get(reply.id);
+      if (reply.turnId === null || at === undefined) continue;
+      turnSent.set(reply.turnId, Math.min(turnSent.get(reply.turnId) ?? Infinity, at));
+    }
+    const latenciesMs: number[] = [];
+    let unanswered = 0;
+    for (const row of inbound) {
+      const sent = row.turnId === null ? undefined : turnSent.get(row.turnId);
+      if (sent === undefined) unanswered += 1;
+      else latenciesMs.push(sent - deliveredAt.get(row.waMessageId!)!);
+    }
+    const seconds = (finished - started) / 1000;
+    return { seconds, perSecond: count / seconds, latenciesMs, unanswered: unanswered + (count - inbound.length) };
+  } finally {
+    stop();
+  }
+}
+
+/** Raw BullMQ: `jobs` no-op jobs added in bulk and processed at `concurrency`; jobs/s from first add to last completion. */
+async function bullMqNoOp(redisUrl: string, prefix: string, concurrency: number): Promise<number> {
+  const connection = { url: redisUrl, maxRetriesPerRequest: null };
+  const name = `noop-${concurrency}`;
+  const queue = new Queue(name, { connection, prefix });
+  let completed = 0;
+  let done: () => void = () => undefined;
+  const allDone = new Promise<void>((resolve) => (done = resolve));
+  const worker = new Worker(name, async () => undefined, { connection, prefix, concurrency, autorun: false });
+  worker.on('completed', () => {
+    completed += 1;
+    if (completed === BULL_JOBS) done();
+  });
+  try {
+    const started = performance.now();
+    void worker.run();
+    for (let offset = 0; offset < BULL_JOBS; offset += 500) {
+      await queue.addBulk(
+        Array.from({ length: Math.min(500, BULL_JOBS - offset) }, (_, index) => ({
+          name: 'noop',
+          data: { index: offset + index },
+          opts: { removeOnComplete: true },
+        })),
+      );
+    }
+    await allDone;
+    return BULL_JOBS / ((performance.now() - started) / 1000);
+  } finally {
+    await worker.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+async function measure(application: Application, databaseName: string): Promise<void> {
+  const config = application.loadConfig(
+    application.testEnvironment({
+      DATABASE_URL: Object.assign(new URL(ADMIN_URL), { pathname: `/${databaseName}` }).toString(),
+      REDIS_PREFIX: `bench:${randomBytes(4).toString('hex')}`,
+      ADMIN_API_KEY: ADMIN_KEY,
+      OUTBOUND_MIN_GAP_MS: '0',
+      OUTBOUND_JITTER_MS: '0',
+      INBOUND_RATE_LIMIT_PER_MINUTE: '10000',
+    }),
+  );
+  let app: NestExpressApplication | undefined;
+  try {
+    app = await application.createApp(config);
+    await app.listen(0, '127.0.0.1');
+    const baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    const shop = await application.createChattingShop(baseUrl, ADMIN_KEY, { name: 'Bench Pet Shop' });
+
+    const bullPrefix = `${config.redisPrefix}:reference`;
+    const bullOne = await bullMqNoOp(config.redisUrl, bullPrefix, 1);
+    const bullFifty = await bullMqNoOp(config.redisUrl, bullPrefix, 50);
+    await deliver(app, application, shop.instanceId, 'w', WARM_UP_MESSAGES, 50, Infinity);
+    const burst = await deliver(app, application, shop.instanceId, 'b', MESSAGES, CONTACTS, Infinity);
+    const steady = await deliver(app, application, shop.instanceId, 's', MESSAGES, CONTACTS, STEADY_RATE_PER_SECOND);
+
+    const ms = (value: number) => value.toFixed(1).padStart(8);
+    console.log(`\nNode ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), PostgreSQL database ${databaseName}`);
+    console.log(
+      `pool ${config.databasePoolSize} connections, inbound concurrency ${config.inbound.concurrency}, outbound pacing off, ` +
+        `offline menu assistant; ${MESSAGES} messages from ${CONTACTS} contacts per run (after a ${WARM_UP_MESSAGES}-message warm-up)`,
+    );
+    console.log('                                          msg/s    p50 ms    p99 ms  unanswered');
+    for (const [label, result] of [
+      ['pipeline, burst (all delivered at once)', burst],
+      [`pipeline, steady (${STEADY_RATE_PER_SECOND}/s offered)`, steady],
+    ] as const) {
+      console.log(
+        `${label.padEnd(40)} ${result.perSecond.toFixed(0).padStart(6)} ${ms(median(result.latenciesMs))}  ${ms(percentile(result.latenciesMs, 0.99))}  ${String(result.unanswered).padStart(10)}`,
+      );
+    }
+    console.log(`${'raw BullMQ no-op jobs, concurrency 1'.padEnd(40)} ${bullOne.toFixed(0).padStart(6)}`);
+    console.log(`${'raw BullMQ no-op jobs, concurrency 50'.padEnd(40)} ${bullFifty.toFixed(0).padStart(6)}`);
+    console.log(
+      `ratio pipeline burst / raw BullMQ: ${(burst.perSecond / bullOne).toFixed(3)}x of concurrency 1, ${(burst.perSecond / bullFifty).toFixed(3)}x of concurrency 50 ` +
+        '(each message is two jobs, inbound and outbound, plus four transactions)',
+    );
+    console.log(`goal: >= ${GOAL_PER_SECOND} messages/s end to end (burst): ${burst.perSecond.toFixed(0)}, ${burst.perSecond >= GOAL_PER_SECOND ? 'met' : 'NOT met'}`);
+    const p99 = percentile(steady.latenciesMs, 0.99);
+    console.log(`goal: p99 < ${GOAL_P99_MS} ms at ${STEADY_RATE_PER_SECOND}/s offered: ${p99.toFixed(1)} ms, ${p99 < GOAL_P99_MS ? 'met' : 'NOT met'}`);
+    if (steady.perSecond < STEADY_RATE_PER_SECOND * 0.95) {
+      console.log(`note: the steady run completed at ${steady.perSecond.toFixed(0)}/s, below the offered rate: the pipeline fell behind`);
+    }
+  } finally {
+    await app?.close();
+    await application.deleteRedisPrefix(config.redisUrl, config.redisPrefix).catch((error: Error) => console.error(`Redis prefix not deleted: ${error.message}`));
+    rmSync(config.dataDir, { recursive: true, force: true });
+  }
+}
+
+const application = await importApplication();
+await withThrowawayPostgres(1, (_database, name) => measure(application, name));
