@@ -6,11 +6,17 @@ import type { AgentContext } from './conversation-agent.js';
 
 const UPCOMING_BOOKINGS_SHOWN = 10;
 
+export interface ShopSnapshot {
+  organization: AgentContext['organization'] & { authorizedOwnerNumbers: string[] };
+  services: AgentContext['services'];
+}
+
 /** What an agent knows about the shop and the customer at the start of a turn, read inside the turn's transaction. */
 @Injectable()
 export class AgentContextRepository {
-  async organization(tx: Db) {
-    const [row] = await tx
+  /** The shop as every turn sees it; null when the organization is gone. */
+  async shop(tx: Db): Promise<ShopSnapshot | null> {
+    const [organization] = await tx
       .select({
         id: organizations.id,
         name: organizations.name,
@@ -19,16 +25,17 @@ export class AgentContextRepository {
         authorizedOwnerNumbers: organizations.authorizedOwnerNumbers,
       })
       .from(organizations);
-    return row ?? null;
-  }
-
-  async shopAndCustomer(tx: Db, contactId: string, now: Date): Promise<Pick<AgentContext, 'services' | 'pets' | 'upcomingBookings'>> {
-    // One after another: a transaction is one connection, which runs one query at a time.
+    if (organization === undefined) return null;
     const serviceRows = await tx
       .select({ id: services.id, name: services.name, durationMin: services.durationMin, priceCents: services.priceCents })
       .from(services)
       .where(eq(services.active, true))
       .orderBy(asc(services.name));
+    return { organization, services: serviceRows };
+  }
+
+  /** The customer's pets and upcoming bookings; one query after the other (a transaction runs one at a time). */
+  async customer(tx: Db, contactId: string, now: Date): Promise<Pick<AgentContext, 'pets' | 'upcomingBookings'>> {
     const petRows = await tx
       .select({ id: pets.id, name: pets.name, species: pets.species, breed: pets.breed, size: pets.size })
       .from(pets)
@@ -55,7 +62,6 @@ export class AgentContextRepository {
       .orderBy(asc(sql`lower(${bookings.during})`))
       .limit(UPCOMING_BOOKINGS_SHOWN);
     return {
-      services: serviceRows,
       pets: petRows,
       upcomingBookings: bookingRows.map((row) => ({ ...row, startsAt: new Date(row.startsAt) })),
     };

@@ -4,12 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ContactsRepository } from '../contacts/contacts.repository.js';
-import { DATABASE, type Database } from '../database/database.js';
+import { DATABASE, type Database, type Db } from '../database/database.js';
 import { RealtimeGateway } from '../gateway/realtime.gateway.js';
 import { QueueService } from '../queue/queue.service.js';
 import { REDIS } from '../redis/redis.module.js';
 import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
-import { AgentContextRepository } from './agent-context.repository.js';
+import { AgentContextRepository, type ShopSnapshot } from './agent-context.repository.js';
 import { ContactRateLimiter } from './contact-rate-limiter.js';
 import { ContactTurnLock } from './contact-turn-lock.js';
 import { type AgentContext, type AgentReply, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from './conversation-agent.js';
@@ -17,6 +17,8 @@ import { ConversationsRepository, HUMAN_STATES } from './conversations.repositor
 import { InboundRepository, type PendingMessage, type TurnReply } from './inbound.repository.js';
 import { asksForHuman, pipelineTexts } from './pipeline.pt-br.js';
 
+/** How long a process reuses a shop's settings and services between turns (a change shows within this). */
+const SHOP_CACHE_MS = 5_000;
 /** A turn that has not renewed its lock for this long is presumed dead and its contact freed. */
 const TURN_LOCK_TTL_MS = 10_000;
 /** How long a reply's enqueue may wait on Redis before the sweeper is left to do it. */
@@ -56,6 +58,7 @@ export class ConversationTurnService {
   private readonly logger = new Logger('ConversationTurn');
   private readonly locks: ContactTurnLock;
   private readonly rateLimiter: ContactRateLimiter;
+  private readonly shops = new Map<string, { shop: ShopSnapshot; expiresAt: number }>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -128,10 +131,11 @@ export class ConversationTurnService {
   private async prepare(organizationId: string, phone: string): Promise<PreparedTurn | null> {
     const now = this.clock.now();
     return this.database.withTenant(organizationId, async (tx) => {
-      const pending = await this.inbound.pending(tx, phone);
+      const pending = await this.inbound.claimPending(tx, phone);
       if (pending.length === 0) return null;
-      const organization = await this.agentContext.organization(tx);
-      if (organization === null) return null;
+      const shop = await this.shop(tx, organizationId);
+      if (shop === null) return null;
+      const { organization } = shop;
       const last = pending[pending.length - 1];
       const owner = organization.authorizedOwnerNumbers.includes(phone);
       const pushName = [...pending].reverse().find((message) => message.pushName !== null)?.pushName ?? null;
@@ -149,13 +153,7 @@ export class ConversationTurnService {
         now,
         this.config.inbound.handoffTimeoutMs,
       );
-      await this.inbound.markProcessing(
-        tx,
-        pending.map((message) => message.id),
-        contact.id,
-        conversation.id,
-      );
-      const shop = await this.agentContext.shopAndCustomer(tx, contact.id, now);
+      const customer = await this.agentContext.customer(tx, contact.id, now);
       const history = await this.inbound.history(tx, phone, this.config.inbound.historyLimit);
       return {
         pending,
@@ -164,9 +162,22 @@ export class ConversationTurnService {
         contact: { id: contact.id, phone: contact.phone, name: contact.name },
         conversation: { id: conversation.id, state: conversation.state, agentState: conversation.agentState ?? null },
         instanceId: last.instanceId,
-        context: { ...shop, history },
+        context: { services: shop.services, ...customer, history },
       };
     });
+  }
+
+  /**
+   * The shop's name, hours, owner numbers and services, read once per
+   * SHOP_CACHE_MS per process: every turn needs them and they rarely change.
+   */
+  private async shop(tx: Db, organizationId: string): Promise<ShopSnapshot | null> {
+    const now = Date.now();
+    const cached = this.shops.get(organizationId);
+    if (cached !== undefined && cached.expiresAt > now) return cached.shop;
+    const shop = await this.agentContext.shop(tx);
+    if (shop !== null) this.shops.set(organizationId, { shop, expiresAt: now + SHOP_CACHE_MS });
+    return shop;
   }
 
   private async decide(prepared: PreparedTurn): Promise<TurnDecision> {

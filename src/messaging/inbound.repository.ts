@@ -32,6 +32,16 @@ export interface TurnReply {
   origin: 'agent' | 'system';
 }
 
+interface ClaimedRow {
+  id: string;
+  instance_id: string;
+  type: MessageType;
+  body: string | null;
+  push_name: string | null;
+  created_at: string | Date;
+  previous_status: 'received' | 'processing';
+}
+
 /** How many of a contact's waiting messages one turn takes (a flood is answered over several turns). */
 const TURN_BATCH_LIMIT = 50;
 
@@ -58,32 +68,36 @@ export class InboundRepository {
     );
   }
 
-  /** A contact's messages waiting for an answer, in arrival order (the caller holds the contact's turn lock). */
-  async pending(tx: Db, remotePhone: string): Promise<PendingMessage[]> {
-    const rows = await tx
-      .select({
-        id: messages.id,
-        instanceId: messages.instanceId,
-        type: messages.type,
-        body: messages.body,
-        pushName: messages.pushName,
-        status: messages.status,
-        createdAt: messages.createdAt,
-      })
-      .from(messages)
-      .where(
-        and(eq(messages.remotePhone, remotePhone), eq(messages.direction, 'inbound'), inArray(messages.status, ['received', 'processing'])),
+  /**
+   * Takes a contact's messages waiting for an answer (the caller holds the
+   * contact's turn lock), oldest first: marks them `processing` and returns them
+   * with the status they had, in one statement.
+   */
+  async claimPending(tx: Db, remotePhone: string): Promise<PendingMessage[]> {
+    const result = await tx.execute(sql`
+      WITH waiting AS (
+        SELECT id, status FROM messages
+         WHERE remote_phone = ${remotePhone} AND direction = 'inbound' AND status IN ('received', 'processing')
+         ORDER BY created_at, id
+         LIMIT ${TURN_BATCH_LIMIT}
       )
-      .orderBy(asc(messages.createdAt), asc(messages.id))
-      .limit(TURN_BATCH_LIMIT);
-    return rows as PendingMessage[];
-  }
-
-  async markProcessing(tx: Db, ids: string[], contactId: string, conversationId: string): Promise<void> {
-    await tx
-      .update(messages)
-      .set({ status: 'processing', contactId, conversationId, updatedAt: new Date() })
-      .where(inArray(messages.id, ids));
+      UPDATE messages SET status = 'processing', updated_at = now()
+        FROM waiting
+       WHERE messages.id = waiting.id
+      RETURNING messages.id, messages.instance_id, messages.type, messages.body, messages.push_name, messages.created_at,
+                waiting.status AS previous_status`);
+    const rows = (result as unknown as { rows: ClaimedRow[] }).rows;
+    return rows
+      .map((row) => ({
+        id: row.id,
+        instanceId: row.instance_id,
+        type: row.type,
+        body: row.body,
+        pushName: row.push_name,
+        status: row.previous_status,
+        createdAt: new Date(row.created_at),
+      }))
+      .sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime() || left.id.localeCompare(right.id));
   }
 
   /** The conversation before this turn, oldest first. */
@@ -121,13 +135,13 @@ export class InboundRepository {
     if (turn.answered.length > 0) {
       await tx
         .update(messages)
-        .set({ status: 'processed', turnId: turn.turnId, updatedAt: now })
+        .set({ status: 'processed', turnId: turn.turnId, contactId: turn.contactId, conversationId: turn.conversationId, updatedAt: now })
         .where(inArray(messages.id, turn.answered));
     }
     if (turn.unanswered.ids.length > 0) {
       await tx
         .update(messages)
-        .set({ status: 'processed', error: turn.unanswered.reason, updatedAt: now })
+        .set({ status: 'processed', error: turn.unanswered.reason, contactId: turn.contactId, conversationId: turn.conversationId, updatedAt: now })
         .where(inArray(messages.id, turn.unanswered.ids));
     }
     if (turn.replies.length === 0) return [];

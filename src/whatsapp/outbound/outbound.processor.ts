@@ -37,7 +37,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
 
   async process(job: Job, token?: string): Promise<void> {
     const { messageId, organizationId } = job.data as JobPayload<'outbound', 'send'>;
-    const message = await this.messages.find(organizationId, messageId);
+    const message = await this.messages.findForSend(organizationId, messageId);
     // Sent already (a retried job after a crash between send and ack) or gone: nothing to do.
     if (message === null || message.status !== 'queued') return;
     if (!this.connections.holds(message.instanceId) && (await this.instances.heldByAnother(message.instanceId, this.connections.owner))) {

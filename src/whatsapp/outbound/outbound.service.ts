@@ -19,9 +19,13 @@ export type OutgoingMessage =
   | ({ kind: 'image'; caption?: string } & MediaInput)
   | ({ kind: 'audio'; ptt?: boolean } & MediaInput);
 
-/** Every send job: keyed by its message id (queued once however often it is enqueued), retried with backoff. */
+/**
+ * Every send job: keyed by its message id (queued once however often it is
+ * enqueued while it exists), retried with backoff, removed once sent: a sent
+ * message is never queued again (the sweeper only looks at unsent ones).
+ */
 export function outboundJobOptions(messageId: string) {
-  return { jobId: messageId, attempts: 5, backoff: { type: 'exponential', delay: 2000 } };
+  return { jobId: messageId, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true };
 }
 
 /** Told about every message staff sent through the API (the conversation moves to `human`). */
