@@ -3,6 +3,8 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { conversations, messages } from '../src/database/schema.js';
+import { InboundRepository } from '../src/messaging/inbound.repository.js';
+import { MessagesRepository } from '../src/whatsapp/messages.repository.js';
 import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
 import { MEDIA_STORE, type MediaStore } from '../src/media/media-store.js';
 import { SandboxTransport } from '../src/whatsapp/transport/sandbox.transport.js';
@@ -47,6 +49,8 @@ describe('inbound pipeline on the sandbox transport', () => {
       ADMIN_API_KEY: ADMIN_KEY,
       OUTBOUND_MIN_GAP_MS: '0',
       OUTBOUND_JITTER_MS: '0',
+      INBOUND_SWEEP_INTERVAL_MS: '1000',
+      INBOUND_SWEEP_AFTER_MS: '2000',
     });
     shop = await createChattingShop(server.baseUrl, ADMIN_KEY);
     db = server.app.get<Database>(DATABASE);
@@ -201,6 +205,83 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect(confirmation).toContain('*Banho* para *Rex*');
     expect(confirmation).toContain(`${day}/${month}, às 10:00`);
     expect(confirmation).toContain('R$ 60,00');
+  });
+
+  it('sends owners to the owner agent, not the customer menu', async () => {
+    const owner = '5511900000099';
+    await write(owner, 'quanto faturamos hoje?');
+    await waitFor(() => repliesTo(owner).length === 1, 10_000);
+    expect(repliesTo(owner)[0].text).toContain('Aurora');
+    const page = await api('GET', '/api/conversations?limit=200');
+    expect(page.body.data.find((item: { contactPhone: string }) => item.contactPhone === `+${owner}`)).toMatchObject({ agent: 'aurora' });
+  });
+
+  it('returns a conversation left with a person past the handoff timeout to the bot', async () => {
+    const phone = newCustomer();
+    await write(phone, 'atendente');
+    await waitFor(async () => (await conversationOf(phone))?.state === 'waiting_human', 10_000);
+    const conversation = await conversationOf(phone);
+    await db.systemDb
+      .update(conversations)
+      .set({ stateChangedAt: new Date(Date.now() - 13 * 3600_000) })
+      .where(eq(conversations.id, conversation!.id));
+    await write(phone, 'oi');
+    await waitFor(() => repliesTo(phone).length === 2, 10_000);
+    expect(repliesTo(phone)[1].text).toContain('Pet Shop Teste');
+    expect((await conversationOf(phone))?.state).toBe('bot');
+  });
+
+  it('answers a message whose job was lost, and sends a reply whose job was lost (the sweeper)', async () => {
+    const phone = newCustomer();
+    // What a crash between storing and enqueueing leaves: a stored message no job refers to.
+    await server.app.get(InboundRepository).insert({
+      organizationId: shop.organizationId,
+      instanceId: shop.instanceId,
+      waMessageId: 'LOSTJOB00000001',
+      remotePhone: `+${phone}`,
+      type: 'text',
+      body: 'oi',
+      mediaMimetype: null,
+      pushName: null,
+    });
+    await waitFor(() => repliesTo(phone).length === 1, 15_000);
+    expect((await inboundRows(phone))[0]).toMatchObject({ status: 'processed' });
+    expect(repliesTo(phone)[0].text).toContain('Pet Shop Teste');
+
+    // A reply stored by a turn whose process died before it could queue the send.
+    await server.app.get(MessagesRepository).insertIfConnected({
+      organizationId: shop.organizationId,
+      instanceId: shop.instanceId,
+      remotePhone: `+${phone}`,
+      direction: 'outbound',
+      origin: 'agent',
+      type: 'text',
+      body: 'Resposta que ficou sem envio',
+      status: 'queued',
+    });
+    await waitFor(() => repliesTo(phone).some((reply) => reply.text === 'Resposta que ficou sem envio'), 15_000);
+  });
+
+  it("keeps one shop's conversations from another", async () => {
+    const phone = newCustomer();
+    await write(phone, 'oi');
+    await waitFor(() => repliesTo(phone).length === 1, 10_000);
+    const conversation = await conversationOf(phone);
+    const other = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: ADMIN_KEY, body: { name: 'Outra Loja' } });
+    const asOther = (method: string, path: string) => request(server.baseUrl, method, path, { token: other.body.apiKey.key });
+    expect((await asOther('GET', '/api/conversations')).body.data).toEqual([]);
+    expect((await asOther('GET', `/api/conversations?contactId=${conversation!.id}`)).body.data).toEqual([]);
+    for (const [method, path] of [
+      ['GET', ''],
+      ['GET', '/messages'],
+      ['POST', '/take-over'],
+      ['POST', '/release'],
+      ['POST', '/close'],
+    ]) {
+      const response = await asOther(method, `/api/conversations/${conversation!.id}${path}`);
+      expect(response.status, `${method} ${path}`).toBe(404);
+    }
+    expect((await conversationOf(phone))?.state).toBe('bot');
   });
 
   it('answers close, take-over and bad requests with clear errors', async () => {
