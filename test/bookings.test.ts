@@ -78,8 +78,9 @@ describe.each(engines)('bookings on $name', ({ postgres }) => {
   it('50 concurrent requests for one slot of one resource: one booking, 49 conflicts with alternatives', async () => {
     const responses = await Promise.all(Array.from({ length: 50 }, () => book(shopA, at('09:00'))));
     const statuses = responses.map((response) => response.status);
-    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
-    expect(statuses.filter((status) => status === 409)).toHaveLength(49);
+    const others = JSON.stringify(responses.filter((response) => response.status !== 409).map((response) => [response.status, response.body?.message]));
+    expect(statuses.filter((status) => status === 201), others).toHaveLength(1);
+    expect(statuses.filter((status) => status === 409), others).toHaveLength(49);
     for (const conflict of responses.filter((response) => response.status === 409)) {
       expect(conflict.body.code).toBe('slot_taken');
       expect(conflict.body.details.alternatives.length).toBeGreaterThan(0);
@@ -92,8 +93,10 @@ describe.each(engines)('bookings on $name', ({ postgres }) => {
   it('50 concurrent overlapping (not identical) ranges on one resource: exactly one wins', async () => {
     const starts = Array.from({ length: 50 }, (_, minute) => at(`14:${String(minute).padStart(2, '0')}`));
     const responses = await Promise.all(starts.map((start) => book(shopA, start)));
-    expect(responses.filter((response) => response.status === 201)).toHaveLength(1);
-    expect(responses.filter((response) => response.status === 409)).toHaveLength(49);
+    // On failure, say what the requests that neither won nor conflicted got.
+    const others = JSON.stringify(responses.filter((response) => response.status !== 409).map((response) => [response.status, response.body?.message]));
+    expect(responses.filter((response) => response.status === 201), others).toHaveLength(1);
+    expect(responses.filter((response) => response.status === 409), others).toHaveLength(49);
   });
 
   it('a booking ending when the next starts does not conflict, and a cancelled booking frees its slot', async () => {
