@@ -32,14 +32,18 @@ export class ContactRateLimiter {
     const arrivals: { id: string; at: number }[] = [];
     for (let index = 0; index < ranked.length; index += 2) arrivals.push({ id: ranked[index], at: Number(ranked[index + 1]) });
 
+    // Earlier turns' messages all arrived before this batch; within the batch, its order (PostgreSQL's) decides.
+    const batch = new Set(messages.map((message) => message.id));
+    const previous = arrivals.filter((arrival) => !batch.has(arrival.id));
     let refused = false;
-    for (const message of messages) {
-      const at = message.receivedAt.getTime();
-      // Arrival order; ties (same millisecond) by id, the same order sorted sets use.
-      const earlier = arrivals.filter((other) => other.at > at - WINDOW_MS && (other.at < at || (other.at === at && other.id < message.id)));
-      if (earlier.length < this.limit) admitted.add(message.id);
+    messages.forEach((message, index) => {
+      const windowStart = message.receivedAt.getTime() - WINDOW_MS;
+      const earlier =
+        previous.filter((arrival) => arrival.at > windowStart).length +
+        messages.slice(0, index).filter((other) => other.receivedAt.getTime() > windowStart).length;
+      if (earlier < this.limit) admitted.add(message.id);
       else refused = true;
-    }
+    });
     if (!refused) return { admitted, sendNotice: false };
     const notice = await this.redis.set(`rate-notice:${organizationId}:${phone}`, '1', 'PX', WINDOW_MS, 'NX');
     return { admitted, sendNotice: notice === 'OK' };

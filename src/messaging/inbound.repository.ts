@@ -40,6 +40,8 @@ interface ClaimedRow {
   push_name: string | null;
   created_at: string | Date;
   previous_status: 'received' | 'processing';
+  /** bigint: a string from node-postgres. */
+  position: string | number;
 }
 
 /** How many of a contact's waiting messages one turn takes (a flood is answered over several turns). */
@@ -74,9 +76,10 @@ export class InboundRepository {
    * with the status they had, in one statement.
    */
   async claimPending(tx: Db, remotePhone: string): Promise<PendingMessage[]> {
+    // The position comes from PostgreSQL: created_at has microseconds, a JavaScript Date only milliseconds.
     const result = await tx.execute(sql`
       WITH waiting AS (
-        SELECT id, status FROM messages
+        SELECT id, status, row_number() OVER (ORDER BY created_at, id) AS position FROM messages
          WHERE remote_phone = ${remotePhone} AND direction = 'inbound' AND status IN ('received', 'processing')
          ORDER BY created_at, id
          LIMIT ${TURN_BATCH_LIMIT}
@@ -85,9 +88,10 @@ export class InboundRepository {
         FROM waiting
        WHERE messages.id = waiting.id
       RETURNING messages.id, messages.instance_id, messages.type, messages.body, messages.push_name, messages.created_at,
-                waiting.status AS previous_status`);
+                waiting.status AS previous_status, waiting.position`);
     const rows = (result as unknown as { rows: ClaimedRow[] }).rows;
     return rows
+      .sort((left, right) => Number(left.position) - Number(right.position))
       .map((row) => ({
         id: row.id,
         instanceId: row.instance_id,
@@ -96,8 +100,7 @@ export class InboundRepository {
         pushName: row.push_name,
         status: row.previous_status,
         createdAt: new Date(row.created_at),
-      }))
-      .sort((left, right) => left.createdAt.getTime() - right.createdAt.getTime() || left.id.localeCompare(right.id));
+      }));
   }
 
   /** The conversation before this turn, oldest first. */
