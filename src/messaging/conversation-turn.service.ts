@@ -130,9 +130,9 @@ export class ConversationTurnService {
   /** First transaction: the waiting messages, the contact and conversation (created if new), and the agent's context. */
   private async prepare(organizationId: string, phone: string): Promise<PreparedTurn | null> {
     const now = this.clock.now();
+    const pending = await this.inbound.claimPending(organizationId, phone);
+    if (pending.length === 0) return null;
     return this.database.withTenant(organizationId, async (tx) => {
-      const pending = await this.inbound.claimPending(tx, phone);
-      if (pending.length === 0) return null;
       const shop = await this.shop(tx, organizationId);
       if (shop === null) return null;
       const { organization } = shop;
@@ -153,8 +153,7 @@ export class ConversationTurnService {
         now,
         this.config.inbound.handoffTimeoutMs,
       );
-      const customer = await this.agentContext.customer(tx, contact.id, now);
-      const history = await this.inbound.history(tx, phone, this.config.inbound.historyLimit);
+      const customer = await this.agentContext.customer(tx, contact, now, this.config.inbound.historyLimit);
       return {
         pending,
         organization,
@@ -162,7 +161,7 @@ export class ConversationTurnService {
         contact: { id: contact.id, phone: contact.phone, name: contact.name },
         conversation: { id: conversation.id, state: conversation.state, agentState: conversation.agentState ?? null },
         instanceId: last.instanceId,
-        context: { services: shop.services, ...customer, history },
+        context: { services: shop.services, ...customer },
       };
     });
   }
