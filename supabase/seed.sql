@@ -17,3 +17,19 @@ VALUES (
   '{"demo": true}'::jsonb
 )
 ON CONFLICT (id) DO NOTHING;
+
+-- What the shop sells and who does it, so the assistant can show prices and book from the first message.
+INSERT INTO resources (id, organization_id, name, kind, capacity)
+VALUES
+  ('00000000-0000-4000-8000-0000000d3e11', '00000000-0000-4000-8000-00000000d3e0', 'Banheira 1', 'bath_station', 1),
+  ('00000000-0000-4000-8000-0000000d3e12', '00000000-0000-4000-8000-00000000d3e0', 'Banheira 2', 'bath_station', 1),
+  ('00000000-0000-4000-8000-0000000d3e13', '00000000-0000-4000-8000-00000000d3e0', 'Carla (tosadora)', 'groomer', 1),
+  ('00000000-0000-4000-8000-0000000d3e14', '00000000-0000-4000-8000-00000000d3e0', 'Dr. Paulo (veterinário)', 'vet', 1)
+ON CONFLICT (id) DO NOTHING;
+
+INSERT INTO services (id, organization_id, name, duration_min, price_cents, resource_kind)
+VALUES
+  ('00000000-0000-4000-8000-0000000d3e21', '00000000-0000-4000-8000-00000000d3e0', 'Banho', 60, 6000, 'bath_station'),
+  ('00000000-0000-4000-8000-0000000d3e22', '00000000-0000-4000-8000-00000000d3e0', 'Tosa', 90, 8000, 'groomer'),
+  ('00000000-0000-4000-8000-0000000d3e23', '00000000-0000-4000-8000-00000000d3e0', 'Consulta veterinária', 30, 15000, 'vet')
+ON CONFLICT (id) DO NOTHING;

@@ -65,6 +65,10 @@ describe('first start in development on a bare machine (embedded database)', () 
     const me = await fetch(`http://127.0.0.1:${port}/api/organizations/me`, { headers: { authorization: `Bearer ${key}` } });
     expect(me.status).toBe(200);
     expect(((await me.json()) as { name: string }).name).toBe('Pet Shop Demo Oxy');
+    // Services with prices, so the assistant can book from the first message.
+    const services = await fetch(`http://127.0.0.1:${port}/api/services`, { headers: { authorization: `Bearer ${key}` } });
+    const names = ((await services.json()) as { data: { name: string; priceCents: number }[] }).data.map((service) => service.name);
+    expect(names.sort()).toEqual(['Banho', 'Consulta veterinária', 'Tosa']);
     await stopProcess(first.child, 'SIGTERM');
     expect(first.child.exitCode ?? first.child.signalCode).not.toBeNull();
 
