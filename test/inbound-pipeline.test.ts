@@ -1,4 +1,7 @@
 import { and, eq } from 'drizzle-orm';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE, type Database } from '../src/database/database.js';
@@ -97,30 +100,43 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect(invalid.body.message).toContain('media.kind must be one of image, audio, document');
   });
 
-  it('answers at most 5 messages a minute per contact and sends one notice', async () => {
+  it('takes at most 5 turns a minute per contact, sends one notice, and answers the rest together once the minute allows', async () => {
     const phone = newCustomer();
-    for (let index = 1; index <= 8; index += 1) await write(phone, `mensagem ${index}`);
-    await waitFor(async () => (await inboundRows(phone)).every((row) => row.status === 'processed'), 10_000);
+    // Five messages, each answered by its own turn.
+    for (let index = 1; index <= 5; index += 1) {
+      await write(phone, `mensagem ${index}`);
+      await waitFor(() => repliesTo(phone).length === index, 10_000);
+    }
+    // Three more within the minute: stored, not answered now, one "aguarde".
+    for (let index = 6; index <= 8; index += 1) await write(phone, `mensagem ${index}`);
+    await waitFor(() => repliesTo(phone).some((reply) => reply.text?.includes('Aguarde um instante')), 10_000);
     await settle();
-
     const rows = await inboundRows(phone);
     expect(rows).toHaveLength(8);
-    const answered = rows.filter((row) => row.turnId !== null);
-    const limited = rows.filter((row) => row.error === 'rate limited');
-    expect(answered).toHaveLength(5);
-    expect(limited).toHaveLength(3);
-    // The first five in arrival order are the ones answered.
-    expect(answered.map((row) => row.body)).toEqual(['mensagem 1', 'mensagem 2', 'mensagem 3', 'mensagem 4', 'mensagem 5']);
-    expect(new Set(answered.map((row) => row.turnId)).size).toBeLessThanOrEqual(5);
-    const notices = repliesTo(phone).filter((reply) => reply.text?.includes('Aguarde um instante'));
-    expect(notices).toHaveLength(1);
+    expect(new Set(rows.filter((row) => row.status === 'processed').map((row) => row.turnId)).size).toBe(5);
+    expect(rows.slice(5).map((row) => [row.body, row.status])).toEqual([
+      ['mensagem 6', 'processing'],
+      ['mensagem 7', 'processing'],
+      ['mensagem 8', 'processing'],
+    ]);
+    expect(repliesTo(phone)).toHaveLength(6);
+    expect(repliesTo(phone)[5].text).toContain('Aguarde um instante');
 
-    // Still over the limit a moment later: stored, not answered, and no second notice in the same minute.
-    const before = repliesTo(phone).length;
-    await write(phone, 'mensagem 9');
-    await waitFor(async () => (await inboundRows(phone)).every((row) => row.status === 'processed'), 10_000);
-    await settle();
-    expect(repliesTo(phone)).toHaveLength(before);
+    // A minute later (the window's key removed, the deferred turn brought forward): one turn answers the three together.
+    const redis = new Redis(server.config.redisUrl);
+    try {
+      await redis.del(`${server.config.redisPrefix}:turns:${shop.organizationId}:+${phone}`);
+    } finally {
+      redis.disconnect();
+    }
+    const deferred = (await server.app.get<Queue>(getQueueToken('inbound')).getDelayed()).filter((job) => job.data.remotePhone === `+${phone}`);
+    expect(deferred).toHaveLength(1);
+    await deferred[0].promote();
+    await waitFor(() => repliesTo(phone).length === 7, 10_000);
+    const answeredLater = (await inboundRows(phone)).slice(5);
+    expect(answeredLater.every((row) => row.status === 'processed')).toBe(true);
+    expect(new Set(answeredLater.map((row) => row.turnId)).size).toBe(1);
+    expect(repliesTo(phone).filter((reply) => reply.text?.includes('Aguarde um instante'))).toHaveLength(1);
   });
 
   it('hands over on "atendente": waiting_human, one event, a quiet bot, human after a staff reply, the bot again after release', async () => {

@@ -51,7 +51,7 @@ export interface AppConfig {
     concurrency: number;
     /** Group chats are stored and never answered when false; dropped at intake when true. */
     ignoreGroups: boolean;
-    /** Messages per contact per minute the assistant answers; more are stored, not answered. */
+    /** Turns per contact per rolling minute; messages beyond wait for the next turn the window allows. */
     rateLimitPerMinute: number;
     /** How often the sweeper looks for messages whose job was lost. */
     sweepIntervalMs: number;

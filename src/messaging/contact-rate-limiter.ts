@@ -3,10 +3,28 @@ import type { Redis } from 'ioredis';
 const WINDOW_MS = 60_000;
 
 /**
- * Admits a message if fewer than `limit` of the contact's messages arrived in
- * the minute before it, counting each message once however often its turn is
- * retried (a sorted set of message ids scored by arrival). Beyond the limit,
- * messages are stored but not answered, and the contact gets one notice per window.
+ * Takes a turn in the window if fewer than `limit` turns ran in the last
+ * minute, atomically; otherwise says when the oldest one leaves the window.
+ * KEYS[1]: the contact's turns (sorted set scored by start); ARGV: now, window, limit, turn id.
+ */
+const TAKE_TURN = `
+redis.call('zremrangebyscore', KEYS[1], '-inf', ARGV[1] - ARGV[2])
+if redis.call('zcard', KEYS[1]) < tonumber(ARGV[3]) then
+  redis.call('zadd', KEYS[1], ARGV[1], ARGV[4])
+  redis.call('pexpire', KEYS[1], ARGV[2])
+  return -1
+end
+local oldest = redis.call('zrange', KEYS[1], 0, 0, 'WITHSCORES')
+return tonumber(oldest[2]) + tonumber(ARGV[2])`;
+
+export type TurnAdmission = { admitted: true } | { admitted: false; retryAt: Date; sendNotice: boolean };
+
+/**
+ * At most `limit` turns per contact per rolling minute, across processes. A
+ * contact who writes faster is not answered now: their messages stay waiting
+ * and are answered together by the first turn the window allows, and they get
+ * one "aguarde" notice per window. The model is never called more often than
+ * the limit, and nothing the customer wrote is dropped.
  */
 export class ContactRateLimiter {
   constructor(
@@ -14,38 +32,10 @@ export class ContactRateLimiter {
     private readonly limit: number,
   ) {}
 
-  async admit(
-    organizationId: string,
-    phone: string,
-    messages: { id: string; receivedAt: Date }[],
-  ): Promise<{ admitted: Set<string>; sendNotice: boolean }> {
-    const key = `rate:${organizationId}:${phone}`;
-    const admitted = new Set<string>();
-    if (messages.length === 0) return { admitted, sendNotice: false };
-    const pipeline = this.redis.multi();
-    for (const message of messages) pipeline.zadd(key, 'NX', message.receivedAt.getTime(), message.id);
-    pipeline.zremrangebyscore(key, '-inf', messages[0].receivedAt.getTime() - 2 * WINDOW_MS);
-    pipeline.pexpire(key, 2 * WINDOW_MS);
-    pipeline.zrangebyscore(key, messages[0].receivedAt.getTime() - WINDOW_MS, '+inf', 'WITHSCORES');
-    const results = await pipeline.exec();
-    const ranked = (results?.at(-1)?.[1] as string[] | undefined) ?? [];
-    const arrivals: { id: string; at: number }[] = [];
-    for (let index = 0; index < ranked.length; index += 2) arrivals.push({ id: ranked[index], at: Number(ranked[index + 1]) });
-
-    // Earlier turns' messages all arrived before this batch; within the batch, its order (PostgreSQL's) decides.
-    const batch = new Set(messages.map((message) => message.id));
-    const previous = arrivals.filter((arrival) => !batch.has(arrival.id));
-    let refused = false;
-    messages.forEach((message, index) => {
-      const windowStart = message.receivedAt.getTime() - WINDOW_MS;
-      const earlier =
-        previous.filter((arrival) => arrival.at > windowStart).length +
-        messages.slice(0, index).filter((other) => other.receivedAt.getTime() > windowStart).length;
-      if (earlier < this.limit) admitted.add(message.id);
-      else refused = true;
-    });
-    if (!refused) return { admitted, sendNotice: false };
-    const notice = await this.redis.set(`rate-notice:${organizationId}:${phone}`, '1', 'PX', WINDOW_MS, 'NX');
-    return { admitted, sendNotice: notice === 'OK' };
+  async takeTurn(organizationId: string, phone: string, turnId: string, now: Date): Promise<TurnAdmission> {
+    const retryAt = (await this.redis.eval(TAKE_TURN, 1, `turns:${organizationId}:${phone}`, now.getTime(), WINDOW_MS, this.limit, turnId)) as number;
+    if (retryAt < 0) return { admitted: true };
+    const notice = await this.redis.set(`turns-notice:${organizationId}:${phone}`, '1', 'PX', WINDOW_MS, 'NX');
+    return { admitted: false, retryAt: new Date(retryAt), sendNotice: notice === 'OK' };
   }
 }

@@ -9,6 +9,7 @@ import { RealtimeGateway } from '../gateway/realtime.gateway.js';
 import { QueueService } from '../queue/queue.service.js';
 import { REDIS } from '../redis/redis.module.js';
 import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
+import { inboundJobOptions } from './inbound-intake.service.js';
 import { AgentContextRepository, type ShopSnapshot } from './agent-context.repository.js';
 import { ContactRateLimiter } from './contact-rate-limiter.js';
 import { ContactTurnLock } from './contact-turn-lock.js';
@@ -21,13 +22,16 @@ import { asksForHuman, pipelineTexts } from './pipeline.pt-br.js';
 const SHOP_CACHE_MS = 5_000;
 /** A turn that has not renewed its lock for this long is presumed dead and its contact freed. */
 const TURN_LOCK_TTL_MS = 10_000;
+/** A deferred turn runs this long after the rate-limit window frees, so the window has surely moved. */
+const DEFERRED_TURN_SLACK_MS = 250;
 /** How long a reply's enqueue may wait on Redis before the sweeper is left to do it. */
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
-export type TurnOutcome = 'answered' | 'nothing-pending' | 'contact-busy';
+export type TurnOutcome = 'answered' | 'nothing-pending' | 'contact-busy' | 'deferred';
 
 /** Everything read in the turn's first transaction. */
 interface PreparedTurn {
+  turnId: string;
   pending: PendingMessage[];
   organization: { id: string; name: string; timezone: string; businessHours: AgentContext['organization']['businessHours'] };
   owner: boolean;
@@ -39,6 +43,8 @@ interface PreparedTurn {
 
 /** What a turn decided, written in its last transaction. */
 interface TurnDecision {
+  /** Over the rate limit: the messages stay waiting for a turn at this instant. */
+  deferUntil?: Date;
   answered: string[];
   unanswered: { ids: string[]; reason: string };
   replies: TurnReply[];
@@ -89,8 +95,12 @@ export class ConversationTurnService {
     if (lock === null) return 'contact-busy';
     try {
       let outcome: TurnOutcome = 'nothing-pending';
-      while (await this.turn(organizationId, phone)) outcome = 'answered';
-      return outcome;
+      for (;;) {
+        const result = await this.turn(organizationId, phone);
+        if (result === 'nothing-pending') return outcome;
+        if (result === 'deferred') return 'deferred';
+        outcome = 'answered';
+      }
     } finally {
       await lock.release();
     }
@@ -118,13 +128,14 @@ export class ConversationTurnService {
     }
   }
 
-  /** One turn; false when nothing waited. */
-  private async turn(organizationId: string, phone: string): Promise<boolean> {
+  /** One turn: what it did with the contact's waiting messages. */
+  private async turn(organizationId: string, phone: string): Promise<'answered' | 'deferred' | 'nothing-pending'> {
     const prepared = await this.prepare(organizationId, phone);
-    if (prepared === null) return false;
+    if (prepared === null) return 'nothing-pending';
     this.announce(prepared);
-    await this.finish(prepared, await this.decide(prepared));
-    return true;
+    const decision = await this.decide(prepared);
+    await this.finish(prepared, decision);
+    return decision.deferUntil === undefined ? 'answered' : 'deferred';
   }
 
   /** First transaction: the waiting messages, the contact and conversation (created if new), and the agent's context. */
@@ -155,6 +166,7 @@ export class ConversationTurnService {
       );
       const customer = await this.agentContext.customer(tx, contact, now, this.config.inbound.historyLimit);
       return {
+        turnId: randomUUID(),
         pending,
         organization,
         owner,
@@ -194,15 +206,15 @@ export class ConversationTurnService {
         agentState: null,
       };
     }
-    const { admitted, sendNotice } = await this.rateLimiter.admit(
-      prepared.organization.id,
-      prepared.contact.phone,
-      prepared.pending.map((message) => ({ id: message.id, receivedAt: message.createdAt })),
-    );
-    const answeredMessages = prepared.pending.filter((message) => admitted.has(message.id));
-    const limited = { ids: ids.filter((id) => !admitted.has(id)), reason: 'rate limited' };
-    const notice: TurnReply[] = sendNotice ? [{ text: pipelineTexts.slowDown, origin: 'system' }] : [];
-    if (answeredMessages.length === 0) return { answered: [], unanswered: limited, replies: notice };
+    const admission = await this.rateLimiter.takeTurn(prepared.organization.id, prepared.contact.phone, prepared.turnId, this.clock.now());
+    if (!admission.admitted) {
+      return {
+        deferUntil: admission.retryAt,
+        answered: [],
+        unanswered: { ids: [], reason: '' },
+        replies: admission.sendNotice ? [{ text: pipelineTexts.slowDown, origin: 'system' }] : [],
+      };
+    }
 
     const reply = await this.agentFor(prepared).respond({
       context: {
@@ -217,12 +229,12 @@ export class ConversationTurnService {
         conversation: { id: prepared.conversation.id, agentState: prepared.conversation.agentState },
         ...prepared.context,
       },
-      messages: answeredMessages.map((message) => ({ id: message.id, type: message.type, text: message.body, receivedAt: message.createdAt })),
+      messages: prepared.pending.map((message) => ({ id: message.id, type: message.type, text: message.body, receivedAt: message.createdAt })),
     });
     return {
-      answered: answeredMessages.map((message) => message.id),
-      unanswered: limited,
-      replies: [...replyTexts(reply).map((text): TurnReply => ({ text, origin: 'agent' })), ...notice],
+      answered: ids,
+      unanswered: { ids: [], reason: '' },
+      replies: replyTexts(reply).map((text): TurnReply => ({ text, origin: 'agent' })),
       agentState: reply.agentState,
       handoffReason: reply.handoff?.reason,
     };
@@ -239,7 +251,7 @@ export class ConversationTurnService {
     const { replyIds, handedOver } = await this.database.withTenant(organization.id, async (tx) => {
       const replyIds = await this.inbound.finishTurn(tx, {
         organizationId: organization.id,
-        turnId: randomUUID(),
+        turnId: prepared.turnId,
         instanceId: prepared.instanceId,
         remotePhone: contact.phone,
         contactId: contact.id,
@@ -256,6 +268,7 @@ export class ConversationTurnService {
       );
       return { replyIds, handedOver };
     });
+    if (decision.deferUntil !== undefined) await this.scheduleDeferred(prepared, decision.deferUntil);
     for (const id of replyIds) {
       // Stored already: if Redis does not take the job now, the sweeper sends it later.
       await this.queues.tryEnqueue('outbound', 'send', { messageId: id, organizationId: organization.id }, outboundJobOptions(id), ENQUEUE_TIMEOUT_MS);
@@ -270,6 +283,20 @@ export class ConversationTurnService {
         at: now.toISOString(),
       });
     }
+  }
+
+  /** The turn the rate limit allows: a delayed job for the contact's last waiting message. */
+  private async scheduleDeferred(prepared: PreparedTurn, at: Date): Promise<void> {
+    const last = prepared.pending[prepared.pending.length - 1];
+    const delay = Math.max(0, at.getTime() - Date.now()) + DEFERRED_TURN_SLACK_MS;
+    await this.queues.tryEnqueue(
+      'inbound',
+      'turn',
+      { messageId: last.id, organizationId: prepared.organization.id, remotePhone: prepared.contact.phone },
+      // One deferred turn per contact and window, however many messages arrive meanwhile.
+      { ...inboundJobOptions(last.id), jobId: `deferred-${prepared.contact.id}-${at.getTime()}`, delay },
+      ENQUEUE_TIMEOUT_MS,
+    );
   }
 
   /** `message:received` once per message: only those this turn is the first to see. */
