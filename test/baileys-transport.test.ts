@@ -77,6 +77,7 @@ async function connectTo(url: string) {
   const connection = await transport.connect({
     ref,
     session,
+    sentText: async () => null,
     listener: (event) => {
       events.push(event);
       if (event.type === 'close') onClose(event);

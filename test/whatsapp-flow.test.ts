@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { messages } from '../src/database/schema.js';
+import { MessagesRepository } from '../src/whatsapp/messages.repository.js';
 import { AUTH_STATE_STORE, type AuthStateStore } from '../src/session/auth-state-store.js';
 import { request, startTestApp, type TestApp } from './support/app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
@@ -82,6 +84,11 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
       const rows = await database.systemDb.select().from(messages).where(eq(messages.instanceId, id));
       return rows.length === 3 && rows.every((row) => row.status === 'delivered' && row.waMessageId !== null);
     }, 10_000);
+    // What a recipient whose phone failed to decrypt a message gets re-sent: the text by WhatsApp's id; media is not rebuilt.
+    const sentMessages = server.app.get(MessagesRepository);
+    expect(await sentMessages.sentText(id, outbound[0].messageId)).toBe('Olá! Banho confirmado.');
+    expect(await sentMessages.sentText(id, outbound[1].messageId)).toBeNull();
+    expect(await sentMessages.sentText(randomUUID(), outbound[0].messageId)).toBeNull();
 
     const dropped = await api('POST', `/api/sandbox/instances/${id}/disconnect`, keyA, { statusCode: 408 });
     expect(dropped.status).toBe(200);

@@ -91,6 +91,22 @@ export class MessagesRepository {
     );
   }
 
+  /** The text of a message the instance sent, by WhatsApp's id (for a recipient asking to have it re-sent). */
+  async sentText(instanceId: string, waMessageId: string): Promise<string | null> {
+    const [row] = await this.database.systemDb
+      .select({ body: messages.body })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.instanceId, instanceId),
+          eq(messages.waMessageId, waMessageId),
+          eq(messages.direction, 'outbound'),
+          eq(messages.type, 'text'),
+        ),
+      );
+    return row?.body ?? null;
+  }
+
   /** Receipts arrive on the socket, which serves one instance of any organization: cross-tenant by nature. */
   async applyReceipts(instanceId: string, updates: { messageId: string; status: ReceiptStatus }[]): Promise<void> {
     this.forgetExpiredReceipts();

@@ -197,6 +197,7 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
         ref: live.ref,
         session: live.session,
         listener: (event) => void this.onEvent(instanceId, event),
+        sentText: (messageId) => this.messages.sentText(instanceId, messageId),
       });
     } catch (error) {
       this.logger.warn({ instanceId, err: (error as Error).message }, 'connect failed');

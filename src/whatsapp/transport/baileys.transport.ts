@@ -87,7 +87,7 @@ export class BaileysTransport implements WhatsAppTransport {
     assertCloseCodesMatchBaileys();
   }
 
-  async connect({ ref, session, listener }: ConnectRequest): Promise<WhatsAppConnection> {
+  async connect({ ref, session, listener, sentText }: ConnectRequest): Promise<WhatsAppConnection> {
     const logger = this.logger.child({ instanceId: ref.instanceId });
     const socket = makeWASocket({
       ...this.socketOverrides,
@@ -97,6 +97,12 @@ export class BaileysTransport implements WhatsAppTransport {
       printQRInTerminal: false,
       markOnlineOnConnect: false,
       syncFullHistory: false,
+      // Without it, a message a recipient's phone could not decrypt stays "Waiting for this message" there:
+      // Baileys answers their retry request with what this returns.
+      getMessage: async (key) => {
+        const text = key.id ? await sentText(key.id).catch(() => null) : null;
+        return text === null ? undefined : { conversation: text };
+      },
     });
 
     let detached = false;

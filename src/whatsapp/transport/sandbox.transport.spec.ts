@@ -25,6 +25,7 @@ async function connect(sandbox: SandboxTransport, ref: SessionRef) {
   const connection: WhatsAppConnection = await sandbox.connect({
     ref,
     session,
+    sentText: async () => null,
     listener: (event) => {
       events.push(event);
       if (event.type === 'creds-update') void session.saveCreds();

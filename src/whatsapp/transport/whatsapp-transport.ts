@@ -70,6 +70,12 @@ export interface ConnectRequest {
   ref: SessionRef;
   session: OpenSession;
   listener: TransportListener;
+  /**
+   * The text of a message this instance sent, by WhatsApp's id; null when it is
+   * unknown or not a text. A recipient whose phone failed to decrypt a message
+   * asks for it again, and the adapter re-sends it from here.
+   */
+  sentText(messageId: string): Promise<string | null>;
 }
 
 export interface WhatsAppTransport {
