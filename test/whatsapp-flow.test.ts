@@ -130,7 +130,7 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect((await statusOf(id))).toMatchObject({ status: 'logged_out', live: false, lastDisconnectReason: 'logged out (401)' });
   });
 
-  it('refuses oversized media with 413 and media given twice with 400', async () => {
+  it('refuses oversized media with 413, media given twice with 400, and media URLs into the private network with 400', async () => {
     const list = await api('GET', '/api/whatsapp/instances', keyA);
     const connected = list.body.data.find((instance: { status: string }) => instance.status === 'connected');
     const big = Buffer.alloc(4096, 1).toString('base64');
@@ -139,6 +139,10 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(tooBig.body.code).toBe('media_too_large');
     const both = await api('POST', '/api/whatsapp/send/image', keyA, { instanceId: connected.id, to: '5511912345678', base64: PIXEL, url: 'http://127.0.0.1:1/x.png' });
     expect(both.status).toBe(400);
+    // The cloud metadata service is not media: the server never fetches inside its own network for a caller.
+    const metadata = await api('POST', '/api/whatsapp/send/image', keyA, { instanceId: connected.id, to: '5511912345678', url: 'http://169.254.169.254/latest/meta-data/' });
+    expect(metadata.status).toBe(400);
+    expect(metadata.body).toMatchObject({ code: 'invalid_media', message: expect.stringContaining('private or local address (169.254.169.254)') });
   });
 
   it('names the bad field: phone numbers, unknown fields, provider, status codes', async () => {

@@ -45,6 +45,8 @@ export interface AppConfig {
     mediaMaxBytes: number;
     /** Where Baileys connects; null for WhatsApp's own servers. */
     webSocketUrl: string | null;
+    /** Media URLs may reach private and loopback addresses (development and tests only). */
+    mediaUrlAllowPrivate: boolean;
   };
   inbound: {
     /** Inbound jobs one process runs at once (turns of different contacts). */
@@ -124,6 +126,7 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   OUTBOUND_JITTER_MS: { expected: 'an integer of milliseconds between 0 and 60000', default: '500' },
   MEDIA_MAX_BYTES: { expected: 'an integer of bytes between 1024 and 104857600', default: '16777216' },
   WHATSAPP_WS_URL: { expected: "a ws:// or wss:// URL; unset uses WhatsApp's own servers" },
+  MEDIA_URL_ALLOW_PRIVATE: { expected: 'true or false', default: 'false' },
   INBOUND_CONCURRENCY: { expected: 'an integer between 1 and 500', default: '20' },
   INBOUND_IGNORE_GROUPS: { expected: 'true or false', default: 'true' },
   INBOUND_RATE_LIMIT_PER_MINUTE: { expected: 'an integer between 1 and 10000', default: '5' },
@@ -195,6 +198,7 @@ export function loadConfig(env: Env): AppConfig {
       outboundJitterMs: reader.integer('OUTBOUND_JITTER_MS', 0, 60000),
       mediaMaxBytes: reader.integer('MEDIA_MAX_BYTES', 1024, 104857600),
       webSocketUrl: reader.url('WHATSAPP_WS_URL', ['ws:', 'wss:']),
+      mediaUrlAllowPrivate: reader.boolean('MEDIA_URL_ALLOW_PRIVATE'),
     },
     inbound: {
       concurrency: reader.integer('INBOUND_CONCURRENCY', 1, 500),

@@ -7,6 +7,7 @@ import { QueueService } from '../../queue/queue.service.js';
 import { InstancesRepository } from '../instances.repository.js';
 import { MessagesRepository } from '../messages.repository.js';
 import { InstanceNotConnectedException, InvalidMediaException, MediaTooLargeException } from '../whatsapp.exceptions.js';
+import { fetchMediaUrl } from './media-url-fetcher.js';
 
 export interface MediaInput {
   url?: string;
@@ -109,7 +110,11 @@ export class OutboundService {
       if (input.base64.length * 0.75 > limit) throw new MediaTooLargeException(Math.floor(input.base64.length * 0.75), limit);
       data = Buffer.from(input.base64, 'base64');
     } else {
-      const fetched = await this.fetchMedia(input.url!, limit);
+      const fetched = await fetchMediaUrl(input.url!, {
+        limitBytes: limit,
+        timeoutMs: FETCH_TIMEOUT_MS,
+        allowPrivateAddresses: this.config.whatsapp.mediaUrlAllowPrivate,
+      });
       data = fetched.data;
       mimetype ??= fetched.mimetype ?? undefined;
     }
@@ -118,23 +123,4 @@ export class OutboundService {
     return { ref: await this.media.put(organizationId, data), mimetype: mimetype ?? DEFAULT_MIMETYPE[input.kind] };
   }
 
-  private async fetchMedia(url: string, limit: number): Promise<{ data: Buffer; mimetype: string | null }> {
-    let response: Response;
-    try {
-      response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: 'follow' });
-    } catch (error) {
-      throw new InvalidMediaException(`The media URL could not be fetched: ${(error as Error).message}`);
-    }
-    if (!response.ok || response.body === null) throw new InvalidMediaException(`The media URL answered ${response.status}`);
-    const declared = Number(response.headers.get('content-length') ?? 0);
-    if (declared > limit) throw new MediaTooLargeException(declared, limit);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      total += chunk.length;
-      if (total > limit) throw new MediaTooLargeException(total, limit);
-      chunks.push(Buffer.from(chunk));
-    }
-    return { data: Buffer.concat(chunks), mimetype: response.headers.get('content-type') };
-  }
 }
