@@ -182,6 +182,21 @@ describe('Socket.IO gateway: per-organization events, handshake auth, revocation
     chosen.close();
   });
 
+  it("ends a user's connection when the user's token expires", async () => {
+    const userId = randomUUID();
+    await server.app.get<Database>(DATABASE).systemDb.insert(organizationMembers).values({ organizationId: shopA.id, userId, role: 'staff' });
+    const token = await new SignJWT({ role: 'authenticated' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(userId)
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 2)
+      .sign(new TextEncoder().encode(JWT_SECRET));
+    const user = await connect(server.baseUrl, { token });
+    expect(user.socket.connected).toBe(true);
+    expect(await disconnection(user, 5000)).toBe('io server disconnect');
+    // And the expired token is refused when the client tries again.
+    expect((await refusal(server.baseUrl, { token })).message).toBe('Invalid or expired token');
+  });
+
   it('does not let a socket join another organization by asking', async () => {
     const [clientA, clientB] = await Promise.all([connect(server.baseUrl, { token: shopA.key }), connect(server.baseUrl, { token: shopB.key })]);
     for (const event of ['join', 'subscribe', 'joinRoom', 'room:join']) {

@@ -60,7 +60,7 @@ export class CredentialsVerifier {
       this.usage.record(key.id);
       return { organizationId: key.organizationId, principal: { kind: 'api_key', apiKeyId: key.id } };
     }
-    const userId = await this.verifyJwt(token);
+    const { userId, expiresAt } = await this.verifyJwt(token);
     const organizations = await this.members.organizationsOf(userId);
     const organizationId =
       organization.requested === undefined && organizations.length === 1
@@ -73,7 +73,7 @@ export class CredentialsVerifier {
           : `This user belongs to several organizations: choose one ${organization.howToChoose}`,
       );
     }
-    return { organizationId, principal: { kind: 'user', userId } };
+    return { organizationId, principal: { kind: 'user', userId, expiresAt } };
   }
 
   private async findApiKey(hash: string): Promise<{ id: string; organizationId: string } | null> {
@@ -87,12 +87,12 @@ export class CredentialsVerifier {
     return key;
   }
 
-  private async verifyJwt(token: string): Promise<string> {
+  private async verifyJwt(token: string): Promise<{ userId: string; expiresAt: number | null }> {
     if (this.jwtKey === null) throw new UnauthenticatedException('Invalid API key');
     try {
       const { payload } = await jwtVerify(token, this.jwtKey, { algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || !isUuid(payload.sub)) throw new Error('no user id');
-      return payload.sub;
+      return { userId: payload.sub, expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null };
     } catch {
       throw new UnauthenticatedException('Invalid or expired token');
     }

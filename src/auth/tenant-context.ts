@@ -3,7 +3,8 @@ import { createParamDecorator, type ExecutionContext, SetMetadata } from '@nestj
 
 export type Principal =
   | { kind: 'api_key'; apiKeyId: string }
-  | { kind: 'user'; userId: string }
+  /** `expiresAt`: when the user's token stops being valid (epoch ms); a long-lived connection must end then. */
+  | { kind: 'user'; userId: string; expiresAt: number | null }
   | { kind: 'admin' };
 
 /** Who is calling and for which organization; set by AuthGuard, read by handlers. */

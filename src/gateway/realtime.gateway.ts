@@ -87,7 +87,20 @@ export class RealtimeGateway implements OnGatewayInit<RealtimeServer>, OnGateway
     const rooms = [organizationRoom(tenant.organizationId)];
     if (tenant.principal.kind === 'api_key') rooms.push(apiKeyRoom(tenant.principal.apiKeyId));
     await socket.join(rooms);
+    if (tenant.principal.kind === 'user' && tenant.principal.expiresAt !== null) this.endAtExpiry(socket, tenant.principal.expiresAt);
     this.logger.debug({ organizationId: tenant.organizationId, principal: tenant.principal.kind }, 'realtime client connected');
+  }
+
+  /**
+   * A user's token is checked at the handshake; the connection must not outlive
+   * it (a token revoked by expiry would otherwise keep receiving the shop's events).
+   * The client reconnects with a fresh token.
+   */
+  private endAtExpiry(socket: RealtimeSocket, expiresAt: number): void {
+    // setTimeout holds at most 2^31-1 ms (~24 days); a longer token is checked again at that point by a reconnect.
+    const timer = setTimeout(() => socket.disconnect(true), Math.min(Math.max(0, expiresAt - Date.now()), 2 ** 31 - 1));
+    timer.unref();
+    socket.once('disconnect', () => clearTimeout(timer));
   }
 
   onModuleDestroy(): void {
