@@ -35,6 +35,7 @@ export class CircuitBreaker {
   private failureTimes: number[] = [];
   /** When the breaker half-opens; null while closed. Half-open is "open, and this time has passed". */
   private openUntil: number | null = null;
+  private tripsSinceSuccess = 0;
 
   constructor(options: Partial<CircuitBreakerOptions> = {}) {
     this.options = { ...DEFAULT_CIRCUIT_BREAKER_OPTIONS, ...options };
@@ -82,10 +83,17 @@ export class CircuitBreaker {
   recordSuccess(): void {
     this.openUntil = null;
     this.failureTimes = [];
+    this.tripsSinceSuccess = 0;
+  }
+
+  /** How many times the breaker opened since the last connection that stayed up: a flapping number keeps counting. */
+  get trips(): number {
+    return this.tripsSinceSuccess;
   }
 
   private open(time: number): void {
     this.openUntil = time + this.options.coolDownMs;
     this.failureTimes = [];
+    this.tripsSinceSuccess += 1;
   }
 }

@@ -10,7 +10,7 @@ import { CloseCode } from '../transport/whatsapp-transport.js';
 /** Extract<> turns a status the schema does not know into `never`, so a typo here fails to compile. */
 type Status<Name extends InstanceStatus> = Extract<InstanceStatus, Name>;
 
-export type ConnectionAlert = 'connection_replaced' | 'reconnect_exhausted';
+export type ConnectionAlert = 'connection_replaced' | 'reconnect_exhausted' | 'connection_flapping';
 
 interface CloseFacts {
   /** The close code as received, null when the transport did not report one. */

@@ -225,6 +225,28 @@ describe('ReconnectScheduler', () => {
       });
     });
 
+    it('gives a flapping instance up after three cool-downs in a row, and a manual connect starts over', () => {
+      const { scheduler, reconnect } = makeScheduler();
+      for (let failure = 1; failure <= 5; failure += 1) {
+        flap(scheduler, 1_000);
+        vi.runOnlyPendingTimers();
+      }
+      // Half-open trials that drop fast again: the second and third trips.
+      expect(flap(scheduler, 1_000)).toMatchObject({ kind: 'reconnect-later', circuitOpen: true });
+      vi.runOnlyPendingTimers();
+      const calls = reconnect.mock.calls.length;
+      expect(flap(scheduler, 1_000)).toMatchObject({
+        kind: 'give-up',
+        status: 'failed',
+        alert: 'connection_flapping',
+        reason: expect.stringContaining('kept dropping right after opening (3 cool-downs in a row)'),
+      });
+      vi.runAllTimers();
+      expect(reconnect).toHaveBeenCalledTimes(calls);
+      expect(scheduler.circuitStateOf(instanceId)).toBe('closed');
+      expect(flap(scheduler, 1_000)).toMatchObject({ kind: 'reconnect-later', attempt: 1, circuitOpen: false });
+    });
+
     it('does not count connects that never open: the attempt cap bounds those', () => {
       const { scheduler } = makeScheduler();
       for (let attempt = 1; attempt <= 10; attempt += 1) {

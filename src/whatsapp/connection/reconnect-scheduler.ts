@@ -23,6 +23,13 @@ export const realTimer: ReconnectTimer = {
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
 
+/**
+ * A number whose connection keeps dropping within seconds of opening, through
+ * three cool-downs (about 15 minutes), is given up on: `failed` and an alert,
+ * rather than a retry every 5 minutes forever.
+ */
+export const MAX_CIRCUIT_TRIPS = 3;
+
 export type ReconnectPlan =
   /** Scheduled on the next tick (515 after pairing); not a failed attempt. */
   | { kind: 'reconnect-now'; status: 'connecting'; reason: string }
@@ -33,7 +40,7 @@ export type ReconnectPlan =
    */
   | { kind: 'reconnect-later'; status: 'reconnecting'; delayMs: number; attempt: number; circuitOpen: boolean; reason: string }
   /** The attempts are used up; nothing is scheduled. */
-  | { kind: 'give-up'; status: 'failed'; alert: 'reconnect_exhausted'; reason: string }
+  | { kind: 'give-up'; status: 'failed'; alert: 'reconnect_exhausted' | 'connection_flapping'; reason: string }
   /** The close code forbids reconnecting; nothing is scheduled. */
   | { kind: 'stop'; status: 'logged_out' | 'disconnected'; wipeSession: boolean; alert?: 'connection_replaced'; reason: string };
 
@@ -45,6 +52,8 @@ export interface ReconnectSchedulerOptions {
   /** Source of jitter, [0, 1) like Math.random. */
   random?: () => number;
   maxAttempts?: number;
+  /** Breaker openings without a connection that stayed up, after which the instance is given up as flapping. */
+  maxCircuitTrips?: number;
   circuitBreaker?: Partial<CircuitBreakerOptions>;
   classify?: (statusCode: number | null) => CloseDecision;
   delayForAttempt?: (attempt: number, random: () => number) => number;
@@ -66,6 +75,7 @@ export class ReconnectScheduler {
   private readonly clock: Pick<Clock, 'now'>;
   private readonly random: () => number;
   private readonly maxAttempts: number;
+  private readonly maxCircuitTrips: number;
   private readonly circuitBreakerOptions: Partial<CircuitBreakerOptions>;
   private readonly classify: (statusCode: number | null) => CloseDecision;
   private readonly delayForAttempt: (attempt: number, random: () => number) => number;
@@ -76,6 +86,7 @@ export class ReconnectScheduler {
     this.clock = options.clock ?? new Clock();
     this.random = options.random ?? Math.random;
     this.maxAttempts = options.maxAttempts ?? MAX_RECONNECT_ATTEMPTS;
+    this.maxCircuitTrips = options.maxCircuitTrips ?? MAX_CIRCUIT_TRIPS;
     this.circuitBreakerOptions = options.circuitBreaker ?? {};
     this.classify = options.classify ?? classifyClose;
     this.delayForAttempt = options.delayForAttempt ?? backoffDelayMs;
@@ -102,6 +113,19 @@ export class ReconnectScheduler {
       return decision.status === 'logged_out'
         ? { kind: 'stop', status: decision.status, wipeSession: true, reason: decision.reason }
         : { kind: 'stop', status: decision.status, wipeSession: false, alert: decision.alert, reason: decision.reason };
+    }
+
+    if (state.breaker.trips >= this.maxCircuitTrips) {
+      // A manual connect later starts over, with a fresh breaker and a full set of attempts.
+      const trips = state.breaker.trips;
+      state.breaker = new CircuitBreaker(this.circuitBreakerOptions);
+      state.attempts = 0;
+      return {
+        kind: 'give-up',
+        status: 'failed',
+        alert: 'connection_flapping',
+        reason: `${decision.reason}; the connection kept dropping right after opening (${trips} cool-downs in a row), reconnects stopped`,
+      };
     }
 
     const untilHalfOpen = this.msUntilHalfOpen(state.breaker, now);
