@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { BookingModule } from '../booking/booking.module.js';
 import { ContactsModule } from '../contacts/contacts.module.js';
 import { CLIENT_AGENT, OWNER_AGENT } from '../messaging/conversation-agent.js';
+import { LlmClient } from './llm-client.js';
 import { OfflineMenuAgent } from './offline-menu.agent.js';
 import { OwnerPlaceholderAgent } from './owner-placeholder.agent.js';
 
@@ -13,11 +14,13 @@ import { OwnerPlaceholderAgent } from './owner-placeholder.agent.js';
 @Module({
   imports: [BookingModule, ContactsModule],
   providers: [
+    // The model client the GPT client agent and Aurora will use; without OPENAI_API_KEY it reports itself unavailable.
+    LlmClient,
     OfflineMenuAgent,
     OwnerPlaceholderAgent,
     { provide: CLIENT_AGENT, useExisting: OfflineMenuAgent },
     { provide: OWNER_AGENT, useExisting: OwnerPlaceholderAgent },
   ],
-  exports: [CLIENT_AGENT, OWNER_AGENT, OfflineMenuAgent],
+  exports: [CLIENT_AGENT, OWNER_AGENT, OfflineMenuAgent, LlmClient],
 })
 export class AiModule {}
