@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ApiKeyEvents } from './api-key-events.js';
+import { ApiKeyRevocationRelay } from './api-key-revocation.relay.js';
 import { ApiKeyUsageRecorder } from './api-key-usage.recorder.js';
 import { ApiKeysController } from './api-keys.controller.js';
 import { ApiKeysRepository } from './api-keys.repository.js';
@@ -18,6 +19,7 @@ import { MembersRepository } from './members.repository.js';
     ApiKeyUsageRecorder,
     ApiKeyEvents,
     CredentialsVerifier,
+    ApiKeyRevocationRelay,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
   exports: [ApiKeysRepository, ApiKeysService, ApiKeyEvents, CredentialsVerifier],

@@ -45,7 +45,12 @@ export class CredentialsVerifier {
   ) {
     this.jwtKey = config.supabase.jwtSecret === null ? null : new TextEncoder().encode(config.supabase.jwtSecret);
     // Revocations are rare: forgetting every cached key is simpler than tracking which hash was revoked.
-    events.on('api_key:revoked', () => this.verifiedKeys.clear());
+    events.on('api_key:revoked', () => this.forgetVerifiedKeys());
+  }
+
+  /** A key was revoked, here or in another process (ApiKeyRevocationRelay): verify every key again. */
+  forgetVerifiedKeys(): void {
+    this.verifiedKeys.clear();
   }
 
   verifyAdmin(token: string): void {
