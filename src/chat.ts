@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { readChatEnvironment } from './config/client-environment.js';
 import { CHAT_USAGE, ChatUsageError, parseChatOptions, type ChatOptions } from './chat/chat-options.js';
 import { ApiRequestError, OxyApiClient } from './chat/oxy-api.client.js';
 import { ChatError, TerminalChat } from './chat/terminal-chat.js';
@@ -7,7 +8,7 @@ import { ChatError, TerminalChat } from './chat/terminal-chat.js';
 async function run(argv: string[]): Promise<number> {
   let options: ChatOptions | null;
   try {
-    options = parseChatOptions(argv, process.env, readKeyFile);
+    options = parseChatOptions(argv, readChatEnvironment(), readKeyFile);
   } catch (error) {
     if (error instanceof ChatUsageError) {
       process.stderr.write(`${error.message}\n`);

@@ -182,7 +182,7 @@ export class LlmClient {
     assertPolicy(this.options);
     this.random = random ?? Math.random;
     this.apiKey = config.openai.apiKey;
-    // Every option the SDK would otherwise take from process.env is given, so
+    // Every option the SDK would otherwise take from the environment is given, so
     // the validated config stays the only source (STYLE rule 6). Its own
     // logging is off: it could print requests, and we log our own events.
     this.client =

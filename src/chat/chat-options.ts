@@ -1,3 +1,4 @@
+import type { ChatEnvironment } from '../config/client-environment.js';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { normalizePhoneNumber } from '../common/phone-number.js';
@@ -48,7 +49,7 @@ export class ChatUsageError extends Error {
   override name = 'ChatUsageError';
 }
 
-type Environment = Record<string, string | undefined>;
+type Environment = ChatEnvironment;
 
 /**
  * The chat's options from its arguments and environment. It is a client, not the

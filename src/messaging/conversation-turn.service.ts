@@ -9,7 +9,7 @@ import { RealtimeGateway } from '../gateway/realtime.gateway.js';
 import { QueueService } from '../queue/queue.service.js';
 import { REDIS } from '../redis/redis.module.js';
 import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
-import { inboundJobOptions } from './inbound-intake.service.js';
+import { inboundJobOptions } from './inbound-jobs.js';
 import { AgentContextRepository, type ShopSnapshot } from './agent-context.repository.js';
 import { ContactRateLimiter } from './contact-rate-limiter.js';
 import { ContactTurnLock } from './contact-turn-lock.js';
@@ -24,8 +24,6 @@ const SHOP_CACHE_MS = 5_000;
 const TURN_LOCK_TTL_MS = 10_000;
 /** A deferred turn runs this long after the rate-limit window frees, so the window has surely moved. */
 const DEFERRED_TURN_SLACK_MS = 250;
-/** How long a reply's enqueue may wait on Redis before the sweeper is left to do it. */
-const ENQUEUE_TIMEOUT_MS = 2_000;
 
 export type TurnOutcome = 'answered' | 'nothing-pending' | 'contact-busy' | 'deferred';
 
@@ -271,7 +269,7 @@ export class ConversationTurnService {
     if (decision.deferUntil !== undefined) await this.scheduleDeferred(prepared, decision.deferUntil);
     for (const id of replyIds) {
       // Stored already: if Redis does not take the job now, the sweeper sends it later.
-      await this.queues.tryEnqueue('outbound', 'send', { messageId: id, organizationId: organization.id }, outboundJobOptions(id), ENQUEUE_TIMEOUT_MS);
+      await this.queues.tryEnqueue('outbound', 'send', { messageId: id, organizationId: organization.id }, outboundJobOptions(id));
     }
     if (handedOver) {
       this.realtime.publish(organization.id, 'handoff:requested', {
@@ -295,7 +293,6 @@ export class ConversationTurnService {
       { messageId: last.id, organizationId: prepared.organization.id, remotePhone: prepared.contact.phone },
       // One deferred turn per contact and window, however many messages arrive meanwhile.
       { ...inboundJobOptions(last.id), jobId: `deferred-${prepared.contact.id}-${at.getTime()}`, delay },
-      ENQUEUE_TIMEOUT_MS,
     );
   }
 

@@ -5,19 +5,8 @@ import { QueueService } from '../queue/queue.service.js';
 import { ConnectionManager } from '../whatsapp/connection/connection-manager.js';
 import type { InboundWhatsAppMessage } from '../whatsapp/transport/whatsapp-transport.js';
 import { InboundRepository } from './inbound.repository.js';
+import { inboundJobOptions } from './inbound-jobs.js';
 import { type NormalizedInbound, normalizeInbound } from './inbound-normalizer.js';
-
-/** How long the intake waits on Redis before leaving the stored message to the sweeper. */
-const ENQUEUE_TIMEOUT_MS = 2_000;
-
-/**
- * Every turn job: keyed by its message id, so a redelivered or swept message is
- * queued once while its job exists. Removed once done: a message that was
- * answered is never queued again (the sweeper only looks at unanswered ones).
- */
-export function inboundJobOptions(messageId: string) {
-  return { jobId: messageId, attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true };
-}
 
 type Source = { organizationId: string; instanceId: string };
 
@@ -100,7 +89,6 @@ export class InboundIntakeService implements OnModuleInit {
       'turn',
       { messageId, organizationId: source.organizationId, remotePhone: message.phone },
       inboundJobOptions(messageId),
-      ENQUEUE_TIMEOUT_MS,
     );
   }
 

@@ -4,10 +4,9 @@ import { QueueService } from '../queue/queue.service.js';
 import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
 import { ConversationsRepository } from './conversations.repository.js';
 import { InboundRepository } from './inbound.repository.js';
-import { inboundJobOptions } from './inbound-intake.service.js';
+import { inboundJobOptions } from './inbound-jobs.js';
 
 const SWEEP_BATCH = 1000;
-const ENQUEUE_TIMEOUT_MS = 2_000;
 
 /**
  * The safety net under the queues: every INBOUND_SWEEP_INTERVAL_MS one sweep
@@ -33,7 +32,7 @@ export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShut
     const interval = this.config.inbound.sweepIntervalMs;
     this.timer = setInterval(() => {
       const slot = String(Math.floor(Date.now() / interval));
-      void this.queues.tryEnqueue('inbound', 'sweep', { slot }, { jobId: `sweep-${slot}`, attempts: 1 }, ENQUEUE_TIMEOUT_MS);
+      void this.queues.tryEnqueue('inbound', 'sweep', { slot }, { jobId: `sweep-${slot}`, attempts: 1 });
     }, interval);
     this.timer.unref();
   }
@@ -50,8 +49,8 @@ export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShut
       const payload = { messageId: message.id, organizationId: message.organizationId };
       const queued =
         message.direction === 'inbound'
-          ? await this.queues.tryEnqueue('inbound', 'turn', { ...payload, remotePhone: message.remotePhone }, inboundJobOptions(message.id), ENQUEUE_TIMEOUT_MS)
-          : await this.queues.tryEnqueue('outbound', 'send', payload, outboundJobOptions(message.id), ENQUEUE_TIMEOUT_MS);
+          ? await this.queues.tryEnqueue('inbound', 'turn', { ...payload, remotePhone: message.remotePhone }, inboundJobOptions(message.id))
+          : await this.queues.tryEnqueue('outbound', 'send', payload, outboundJobOptions(message.id));
       if (queued) requeued += 1;
     }
     const handoffsExpired = await this.conversations.expireHandoffs(new Date(now - this.config.inbound.handoffTimeoutMs));

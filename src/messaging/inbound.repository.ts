@@ -167,10 +167,6 @@ export class InboundRepository {
     return rows.map((row) => row.id);
   }
 
-  async markFailed(tx: Db, ids: string[], error: string): Promise<void> {
-    await tx.update(messages).set({ status: 'failed', error, updatedAt: new Date() }).where(inArray(messages.id, ids));
-  }
-
   /**
    * Messages whose queue job may be lost (Redis was down, a process died between
    * insert and enqueue): inbound not answered and replies not sent, older than

@@ -11,6 +11,9 @@ export interface QueueCounts {
   failed: number;
 }
 
+/** How long tryEnqueue waits on Redis before leaving the work to whoever sweeps for it. */
+const TRY_ENQUEUE_TIMEOUT_MS = 2_000;
+
 /** Typed access to every queue: the only way code enqueues jobs. */
 @Injectable()
 export class QueueService implements OnModuleInit {
@@ -47,7 +50,7 @@ export class QueueService implements OnModuleInit {
     job: J,
     payload: JobPayload<Q, J>,
     options: JobsOptions & { jobId: string },
-    timeoutMs: number,
+    timeoutMs = TRY_ENQUEUE_TIMEOUT_MS,
   ): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
