@@ -448,6 +448,52 @@ export const whatsappAuthKeys = pgTable(
   (table) => [primaryKey({ columns: [table.instanceId, table.type, table.id] })],
 );
 
+export const AI_OUTCOMES = ['answered', 'handoff', 'tool_limit', 'fallback', 'offline', 'failed'] as const;
+export type AiOutcome = (typeof AI_OUTCOMES)[number];
+
+/** One tool call of a turn, as recorded: what the model asked and what it got back. */
+export interface RecordedToolCall {
+  name: string;
+  /** The model's argument string, parsed when it was JSON. */
+  arguments: unknown;
+  ok: boolean;
+  result: Record<string, unknown>;
+  durationMs: number;
+}
+
+/**
+ * One agent turn that involved (or tried to involve) the model: the audit of
+ * what the assistant did and what it cost. `offline`: no key, the menu answered;
+ * `failed`: our side failed mid-turn (the pipeline retries the turn).
+ */
+export const aiInteractions = pgTable(
+  'ai_interactions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    conversationId: uuid('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
+    contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
+    agent: text('agent', { enum: CONVERSATION_AGENTS }).notNull(),
+    /** The model that answered (as the API names it), or the one asked when none answered. */
+    model: text('model'),
+    outcome: text('outcome', { enum: AI_OUTCOMES }).notNull(),
+    rounds: integer('rounds').notNull().default(0),
+    promptTokens: integer('prompt_tokens').notNull().default(0),
+    completionTokens: integer('completion_tokens').notNull().default(0),
+    toolCalls: jsonb('tool_calls').$type<RecordedToolCall[]>().notNull().default([]),
+    latencyMs: integer('latency_ms').notNull(),
+    /** Why the model did not answer (fallback, tool_limit): safe to show, never a key or a prompt. */
+    error: text('error'),
+    createdAt: createdAt(),
+  },
+  (table) => [
+    index('ai_interactions_organization_created_idx').on(table.organizationId, table.createdAt),
+    index('ai_interactions_conversation_idx').on(table.conversationId),
+  ],
+);
+
 export const schema = {
   organizations,
   apiKeys,
@@ -464,5 +510,6 @@ export const schema = {
   messages,
   healthRuns,
   alerts,
+  aiInteractions,
 };
 export type Schema = typeof schema;

@@ -1,0 +1,42 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { and, desc, eq, type SQL } from 'drizzle-orm';
+import { DATABASE, type Database } from '../database/database.js';
+import { type AiOutcome, aiInteractions, type ConversationAgentKind } from '../database/schema.js';
+
+export type AiInteractionRow = typeof aiInteractions.$inferSelect;
+export type NewAiInteraction = Omit<typeof aiInteractions.$inferInsert, 'id' | 'organizationId' | 'createdAt'>;
+
+export interface AiInteractionFilter {
+  conversationId?: string;
+  agent?: ConversationAgentKind;
+  outcome?: AiOutcome;
+}
+
+/** The audit of agent turns, read and written under the organization's row-level security. */
+@Injectable()
+export class AiInteractionsRepository {
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
+
+  record(organizationId: string, interaction: NewAiInteraction): Promise<void> {
+    return this.database.withTenant(organizationId, async (tx) => {
+      await tx.insert(aiInteractions).values({ ...interaction, organizationId });
+    });
+  }
+
+  /** Newest first. */
+  list(organizationId: string, filter: AiInteractionFilter, limit: number, offset: number): Promise<AiInteractionRow[]> {
+    const conditions: SQL[] = [eq(aiInteractions.organizationId, organizationId)];
+    if (filter.conversationId !== undefined) conditions.push(eq(aiInteractions.conversationId, filter.conversationId));
+    if (filter.agent !== undefined) conditions.push(eq(aiInteractions.agent, filter.agent));
+    if (filter.outcome !== undefined) conditions.push(eq(aiInteractions.outcome, filter.outcome));
+    return this.database.withTenant(organizationId, (tx) =>
+      tx
+        .select()
+        .from(aiInteractions)
+        .where(and(...conditions))
+        .orderBy(desc(aiInteractions.createdAt), desc(aiInteractions.id))
+        .limit(limit)
+        .offset(offset),
+    );
+  }
+}
