@@ -79,6 +79,11 @@ describe('inbound pipeline on the sandbox transport', () => {
 
     const contact = await api('GET', `/api/contacts?q=${phone}`);
     expect(contact.body.data).toEqual([expect.objectContaining({ phone: `+${phone}`, name: 'Cliente', instanceId: shop.instanceId })]);
+
+    // Without an OpenAI key the menu answered, and the turn is on record as such.
+    const conversation = await conversationOf(phone);
+    const audit = await api('GET', `/api/ai-interactions?conversationId=${conversation!.id}`);
+    expect(audit.body.data).toEqual([expect.objectContaining({ agent: 'client', outcome: 'offline', model: null, rounds: 0, toolCalls: [] })]);
   });
 
   it('stores a photo the customer sends, with its caption and its bytes in the media store', async () => {

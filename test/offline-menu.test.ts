@@ -1,11 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientGptAgent } from '../src/ai/client-gpt.agent.js';
 import { OfflineMenuAgent } from '../src/ai/offline-menu.agent.js';
 import { OwnerPlaceholderAgent } from '../src/ai/owner-placeholder.agent.js';
 import { addDays, formatInZone, localDate, wallClockOf, zonedInstant } from '../src/booking/zoned-time.js';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { bookingEvents } from '../src/database/schema.js';
-import { type AgentContext, type AgentReply, CLIENT_AGENT, OWNER_AGENT } from '../src/messaging/conversation-agent.js';
+import { type AgentContext, type AgentReply, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from '../src/messaging/conversation-agent.js';
 import { request, startTestApp, type TestApp } from './support/app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 
@@ -129,8 +130,14 @@ describe('offline menu assistant on PostgreSQL', () => {
     await testDatabase?.drop();
   });
 
-  it('is the client agent of the app, and the owner gets the placeholder', async () => {
-    expect(server.app.get(CLIENT_AGENT)).toBe(agent);
+  it('answers for the client agent when there is no OpenAI key, and the owner gets the placeholder', async () => {
+    const client = server.app.get<ConversationAgent>(CLIENT_AGENT);
+    expect(client).toBeInstanceOf(ClientGptAgent);
+    const turn = async () => ({
+      context: await contextFor(ana, null),
+      messages: [{ id: 'm0', type: 'text' as const, text: 'menu', receivedAt: now }],
+    });
+    expect(await client.respond(await turn())).toEqual(await agent.respond(await turn()));
     const owner = server.app.get(OWNER_AGENT);
     expect(owner).toBeInstanceOf(OwnerPlaceholderAgent);
     const reply = await owner.respond({

@@ -2,25 +2,30 @@ import { Module } from '@nestjs/common';
 import { BookingModule } from '../booking/booking.module.js';
 import { ContactsModule } from '../contacts/contacts.module.js';
 import { CLIENT_AGENT, OWNER_AGENT } from '../messaging/conversation-agent.js';
+import { AiInteractionsController } from './ai-interactions.controller.js';
+import { AiInteractionsRepository } from './ai-interactions.repository.js';
+import { ClientGptAgent } from './client-gpt.agent.js';
 import { LlmClient } from './llm-client.js';
 import { OfflineMenuAgent } from './offline-menu.agent.js';
 import { OwnerPlaceholderAgent } from './owner-placeholder.agent.js';
 
 /**
- * The agents the inbound pipeline answers through. Until the model-backed
- * agents exist, customers get the offline menu and owners a placeholder; the
- * menu stays exported as the fallback of the agents that use a model.
+ * The agents the inbound pipeline answers through. Customers get the GPT
+ * client agent, which answers with the offline menu itself when there is no
+ * key or the model fails; owners get a placeholder until Aurora exists.
  */
 @Module({
   imports: [BookingModule, ContactsModule],
+  controllers: [AiInteractionsController],
   providers: [
-    // The model client the GPT client agent and Aurora will use; without OPENAI_API_KEY it reports itself unavailable.
     LlmClient,
+    AiInteractionsRepository,
     OfflineMenuAgent,
+    ClientGptAgent,
     OwnerPlaceholderAgent,
-    { provide: CLIENT_AGENT, useExisting: OfflineMenuAgent },
+    { provide: CLIENT_AGENT, useExisting: ClientGptAgent },
     { provide: OWNER_AGENT, useExisting: OwnerPlaceholderAgent },
   ],
-  exports: [CLIENT_AGENT, OWNER_AGENT, OfflineMenuAgent, LlmClient],
+  exports: [CLIENT_AGENT, OWNER_AGENT, OfflineMenuAgent, LlmClient, AiInteractionsRepository],
 })
 export class AiModule {}

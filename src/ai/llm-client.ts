@@ -178,7 +178,7 @@ export class LlmClient {
     @Optional() @Inject(LLM_CLIENT_OPTIONS) options: LlmClientOptions | null = null,
   ) {
     const { random, ...policy } = options ?? {};
-    this.options = { ...DEFAULT_LLM_CLIENT_OPTIONS, ...withoutUndefined(policy) };
+    this.options = { ...DEFAULT_LLM_CLIENT_OPTIONS, timeoutMs: config.openai.timeoutMs, ...withoutUndefined(policy) };
     assertPolicy(this.options);
     this.random = random ?? Math.random;
     this.apiKey = config.openai.apiKey;

@@ -29,7 +29,7 @@ import {
   yesOrNo,
 } from './menu-input.js';
 import { mainMenuState, type MenuState, readMenuState } from './menu-state.js';
-import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabulary } from './offline-menu.pt-br.js';
+import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabulary, momentOf } from './offline-menu.pt-br.js';
 
 /** How many free times of a day are shown numbered; any other free time can still be typed. */
 const SLOTS_SHOWN = 8;
@@ -564,15 +564,7 @@ class MenuConversation {
   }
 
   private moment(instant: Date): MenuMoment {
-    const wall = wallClockOf(instant, this.context.organization.timezone);
-    return {
-      weekday: wall.weekday,
-      day: wall.day,
-      month: wall.month,
-      year: wall.year,
-      withYear: String(wall.year) !== this.today.slice(0, 4),
-      time: clockLabel(wall.hour * 60 + wall.minute),
-    };
+    return momentOf(instant, this.context.organization.timezone, this.today);
   }
 
   private minutesOfDay(instant: Date): number {

@@ -1,3 +1,5 @@
+import { wallClockOf } from '../booking/zoned-time.js';
+
 /**
  * Everything the offline menu assistant says to customers, and the Portuguese
  * words it recognises, in one place. Brazilian Portuguese. Texts use WhatsApp
@@ -33,9 +35,22 @@ export interface MenuBooking {
   at: MenuMoment;
 }
 
-const WEEKDAY_NAMES = ['domingo', 'segunda-feira', 'terça-feira', 'quarta-feira', 'quinta-feira', 'sexta-feira', 'sábado'];
+export const WEEKDAY_NAMES = ['domingo', 'segunda-feira', 'terça-feira', 'quarta-feira', 'quinta-feira', 'sexta-feira', 'sábado'];
 
 const pad = (value: number) => String(value).padStart(2, '0');
+
+/** An instant as the shop's clock shows it; the year is shown when it is not `today`'s (YYYY-MM-DD). */
+export function momentOf(instant: Date, timeZone: string, today: string): MenuMoment {
+  const wall = wallClockOf(instant, timeZone);
+  return {
+    weekday: wall.weekday,
+    day: wall.day,
+    month: wall.month,
+    year: wall.year,
+    withYear: String(wall.year) !== today.slice(0, 4),
+    time: `${pad(wall.hour)}:${pad(wall.minute)}`,
+  };
+}
 
 /** 6000 -> "R$ 60,00"; 123450 -> "R$ 1.234,50". */
 export function formatPrice(cents: number): string {

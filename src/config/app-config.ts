@@ -30,6 +30,8 @@ export interface AppConfig {
     baseUrl: string | null;
     modelClient: string;
     modelAurora: string;
+    /** Per attempt; retries come on top. */
+    timeoutMs: number;
   };
   whatsappSessionPath: string;
   sessionStore: 'file' | 'postgres';
@@ -114,6 +116,7 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   OPENAI_BASE_URL: { expected: 'an http(s):// URL of an OpenAI-compatible API' },
   OPENAI_MODEL_CLIENT: { expected: 'a model name', default: 'gpt-4o-mini' },
   OPENAI_MODEL_AURORA: { expected: 'a model name', default: 'gpt-4o' },
+  OPENAI_TIMEOUT_MS: { expected: 'an integer of milliseconds between 1000 and 120000', default: '20000' },
   WHATSAPP_SESSION_PATH: { expected: 'a directory path for WhatsApp sessions', default: '<DATA_DIR>/sessions' },
   SESSION_STORE: { expected: 'one of file, postgres', default: 'file' },
   MEDIA_STORE: { expected: 'one of local, supabase', default: 'local' },
@@ -184,6 +187,7 @@ export function loadConfig(env: Env): AppConfig {
       baseUrl: reader.url('OPENAI_BASE_URL', ['https:', 'http:']),
       modelClient: reader.string('OPENAI_MODEL_CLIENT'),
       modelAurora: reader.string('OPENAI_MODEL_AURORA'),
+      timeoutMs: reader.integer('OPENAI_TIMEOUT_MS', 1000, 120000),
     },
     whatsappSessionPath: sessionPath === null ? join(dataDir, 'sessions') : resolve(sessionPath),
     sessionStore: reader.oneOf('SESSION_STORE', ['file', 'postgres'] as const),
