@@ -73,6 +73,8 @@ export interface FakeOpenAi {
   fallback: ((request: RecordedRequest) => FakeReply) | null;
   /** Scripted replies not consumed yet. */
   readonly pending: number;
+  /** Drops the scripted replies not consumed yet. */
+  clear(): void;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
     requests,
     fallback: null,
     reply: (...replies) => queue.push(...replies),
+    clear: () => queue.splice(0),
     get pending() {
       return queue.length;
     },
