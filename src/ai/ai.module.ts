@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { BookingModule } from '../booking/booking.module.js';
 import { ContactsModule } from '../contacts/contacts.module.js';
 import { CLIENT_AGENT, OWNER_AGENT } from '../messaging/conversation-agent.js';
@@ -15,7 +16,7 @@ import { OwnerPlaceholderAgent } from './owner-placeholder.agent.js';
  * key or the model fails; owners get a placeholder until Aurora exists.
  */
 @Module({
-  imports: [BookingModule, ContactsModule],
+  imports: [AnalyticsModule, BookingModule, ContactsModule],
   controllers: [AiInteractionsController],
   providers: [
     LlmClient,
