@@ -5,6 +5,7 @@ import { ContactsModule } from '../contacts/contacts.module.js';
 import { CLIENT_AGENT, OWNER_AGENT } from '../messaging/conversation-agent.js';
 import { AiInteractionsController } from './ai-interactions.controller.js';
 import { AiInteractionsRepository } from './ai-interactions.repository.js';
+import { AiTurnRecorder } from './ai-turn-recorder.js';
 import { ClientGptAgent } from './client-gpt.agent.js';
 import { LlmClient } from './llm-client.js';
 import { OfflineMenuAgent } from './offline-menu.agent.js';
@@ -21,6 +22,7 @@ import { OwnerPlaceholderAgent } from './owner-placeholder.agent.js';
   providers: [
     LlmClient,
     AiInteractionsRepository,
+    AiTurnRecorder,
     OfflineMenuAgent,
     ClientGptAgent,
     OwnerPlaceholderAgent,

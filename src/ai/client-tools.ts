@@ -15,6 +15,7 @@ import { clientAgentTexts } from './client-agent.pt-br.js';
 import type { LlmToolCall, ToolDefinition } from './llm-client.js';
 import { matchByName } from './menu-input.js';
 import { formatPrice, menuTexts, momentOf, SPECIES, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
+import type { Toolbox, ToolOutcome } from './tool-loop.js';
 import { type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
 
 const ACTOR: Actor = { kind: 'client_agent', id: null };
@@ -79,16 +80,6 @@ export const CLIENT_TOOLS: ToolDefinition[] = (Object.keys(SCHEMAS) as ClientToo
   strict: true,
 }));
 
-/** What a tool call returned: `result` goes back to the model as JSON. */
-export interface ToolOutcome {
-  ok: boolean;
-  result: Record<string, unknown>;
-  /** What was done, in the customer's words: said if the model fails before it can say it. */
-  confirmation?: string;
-  /** The conversation goes to a person; the turn ends here. */
-  handoff?: { reason: string };
-}
-
 type Service = AgentContext['services'][number];
 type Pet = AgentContext['pets'][number];
 
@@ -96,7 +87,7 @@ type Pet = AgentContext['pets'][number];
  * The tools of one turn, bound to its customer. Every refusal is a result the
  * model can act on (the error and what to try instead), never an exception.
  */
-export class ClientToolbox {
+export class ClientToolbox implements Toolbox {
   private readonly pets: Pet[];
   private readonly today: string;
   private readonly timezone: string;
