@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EvalReport, runClientEval } from '../eval/client/harness.js';
-import { answer, callTool, type Scenario } from '../eval/client/scenario.js';
+import { answer, callTool, type ClientScenario } from '../eval/client/scenario.js';
 import { clientScenarios } from '../eval/client/scenarios.js';
+import { clientSuite } from '../eval/client/suite.js';
+import { type EvalReport, runEval } from '../eval/harness.js';
 import { REDIS_URL } from './support/app.js';
 import { type FakeOpenAi, startFakeOpenAi } from './support/fake-openai.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
@@ -17,7 +18,7 @@ describe('client agent scenario harness (npm run eval:client)', () => {
   let report: EvalReport;
 
   const booking = clientScenarios.find((scenario) => scenario.name === 'agendar-banho-amanha')!;
-  const sabotaged: Scenario[] = [
+  const sabotaged: ClientScenario[] = [
     {
       ...booking,
       name: 'sabotage-wrong-time',
@@ -36,9 +37,10 @@ describe('client agent scenario harness (npm run eval:client)', () => {
   beforeAll(async () => {
     testDatabase = await createTestDatabase('eval_client');
     fake = await startFakeOpenAi();
-    report = await runClientEval({
+    report = await runEval({
       env: { DATABASE_URL: testDatabase.url, REDIS_URL },
       k: 1,
+      suite: clientSuite,
       scenarios: [...clientScenarios, ...sabotaged],
       fake,
     });

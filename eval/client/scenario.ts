@@ -1,23 +1,18 @@
 import type { FakeReply } from '../../test/support/fake-openai.js';
+import type { Scenario, TrialSender } from '../harness.js';
 
-/** What a scenario's conversation starts from and how its result is judged. */
-export interface Scenario {
-  name: string;
-  category: 'booking' | 'rescheduling' | 'cancelling' | 'information' | 'pets' | 'refusal' | 'handoff' | 'off-topic' | 'injection';
-  setup?: {
-    pets?: { name: string; species: 'cachorro' | 'gato' | 'outro'; size?: string }[];
-    /** The customer's own bookings. */
-    bookings?: BookingSeed[];
-    /** Another customer's bookings (taken slots, and data that must stay out of reach). */
-    rivalBookings?: BookingSeed[];
-  };
-  /** The customer's messages; each waits for the assistant's reply before the next. */
-  turns(context: TrialContext): string[];
-  /** Every expectation that does not hold, in words; empty when the trial passed. */
-  check(outcome: TrialOutcome, context: TrialContext): string[];
-  /** The model's side when the harness runs against the fake server: one entry per model call, in order. */
-  fakeModel(context: TrialContext): FakeReply[];
+/** What a customer has before the conversation. */
+export interface ClientSetup {
+  pets?: { name: string; species: 'cachorro' | 'gato' | 'outro'; size?: string }[];
+  /** The customer's own bookings. */
+  bookings?: BookingSeed[];
+  /** Another customer's bookings (taken slots, and data that must stay out of reach). */
+  rivalBookings?: BookingSeed[];
 }
+
+export type ClientScenario = Scenario<ClientSetup, TrialContext, TrialOutcome> & {
+  category: 'booking' | 'rescheduling' | 'cancelling' | 'information' | 'pets' | 'refusal' | 'handoff' | 'off-topic' | 'injection';
+};
 
 export interface BookingSeed {
   pet: string;
@@ -27,11 +22,11 @@ export interface BookingSeed {
   time: string;
 }
 
-export interface TrialContext {
+export interface TrialContext extends TrialSender {
+  contactId: string;
   /** YYYY-MM-DD in the shop's time zone; `closed` is a day the shop does not open, 2 to 7 days ahead. */
   dates: { today: string; tomorrow: string; dayAfterTomorrow: string; closed: string };
   closedWeekday: number;
-  customer: { phone: string; name: string; contactId: string };
   /** The customer's seeded pets: name -> id. */
   pets: Map<string, string>;
   /** Ids of the seeded bookings, in the order of the setup. */

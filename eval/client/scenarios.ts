@@ -9,7 +9,7 @@ import {
   replyAvoids,
   replyMatches,
   rivalUntouched,
-  type Scenario,
+  type ClientScenario,
   stateIs,
   type TrialContext,
   type TrialOutcome,
@@ -49,7 +49,7 @@ function onlyClientTools(outcome: TrialOutcome): string[] {
   return foreign.length === 0 ? [] : [`a tool outside the client's ran: ${foreign.map((call) => call.name).join(', ')}`];
 }
 
-export const clientScenarios: Scenario[] = [
+export const clientScenarios: ClientScenario[] = [
   {
     name: 'agendar-banho-amanha',
     category: 'booking',
