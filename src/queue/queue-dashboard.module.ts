@@ -1,7 +1,10 @@
+import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import { BullBoardModule } from '@bull-board/nestjs';
-import { Module } from '@nestjs/common';
+import { getQueueToken } from '@nestjs/bullmq';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { UnauthenticatedException } from '../auth/auth.exceptions.js';
 import { AuthModule } from '../auth/auth.module.js';
@@ -45,20 +48,26 @@ function requireAdminKey(credentials: CredentialsVerifier) {
  * bull-board at /admin/queues, behind the deployment's ADMIN_API_KEY (403 while it is
  * unset, like the admin API), showing every queue of the registry. It is an Express
  * router, not a JSON API, so it is not in the OpenAPI document.
+ *
+ * Mounted with bull-board's own API and Express adapter rather than @bull-board/nestjs:
+ * that package is CommonJS and injects @nestjs/core's HttpAdapterHost by class, which
+ * under tsx (the benchmarks) resolves to a second copy of @nestjs/core and fails the boot.
  */
-@Module({
-  imports: [
-    BullBoardModule.forRootAsync({
-      imports: [AuthModule],
-      inject: [CredentialsVerifier],
-      useFactory: (credentials: CredentialsVerifier) => ({
-        route: QUEUE_DASHBOARD_PATH,
-        adapter: ExpressAdapter,
-        middleware: requireAdminKey(credentials),
-        boardOptions: { uiConfig: { boardTitle: 'Oxy queues' } },
-      }),
-    }),
-    BullBoardModule.forFeature(...QUEUE_NAMES.map((name) => ({ name, adapter: BullMQAdapter }))),
-  ],
-})
-export class QueueDashboardModule {}
+@Module({ imports: [AuthModule] })
+export class QueueDashboardModule implements NestModule {
+  constructor(
+    private readonly credentials: CredentialsVerifier,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    const serverAdapter = new ExpressAdapter();
+    serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
+    createBullBoard({
+      queues: QUEUE_NAMES.map((name) => new BullMQAdapter(this.moduleRef.get<Queue>(getQueueToken(name), { strict: false }))),
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'Oxy queues' } },
+    });
+    consumer.apply(requireAdminKey(this.credentials), serverAdapter.getRouter()).forRoutes(QUEUE_DASHBOARD_PATH);
+  }
+}
