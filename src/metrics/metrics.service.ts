@@ -47,11 +47,11 @@ async function withinScrapeBudget(work: Promise<void>): Promise<void> {
 /**
  * The process's Prometheus metrics (exported at `/metrics`). Each app instance has
  * its own registry, so several apps in one test process do not share counters.
- * Metric names, labels and what to alert on are in the README ("Metrics").
+ * Metric names, labels and what to alert on are in the README ("Metrics and the queue dashboard", "Alerts").
  */
 @Injectable()
 export class MetricsService {
-  readonly registry = new Registry();
+  private readonly registry = new Registry();
   private readonly collectors = new Map<string, ScrapeCollector>();
 
   private readonly httpDuration = new Histogram({
@@ -62,8 +62,7 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  /** Set at scrape time from every registered queue. */
-  readonly queueJobs = new Gauge({
+  private readonly queueJobs = new Gauge({
     name: 'oxy_queue_jobs',
     help: 'Jobs in each queue by state (waiting, active, delayed, failed), read at scrape time',
     labelNames: ['queue', 'state'] as const,
@@ -85,8 +84,7 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  /** Set at scrape time from the instances table (the whole deployment, not only this process). */
-  readonly instances = new Gauge({
+  private readonly instances = new Gauge({
     name: 'oxy_whatsapp_instances',
     help: 'WhatsApp instances of the deployment by status, read at scrape time',
     labelNames: ['status'] as const,
@@ -152,6 +150,16 @@ export class MetricsService {
       { method: request.method, route: request.route, status_code: String(request.statusCode) },
       SECONDS(request.durationMs),
     );
+  }
+
+  /** Jobs of one queue in one state (waiting, active, delayed, failed), read at scrape time. */
+  setQueueJobs(queue: string, state: string, jobs: number): void {
+    this.queueJobs.set({ queue, state }, jobs);
+  }
+
+  /** The deployment's instances in one status, read at scrape time from the instances table. */
+  setInstances(status: string, count: number): void {
+    this.instances.set({ status }, count);
   }
 
   recordJob(job: { queue: string; job: string; outcome: 'completed' | 'failed'; durationMs: number }): void {

@@ -42,7 +42,7 @@ export class QueueMetrics implements OnApplicationBootstrap {
   private async readDepths(): Promise<void> {
     const counts = await this.queues.counts();
     for (const [queue, states] of Object.entries(counts)) {
-      for (const [state, jobs] of Object.entries(states)) this.metrics.queueJobs.set({ queue, state }, jobs);
+      for (const [state, jobs] of Object.entries(states)) this.metrics.setQueueJobs(queue, state, jobs);
     }
   }
 }

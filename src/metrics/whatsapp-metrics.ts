@@ -34,7 +34,7 @@ export class WhatsappMetrics {
     metrics.onScrape('instances', async () => {
       const counts = await repository.countByStatus();
       // Every status, zeros included, so a status that empties drops to 0 rather than keeping its last value.
-      for (const status of INSTANCE_STATUSES) metrics.instances.set({ status }, counts[status] ?? 0);
+      for (const status of INSTANCE_STATUSES) metrics.setInstances(status, counts[status] ?? 0);
     });
   }
 }
