@@ -5,6 +5,7 @@ import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import pg from 'pg';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEncryptionKey } from '../src/config/app-config.js';
 import { deleteRedisPrefix, REDIS_URL } from './support/app.js';
@@ -129,6 +130,35 @@ describe('the image, assembled as the Dockerfile does, on PostgreSQL migrated by
     rmSync(workDirectory, { recursive: true, force: true });
   });
 
+  /** Runs the Dockerfile's CMD in the image folder, as `docker run` would, until stopped with SIGTERM (`docker stop`). */
+  async function startImage(environment: Record<string, string>) {
+    const [command, ...args] = execForm(/^CMD (\[.*\])$/m);
+    expect(command).toBe('node');
+    const server: ChildProcess = spawn(process.execPath, args, {
+      cwd: app,
+      env: { PATH: dirname(process.execPath), ...environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = once(server, 'exit');
+    const stop = async () => {
+      server.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+      // Nest closes everything, then re-raises the signal to end the process with it (as `docker stop` expects).
+      expect(server.exitCode === 0 || server.signalCode === 'SIGTERM', `exit ${server.exitCode} ${server.signalCode}\n${output}`).toBe(true);
+    };
+    try {
+      await waitFor(() => output.includes('Nest application successfully started') || server.exitCode !== null, 30_000);
+      expect(server.exitCode, output).toBeNull();
+    } catch (error) {
+      await stop().catch(() => undefined);
+      throw error;
+    }
+    return { output: () => output, stop };
+  }
+
   it('starts from dist/ with production dependencies only, counts the psql-applied migrations as applied, passes its HEALTHCHECK and stops cleanly on SIGTERM', async () => {
     expect(copied.sort()).toEqual(['dist', 'node_modules', 'package.json', 'supabase']);
     expect(existsSync(join(app, 'node_modules', 'vitest')), 'a dev dependency was left in the image folder').toBe(false);
@@ -136,7 +166,6 @@ describe('the image, assembled as the Dockerfile does, on PostgreSQL migrated by
 
     const port = String(await freePort());
     const environment: Record<string, string> = {
-      PATH: dirname(process.execPath),
       ...imageEnvironment(),
       // The volume the image declares, here a temp folder; the rest is what render.yaml asks the operator for.
       DATA_DIR: dataDirectory,
@@ -149,17 +178,8 @@ describe('the image, assembled as the Dockerfile does, on PostgreSQL migrated by
       LOG_LEVEL: 'info',
     };
     expect(environment.NODE_ENV).toBe('production');
-    const [command, ...args] = execForm(/^CMD (\[.*\])$/m);
-    expect(command).toBe('node');
-    const server: ChildProcess = spawn(process.execPath, args, { cwd: app, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = once(server, 'exit');
+    const server = await startImage(environment);
     try {
-      await waitFor(() => output.includes('Nest application successfully started') || server.exitCode !== null, 30_000);
-      expect(server.exitCode, output).toBeNull();
-
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(health.status, await health.clone().text()).toBe(200);
       const [probeCommand, ...probeArgs] = execForm(/^HEALTHCHECK .*?CMD (\[.*\])$/m);
@@ -168,7 +188,7 @@ describe('the image, assembled as the Dockerfile does, on PostgreSQL migrated by
       expect(probe.status, 'the Dockerfile HEALTHCHECK command').toBe(0);
 
       // The boot applied nothing (the Supabase CLI's record counts), and the seed's shop is there.
-      const ready = output.split('\n').find((line) => line.includes('"database ready"'));
+      const ready = server.output().split('\n').find((line) => line.includes('"database ready"'));
       expect(JSON.parse(ready ?? '{}')).toMatchObject({ kind: 'postgres', applied: [] });
       const client = new pg.Client({ connectionString: database.url });
       await client.connect();
@@ -179,16 +199,48 @@ describe('the image, assembled as the Dockerfile does, on PostgreSQL migrated by
         await client.end();
       }
     } finally {
-      server.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+      await server.stop();
     }
-    // Nest closes everything, then re-raises the signal to end the process with it (as `docker stop` expects).
-    expect(server.exitCode === 0 || server.signalCode === 'SIGTERM', `exit ${server.exitCode} ${server.signalCode}\n${output}`).toBe(true);
-    const errors = output
+    const errors = server
+      .output()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as { level: number; msg?: string })
       .filter((entry) => entry.level >= 50);
-    expect(errors, output).toEqual([]);
+    expect(errors, server.output()).toEqual([]);
+  });
+
+  it("runs with docker-compose.yml's app environment too (development: pretty logs, its placeholder admin key)", async () => {
+    const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8')) as {
+      services: { app: { environment: Record<string, string> } };
+    };
+    // `${NAME:-default}` as compose resolves it with nothing set in the shell.
+    const composeEnvironment = Object.fromEntries(
+      Object.entries(compose.services.app.environment).map(([name, value]) => [name, String(value).replace(/\$\{[A-Z0-9_]+:-([^}]*)\}/g, '$1')]),
+    );
+    expect(composeEnvironment.NODE_ENV).toBe('development');
+    const port = String(await freePort());
+    const server = await startImage({
+      ...imageEnvironment(),
+      ...composeEnvironment,
+      // Compose's service names and volume, here the test's own.
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      DATA_DIR: dataDirectory,
+      WHATSAPP_SESSION_PATH: join(dataDirectory, 'sessions'),
+      PORT: port,
+    });
+    try {
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+      const created = await fetch(`http://127.0.0.1:${port}/api/admin/organizations`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${composeEnvironment.ADMIN_API_KEY}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Pet Shop Compose' }),
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+    } finally {
+      await server.stop();
+    }
   });
 });
