@@ -7,6 +7,8 @@
  *   npm run bench -- --smoke               BENCH_SCALE=0.05: checks each still runs; writes bench/RESULTS.smoke.md
  *   npm run bench -- --only send,inbound   some of them (script names without `bench:`)
  *   npm run bench -- --out path.md         somewhere else
+ *
+ * BENCH_POSTGRES_URL and TEST_REDIS_URL reach the benchmarks as they would run alone.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -106,7 +108,7 @@ async function postgresVersion(): Promise<string> {
 }
 
 async function redisVersion(): Promise<string> {
-  const redis = new Redis(process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     return /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? 'unknown';
