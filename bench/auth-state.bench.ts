@@ -18,15 +18,16 @@ import type { OpenSession } from '../src/session/auth-state-store.js';
 import { FileAuthStateStore } from '../src/session/file-auth-state.store.js';
 import { PostgresAuthStateStore } from '../src/session/postgres-auth-state.store.js';
 import { useMultiFileAuthState } from '../src/whatsapp/transport/baileys-auth.js';
+import { reportFigure, scaled } from './report.js';
 import { median, percentile, withThrowawayPostgres } from './throwaway-postgres.js';
 
 const PRE_KEYS = 812; // Baileys' INITIAL_PREKEY_COUNT, uploaded in one keys.set on pairing
-const TURNS = 2_000;
+const TURNS = scaled(2_000, 50);
 const CONTACTS = 200;
 const SESSION_RECORD_BYTES = 1_536;
 const SENDER_KEY_RECORD_BYTES = 512;
 const CREDS_EVERY = 10;
-const CONCURRENT_INSTANCES = 50;
+const CONCURRENT_INSTANCES = scaled(50, 3);
 const POOL_SIZE = 10; // DATABASE_POOL_SIZE's default
 /** Goal: our stores' turns/s as a multiple of Baileys' own store. */
 const SCENARIOS = [
@@ -197,6 +198,14 @@ function printScenario({ instances, goal }: (typeof SCENARIOS)[number], results:
   for (const row of table) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
   return STORE_NAMES.filter((name) => name !== 'baileys').map((name) => {
     const ratio = results[name].turnsPerSecond / baseline;
+    reportFigure({
+      figure: `${name} store, ${instances} instance(s)`,
+      value: results[name].turnsPerSecond,
+      unit: 'turns/s',
+      baseline: "Baileys' useMultiFileAuthState",
+      baselineValue: baseline,
+      better: 'higher',
+    });
     return `  ${instances} instance(s), ${name}: ${ratio.toFixed(2)}x baileys' turns/s, goal >= ${goal}x  ${ratio >= goal ? 'met' : 'NOT met'}`;
   });
 }

@@ -24,8 +24,9 @@ const { WhatsappHealthCheckService } = await import('../src/health/whatsapp-heal
 const { AUTH_STATE_STORE } = await import('../src/session/auth-state-store.js');
 const { ConnectionManager } = await import('../src/whatsapp/connection/connection-manager.js');
 const { median, withThrowawayPostgres } = await import('./throwaway-postgres.js');
+const { reportFigure, scaled } = await import('./report.js');
 
-const SIZES = [250, 500, 1000];
+const SIZES = [250, 500, 1000].map((size) => scaled(size, 10));
 const GOAL_MS = 2000;
 
 function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
@@ -85,6 +86,9 @@ await withThrowawayPostgres(10, async (_database, name) => {
       const firstRun = await timed(() => job.run());
       const steadyRun = await timed(() => job.run());
       const select = median(selects);
+      const figure = { unit: 'ms', baseline: 'a plain SELECT of the instance rows', baselineValue: select, better: 'lower' } as const;
+      reportFigure({ ...figure, figure: `health job, ${size} instances, 20% zombies`, value: firstRun.ms });
+      reportFigure({ ...figure, figure: `health job, ${size} instances, steady`, value: steadyRun.ms });
       rows.push([
         String(size),
         select.toFixed(1),

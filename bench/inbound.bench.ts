@@ -24,18 +24,19 @@ import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../src/database/database.js';
 import { messages } from '../src/database/schema.js';
+import { reportFigure, scaled } from './report.js';
 import { ADMIN_URL, median, percentile, withThrowawayPostgres } from './throwaway-postgres.js';
 
-const MESSAGES = 5_000;
-const CONTACTS = 500;
+const MESSAGES = scaled(5_000, 200);
+const CONTACTS = scaled(500, 20);
 const STEADY_RATE_PER_SECOND = 500;
 /** Also measured, for information: the latency of an unsaturated pipeline. */
 const HALF_RATE_PER_SECOND = 250;
-const WARM_UP_MESSAGES = 500;
+const WARM_UP_MESSAGES = scaled(500, 50);
 const ADMIN_KEY = 'admin-key-for-the-inbound-benchmark-01';
 const GOAL_PER_SECOND = 500;
 const GOAL_P99_MS = 250;
-const BULL_JOBS = 5_000;
+const BULL_JOBS = scaled(5_000, 500);
 /** Each run's customers are its own: run w (warm-up), b (burst), s (steady), h (half rate). */
 const RUN_DIGIT: Record<string, string> = { w: '1', b: '2', s: '3', h: '4' };
 /** What customers write: the menu's greeting and its price list, alternately. */
@@ -221,6 +222,14 @@ async function measure(application: Application, databaseName: string): Promise<
       `ratio pipeline burst / raw BullMQ: ${(burst.perSecond / bullOne).toFixed(3)}x of concurrency 1, ${(burst.perSecond / bullFifty).toFixed(3)}x of concurrency 50 ` +
         '(each message is two jobs, inbound and outbound, plus four transactions)',
     );
+    const bull = 'raw BullMQ no-op jobs, concurrency 50';
+    reportFigure({ figure: 'inbound end to end, burst', value: burst.perSecond, unit: 'msg/s', baseline: bull, baselineValue: bullFifty, better: 'higher' });
+    for (const [label, result] of [[`${STEADY_RATE_PER_SECOND}/s offered`, steady], [`${HALF_RATE_PER_SECOND}/s offered`, half]] as const) {
+      reportFigure({ figure: `inbound end to end, ${label}`, value: result.perSecond, unit: 'msg/s', baseline: bull, baselineValue: bullFifty, better: 'higher' });
+      const latency = { unit: 'ms', baseline: null, baselineValue: null, better: 'lower' } as const;
+      reportFigure({ ...latency, figure: `inbound latency p50, ${label}`, value: median(result.latenciesMs) });
+      reportFigure({ ...latency, figure: `inbound latency p99, ${label}`, value: percentile(result.latenciesMs, 0.99) });
+    }
     console.log(`goal: >= ${GOAL_PER_SECOND} messages/s end to end (burst): ${burst.perSecond.toFixed(0)}, ${burst.perSecond >= GOAL_PER_SECOND ? 'met' : 'NOT met'}`);
     const p99 = percentile(steady.latenciesMs, 0.99);
     console.log(`goal: p99 < ${GOAL_P99_MS} ms at ${STEADY_RATE_PER_SECOND}/s offered: ${p99.toFixed(1)} ms, ${p99 < GOAL_P99_MS ? 'met' : 'NOT met'}`);

@@ -28,11 +28,12 @@ import { eq, sql } from 'drizzle-orm';
 import { Public } from '../src/auth/tenant-context.js';
 import type { Database } from '../src/database/database.js';
 import { messages } from '../src/database/schema.js';
+import { reportFigure, scaled } from './report.js';
 import { ADMIN_URL, median, percentile, withThrowawayPostgres } from './throwaway-postgres.js';
 
 const CLIENTS = 50;
-const WARM_UP_MS = 2_000;
-const ROUND_MS = 5_000;
+const WARM_UP_MS = scaled(2_000, 500);
+const ROUND_MS = scaled(5_000, 1_000);
 const ROUNDS_PER_TARGET = 2; // interleaved: 10 s measured per target
 const ADMIN_KEY = 'admin-key-for-the-send-benchmark-0123';
 const GOAL_THROUGHPUT_RATIO = 0.3;
@@ -287,6 +288,10 @@ async function measure(application: Application, database: Database, databaseNam
     }
     console.log(`per round req/s: bare ${bareStats.roundRates.map((rate) => rate.toFixed(0)).join(', ')}; send ${sendStats.roundRates.map((rate) => rate.toFixed(0)).join(', ')}`);
     const ratio = sendStats.perSecond / bareStats.perSecond;
+    const bareRoute = 'a bare NestJS route in the same app';
+    reportFigure({ figure: 'POST /api/whatsapp/send/text throughput', value: sendStats.perSecond, unit: 'req/s', baseline: bareRoute, baselineValue: bareStats.perSecond, better: 'higher' });
+    reportFigure({ figure: 'POST /api/whatsapp/send/text p50', value: sendStats.p50, unit: 'ms', baseline: bareRoute, baselineValue: bareStats.p50, better: 'lower' });
+    reportFigure({ figure: 'POST /api/whatsapp/send/text p99', value: sendStats.p99, unit: 'ms', baseline: bareRoute, baselineValue: bareStats.p99, better: 'lower' });
     console.log(
       `ratio send / bare: throughput ${ratio.toFixed(3)}x, p50 ${(sendStats.p50 / bareStats.p50).toFixed(2)}x, p99 ${(sendStats.p99 / bareStats.p99).toFixed(2)}x`,
     );

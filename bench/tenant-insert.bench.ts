@@ -10,11 +10,12 @@ import type { Database, Db } from '../src/database/database.js';
 import { migrate } from '../src/database/migrator.js';
 import { PgliteDatabase } from '../src/database/pglite-database.js';
 import { apiKeys, organizations } from '../src/database/schema.js';
+import { reportFigure, scaled } from './report.js';
 import { median, withThrowawayPostgres } from './throwaway-postgres.js';
 
-const ROUNDS = 5;
-const ROWS_PER_ROUND = 2_000;
-const WARM_UP_ROWS = 500;
+const ROUNDS = scaled(5, 2);
+const ROWS_PER_ROUND = scaled(2_000, 50);
+const WARM_UP_ROWS = scaled(500, 20);
 const CONCURRENT_WORKERS = 8;
 const GOAL_RATIO = 0.75;
 
@@ -105,6 +106,14 @@ function printReport(title: string, samples: Samples): void {
     for (const [plain, ratio] of Object.entries(ratios)) {
       const verdict = ratio >= GOAL_RATIO ? 'met' : 'NOT met';
       goalLines.push(`  ${modeName}, tenant vs ${plain}: ${ratio.toFixed(2)}  ${verdict}`);
+      reportFigure({
+        figure: `${title.split(' ')[0]} tenant insert, ${modeName}`,
+        value: rate('tenant'),
+        unit: 'rows/s',
+        baseline: `${plain} insert`,
+        baselineValue: rate(plain as WritePathName),
+        better: 'higher',
+      });
     }
     return [
       modeName,

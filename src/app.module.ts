@@ -20,6 +20,8 @@ import { QueueModule } from './queue/queue.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SessionModule } from './session/session.module.js';
 import { MediaModule } from './media/media.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { QueueDashboardModule } from './queue/queue-dashboard.module.js';
 import { InboundProcessor } from './messaging/inbound.processor.js';
 import { InboundSweeper } from './messaging/inbound-sweeper.js';
 import { MessagingModule } from './messaging/messaging.module.js';
@@ -54,6 +56,8 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         QueueModule,
+        MetricsModule,
+        QueueDashboardModule,
         SessionModule,
         MediaModule,
         WhatsappModule,

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -197,6 +197,18 @@ describe('deploy files agree with the configuration', () => {
       expect(dataVolume, 'compose app has no volume on /app/data').toBe(true);
     });
 
+    it('starts the app only once PostgreSQL and Redis answer their health checks', () => {
+      const app = compose.services.app as { depends_on?: Record<string, { condition: string }> };
+      expect(app.depends_on, 'compose app depends_on').toEqual({
+        postgres: { condition: 'service_healthy' },
+        redis: { condition: 'service_healthy' },
+      });
+      for (const service of ['postgres', 'redis']) {
+        const healthcheck = (compose.services[service] as { healthcheck?: { test?: unknown } }).healthcheck;
+        expect(healthcheck?.test, `compose ${service} healthcheck`).toBeDefined();
+      }
+    });
+
     it('passes validation with its placeholders', () => {
       const env = Object.fromEntries(
         Object.entries(composeEnvironment).map(([name, value]) => [name, composeDefault(String(value))]),
@@ -205,7 +217,31 @@ describe('deploy files agree with the configuration', () => {
     });
   });
 
+  describe('supabase/ in the Supabase CLI layout', () => {
+    it('names migrations as the CLI reads them, once per version, and seeds from seed.sql', () => {
+      const migrations = readdirSync(join(root, 'supabase', 'migrations')).filter((name) => name.endsWith('.sql'));
+      // The CLI takes `<version>_<name>.sql`; the version is what it records (and the app's migrator honours).
+      const misnamed = migrations.filter((name) => !/^\d+_[\w-]+\.sql$/.test(name));
+      expect(misnamed, `migrations the Supabase CLI would not read: ${describeNames(misnamed)}`).toEqual([]);
+      const versions = migrations.map((name) => name.slice(0, name.indexOf('_')));
+      expect(new Set(versions).size, 'two migrations share a version').toBe(versions.length);
+      const config = read('supabase/config.toml');
+      expect(config, 'supabase/config.toml [db.seed]').toMatch(/^\[db\.seed\]\nenabled = true\nsql_paths = \["\.\/seed\.sql"\]$/m);
+      expect(config, 'supabase/config.toml major_version').toMatch(/^major_version = 15$/m);
+      expect(read('supabase/seed.sql'), 'seed.sql creates the demo shop').toContain("'Pet Shop Demo Oxy'");
+    });
+  });
+
   describe('Dockerfile', () => {
+    it('keeps the image small: production dependencies only, no sources or local data in the build context', () => {
+      expect(dockerfile, 'Dockerfile prunes dev dependencies').toMatch(/npm prune --omit=dev/);
+      const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+      expect(finalStage, 'final stage copies no sources').not.toMatch(/^COPY [^\n]*\bsrc\b/m);
+      const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+      const missing = ['node_modules', 'dist', 'data', '.env', '.git'].filter((entry) => !ignored.includes(entry));
+      expect(missing, `.dockerignore does not exclude: ${describeNames(missing)}`).toEqual([]);
+    });
+
     it('runs the built server as a non-root user, with a health check on /health', () => {
       expect(dockerfile, 'Dockerfile build stage').toMatch(/^FROM node:22[\w.-]* AS build$/m);
       expect(dockerfile, 'Dockerfile CMD').toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);

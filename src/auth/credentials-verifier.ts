@@ -104,7 +104,7 @@ export class CredentialsVerifier {
   }
 }
 
-function sameSecret(given: string, expected: string): boolean {
+export function sameSecret(given: string, expected: string): boolean {
   // Hash first so lengths match and the comparison takes the same time whatever was sent.
   const digest = (value: string) => createHash('sha256').update(value).digest();
   return timingSafeEqual(digest(given), digest(expected));

@@ -40,8 +40,8 @@ export function requestIdFor(request: IncomingMessage & { id?: unknown }, respon
           level: config.logLevel,
           genReqId: requestIdFor,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-          // Platform probes hit /health every few seconds; logging them drowns everything else.
-          autoLogging: { ignore: (request: IncomingMessage) => request.url?.startsWith('/health') ?? false },
+          // Platform probes and Prometheus scrapes hit /health and /metrics every few seconds; logging them drowns everything else.
+          autoLogging: { ignore: (request: IncomingMessage) => /^\/(health|metrics)(\/|\?|$)/.test(request.url ?? '') },
           customProps: () => ({ role: config.appRole }),
           transport:
             config.nodeEnv === 'development'

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MEDIA_STORE, type MediaStore } from '../media/media-store.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { ConnectionManager } from '../whatsapp/connection/connection-manager.js';
 import type { InboundWhatsAppMessage } from '../whatsapp/transport/whatsapp-transport.js';
@@ -31,6 +32,7 @@ export class InboundIntakeService implements OnModuleInit {
     private readonly inbound: InboundRepository,
     private readonly queues: QueueService,
     @Inject(MEDIA_STORE) private readonly media: MediaStore,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -77,6 +79,7 @@ export class InboundIntakeService implements OnModuleInit {
       pushName: message.pushName,
       ...(message.group ? { status: 'processed' as const, error: 'group chat: stored, not answered' } : {}),
     });
+    if (id !== null) this.metrics.recordMessageIn(source);
     if (id === null || message.group) return;
     void this.afterStore(source, id, raw, message);
   }
