@@ -10,6 +10,7 @@ import { createChattingShop, type TestShop } from './support/shop.js';
 
 const ADMIN_KEY = 'admin-key-for-client-agent-tests-0123';
 const OPENAI_KEY = 'sk-test-client-agent-0123456789abcdef';
+const METRICS_TOKEN = 'metrics-token-for-client-agent-tests';
 const SAO_PAULO = 'America/Sao_Paulo';
 const CLIENT_TOOL_NAMES = [
   'cadastrar_pet',
@@ -97,6 +98,7 @@ describe('GPT client agent through the inbound pipeline', () => {
       OUTBOUND_MIN_GAP_MS: '0',
       OUTBOUND_JITTER_MS: '0',
       INBOUND_RATE_LIMIT_PER_MINUTE: '120',
+      METRICS_TOKEN: METRICS_TOKEN,
     });
     shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Aurora Boreal' });
     sandbox = server.app.get(SandboxTransport);
@@ -380,6 +382,15 @@ describe('GPT client agent through the inbound pipeline', () => {
       expect(next).toMatch(/horários|Horários/);
       const fallbacks = await interactions('&outcome=fallback');
       expect(fallbacks.length).toBeGreaterThanOrEqual(5);
+
+      // The same turns, counted for Prometheus with bounded reasons.
+      const metrics = await request(server.baseUrl, 'GET', '/metrics', { token: METRICS_TOKEN });
+      expect(metrics.status).toBe(200);
+      for (const reason of ['llm_server_error', 'llm_rate_limited', 'llm_timeout', 'circuit_open', 'menu_flow']) {
+        expect(metrics.body).toMatch(new RegExp(`oxy_ai_fallbacks_total\\{agent="client",reason="${reason}"\\} [1-9]`));
+      }
+      expect(metrics.body).toMatch(/oxy_ai_turns_total\{agent="client",model="gpt-4o-mini",outcome="answered"\} [1-9]/);
+      expect(metrics.body).toMatch(/oxy_ai_tokens_total\{agent="client",model="gpt-4o-mini",kind="prompt"\} [1-9]/);
     });
   });
 });

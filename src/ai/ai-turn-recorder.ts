@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AiOutcome, ConversationAgentKind } from '../database/schema.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { AiInteractionsRepository } from './ai-interactions.repository.js';
 import type { ModelTurn } from './tool-loop.js';
 
@@ -14,15 +15,33 @@ export interface TurnRecord {
   startedAt: number;
 }
 
-/** Writes each agent turn to `ai_interactions`: the one place both agents account for what they did. */
+/**
+ * Writes each agent turn to `ai_interactions` and the AI metrics: the one
+ * place both agents account for what they did.
+ */
 @Injectable()
 export class AiTurnRecorder {
   private readonly logger = new Logger('AiTurnRecorder');
 
-  constructor(private readonly interactions: AiInteractionsRepository) {}
+  constructor(
+    private readonly interactions: AiInteractionsRepository,
+    private readonly metrics: MetricsService,
+  ) {}
 
   async record(context: AgentContext, record: TurnRecord): Promise<void> {
     const { turn } = record;
+    const latencyMs = Math.round(performance.now() - record.startedAt);
+    this.metrics.recordAiTurn({
+      agent: record.agent,
+      model: turn?.model ?? 'none',
+      outcome: record.outcome,
+      promptTokens: turn?.promptTokens ?? 0,
+      completionTokens: turn?.completionTokens ?? 0,
+      latencyMs,
+    });
+    if (record.outcome === 'fallback' || record.outcome === 'offline') {
+      this.metrics.recordAiFallback({ agent: record.agent, reason: fallbackReason(record) });
+    }
     try {
       await this.interactions.record(context.organization.id, {
         conversationId: context.conversation.id,
@@ -34,7 +53,7 @@ export class AiTurnRecorder {
         promptTokens: turn?.promptTokens ?? 0,
         completionTokens: turn?.completionTokens ?? 0,
         toolCalls: turn?.toolCalls ?? [],
-        latencyMs: Math.round(performance.now() - record.startedAt),
+        latencyMs,
         error: record.error?.slice(0, 500) ?? null,
       });
     } catch (error) {
@@ -46,4 +65,16 @@ export class AiTurnRecorder {
 
 export function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : String(error);
+}
+
+/** A bounded label for the metrics: the error's code, never its free text. */
+function fallbackReason(record: TurnRecord): string {
+  if (record.outcome === 'offline') return 'no_key';
+  const error = record.error ?? '';
+  const code = /^(llm_[a-z_]+):/.exec(error)?.[1];
+  if (code !== undefined) return code;
+  if (error.startsWith('malformed')) return 'malformed';
+  if (error.startsWith('model circuit open')) return 'circuit_open';
+  if (error.startsWith('menu flow')) return 'menu_flow';
+  return 'other';
 }
