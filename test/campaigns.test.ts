@@ -71,7 +71,7 @@ describe('campaigns on the sandbox transport', () => {
       DATABASE_URL: testDatabase.url,
       ADMIN_API_KEY: ADMIN_KEY,
       // Slow enough that a campaign can be cancelled midway; the pacer is what spaces campaign messages.
-      OUTBOUND_MIN_GAP_MS: '150',
+      OUTBOUND_MIN_GAP_MS: '300',
       OUTBOUND_JITTER_MS: '0',
       INBOUND_SWEEP_INTERVAL_MS: '500',
       INBOUND_SWEEP_AFTER_MS: '1500',

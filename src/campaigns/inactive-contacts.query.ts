@@ -29,6 +29,8 @@ interface InactiveContactRow {
   pets: InactiveContact['pets'] | string;
 }
 
+const MAX_LIST_LIMIT = 500;
+
 const asDate = (value: string | Date) => (value instanceof Date ? value : new Date(value));
 
 /**
@@ -69,8 +71,9 @@ export class InactiveContactsQuery {
     private readonly clock: Clock,
   ) {}
 
-  /** Most recently lapsed first (the easiest to win back), at most `limit`. */
+  /** Most recently lapsed first (the easiest to win back), at most `limit` (1 to 500). */
   async list(organizationId: string, days: number, limit: number): Promise<InactiveContact[]> {
+    limit = Math.min(Math.max(Math.trunc(limit), 1), MAX_LIST_LIMIT);
     const cutoff = new Date(this.clock.now().getTime() - days * 24 * 3600 * 1000);
     const result = await this.database.withTenant(organizationId, (tx) =>
       tx.execute(sql`
