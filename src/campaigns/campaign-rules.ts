@@ -28,11 +28,6 @@ export function campaignProblems(input: { objective: string; audience: CampaignA
   return problems;
 }
 
-/** The audience in the words a person reads it (API descriptions, logs). */
-export function describeAudience(audience: CampaignAudience): string {
-  return audience.kind === 'all' ? 'every contact' : `contacts inactive for ${audience.days}+ days`;
-}
-
 /**
  * Why a recipient gets no message, judged when their turn comes (so an opt-out
  * after approval still counts): opted out, or (unless the shop allows it) their

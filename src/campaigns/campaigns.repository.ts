@@ -15,6 +15,17 @@ import { inactiveContactsSql } from './inactive-contacts.query.js';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 
+/** A campaign's counts as the API and the events show them. */
+export function campaignCounts(campaign: CampaignRow) {
+  return {
+    audienceSize: campaign.audienceSize,
+    sent: campaign.sentCount,
+    failed: campaign.failedCount,
+    skippedOptedOut: campaign.skippedOptedOut,
+    skippedOutsideWindow: campaign.skippedOutsideWindow,
+  };
+}
+
 /** Who created, approved or cancelled a campaign (the same shape bookings record). */
 export interface CampaignActor {
   kind: ActorKind;

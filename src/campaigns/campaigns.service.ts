@@ -13,7 +13,7 @@ import {
   InvalidCampaignException,
   NoConnectedInstanceException,
 } from './campaigns.exceptions.js';
-import { type CampaignActor, type CampaignRow, CampaignsRepository } from './campaigns.repository.js';
+import { type CampaignActor, campaignCounts, type CampaignRow, CampaignsRepository } from './campaigns.repository.js';
 
 export interface CampaignDraftInput {
   objective: string;
@@ -163,18 +163,8 @@ export class CampaignsService {
       campaignId: campaign.id,
       code: campaign.code,
       status: campaign.status,
-      counts: countsOf(campaign),
+      counts: campaignCounts(campaign),
       at: this.clock.now().toISOString(),
     });
   }
-}
-
-export function countsOf(campaign: CampaignRow) {
-  return {
-    audienceSize: campaign.audienceSize,
-    sent: campaign.sentCount,
-    failed: campaign.failedCount,
-    skippedOptedOut: campaign.skippedOptedOut,
-    skippedOutsideWindow: campaign.skippedOutsideWindow,
-  };
 }

@@ -10,7 +10,7 @@ import {
   MAX_INACTIVE_DAYS,
   MIN_INACTIVE_DAYS,
 } from '../campaign-rules.js';
-import type { CampaignRow } from '../campaigns.repository.js';
+import { campaignCounts, type CampaignRow } from '../campaigns.repository.js';
 
 export class CampaignAudienceDto {
   @ApiProperty({
@@ -141,13 +141,7 @@ export class CampaignDto {
       approvedAt: row.approvedAt?.toISOString() ?? null,
       cancelledAt: row.cancelledAt?.toISOString() ?? null,
       finishedAt: row.finishedAt?.toISOString() ?? null,
-      counts: {
-        audienceSize: row.audienceSize,
-        sent: row.sentCount,
-        failed: row.failedCount,
-        skippedOptedOut: row.skippedOptedOut,
-        skippedOutsideWindow: row.skippedOutsideWindow,
-      },
+      counts: campaignCounts(row),
       createdAt: row.createdAt.toISOString(),
       updatedAt: row.updatedAt.toISOString(),
     };
