@@ -5,6 +5,8 @@ import { ClockModule } from './common/clock.js';
 import { HealthJobProcessor, HealthJobScheduler } from './health/health-job.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BookingModule } from './booking/booking.module.js';
+import { CampaignProcessor } from './campaigns/campaign.processor.js';
+import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
 import { MaintenanceProcessor } from './auth/maintenance.processor.js';
 import type { AppConfig } from './config/app-config.js';
@@ -30,12 +32,13 @@ import { WhatsappModule } from './whatsapp/whatsapp.module.js';
 
 /** BullMQ processors: only in processes whose APP_ROLE runs workers (all, worker). */
 @Module({
-  imports: [DiscoveryModule, ScheduleModule.forRoot(), AuthModule, WhatsappModule, HealthModule, MessagingModule],
+  imports: [DiscoveryModule, ScheduleModule.forRoot(), AuthModule, WhatsappModule, HealthModule, MessagingModule, CampaignsModule],
   providers: [
     MaintenanceProcessor,
     OutboundProcessor,
     InboundProcessor,
     InboundSweeper,
+    CampaignProcessor,
     HealthJobProcessor,
     HealthJobScheduler,
     QueueRegistryCheck,
@@ -68,6 +71,7 @@ export class AppModule {
         ContactsModule,
         HealthModule,
         MessagingModule,
+        CampaignsModule,
         // In every role: workers hold WhatsApp sockets and raise the events; the Redis adapter carries them to API processes' clients.
         GatewayModule,
         ...(runsWorkers ? [WorkersModule] : []),

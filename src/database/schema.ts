@@ -324,7 +324,7 @@ export const MESSAGE_TYPES = ['text', 'image', 'audio', 'document', 'location', 
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 export const MESSAGE_STATUSES = ['received', 'processing', 'processed', 'queued', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
-export const MESSAGE_ORIGINS = ['customer', 'api', 'agent', 'system'] as const;
+export const MESSAGE_ORIGINS = ['customer', 'api', 'agent', 'system', 'campaign'] as const;
 export type MessageOrigin = (typeof MESSAGE_ORIGINS)[number];
 
 /** Every message in or out. Unique (instance, WhatsApp id): the same WhatsApp message is stored once. */
@@ -342,7 +342,7 @@ export const messages = pgTable(
     conversationId: uuid('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
     /** The assistant's turn that answered an inbound message, or produced an outbound one: a turn's question and answer share it. */
     turnId: uuid('turn_id'),
-    /** Who produced an outbound message: the API (staff), an agent, or the system (notices). */
+    /** Who produced an outbound message: the API (staff), an agent, the system (notices), or a campaign. */
     origin: text('origin', { enum: MESSAGE_ORIGINS }),
     /** WhatsApp display name of the sender (inbound). */
     pushName: text('push_name'),
@@ -494,6 +494,91 @@ export const aiInteractions = pgTable(
   ],
 );
 
+export const CAMPAIGN_STATUSES = ['draft', 'approved', 'sending', 'sent', 'cancelled'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
+
+/**
+ * Who a campaign goes to, resolved when the owner approves it. `inactive`:
+ * contacts with neither a booking nor a message in the last `days` days.
+ */
+export type CampaignAudience = { kind: 'all' } | { kind: 'inactive'; days: number };
+
+/**
+ * A message to many customers, drafted (by the owner's agent or the API) and
+ * sent only after the owner approves it: `draft -> approved -> sending -> sent`,
+ * or `cancelled` before it ends. The counts follow its recipients as they are sent.
+ */
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    /** Short code the owner types to approve it in chat ("CONFIRMAR K7P2QX"). */
+    code: text('code').notNull(),
+    objective: text('objective').notNull(),
+    audience: jsonb('audience').$type<CampaignAudience>().notNull(),
+    text: text('text').notNull(),
+    status: text('status', { enum: CAMPAIGN_STATUSES }).notNull().default('draft'),
+    /** The number that sends it; the organization's connected one when not chosen. */
+    instanceId: uuid('instance_id').references(() => whatsappInstances.id, { onDelete: 'set null' }),
+    createdByKind: text('created_by_kind', { enum: ACTOR_KINDS }).notNull(),
+    createdById: text('created_by_id'),
+    approvedAt: timestamp('approved_at', { withTimezone: true }),
+    approvedByKind: text('approved_by_kind', { enum: ACTOR_KINDS }),
+    approvedById: text('approved_by_id'),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+    audienceSize: integer('audience_size').notNull().default(0),
+    sentCount: integer('sent_count').notNull().default(0),
+    failedCount: integer('failed_count').notNull().default(0),
+    skippedOptedOut: integer('skipped_opted_out').notNull().default(0),
+    skippedOutsideWindow: integer('skipped_outside_window').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    uniqueIndex('campaigns_organization_code_key').on(table.organizationId, table.code),
+    index('campaigns_organization_created_idx').on(table.organizationId, table.createdAt),
+  ],
+);
+
+export const CAMPAIGN_RECIPIENT_STATUSES = ['pending', 'queued', 'sent', 'failed', 'skipped'] as const;
+export type CampaignRecipientStatus = (typeof CAMPAIGN_RECIPIENT_STATUSES)[number];
+export const CAMPAIGN_SKIP_REASONS = ['opted_out', 'outside_window'] as const;
+export type CampaignSkipReason = (typeof CAMPAIGN_SKIP_REASONS)[number];
+
+/**
+ * The audience of an approved campaign, one row per contact, snapshotted at
+ * approval. `pending -> queued` happens in the transaction that stores the
+ * contact's message, so a contact is given one message however often sending
+ * restarts; `queued -> sent|failed` follows the message; `skipped` with a reason.
+ */
+export const campaignRecipients = pgTable(
+  'campaign_recipients',
+  {
+    campaignId: uuid('campaign_id')
+      .notNull()
+      .references(() => campaigns.id, { onDelete: 'cascade' }),
+    contactId: uuid('contact_id')
+      .notNull()
+      .references(() => contacts.id, { onDelete: 'cascade' }),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    status: text('status', { enum: CAMPAIGN_RECIPIENT_STATUSES }).notNull().default('pending'),
+    skipReason: text('skip_reason', { enum: CAMPAIGN_SKIP_REASONS }),
+    messageId: uuid('message_id').references(() => messages.id, { onDelete: 'set null' }),
+    error: text('error'),
+    updatedAt: updatedAt(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.campaignId, table.contactId] }),
+    index('campaign_recipients_campaign_status_idx').on(table.campaignId, table.status),
+  ],
+);
+
 export const schema = {
   organizations,
   apiKeys,
@@ -511,5 +596,7 @@ export const schema = {
   healthRuns,
   alerts,
   aiInteractions,
+  campaigns,
+  campaignRecipients,
 };
 export type Schema = typeof schema;

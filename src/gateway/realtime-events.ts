@@ -1,4 +1,4 @@
-import type { MessageType } from '../database/schema.js';
+import type { CampaignStatus, MessageType } from '../database/schema.js';
 import type { WhatsappEventMap } from '../whatsapp/whatsapp-events.js';
 
 /** An event as a socket receives it: the room already says which organization, so the payload does not. */
@@ -39,6 +39,16 @@ export interface RealtimeEventMap {
     reason: string;
     at: string;
   };
+  /** A campaign changed status or its counts moved (approved, each recipient sent, failed or skipped, sent, cancelled). */
+  'campaign:updated': {
+    /** The number that sends it (null while a draft has none). */
+    instanceId: string | null;
+    campaignId: string;
+    code: string;
+    status: CampaignStatus;
+    counts: { audienceSize: number; sent: number; failed: number; skippedOptedOut: number; skippedOutsideWindow: number };
+    at: string;
+  };
   /** Aurora, the owner's assistant, has something to tell the owner unprompted. */
   'aurora:proactive': {
     instanceId: string;
@@ -63,5 +73,6 @@ export const REALTIME_EVENT_NAMES = Object.keys({
   'message:sent': true,
   'message:received': true,
   'handoff:requested': true,
+  'campaign:updated': true,
   'aurora:proactive': true,
 } satisfies Record<RealtimeEventName, true>) as RealtimeEventName[];

@@ -17,6 +17,7 @@ import { type AgentContext, type AgentReply, CLIENT_AGENT, type ConversationAgen
 import { ConversationsRepository, HUMAN_STATES } from './conversations.repository.js';
 import { InboundRepository, type PendingMessage, type TurnReply } from './inbound.repository.js';
 import { asksForHuman, pipelineTexts } from './pipeline.pt-br.js';
+import { asksToOptOut, campaignTexts } from '../campaigns/campaigns.pt-br.js';
 
 /** How long a process reuses a shop's settings and services between turns (a change shows within this). */
 const SHOP_CACHE_MS = 5_000;
@@ -191,6 +192,11 @@ export class ConversationTurnService {
 
   private async decide(prepared: PreparedTurn): Promise<TurnDecision> {
     const ids = prepared.pending.map((message) => message.id);
+    // "SAIR": no more campaigns to this customer, confirmed without the agent, even while a person answers.
+    if (!prepared.owner && prepared.pending.some((message) => asksToOptOut(message.body))) {
+      await this.contacts.update(prepared.organization.id, prepared.contact.id, { optedOut: true }, this.clock.now());
+      return { answered: ids, unanswered: { ids: [], reason: '' }, replies: [{ text: campaignTexts.optedOut, origin: 'system' }] };
+    }
     // A person is answering: the messages are theirs to read; the bot says nothing.
     if (HUMAN_STATES.includes(prepared.conversation.state as (typeof HUMAN_STATES)[number])) {
       return { answered: [], unanswered: { ids, reason: 'with a person' }, replies: [] };

@@ -22,7 +22,11 @@ export class OrganizationsController {
   }
 
   @Patch('me')
-  @ApiOperation({ summary: 'Update the shop settings: name, time zone, opening hours, slot grid, notice, owner numbers' })
+  @ApiOperation({
+    summary: 'Update the shop settings: name, time zone, opening hours, slot grid, notice, owner numbers, campaigns outside the 24-hour window',
+    description:
+      "`campaignsOutsideWindow: true` lets campaigns reach customers who have not written in the last 24 hours; the response then carries a `warning` about WhatsApp's rules on unsolicited messages.",
+  })
   @ApiOkResponse({ type: OrganizationDto })
   @ApiErrors(400, 401)
   async update(@CurrentTenant() tenant: TenantContext, @Body() body: UpdateOrganizationDto): Promise<OrganizationDto> {
@@ -34,9 +38,10 @@ export class OrganizationsController {
         details: problems.map((problem) => ({ field: problem.split(':')[0], problems: [problem] })),
       });
     }
-    const { businessHours, ...rest } = body;
+    const { businessHours, campaignsOutsideWindow, ...rest } = body;
     const changes = {
       ...rest,
+      ...(campaignsOutsideWindow === undefined ? {} : { settings: { campaignsOutsideWindow } }),
       ...(businessHours === undefined ? {} : { businessHours: JSON.parse(JSON.stringify(businessHours)) as BusinessHours }),
     };
     return OrganizationDto.from(await this.organizations.update(tenant.organizationId, changes));

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
 import { organizations } from '../database/schema.js';
 
@@ -9,7 +9,16 @@ export type OrganizationChanges = Partial<
     typeof organizations.$inferInsert,
     'name' | 'timezone' | 'businessHours' | 'slotGranularityMin' | 'minimumNoticeMin' | 'authorizedOwnerNumbers'
   >
->;
+> & {
+  /** Keys merged into `settings`; keys not named keep their values. */
+  settings?: OrganizationSettings;
+};
+
+/** The organization's `settings` keys the server reads. */
+export interface OrganizationSettings {
+  /** Campaigns also go to customers who have not written in the last 24 hours (off by default: WhatsApp's rules). */
+  campaignsOutsideWindow?: boolean;
+}
 export type NewOrganization = Pick<typeof organizations.$inferInsert, 'name' | 'timezone' | 'authorizedOwnerNumbers'>;
 
 @Injectable()
@@ -29,10 +38,15 @@ export class OrganizationsRepository {
   }
 
   async update(organizationId: string, changes: OrganizationChanges): Promise<OrganizationRow | null> {
+    const { settings, ...columns } = changes;
     const [row] = await this.database.withTenant(organizationId, (tx) =>
       tx
         .update(organizations)
-        .set({ ...changes, updatedAt: new Date() })
+        .set({
+          ...columns,
+          ...(settings === undefined ? {} : { settings: sql`${organizations.settings} || ${JSON.stringify(settings)}::jsonb` }),
+          updatedAt: new Date(),
+        })
         .where(eq(organizations.id, organizationId))
         .returning(),
     );

@@ -17,6 +17,10 @@ export interface QueueJobs {
     /** Re-enqueues messages whose job was lost and returns stale handoffs to the bot; the slot is its jobId. */
     sweep: { slot: string };
   };
+  campaign: {
+    /** Sends an approved campaign to its recipients, one at a time through the outbound queue; its jobId is the campaign's. */
+    send: { campaignId: string; organizationId: string };
+  };
   maintenance: {
     /** Stamps an API key's last use; one job per key per minute, so requests never write. */
     'api-key-used': { apiKeyId: string; usedAt: string };
@@ -27,4 +31,4 @@ export type QueueName = keyof QueueJobs;
 export type JobName<Q extends QueueName> = keyof QueueJobs[Q] & string;
 export type JobPayload<Q extends QueueName, J extends JobName<Q>> = QueueJobs[Q][J];
 
-export const QUEUE_NAMES: readonly QueueName[] = ['maintenance', 'outbound', 'health', 'inbound'];
+export const QUEUE_NAMES: readonly QueueName[] = ['maintenance', 'outbound', 'health', 'inbound', 'campaign'];

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageMetaDto, PaginationQueryDto } from '../../common/pagination.dto.js';
-import { CONVERSATION_AGENTS, CONVERSATION_STATES, type ConversationState } from '../../database/schema.js';
+import { CONVERSATION_AGENTS, CONVERSATION_STATES, type ConversationState, MESSAGE_ORIGINS } from '../../database/schema.js';
 import type { MessageRow } from '../../whatsapp/messages.repository.js';
 import type { ConversationRow } from '../conversations.repository.js';
 
@@ -90,7 +90,7 @@ export class ConversationMessageDto {
   @ApiProperty({ enum: ['inbound', 'outbound'], example: 'inbound' })
   direction!: string;
 
-  @ApiPropertyOptional({ enum: ['customer', 'api', 'agent', 'system'], example: 'customer', nullable: true, type: String })
+  @ApiPropertyOptional({ enum: MESSAGE_ORIGINS, example: 'customer', nullable: true, type: String })
   origin!: string | null;
 
   @ApiProperty({ example: 'text' })

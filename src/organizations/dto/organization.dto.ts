@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import type { BusinessHours } from '../../database/schema.js';
 import { BusinessHoursDto } from './business-hours.dto.js';
 import { IsPhoneNumber } from '../../common/phone-number.js';
@@ -8,6 +8,16 @@ import { IsTimeZone } from '../../common/time-zone.js';
 import { IsOptionalNotNull } from '../../common/validation.js';
 import type { OrganizationRow } from '../organizations.repository.js';
 import { ApiKeyCreatedDto } from '../../auth/dto/api-key.dto.js';
+
+/** Returned whenever campaigns may reach customers outside WhatsApp's 24-hour window. */
+export const OUTSIDE_WINDOW_WARNING =
+  "Campaigns will also go to customers who have not written to the shop in the last 24 hours. WhatsApp's rules allow " +
+  'businesses to start conversations outside that window only with approved templates through the official Business API; ' +
+  'unsolicited messages from a regular number can be reported as spam and get the number restricted or banned. ' +
+  'Send only to customers who agreed to hear from the shop.';
+
+const OUTSIDE_WINDOW_DESCRIPTION =
+  "Campaigns also go to customers who have not written in the last 24 hours (default false). Turning it on risks the number: see `warning`.";
 
 export class CreateOrganizationDto {
   @ApiProperty({ example: 'Pet Shop Bom Banho', minLength: 1, maxLength: 120 })
@@ -53,10 +63,17 @@ export class OrganizationDto {
   @ApiProperty({ example: 60 })
   minimumNoticeMin!: number;
 
+  @ApiProperty({ example: false, description: OUTSIDE_WINDOW_DESCRIPTION })
+  campaignsOutsideWindow!: boolean;
+
+  @ApiPropertyOptional({ example: OUTSIDE_WINDOW_WARNING, description: 'Present while a setting puts the number at risk' })
+  warning?: string;
+
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' })
   createdAt!: string;
 
   static from(row: OrganizationRow): OrganizationDto {
+    const campaignsOutsideWindow = row.settings.campaignsOutsideWindow === true;
     return {
       id: row.id,
       name: row.name,
@@ -65,6 +82,8 @@ export class OrganizationDto {
       businessHours: row.businessHours,
       slotGranularityMin: row.slotGranularityMin,
       minimumNoticeMin: row.minimumNoticeMin,
+      campaignsOutsideWindow,
+      ...(campaignsOutsideWindow ? { warning: OUTSIDE_WINDOW_WARNING } : {}),
       createdAt: row.createdAt.toISOString(),
     };
   }
@@ -120,4 +139,9 @@ export class UpdateOrganizationDto {
   @ArrayMaxSize(20)
   @IsPhoneNumber({ each: true })
   authorizedOwnerNumbers?: string[];
+
+  @ApiPropertyOptional({ example: false, description: OUTSIDE_WINDOW_DESCRIPTION })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  campaignsOutsideWindow?: boolean;
 }

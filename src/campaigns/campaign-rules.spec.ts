@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { campaignProblems, recipientSkipReason } from './campaign-rules.js';
+
+const now = new Date('2026-11-26T12:00:00Z');
+const hoursAgo = (hours: number) => new Date(now.getTime() - hours * 3600 * 1000);
+
+describe('recipientSkipReason', () => {
+  it('skips an opted-out contact even when the shop allows messages outside the window', () => {
+    expect(recipientSkipReason({ optedOutAt: hoursAgo(100), lastMessageAt: hoursAgo(1) }, now, true)).toBe('opted_out');
+    expect(recipientSkipReason({ optedOutAt: hoursAgo(100), lastMessageAt: hoursAgo(1) }, now, false)).toBe('opted_out');
+  });
+
+  it("skips a contact whose last message is older than 24 hours, or who never wrote, unless the shop allows it", () => {
+    expect(recipientSkipReason({ optedOutAt: null, lastMessageAt: hoursAgo(23.9) }, now, false)).toBeNull();
+    expect(recipientSkipReason({ optedOutAt: null, lastMessageAt: hoursAgo(24) }, now, false)).toBeNull();
+    expect(recipientSkipReason({ optedOutAt: null, lastMessageAt: hoursAgo(24.1) }, now, false)).toBe('outside_window');
+    expect(recipientSkipReason({ optedOutAt: null, lastMessageAt: null }, now, false)).toBe('outside_window');
+    expect(recipientSkipReason({ optedOutAt: null, lastMessageAt: hoursAgo(24 * 90) }, now, true)).toBeNull();
+    expect(recipientSkipReason({ optedOutAt: null, lastMessageAt: null }, now, true)).toBeNull();
+  });
+});
+
+describe('campaignProblems', () => {
+  const valid = { objective: 'Reativar clientes', audience: { kind: 'inactive' as const, days: 30 }, text: 'Oi!' };
+
+  it('accepts a complete campaign for every contact or for those inactive 30+ days', () => {
+    expect(campaignProblems(valid)).toEqual([]);
+    expect(campaignProblems({ ...valid, audience: { kind: 'all' } })).toEqual([]);
+  });
+
+  it('names each problem: too few days, empty text, an unknown audience', () => {
+    expect(campaignProblems({ ...valid, audience: { kind: 'inactive', days: 29 } })).toEqual([
+      'audience.days must be a whole number of days from 30 to 3650',
+    ]);
+    expect(campaignProblems({ ...valid, text: '   ', objective: '' })).toEqual(['objective must not be empty', 'text must not be empty']);
+    expect(campaignProblems({ ...valid, audience: { kind: 'vip' } as never })).toEqual(["audience.kind must be 'all' or 'inactive'"]);
+    expect(campaignProblems({ ...valid, text: 'x'.repeat(4097) })).toEqual(['text must be at most 4096 characters']);
+  });
+});

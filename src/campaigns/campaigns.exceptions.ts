@@ -1,0 +1,44 @@
+import { HttpStatus } from '@nestjs/common';
+import { DomainException } from '../common/domain.exception.js';
+import type { CampaignStatus } from '../database/schema.js';
+
+/** A campaign the rules refuse before it is stored (the API's DTOs catch most of these first). */
+export class InvalidCampaignException extends DomainException {
+  constructor(problems: string[]) {
+    super('invalid_campaign', HttpStatus.BAD_REQUEST, problems.join('; '), { problems });
+  }
+}
+
+/** Approve or cancel asked of a campaign whose status does not allow it. */
+export class CampaignStateException extends DomainException {
+  constructor(code: string, action: 'approve' | 'cancel', status: CampaignStatus) {
+    const why = action === 'approve' ? 'only a draft can be approved' : 'a campaign can be cancelled until it has been sent';
+    super('campaign_state_conflict', HttpStatus.CONFLICT, `Campaign ${code} is ${status}: ${why}`, { status });
+  }
+}
+
+/** Approving needs a number to send from. */
+export class NoConnectedInstanceException extends DomainException {
+  constructor(instanceId: string | null, status?: string) {
+    super(
+      'instance_not_connected',
+      HttpStatus.CONFLICT,
+      instanceId === null
+        ? 'No WhatsApp number of this organization is connected: connect one before approving a campaign'
+        : `WhatsApp instance ${instanceId} is ${status ?? 'gone'}: reconnect it (or create the campaign with a connected instanceId) before approving`,
+      { instanceId, status: status ?? null },
+    );
+  }
+}
+
+/** The campaign was approved but its sending job could not be queued (Redis down): approving again retries. */
+export class CampaignQueueUnavailableException extends DomainException {
+  constructor(code: string) {
+    super(
+      'queue_unavailable',
+      HttpStatus.SERVICE_UNAVAILABLE,
+      `Campaign ${code} is approved but its sending could not be queued; approve it again to retry`,
+      { dependency: 'redis' },
+    );
+  }
+}

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { asksToOptOut, confirmationCode } from './campaigns.pt-br.js';
+
+describe('asksToOptOut', () => {
+  it('matches SAIR however it is written, and "sair da lista"', () => {
+    for (const text of ['SAIR', 'sair', ' Sair. ', 'SAÍR!', 'sáir', 'sair da lista', 'Quero sair da lista', 'eu quero sair']) {
+      expect(asksToOptOut(text), text).toBe(true);
+    }
+  });
+
+  it('leaves ordinary messages that mention leaving to the assistant', () => {
+    for (const text of ['vou sair mais tarde', 'a que horas posso sair com o Rex?', 'saída', 'sair com o cachorro', '', null]) {
+      expect(asksToOptOut(text), String(text)).toBe(false);
+    }
+  });
+});
+
+describe('confirmationCode', () => {
+  it('reads the code of an owner confirmation', () => {
+    expect(confirmationCode('CONFIRMAR K7P2QX')).toBe('K7P2QX');
+    expect(confirmationCode('confirmar k7p2qx')).toBe('K7P2QX');
+    expect(confirmationCode(' Confirmar: K7P2QX! ')).toBe('K7P2QX');
+  });
+
+  it('is null for anything else', () => {
+    for (const text of ['confirmar', 'confirmar o horário de amanhã', 'K7P2QX', null]) expect(confirmationCode(text), String(text)).toBeNull();
+  });
+});

@@ -1,0 +1,38 @@
+/** What customers and owners read about campaigns on WhatsApp. Brazilian Portuguese. */
+export const campaignTexts = {
+  /** The answer to a customer who wrote SAIR: no agent turn, just this. */
+  optedOut:
+    'Pronto! Você não vai mais receber nossas mensagens de promoções e campanhas. ' +
+    'Se quiser falar com a gente, é só mandar uma mensagem por aqui a qualquer momento. 🙂',
+} as const;
+
+function plain(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{Diacritic}/gu, '')
+    .toLowerCase()
+    .replace(/[.!?,;:]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * "SAIR", "sair.", "  Sáir ", "sair da lista", "quero sair da lista": the
+ * customer asks to receive no more campaigns. Only the whole (short) message
+ * counts, so "vou sair mais tarde" in a sentence is a normal message.
+ */
+const OPT_OUT_REQUEST = /^(?:(?:eu )?quero )?sair(?: da lista)?$/;
+
+export function asksToOptOut(text: string | null): boolean {
+  return text !== null && text.length <= 40 && OPT_OUT_REQUEST.test(plain(text));
+}
+
+/**
+ * The code in an owner's "CONFIRMAR K7P2QX" (also "confirmar k7p2qx", "Confirmar: K7P2QX"),
+ * as typed; null when the message is not a confirmation. For the owner's agent.
+ */
+export function confirmationCode(text: string | null): string | null {
+  if (text === null) return null;
+  const match = /^confirmar\s*:?\s*([a-z0-9-]{6,8})$/.exec(plain(text));
+  return match === null ? null : match[1].toUpperCase();
+}

@@ -1,0 +1,170 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
+import { ResourceNotFoundException } from '../common/domain.exception.js';
+import { isUuid } from '../database/database.js';
+import type { CampaignAudience, CampaignStatus } from '../database/schema.js';
+import { RealtimeGateway } from '../gateway/realtime.gateway.js';
+import { QueueService } from '../queue/queue.service.js';
+import { generateCampaignCode, normalizeCampaignCode } from './campaign-code.js';
+import { campaignProblems } from './campaign-rules.js';
+import {
+  CampaignQueueUnavailableException,
+  CampaignStateException,
+  InvalidCampaignException,
+  NoConnectedInstanceException,
+} from './campaigns.exceptions.js';
+import { type CampaignActor, campaignCounts, type CampaignRow, CampaignsRepository } from './campaigns.repository.js';
+
+export interface CampaignDraftInput {
+  objective: string;
+  audience: CampaignAudience;
+  text: string;
+  createdBy: CampaignActor;
+  /** The number to send from; the organization's connected one when absent. */
+  instanceId?: string;
+}
+
+/** Tries before giving up on drawing a code no campaign of the organization has (31^6 codes: collisions are rare). */
+const CODE_ATTEMPTS = 5;
+
+/** Every sending job of a campaign: keyed by the campaign, so approving again never queues a second one. */
+export function campaignJobOptions(campaignId: string) {
+  return {
+    jobId: `campaign-${campaignId}`,
+    attempts: 10,
+    backoff: { type: 'exponential', delay: 5000 },
+    // Gone once finished or failed, so approving again (the way to resume) can queue it anew.
+    removeOnComplete: true,
+    removeOnFail: true,
+  };
+}
+
+/**
+ * Campaigns: drafts (from the API or the owner's agent), approval (which fixes
+ * the audience and queues the sending), cancellation. Nothing is sent before an
+ * approval. Exported for the owner's agent: `sugerir_campanha` calls createDraft,
+ * "CONFIRMAR <código>" calls approve with the code.
+ */
+@Injectable()
+export class CampaignsService {
+  private readonly logger = new Logger('Campaigns');
+
+  constructor(
+    private readonly campaigns: CampaignsRepository,
+    private readonly queues: QueueService,
+    private readonly realtime: RealtimeGateway,
+    private readonly clock: Clock,
+  ) {}
+
+  async createDraft(organizationId: string, input: CampaignDraftInput): Promise<CampaignRow> {
+    const problems = campaignProblems(input);
+    if (problems.length > 0) throw new InvalidCampaignException(problems);
+    let instanceId: string | null;
+    if (input.instanceId !== undefined) {
+      if (!isUuid(input.instanceId) || (await this.campaigns.instance(organizationId, input.instanceId)) === null) {
+        throw new ResourceNotFoundException('WhatsApp instance', input.instanceId);
+      }
+      instanceId = input.instanceId;
+    } else {
+      instanceId = await this.campaigns.connectedInstance(organizationId);
+    }
+    const audience: CampaignAudience = input.audience.kind === 'all' ? { kind: 'all' } : { kind: 'inactive', days: input.audience.days };
+    for (let attempt = 0; attempt < CODE_ATTEMPTS; attempt += 1) {
+      const row = await this.campaigns.insertDraft(organizationId, {
+        code: generateCampaignCode(),
+        objective: input.objective.trim(),
+        audience,
+        text: input.text.trim(),
+        instanceId,
+        createdBy: input.createdBy,
+      });
+      if (row !== null) {
+        this.logger.log({ organizationId, campaignId: row.id, code: row.code, audience: audience.kind }, 'campaign drafted');
+        return row;
+      }
+    }
+    throw new Error(`no free campaign code after ${CODE_ATTEMPTS} attempts`);
+  }
+
+  /**
+   * Approves a draft: its audience is resolved now (who matches at this moment
+   * gets it) and sending is queued. Approving a campaign that is approved or
+   * sending already changes nothing but queues its sending again if that job
+   * was lost (the job is keyed by the campaign, so never twice); a sent or
+   * cancelled one is a 409.
+   */
+  async approve(organizationId: string, idOrCode: string, approvedBy: CampaignActor): Promise<CampaignRow> {
+    let campaign = await this.get(organizationId, idOrCode);
+    if (campaign.status === 'draft') {
+      const instanceId = campaign.instanceId ?? (await this.campaigns.connectedInstance(organizationId));
+      if (instanceId === null) throw new NoConnectedInstanceException(null);
+      const instance = await this.campaigns.instance(organizationId, instanceId);
+      if (instance?.status !== 'connected') throw new NoConnectedInstanceException(instanceId, instance?.status);
+      const approved = await this.campaigns.approve(organizationId, campaign.id, approvedBy, instanceId, this.clock.now());
+      // Null: someone else approved or cancelled it meanwhile; judge the state it is in now.
+      campaign = approved ?? (await this.get(organizationId, campaign.id));
+      if (approved !== null) {
+        this.logger.log({ organizationId, campaignId: campaign.id, audienceSize: campaign.audienceSize }, 'campaign approved');
+        this.announce(campaign);
+      }
+    }
+    if (campaign.status !== 'approved' && campaign.status !== 'sending') throw new CampaignStateException(campaign.code, 'approve', campaign.status);
+    const queued = await this.queues.tryEnqueue(
+      'campaign',
+      'send',
+      { campaignId: campaign.id, organizationId },
+      campaignJobOptions(campaign.id),
+    );
+    if (!queued) throw new CampaignQueueUnavailableException(campaign.code);
+    return campaign;
+  }
+
+  /**
+   * Stops a campaign: recipients not reached yet stay unsent. A message already
+   * handed to WhatsApp's sender (at most one per sending campaign) still goes.
+   * Cancelling a cancelled campaign changes nothing; a sent one is a 409.
+   */
+  async cancel(organizationId: string, idOrCode: string, cancelledBy: CampaignActor): Promise<CampaignRow> {
+    const campaign = await this.get(organizationId, idOrCode);
+    if (campaign.status === 'cancelled') return campaign;
+    const cancelled = await this.campaigns.moveStatus(organizationId, campaign.id, ['draft', 'approved', 'sending'], 'cancelled', this.clock.now());
+    if (cancelled === null) {
+      const now = await this.get(organizationId, campaign.id);
+      if (now.status === 'cancelled') return now;
+      throw new CampaignStateException(now.code, 'cancel', now.status);
+    }
+    this.logger.log({ organizationId, campaignId: campaign.id, by: cancelledBy.kind }, 'campaign cancelled');
+    this.announce(cancelled);
+    return cancelled;
+  }
+
+  /** By id, or by the code the owner types (any case). */
+  async get(organizationId: string, idOrCode: string): Promise<CampaignRow> {
+    const trimmed = idOrCode.trim();
+    let campaign: CampaignRow | null = null;
+    if (isUuid(trimmed)) campaign = await this.campaigns.findById(organizationId, trimmed);
+    else {
+      const code = normalizeCampaignCode(trimmed);
+      if (code !== null) campaign = await this.campaigns.findByCode(organizationId, code);
+    }
+    if (campaign === null) throw new ResourceNotFoundException('Campaign', trimmed);
+    return campaign;
+  }
+
+  /** Newest first; `limit` rows from `offset`. */
+  list(organizationId: string, filter: { status?: CampaignStatus }, limit: number, offset: number): Promise<CampaignRow[]> {
+    return this.campaigns.list(organizationId, filter, limit, offset);
+  }
+
+  /** `campaign:updated` to the organization's sockets. */
+  announce(campaign: CampaignRow): void {
+    this.realtime.publish(campaign.organizationId, 'campaign:updated', {
+      instanceId: campaign.instanceId,
+      campaignId: campaign.id,
+      code: campaign.code,
+      status: campaign.status,
+      counts: campaignCounts(campaign),
+      at: this.clock.now().toISOString(),
+    });
+  }
+}

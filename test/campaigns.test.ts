@@ -1,0 +1,357 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
+import { CampaignSender } from '../src/campaigns/campaign-sender.service.js';
+import { CampaignsRepository } from '../src/campaigns/campaigns.repository.js';
+import { InactiveContactsQuery } from '../src/campaigns/inactive-contacts.query.js';
+import { DATABASE, type Database } from '../src/database/database.js';
+import { bookings, campaignRecipients, contacts, messages, resources } from '../src/database/schema.js';
+import { SandboxTransport } from '../src/whatsapp/transport/sandbox.transport.js';
+import { request, startTestApp, type TestApp } from './support/app.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { waitFor } from './support/processes.js';
+import { createChattingShop, type TestShop } from './support/shop.js';
+
+const ADMIN_KEY = 'admin-key-for-campaign-tests-0123456789';
+const SAO_PAULO = 'America/Sao_Paulo';
+const OWNER = '+5511900000099';
+const OPTED_OUT_REPLY = 'Você não vai mais receber nossas mensagens de promoções e campanhas';
+const DAY_MS = 24 * 3600 * 1000;
+
+describe('campaigns on the sandbox transport', () => {
+  let testDatabase: TestDatabase;
+  let server: TestApp;
+  let db: Database;
+  let sandbox: SandboxTransport;
+  let phoneCounter = 0;
+
+  /** A customer of this test alone (digits, as the sandbox takes them). */
+  const newCustomer = () => `55119800000${String((phoneCounter += 1)).padStart(2, '0')}`;
+  const client = (shop: TestShop) => {
+    const api = (method: string, path: string, body?: unknown) => request(server.baseUrl, method, path, { token: shop.key, body });
+    const write = (from: string, text: string) =>
+      api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from, text, pushName: `Cliente ${from.slice(-2)}` });
+    const sentTo = (phone: string) => sandbox.outbound(shop.instanceId).filter((message) => message.to === phone);
+    const campaignMessagesTo = (phone: string, text: string) => sentTo(phone).filter((message) => message.text === text);
+    /** A customer who wrote "oi" and got the assistant's answer: a contact with a message now. */
+    const chattingCustomer = async () => {
+      const phone = newCustomer();
+      await write(phone, 'oi');
+      await waitFor(() => sentTo(phone).length === 1, 10_000);
+      return phone;
+    };
+    const optOut = async (phone: string) => {
+      const before = sentTo(phone).length;
+      await write(phone, 'Sair');
+      await waitFor(() => sentTo(phone).length === before + 1, 10_000);
+      expect(sentTo(phone).at(-1)!.text).toContain(OPTED_OUT_REPLY);
+    };
+    const contactId = async (phone: string) => {
+      const [row] = await db.systemDb.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.organizationId, shop.organizationId), eq(contacts.phone, `+${phone}`)));
+      return row.id;
+    };
+    /** Moves a contact's last message (and when it was added) `days` into the past. */
+    const lastWrote = async (phone: string, days: number) => {
+      const at = new Date(Date.now() - days * DAY_MS);
+      await db.systemDb.update(contacts).set({ lastMessageAt: at, createdAt: at }).where(eq(contacts.id, await contactId(phone)));
+    };
+    const draft = async (audience: unknown, text: string) => {
+      const created = await api('POST', '/api/campaigns', { objective: 'Trazer clientes de volta', audience, text });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      return created.body as { id: string; code: string; status: string };
+    };
+    const campaign = async (id: string) => (await api('GET', `/api/campaigns/${id}`)).body;
+    return { api, write, sentTo, campaignMessagesTo, chattingCustomer, optOut, contactId, lastWrote, draft, campaign };
+  };
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase('campaigns');
+    server = await startTestApp({
+      DATABASE_URL: testDatabase.url,
+      ADMIN_API_KEY: ADMIN_KEY,
+      // Slow enough that a campaign can be cancelled midway; the pacer is what spaces campaign messages.
+      OUTBOUND_MIN_GAP_MS: '300',
+      OUTBOUND_JITTER_MS: '0',
+      INBOUND_SWEEP_INTERVAL_MS: '500',
+      INBOUND_SWEEP_AFTER_MS: '1500',
+    });
+    db = server.app.get<Database>(DATABASE);
+    sandbox = server.app.get(SandboxTransport);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.close();
+    await testDatabase?.drop();
+  });
+
+  it('a customer who writes SAIR is opted out and told so without the assistant, and is still answered afterwards', async () => {
+    const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Sair' });
+    const { api, write, sentTo, chattingCustomer, optOut } = client(shop);
+    const phone = await chattingCustomer();
+    await optOut(phone);
+
+    const listed = await api('GET', `/api/contacts?q=${phone}`);
+    expect(listed.body.data).toEqual([expect.objectContaining({ phone: `+${phone}`, optedOutAt: expect.any(String) })]);
+    const reply = await db.systemDb
+      .select({ origin: messages.origin })
+      .from(messages)
+      .where(and(eq(messages.remotePhone, `+${phone}`), eq(messages.direction, 'outbound'), sql`${messages.body} LIKE ${`%${OPTED_OUT_REPLY}%`}`));
+    expect(reply).toEqual([{ origin: 'system' }]);
+
+    // Opted out of campaigns, not of the shop: the assistant still answers.
+    await write(phone, 'oi');
+    await waitFor(() => sentTo(phone).length === 3, 10_000);
+    expect(sentTo(phone)[2].text).toContain('Pet Shop Sair');
+    expect((await api('GET', `/api/contacts?q=${phone}`)).body.data[0].optedOutAt).toBe(listed.body.data[0].optedOutAt);
+  }, 60_000);
+
+  it('goes draft -> approved -> sent to every contact who wrote in 24 hours, skipping the opted-out and the older ones, with its counts and events', async () => {
+    const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Todos' });
+    const { api, write, sentTo, campaignMessagesTo, chattingCustomer, optOut, lastWrote, draft, campaign } = client(shop);
+    const recent = [await chattingCustomer(), await chattingCustomer()];
+    const older = await chattingCustomer();
+    await lastWrote(older, 3);
+    const optedOut = await chattingCustomer();
+    await optOut(optedOut);
+    // The owner talks to Aurora from a contact number of their own: never a campaign recipient.
+    await write(OWNER.slice(1), 'oi');
+    await waitFor(() => sentTo(OWNER.slice(1)).length === 1, 10_000);
+
+    const socket: Socket = io(server.baseUrl, { auth: { token: shop.key }, transports: ['websocket'] });
+    const events: { campaignId: string; status: string; counts: { sent: number } }[] = [];
+    socket.on('campaign:updated', (payload: (typeof events)[number]) => events.push(payload));
+    await waitFor(() => socket.connected, 5000);
+    try {
+      const text = 'Promoção de banho nesta semana! 🐶';
+      const created = await draft({ kind: 'all' }, text);
+      expect(created).toMatchObject({ status: 'draft', code: expect.stringMatching(/^[A-HJKMNP-Z2-9]{6}$/), instanceId: shop.instanceId });
+      expect((await api('GET', `/api/campaigns?status=draft`)).body.data.map((item: { id: string }) => item.id)).toEqual([created.id]);
+      // Nothing goes out before the approval.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const phone of recent) expect(campaignMessagesTo(phone, text)).toHaveLength(0);
+
+      // Approved by its code, as the owner would type it.
+      const approved = await api('POST', `/api/campaigns/${created.code.toLowerCase()}/approve`);
+      expect(approved.status, JSON.stringify(approved.body)).toBe(200);
+      expect(approved.body).toMatchObject({ id: created.id, approvedBy: { kind: 'api_key' }, counts: { audienceSize: 4 } });
+      expect(['approved', 'sending', 'sent']).toContain(approved.body.status);
+
+      await waitFor(async () => (await campaign(created.id)).status === 'sent', 15_000);
+      const sent = await campaign(created.id);
+      expect(sent.counts).toEqual({ audienceSize: 4, sent: 2, failed: 0, skippedOptedOut: 1, skippedOutsideWindow: 1 });
+      expect(sent.finishedAt).not.toBeNull();
+      for (const phone of recent) expect(campaignMessagesTo(phone, text)).toHaveLength(1);
+      for (const phone of [older, optedOut, OWNER.slice(1)]) expect(campaignMessagesTo(phone, text)).toHaveLength(0);
+      const stored = await db.systemDb
+        .select({ phone: messages.remotePhone, status: messages.status })
+        .from(messages)
+        .where(and(eq(messages.organizationId, shop.organizationId), eq(messages.origin, 'campaign')));
+      expect(stored.map((row) => row.phone).sort()).toEqual(recent.map((phone) => `+${phone}`).sort());
+
+      await waitFor(() => events.some((event) => event.status === 'sent'), 5000);
+      expect(events.map((event) => event.status)).toEqual(expect.arrayContaining(['approved', 'sending', 'sent']));
+      expect(events.at(-1)).toMatchObject({ campaignId: created.id, status: 'sent', counts: { sent: 2 } });
+
+      // A sent campaign can be neither approved nor cancelled again.
+      const again = await api('POST', `/api/campaigns/${created.id}/approve`);
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({ code: 'campaign_state_conflict', message: `Campaign ${created.code} is sent: only a draft can be approved` });
+      expect((await api('POST', `/api/campaigns/${created.id}/cancel`)).status).toBe(409);
+    } finally {
+      socket.disconnect();
+    }
+  }, 90_000);
+
+  it('sends an inactive-customers campaign, outside the 24-hour window only once the shop turned that on (with a warning)', async () => {
+    const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Inativos' });
+    const { api, chattingCustomer, optOut, contactId, lastWrote, draft, campaign, campaignMessagesTo } = client(shop);
+    const lapsed = await chattingCustomer();
+    await lastWrote(lapsed, 90);
+    const lapsedButBooked = await chattingCustomer();
+    await lastWrote(lapsedButBooked, 90);
+    const active = await chattingCustomer();
+    await lastWrote(active, 10);
+    const lapsedOptedOut = await chattingCustomer();
+    await optOut(lapsedOptedOut);
+    await lastWrote(lapsedOptedOut, 90);
+    // Added by staff two months ago, never wrote nor booked.
+    const silentPhone = newCustomer();
+    const silent = await api('POST', '/api/contacts', { phone: `+${silentPhone}`, name: 'Dona Silenciosa' });
+    expect(silent.status).toBe(201);
+    await lastWrote(silentPhone, 60);
+    await db.systemDb.update(contacts).set({ lastMessageAt: null }).where(eq(contacts.id, silent.body.id));
+
+    const pet = await api('POST', '/api/pets', { contactId: await contactId(lapsed), name: 'Rex', species: 'cachorro' });
+    expect(pet.status).toBe(201);
+    const tomorrow = addDays(localDate(new Date(), SAO_PAULO), 1);
+    const booking = await api('POST', '/api/bookings', {
+      contactId: await contactId(lapsedButBooked),
+      serviceId: shop.services.banho,
+      startsAt: zonedInstant(tomorrow, 10 * 60, SAO_PAULO).toISOString(),
+    });
+    expect(booking.status, JSON.stringify(booking.body)).toBe(201);
+
+    // A bath 100 days ago: older than their last message, so still inactive, and their last service.
+    const [resource] = await db.systemDb.select({ id: resources.id }).from(resources).where(eq(resources.organizationId, shop.organizationId));
+    const bathAt = new Date(Date.now() - 100 * DAY_MS);
+    await db.systemDb.insert(bookings).values({
+      organizationId: shop.organizationId,
+      contactId: await contactId(lapsed),
+      serviceId: shop.services.banho,
+      resourceId: resource.id,
+      during: { start: bathAt, end: new Date(bathAt.getTime() + 3600 * 1000) },
+      status: 'done',
+      priceCents: 6000,
+    });
+
+    // The one query the owner's agent lists inactive customers with.
+    const inactive = await server.app.get(InactiveContactsQuery).list(shop.organizationId, 30, 50);
+    expect(inactive.map((contact) => contact.phone).sort()).toEqual([`+${lapsed}`, `+${lapsedOptedOut}`, `+${silentPhone}`].sort());
+    expect(inactive.find((contact) => contact.phone === `+${lapsed}`)).toMatchObject({
+      optedOut: false,
+      lastService: { name: 'Banho', at: bathAt },
+      pets: [expect.objectContaining({ name: 'Rex', species: 'cachorro' })],
+    });
+    expect(inactive.find((contact) => contact.phone === `+${lapsedOptedOut}`)?.optedOut).toBe(true);
+    expect(await server.app.get(InactiveContactsQuery).list(shop.organizationId, 100, 50)).toEqual([]);
+
+    // Off by default: every inactive customer is outside WhatsApp's 24-hour window.
+    const closedText = 'Sentimos sua falta! (janela fechada)';
+    const closed = await draft({ kind: 'inactive', days: 30 }, closedText);
+    expect((await api('POST', `/api/campaigns/${closed.id}/approve`)).status).toBe(200);
+    await waitFor(async () => (await campaign(closed.id)).status === 'sent', 15_000);
+    expect((await campaign(closed.id)).counts).toEqual({ audienceSize: 3, sent: 0, failed: 0, skippedOptedOut: 1, skippedOutsideWindow: 2 });
+    for (const phone of [lapsed, silentPhone]) expect(campaignMessagesTo(phone, closedText)).toHaveLength(0);
+
+    const turnedOn = await api('PATCH', '/api/organizations/me', { campaignsOutsideWindow: true });
+    expect(turnedOn.status).toBe(200);
+    expect(turnedOn.body.campaignsOutsideWindow).toBe(true);
+    expect(turnedOn.body.warning).toContain("WhatsApp's rules");
+    expect((await api('GET', '/api/organizations/me')).body).toMatchObject({ campaignsOutsideWindow: true, warning: expect.any(String) });
+
+    const openText = 'Sentimos sua falta! Banho com 10% de desconto.';
+    const open = await draft({ kind: 'inactive', days: 30 }, openText);
+    expect((await api('POST', `/api/campaigns/${open.id}/approve`)).status).toBe(200);
+    await waitFor(async () => (await campaign(open.id)).status === 'sent', 15_000);
+    expect((await campaign(open.id)).counts).toEqual({ audienceSize: 3, sent: 2, failed: 0, skippedOptedOut: 1, skippedOutsideWindow: 0 });
+    for (const phone of [lapsed, silentPhone]) expect(campaignMessagesTo(phone, openText)).toHaveLength(1);
+    for (const phone of [lapsedButBooked, active, lapsedOptedOut]) expect(campaignMessagesTo(phone, openText)).toHaveLength(0);
+
+    const turnedOff = await api('PATCH', '/api/organizations/me', { campaignsOutsideWindow: false });
+    expect(turnedOff.body.campaignsOutsideWindow).toBe(false);
+    expect(turnedOff.body.warning).toBeUndefined();
+  }, 120_000);
+
+  it('stops when cancelled: the recipients not reached stay unsent, and the counts say what went out', async () => {
+    const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Cancela' });
+    const { api, chattingCustomer, draft, campaign, campaignMessagesTo } = client(shop);
+    const phones: string[] = [];
+    for (let index = 0; index < 10; index += 1) phones.push(await chattingCustomer());
+    const text = 'Campanha que será cancelada';
+    const created = await draft({ kind: 'all' }, text);
+    expect((await api('POST', `/api/campaigns/${created.id}/approve`)).status).toBe(200);
+    await waitFor(async () => (await campaign(created.id)).counts.sent >= 2, 15_000);
+    const cancelled = await api('POST', `/api/campaigns/${created.id}/cancel`);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelledAt: expect.any(String) });
+
+    // The message in flight at the cancel may still go; nothing after it.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const reached = phones.filter((phone) => campaignMessagesTo(phone, text).length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(phones.filter((phone) => campaignMessagesTo(phone, text).length === 1)).toEqual(reached);
+    expect(reached.length).toBeGreaterThanOrEqual(2);
+    expect(reached.length).toBeLessThan(10);
+    const final = await campaign(created.id);
+    expect(final.status).toBe('cancelled');
+    expect(final.counts.sent).toBe(reached.length);
+    const recipients = await db.systemDb.select({ status: campaignRecipients.status }).from(campaignRecipients).where(eq(campaignRecipients.campaignId, created.id));
+    expect(recipients.filter((recipient) => recipient.status === 'pending')).toHaveLength(10 - reached.length);
+
+    // Cancelling again changes nothing; approving a cancelled campaign is refused.
+    expect((await api('POST', `/api/campaigns/${created.id}/cancel`)).status).toBe(200);
+    const approve = await api('POST', `/api/campaigns/${created.id}/approve`);
+    expect(approve.status).toBe(409);
+    expect(approve.body.message).toContain('is cancelled: only a draft can be approved');
+  }, 120_000);
+
+  it('gives every contact exactly one message when senders overlap and one died after storing a message', async () => {
+    const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Dobro' });
+    const { api, chattingCustomer, draft, campaign, campaignMessagesTo } = client(shop);
+    const phones: string[] = [];
+    for (let index = 0; index < 6; index += 1) phones.push(await chattingCustomer());
+    const text = 'Uma vez só, por favor';
+    const created = await draft({ kind: 'all' }, text);
+
+    // A worker that approved and stored the first message, then died before queueing it.
+    const repository = server.app.get(CampaignsRepository);
+    const approved = await repository.approve(shop.organizationId, created.id, { kind: 'system', id: null }, shop.instanceId, new Date());
+    expect(approved?.audienceSize).toBe(6);
+    await repository.moveStatus(shop.organizationId, created.id, ['approved'], 'sending', new Date());
+    expect((await repository.claimNext(shop.organizationId, created.id, new Date())).kind).toBe('queued');
+
+    // Now three senders at once: two in this process and the queued job that approving again starts.
+    const sender = server.app.get(CampaignSender);
+    const runs = Promise.all([sender.run(shop.organizationId, created.id), sender.run(shop.organizationId, created.id)]);
+    expect((await api('POST', `/api/campaigns/${created.id}/approve`)).status).toBe(200);
+    expect(await runs).toEqual(['sent', 'sent']);
+    await waitFor(async () => (await campaign(created.id)).status === 'sent', 15_000);
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const phone of phones) expect(campaignMessagesTo(phone, text), phone).toHaveLength(1);
+    const stored = await db.systemDb
+      .select({ phone: messages.remotePhone })
+      .from(messages)
+      .where(and(eq(messages.organizationId, shop.organizationId), eq(messages.origin, 'campaign')));
+    expect(stored).toHaveLength(6);
+    expect((await campaign(created.id)).counts).toEqual({ audienceSize: 6, sent: 6, failed: 0, skippedOptedOut: 0, skippedOutsideWindow: 0 });
+  }, 120_000);
+
+  it('answers bad requests with 4xx JSON that says what to fix', async () => {
+    const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Erros' });
+    const { api } = client(shop);
+    const base = { objective: 'Reativar', text: 'Oi!' };
+
+    const fewDays = await api('POST', '/api/campaigns', { ...base, audience: { kind: 'inactive', days: 10 } });
+    expect(fewDays.status).toBe(400);
+    expect(fewDays.body).toMatchObject({ statusCode: 400, code: 'validation_failed', message: 'days must not be less than 30' });
+    expect(fewDays.body.details).toEqual([{ field: 'audience.days', problems: ['days must not be less than 30'] }]);
+
+    const noDays = await api('POST', '/api/campaigns', { ...base, audience: { kind: 'inactive' } });
+    expect(noDays.status).toBe(400);
+    expect(noDays.body.details[0].field).toBe('audience.days');
+
+    const badKind = await api('POST', '/api/campaigns', { ...base, audience: { kind: 'vip' } });
+    expect(badKind.status).toBe(400);
+    expect(badKind.body.message).toBe('kind must be one of the following values: all, inactive');
+
+    const noText = await api('POST', '/api/campaigns', { objective: 'Reativar', audience: { kind: 'all' } });
+    expect(noText.status).toBe(400);
+    expect(noText.body.details).toEqual([{ field: 'text', problems: expect.arrayContaining(['text must be a string']) }]);
+
+    const otherInstance = await api('POST', '/api/campaigns', { ...base, audience: { kind: 'all' }, instanceId: '00000000-0000-4000-8000-000000000000' });
+    expect(otherInstance.status).toBe(404);
+    expect(otherInstance.body.message).toBe('WhatsApp instance 00000000-0000-4000-8000-000000000000 was not found');
+
+    const missing = await api('POST', '/api/campaigns/ZZZZZZ/approve');
+    expect(missing.status).toBe(404);
+    expect(missing.body.message).toBe('Campaign ZZZZZZ was not found');
+
+    const badFilter = await api('GET', '/api/campaigns?status=done');
+    expect(badFilter.status).toBe(400);
+    expect(badFilter.body.message).toContain('status must be one of the following values');
+
+    const badSetting = await api('PATCH', '/api/organizations/me', { campaignsOutsideWindow: 'yes' });
+    expect(badSetting.status).toBe(400);
+    expect(badSetting.body.message).toBe('campaignsOutsideWindow must be a boolean value');
+
+    // Approving needs a connected number: with the only one gone, the draft stays a draft.
+    const created = await api('POST', '/api/campaigns', { ...base, audience: { kind: 'all' } });
+    expect((await api('DELETE', `/api/whatsapp/instances/${shop.instanceId}`)).status).toBeLessThan(300);
+    const unsendable = await api('POST', `/api/campaigns/${created.body.id}/approve`);
+    expect(unsendable.status).toBe(409);
+    expect(unsendable.body).toMatchObject({ code: 'instance_not_connected' });
+    expect((await api('GET', `/api/campaigns/${created.body.id}`)).body.status).toBe('draft');
+  }, 60_000);
+});
