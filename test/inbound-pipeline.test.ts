@@ -232,7 +232,8 @@ describe('inbound pipeline on the sandbox transport', () => {
     const owner = '5511900000099';
     await write(owner, 'quanto faturamos hoje?');
     await waitFor(() => repliesTo(owner).length === 1, 10_000);
-    expect(repliesTo(owner)[0].text).toContain('Aurora');
+    // Aurora without a key: the plain summary of the shop's figures, not the customer menu.
+    expect(repliesTo(owner)[0].text).toContain('📊 *Hoje*');
     const page = await api('GET', '/api/conversations?limit=200');
     expect(page.body.data.find((item: { contactPhone: string }) => item.contactPhone === `+${owner}`)).toMatchObject({ agent: 'aurora' });
   });

@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientGptAgent } from '../src/ai/client-gpt.agent.js';
 import { OfflineMenuAgent } from '../src/ai/offline-menu.agent.js';
-import { OwnerPlaceholderAgent } from '../src/ai/owner-placeholder.agent.js';
+import { AuroraAgent } from '../src/ai/aurora.agent.js';
 import { addDays, formatInZone, localDate, wallClockOf, zonedInstant } from '../src/booking/zoned-time.js';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { bookingEvents } from '../src/database/schema.js';
@@ -130,7 +130,7 @@ describe('offline menu assistant on PostgreSQL', () => {
     await testDatabase?.drop();
   });
 
-  it('answers for the client agent when there is no OpenAI key, and the owner gets the placeholder', async () => {
+  it('answers for the client agent when there is no OpenAI key, and Aurora answers the owner with the plain summary', async () => {
     const client = server.app.get<ConversationAgent>(CLIENT_AGENT);
     expect(client).toBeInstanceOf(ClientGptAgent);
     const turn = async () => ({
@@ -139,14 +139,14 @@ describe('offline menu assistant on PostgreSQL', () => {
     });
     expect(await client.respond(await turn())).toEqual(await agent.respond(await turn()));
     const owner = server.app.get(OWNER_AGENT);
-    expect(owner).toBeInstanceOf(OwnerPlaceholderAgent);
+    expect(owner).toBeInstanceOf(AuroraAgent);
     const reply = await owner.respond({
       context: await contextFor(ana, null),
       messages: [{ id: 'm1', type: 'text', text: 'quanto faturei hoje?', receivedAt: now }],
     });
     expect(reply.texts).toHaveLength(1);
-    expect(reply.texts[0]).toContain('Aurora');
-    expect(reply.texts[0]).toContain('faturamento');
+    expect(reply.texts[0]).toContain('Aqui estão os números de hoje e da semana');
+    expect(reply.texts[0]).toContain('Faturamento (concluídos): *R$ 0,00*');
   });
 
   it('books menu -> agendar -> service -> amanhã -> slot -> pet -> sim, and says exactly what was stored', async () => {

@@ -1,23 +1,26 @@
 import { Module } from '@nestjs/common';
 import { AnalyticsModule } from '../analytics/analytics.module.js';
 import { BookingModule } from '../booking/booking.module.js';
+import { CampaignsModule } from '../campaigns/campaigns.module.js';
 import { ContactsModule } from '../contacts/contacts.module.js';
 import { CLIENT_AGENT, OWNER_AGENT } from '../messaging/conversation-agent.js';
 import { AiInteractionsController } from './ai-interactions.controller.js';
 import { AiInteractionsRepository } from './ai-interactions.repository.js';
 import { AiTurnRecorder } from './ai-turn-recorder.js';
+import { AuroraAgent } from './aurora.agent.js';
+import { CampaignsAdapter } from './campaigns.adapter.js';
+import { CAMPAIGNS_PORT } from './campaigns.port.js';
 import { ClientGptAgent } from './client-gpt.agent.js';
 import { LlmClient } from './llm-client.js';
 import { OfflineMenuAgent } from './offline-menu.agent.js';
-import { OwnerPlaceholderAgent } from './owner-placeholder.agent.js';
 
 /**
- * The agents the inbound pipeline answers through. Customers get the GPT
- * client agent, which answers with the offline menu itself when there is no
- * key or the model fails; owners get a placeholder until Aurora exists.
+ * The agents the inbound pipeline answers through: customers get the GPT
+ * client agent (the offline menu when there is no key or the model fails),
+ * owners get Aurora (a plain summary from the same figures without the model).
  */
 @Module({
-  imports: [AnalyticsModule, BookingModule, ContactsModule],
+  imports: [AnalyticsModule, BookingModule, CampaignsModule, ContactsModule],
   controllers: [AiInteractionsController],
   providers: [
     LlmClient,
@@ -25,9 +28,10 @@ import { OwnerPlaceholderAgent } from './owner-placeholder.agent.js';
     AiTurnRecorder,
     OfflineMenuAgent,
     ClientGptAgent,
-    OwnerPlaceholderAgent,
+    AuroraAgent,
+    { provide: CAMPAIGNS_PORT, useClass: CampaignsAdapter },
     { provide: CLIENT_AGENT, useExisting: ClientGptAgent },
-    { provide: OWNER_AGENT, useExisting: OwnerPlaceholderAgent },
+    { provide: OWNER_AGENT, useExisting: AuroraAgent },
   ],
   exports: [CLIENT_AGENT, OWNER_AGENT, OfflineMenuAgent, LlmClient, AiInteractionsRepository],
 })

@@ -165,6 +165,14 @@ export class CampaignsRepository {
     });
   }
 
+  /** How many contacts the audience holds now (the recipients an approval at this instant would snapshot). */
+  async audienceSize(organizationId: string, audience: CampaignAudience, now: Date): Promise<number> {
+    const result = await this.database.withTenant(organizationId, (tx) =>
+      tx.execute(sql`SELECT count(*)::int AS n FROM (${this.audienceSql(audience, now)}) audience`),
+    );
+    return Number((result as unknown as { rows: { n: number }[] }).rows[0].n);
+  }
+
   /** Null when the campaign was not in one of `from`. */
   async moveStatus(organizationId: string, id: string, from: CampaignStatus[], to: 'sending' | 'cancelled', now: Date): Promise<CampaignRow | null> {
     const [row] = await this.database.withTenant(organizationId, (tx) =>

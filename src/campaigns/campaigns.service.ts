@@ -93,6 +93,11 @@ export class CampaignsService {
    * was lost (the job is keyed by the campaign, so never twice); a sent or
    * cancelled one is a 409.
    */
+  /** The contacts the audience would reach if approved now (before opt-outs and the 24 h rule at sending). */
+  audienceSize(organizationId: string, audience: CampaignAudience): Promise<number> {
+    return this.campaigns.audienceSize(organizationId, audience, this.clock.now());
+  }
+
   async approve(organizationId: string, idOrCode: string, approvedBy: CampaignActor): Promise<CampaignRow> {
     let campaign = await this.get(organizationId, idOrCode);
     if (campaign.status === 'draft') {

@@ -54,6 +54,9 @@ export type FakeReply =
       delayMs?: number;
     };
 
+/** A scripted answer, or one written from the request (a model reading back a tool's result). */
+export type ScriptedReply = FakeReply | ((request: RecordedRequest) => FakeReply);
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -68,7 +71,7 @@ export interface FakeOpenAi {
   /** Every request received, oldest first, including rejected ones. */
   requests: RecordedRequest[];
   /** Appends scripted replies; each request takes the next one. */
-  reply(...replies: FakeReply[]): void;
+  reply(...replies: ScriptedReply[]): void;
   /** Answers requests once the queue is empty (scenario tests); by default such a request gets a 500. */
   fallback: ((request: RecordedRequest) => FakeReply) | null;
   /** Scripted replies not consumed yet. */
@@ -82,7 +85,7 @@ const COMPLETION_PATHS = new Set(['/v1/chat/completions', '/chat/completions']);
 
 /** Starts the fake on 127.0.0.1 and a free port. */
 export async function startFakeOpenAi(): Promise<FakeOpenAi> {
-  const queue: FakeReply[] = [];
+  const queue: ScriptedReply[] = [];
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const fake: Omit<FakeOpenAi, 'url' | 'close'> = {
@@ -134,7 +137,7 @@ export async function startFakeOpenAi(): Promise<FakeOpenAi> {
 }
 
 /** Decides the answer: protocol checks first (like the real API), then the script. */
-function route(request: RecordedRequest, queue: FakeReply[], fallback: FakeOpenAi['fallback']): FakeReply {
+function route(request: RecordedRequest, queue: ScriptedReply[], fallback: FakeOpenAi['fallback']): FakeReply {
   if (request.method !== 'POST' || !COMPLETION_PATHS.has(request.path)) {
     return apiError(404, `Unknown request URL: ${request.method} ${request.path}`, 'invalid_request_error', 'unknown_url');
   }
@@ -151,7 +154,8 @@ function route(request: RecordedRequest, queue: FakeReply[], fallback: FakeOpenA
   if (request.body.stream === true) {
     return apiError(400, 'The fake OpenAI server does not stream.', 'invalid_request_error', 'unsupported_parameter');
   }
-  const next = queue.shift() ?? fallback?.(request);
+  const scripted = queue.shift();
+  const next = typeof scripted === 'function' ? scripted(request) : (scripted ?? fallback?.(request));
   if (next !== undefined) return next;
   return apiError(500, 'fake OpenAI server: no scripted reply left for this request', 'server_error', null);
 }

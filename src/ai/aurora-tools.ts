@@ -1,0 +1,106 @@
+import { ANALYTICS_PERIODS, type AnalyticsPeriod } from '../analytics/analytics-period.js';
+import type { AnalyticsService } from '../analytics/analytics.service.js';
+import { localDate } from '../booking/zoned-time.js';
+import type { AgentContext } from '../messaging/conversation-agent.js';
+import { reportForModel } from './aurora.pt-br.js';
+import type { CampaignsPort } from './campaigns.port.js';
+import type { LlmToolCall, ToolDefinition } from './llm-client.js';
+import type { Toolbox, ToolOutcome } from './tool-loop.js';
+import { type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
+
+/** Customers listed per call: enough for a campaign's idea of its audience, small enough for a prompt. */
+const INACTIVE_LISTED = 30;
+
+/*
+ * Aurora's tools: read-only (figures, inactive customers) or draft-only (a
+ * campaign nobody receives until the owner approves it). The organization is
+ * the turn's, from the server; no schema names one.
+ */
+const SCHEMAS = {
+  buscar_analytics: objectSchema({
+    periodo: { type: 'string', enum: ANALYTICS_PERIODS, description: 'hoje, semana (segunda a domingo), mes ou ano, no fuso da loja' },
+  }),
+  listar_clientes_inativos: objectSchema({
+    dias: { type: 'integer', minimum: 30, maximum: 3650, description: 'Sem agendamento nem mensagem há pelo menos tantos dias' },
+  }),
+  sugerir_campanha: objectSchema({
+    objetivo: { type: 'string', minLength: 3, maxLength: 300, description: 'O que a campanha quer alcançar' },
+    publico: { type: ['string', 'null'], enum: ['inativos', 'todos', null], description: 'inativos (use dias_inativos) ou todos; null = inativos' },
+    dias_inativos: { type: ['integer', 'null'], minimum: 30, maximum: 3650, description: 'Para publico inativos; null = 60' },
+    texto: { type: 'string', minLength: 10, maxLength: 1000, description: 'A mensagem que os clientes vão receber' },
+  }),
+} satisfies Record<string, ObjectSchema>;
+
+type AuroraToolName = keyof typeof SCHEMAS;
+
+const DESCRIPTIONS: Record<AuroraToolName, string> = {
+  buscar_analytics:
+    'Números do negócio no período: agendamentos por status e serviço, faturamento dos concluídos, clientes novos e recorrentes, taxas de falta e cancelamento, horários de pico, e o período anterior para comparar.',
+  listar_clientes_inativos: 'Clientes sem agendamento nem mensagem há pelo menos N dias, com seus pets e último serviço.',
+  sugerir_campanha: 'Cria um RASCUNHO de campanha (não envia nada). Devolve o código que o dono usa para aprovar com "CONFIRMAR <código>".',
+};
+
+export const AURORA_TOOLS: ToolDefinition[] = (Object.keys(SCHEMAS) as AuroraToolName[]).map((name) => ({
+  name,
+  description: DESCRIPTIONS[name],
+  parameters: SCHEMAS[name],
+  strict: true,
+}));
+
+const DEFAULT_INACTIVE_DAYS = 60;
+
+export class AuroraToolbox implements Toolbox {
+  constructor(
+    private readonly analytics: AnalyticsService,
+    private readonly campaigns: CampaignsPort,
+    private readonly context: AgentContext,
+  ) {}
+
+  async run(call: LlmToolCall): Promise<ToolOutcome> {
+    if (!(call.name in SCHEMAS)) {
+      return refused('ferramenta_desconhecida', `There is no tool named "${call.name}". Use only: ${Object.keys(SCHEMAS).join(', ')}`);
+    }
+    const name = call.name as AuroraToolName;
+    const validation = validateArguments(SCHEMAS[name], call.arguments);
+    if (!validation.ok) return refused('argumentos_invalidos', validation.errors.join('; '));
+    const args = validation.value;
+    const organizationId = this.context.organization.id;
+    switch (name) {
+      case 'buscar_analytics': {
+        const report = await this.analytics.report(organizationId, args.periodo as AnalyticsPeriod);
+        return { ok: true, result: reportForModel(report) };
+      }
+      case 'listar_clientes_inativos': {
+        const clients = await this.campaigns.inactiveClients(organizationId, args.dias as number, INACTIVE_LISTED + 1);
+        const zone = this.context.organization.timezone;
+        return {
+          ok: true,
+          result: {
+            dias: args.dias,
+            clientes: clients.slice(0, INACTIVE_LISTED).map((client) => ({
+              nome: client.name,
+              telefone: client.phone,
+              ultima_atividade: client.lastActivityAt === null ? null : localDate(client.lastActivityAt, zone),
+              ultimo_servico: client.lastService,
+              pets: client.pets,
+            })),
+            ...(clients.length > INACTIVE_LISTED ? { mais_clientes: true } : {}),
+          },
+        };
+      }
+      case 'sugerir_campanha': {
+        const days = (args.dias_inativos as number | null) ?? DEFAULT_INACTIVE_DAYS;
+        const audience = args.publico === 'todos' ? ({ kind: 'all' } as const) : ({ kind: 'inactive', days } as const);
+        const draft = await this.campaigns.draft(organizationId, { objective: args.objetivo as string, audience, text: args.texto as string });
+        return {
+          ok: true,
+          result: { rascunho: true, codigo: draft.code, publico: audience.kind === 'all' ? 'todos' : `inativos há ${days}+ dias`, tamanho_do_publico: draft.audienceSize, enviado: false },
+        };
+      }
+    }
+  }
+}
+
+function refused(code: string, message: string): ToolOutcome {
+  return { ok: false, result: { erro: code, motivo: message } };
+}

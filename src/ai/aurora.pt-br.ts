@@ -1,0 +1,133 @@
+import type { AnalyticsPeriod } from '../analytics/analytics-period.js';
+import type { AnalyticsReport, PeriodFigures } from '../analytics/analytics.service.js';
+import { addDays, localDate, weekdayOf } from '../booking/zoned-time.js';
+import type { AgentContext } from '../messaging/conversation-agent.js';
+import { formatDuration, formatPrice, momentOf, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
+
+/**
+ * What Aurora, the owner's assistant, says without the model, and the system
+ * prompt she gives it. Brazilian Portuguese; WhatsApp formatting (*bold*).
+ */
+
+const PERIOD_TITLES: Record<AnalyticsPeriod, string> = { hoje: 'Hoje', semana: 'Esta semana', mes: 'Este mês', ano: 'Este ano' };
+const PREVIOUS_NAMES: Record<AnalyticsPeriod, string> = { hoje: 'ontem', semana: 'semana passada', mes: 'mês passado', ano: 'ano passado' };
+
+const CAMPAIGN_STATUS_NAMES: Record<string, string> = { approved: 'aprovada', sending: 'em envio', sent: 'enviada', cancelled: 'cancelada' };
+
+const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`);
+const dayMonth = (date: string) => `${date.slice(8, 10)}/${date.slice(5, 7)}`;
+
+function change(current: number, previous: number): string {
+  if (previous === 0) return current === 0 ? 'igual' : 'novo';
+  const delta = Math.round(((current - previous) / previous) * 100);
+  return delta === 0 ? 'igual' : `${delta > 0 ? '+' : ''}${delta}%`;
+}
+
+function statusLine(figures: PeriodFigures): string {
+  const { byStatus } = figures;
+  const parts = [
+    [byStatus.done, 'concluído', 'concluídos'],
+    [byStatus.confirmed, 'confirmado', 'confirmados'],
+    [byStatus.scheduled, 'agendado', 'agendados'],
+    [byStatus.no_show, 'falta', 'faltas'],
+  ] as const;
+  return parts
+    .filter(([count]) => count > 0)
+    .map(([count, one, many]) => `${count} ${count === 1 ? one : many}`)
+    .join(', ');
+}
+
+export const auroraTexts = {
+  /** Before the plain summary, when the model failed to answer the question. */
+  fallbackIntro: () => 'Não consegui usar a inteligência artificial agora, mas aqui estão os números direto do sistema:',
+
+  /** Before the plain summary, when the shop runs without a model (no OpenAI key). */
+  offlineIntro: () => 'Aqui estão os números de hoje e da semana, direto do sistema:',
+
+  /** The model kept calling tools without answering. */
+  toolLimit: () => 'Não consegui concluir essa análise agora. Pode reformular a pergunta ou pedir um período específico (hoje, semana, mês, ano)?',
+
+  campaignApproved: (code: string, audienceSize: number) =>
+    `✅ Campanha *${code}* aprovada! Vou enviar para ${audienceSize} ${audienceSize === 1 ? 'cliente' : 'clientes'}, com intervalo entre as mensagens. ` +
+    'Quem não falou com a loja nas últimas 24 horas fica de fora (regra do WhatsApp), a menos que você tenha liberado isso, e quem responder SAIR não recebe mais.',
+
+  campaignNoInstance: (code: string) =>
+    `Não há nenhum número de WhatsApp conectado para enviar a campanha *${code}*. Conecte um número e mande *CONFIRMAR ${code}* de novo.`,
+
+  campaignNotFound: (code: string) => `Não encontrei nenhuma campanha com o código *${code}*. Confira o código e tente de novo.`,
+
+  campaignNotDraft: (code: string, status: string) =>
+    `A campanha *${code}* não está mais em rascunho: ela já está ${CAMPAIGN_STATUS_NAMES[status] ?? status}.`,
+
+  /** The plain summary of one period, from the same figures the model reads. */
+  report: (report: AnalyticsReport): string => {
+    const { current, previous, period } = report;
+    const window = period === 'hoje' ? dayMonth(current.window.fromDate) : `${dayMonth(current.window.fromDate)} a ${dayMonth(addDays(current.window.toDate, -1))}`;
+    const lines = [`📊 *${PERIOD_TITLES[period]}* (${window})`];
+    lines.push(`Agendamentos: *${current.total}*${current.total === 0 ? '' : ` (${statusLine(current)})`}`);
+    if (current.byStatus.cancelled > 0) lines.push(`Cancelados: ${current.byStatus.cancelled}`);
+    lines.push(`Faturamento (concluídos): *${formatPrice(current.revenueCents)}*`);
+    lines.push(`Faltas: ${percent(current.noShowRate)} · Cancelamentos: ${percent(current.cancellationRate)}`);
+    if (report.clients.new + report.clients.returning > 0) {
+      lines.push(`Clientes: ${report.clients.new} ${report.clients.new === 1 ? 'novo' : 'novos'}, ${report.clients.returning} ${report.clients.returning === 1 ? 'recorrente' : 'recorrentes'}`);
+    }
+    if (report.byService.length > 0) lines.push(`Serviços: ${report.byService.map((item) => `${item.service} ${item.bookings}`).join(', ')}`);
+    if (report.busiestHours.length > 0) lines.push(`Horários de pico: ${report.busiestHours.map((item) => `${item.hour}h (${item.bookings})`).join(', ')}`);
+    lines.push(
+      `Comparado com ${PREVIOUS_NAMES[period]}: agendamentos ${change(current.total, previous.total)} (${previous.total}), faturamento ${change(current.revenueCents, previous.revenueCents)} (${formatPrice(previous.revenueCents)})`,
+    );
+    return lines.join('\n');
+  },
+};
+
+/** The figures as the model reads them: money formatted, rates in percent, nothing to compute. */
+export function reportForModel(report: AnalyticsReport): Record<string, unknown> {
+  const figures = (item: PeriodFigures) => ({
+    de: item.window.fromDate,
+    ate_exclusive: item.window.toDate,
+    agendamentos_nao_cancelados: item.total,
+    por_status: { agendado: item.byStatus.scheduled, confirmado: item.byStatus.confirmed, concluido: item.byStatus.done, cancelado: item.byStatus.cancelled, falta: item.byStatus.no_show },
+    faturamento_concluidos: formatPrice(item.revenueCents),
+    taxa_de_faltas: percent(item.noShowRate),
+    taxa_de_cancelamento: percent(item.cancellationRate),
+  });
+  return {
+    periodo: report.period,
+    fuso: report.timezone,
+    atual: figures(report.current),
+    anterior: figures(report.previous),
+    por_servico: report.byService.map((item) => ({ servico: item.service, agendamentos: item.bookings, faturamento: formatPrice(item.revenueCents) })),
+    clientes: { novos: report.clients.new, recorrentes: report.clients.returning },
+    horarios_de_pico: report.busiestHours.map((item) => ({ hora: `${item.hour}h`, agendamentos: item.bookings })),
+  };
+}
+
+/**
+ * Aurora's system prompt: the shop, today in its zone, the tools and the rules.
+ * Only the owner's numbers reach Aurora; the server decided that before.
+ */
+export function auroraSystemPrompt(context: AgentContext): string {
+  const zone = context.organization.timezone;
+  const today = localDate(context.now, zone);
+  const now = momentOf(context.now, zone, today);
+  const services =
+    context.services.map((service) => `- ${service.name}: ${formatPrice(service.priceCents)} (${formatDuration(service.durationMin)})`).join('\n') ||
+    '- (nenhum serviço cadastrado)';
+  return `Você é a Aurora, assistente de negócios de quem é dono(a) da *${context.organization.name}*, um pet shop. Você conversa pelo WhatsApp com o(a) dono(a), em português do Brasil, de forma direta, calorosa e curta (sem markdown além de *negrito*).
+
+Agora: ${WEEKDAY_NAMES[weekdayOf(today)]}, ${today}, ${now.time} (fuso ${zone}).
+
+Serviços e preços:
+${services}
+
+O que você faz:
+- Responde perguntas sobre o negócio (agendamentos, faturamento, faltas, cancelamentos, clientes novos e recorrentes, horários de pico) com buscar_analytics. Períodos: hoje, semana (segunda a domingo), mes, ano; sempre compara com o período anterior.
+- Lista clientes inativos com listar_clientes_inativos (mínimo 30 dias).
+- Propõe campanhas com sugerir_campanha: você escreve o texto da mensagem (curto, simpático, em nome da loja, com a opção de responder SAIR para não receber mais) e o público. Isso só cria um rascunho: nada é enviado até o(a) dono(a) responder "CONFIRMAR <código>" ou aprovar no painel. Diga o código e quantas pessoas o público tem.
+
+Regras:
+1. Nunca invente números: todo número que você disser vem de uma ferramenta nesta conversa. Se a ferramenta não trouxe, diga que não tem o dado.
+2. Nunca diga que uma campanha foi enviada: você só cria rascunhos.
+3. Você não agenda, cancela nem altera nada: suas ferramentas só leem dados ou criam rascunhos.
+4. Dê o número principal primeiro, depois o contexto (comparação, destaque). No máximo umas 8 linhas.`;
+}
