@@ -8,7 +8,7 @@ import { loadConfig } from '../src/config/app-config.js';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { SandboxTransport } from '../src/whatsapp/transport/sandbox.transport.js';
 import { type JsonResponse, request } from '../test/support/app.js';
-import type { FakeOpenAi, FakeReply } from '../test/support/fake-openai.js';
+import type { FakeOpenAi, ScriptedReply } from '../test/support/fake-openai.js';
 import { waitFor } from '../test/support/processes.js';
 
 /*
@@ -41,7 +41,7 @@ export interface Scenario<Setup, Context extends TrialSender, Outcome> {
   /** Every expectation that does not hold, in words; empty when the trial passed. */
   check(outcome: Outcome, context: Context): string[];
   /** The model's side when the harness runs against the fake server: one entry per model call, in order. */
-  fakeModel(context: Context): FakeReply[];
+  fakeModel(context: Context): ScriptedReply[];
 }
 
 /** Who writes in a trial. */
@@ -64,11 +64,15 @@ export interface EvalShop {
 export interface EvalApp {
   api(method: string, path: string, body?: unknown): Promise<JsonResponse>;
   database: Database;
+  /** What the shop's number sent, oldest first. */
+  sent(): { to: string; text: string }[];
 }
 
 /** What an agent's suite seeds before a trial and reads after it. */
 export interface EvalSuite<Setup, Context extends TrialSender, Outcome> {
   title: string;
+  /** A new shop for every trial (figures that any earlier trial would change); otherwise one shop, its agenda freed between trials. */
+  freshShopPerTrial: boolean;
   seed(app: EvalApp, shop: EvalShop, setup: Setup | undefined, trial: number): Promise<Context>;
   observe(app: EvalApp, shop: EvalShop, context: Context, replies: string[]): Promise<Outcome>;
   /** Failures every trial is also judged on (a turn the fallback answered measures the fallback, not the model). */
@@ -132,19 +136,17 @@ export async function runEval<Setup, Context extends TrialSender, Outcome>(optio
   const sandbox = app.get(SandboxTransport);
   const results: ScenarioResult[] = [];
   try {
-    const shop = await createShop(baseUrl);
-    const evalApp: EvalApp = {
-      api: (method, path, body) => request(baseUrl, method, path, { token: shop.key, body }),
-      database: app.get<Database>(DATABASE),
-    };
+    let shop: EvalShop | null = null;
     let trialNumber = 0;
     for (const scenario of options.scenarios) {
       const trials: ScenarioResult['trials'] = [];
       for (let trial = 0; trial < options.k; trial += 1) {
         trialNumber += 1;
-        const failures = await runTrial(evalApp, sandbox, shop, options.suite, scenario, trialNumber, options.fake);
+        if (shop === null || options.suite.freshShopPerTrial) shop = await createShop(baseUrl, trialNumber);
+        const evalApp = appFor(baseUrl, shop, app.get<Database>(DATABASE), sandbox);
+        const failures = await runTrial(evalApp, shop, options.suite, scenario, trialNumber, options.fake);
         trials.push({ passed: failures.length === 0, failures });
-        await cancelEverything(evalApp);
+        if (!options.suite.freshShopPerTrial) await cancelEverything(evalApp);
       }
       const passed = trials.filter((trial) => trial.passed).length;
       const result = { name: scenario.name, category: scenario.category, trials, pass1: passed / options.k, passK: passed === options.k };
@@ -165,9 +167,16 @@ export async function runEval<Setup, Context extends TrialSender, Outcome>(optio
   };
 }
 
+function appFor(baseUrl: string, shop: EvalShop, database: Database, sandbox: SandboxTransport): EvalApp {
+  return {
+    api: (method, path, body) => request(baseUrl, method, path, { token: shop.key, body }),
+    database,
+    sent: () => sandbox.outbound(shop.instanceId).map((message) => ({ to: message.to, text: message.text ?? '' })),
+  };
+}
+
 async function runTrial<Setup, Context extends TrialSender, Outcome>(
   app: EvalApp,
-  sandbox: SandboxTransport,
   shop: EvalShop,
   suite: EvalSuite<Setup, Context, Outcome>,
   scenario: Scenario<Setup, Context, Outcome>,
@@ -175,7 +184,7 @@ async function runTrial<Setup, Context extends TrialSender, Outcome>(
   fake: FakeOpenAi | undefined,
 ): Promise<string[]> {
   const context = await suite.seed(app, shop, scenario.setup, trialNumber);
-  const repliesTo = () => sandbox.outbound(shop.instanceId).filter((message) => message.to === context.phone).map((message) => message.text ?? '');
+  const repliesTo = () => app.sent().filter((message) => message.to === context.phone).map((message) => message.text);
   if (fake !== undefined) {
     fake.clear();
     fake.reply(...scenario.fakeModel(context));
@@ -203,7 +212,7 @@ async function runTrial<Setup, Context extends TrialSender, Outcome>(
   return failures;
 }
 
-async function createShop(baseUrl: string): Promise<EvalShop> {
+async function createShop(baseUrl: string, number: number): Promise<EvalShop> {
   const created = await must(request(baseUrl, 'POST', '/api/admin/organizations', { token: ADMIN_KEY, body: { name: 'Pet Shop Bicho Feliz' } }), 201, 'shop');
   const key = created.apiKey.key as string;
   const api = (method: string, path: string, body?: unknown) => request(baseUrl, method, path, { token: key, body });
@@ -219,7 +228,7 @@ async function createShop(baseUrl: string): Promise<EvalShop> {
   for (const service of SERVICES) services.set(service.name, (await must(api('POST', '/api/services', service), 201, 'service')).id);
   const instance = await must(api('POST', '/api/whatsapp/instances', { name: 'Recepção', provider: 'sandbox' }), 201, 'instance');
   await waitFor(async () => (await api('GET', `/api/whatsapp/instances/${instance.id}/status`)).body.qr != null, 15_000);
-  await must(api('POST', `/api/sandbox/instances/${instance.id}/pair`, { phoneNumber: '5511955550000' }), 200, 'pairing');
+  await must(api('POST', `/api/sandbox/instances/${instance.id}/pair`, { phoneNumber: `55119555${String(number).padStart(5, '0')}` }), 200, 'pairing');
   await waitFor(async () => (await api('GET', `/api/whatsapp/instances/${instance.id}/status`)).body.status === 'connected', 15_000);
   return { organizationId: created.organization.id, key, instanceId: instance.id, services, resourceId: resource.id, closedWeekday };
 }

@@ -5,6 +5,7 @@ import { answeredByModel, type BookingSeed, type BookingView, type ClientSetup, 
 /** Customers of the eval shop: a new one per trial, with the scenario's pets and bookings, and a rival customer. */
 export const clientSuite: EvalSuite<ClientSetup, TrialContext, TrialOutcome> = {
   title: 'client agent',
+  freshShopPerTrial: false,
 
   async seed(app: EvalApp, shop: EvalShop, setup: ClientSetup | undefined, trial: number): Promise<TrialContext> {
     const today = localDate(new Date(), SHOP_TIMEZONE);
