@@ -5,8 +5,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { applyHttpSecurity } from './common/http-security.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
+import { CorsIoAdapter } from './gateway/cors-io.adapter.js';
 import { requestIdFor } from './logging/logging.module.js';
 import { setupOpenApi } from './openapi.js';
 
@@ -29,6 +31,8 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
     request.id = requestIdFor(request, response);
     next();
   });
+  applyHttpSecurity(app, config);
+  app.useWebSocketAdapter(new CorsIoAdapter(app, config));
   app.useBodyParser('json', { limit: config.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   app.useGlobalPipes(createValidationPipe());

@@ -19,6 +19,7 @@ import { QueueRegistryCheck } from './queue/queue-registry.check.js';
 import { QueueModule } from './queue/queue.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SessionModule } from './session/session.module.js';
+import { ThrottlingModule } from './throttling/throttling.module.js';
 import { MediaModule } from './media/media.module.js';
 import { InboundProcessor } from './messaging/inbound.processor.js';
 import { InboundSweeper } from './messaging/inbound-sweeper.js';
@@ -54,6 +55,8 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         QueueModule,
+        // Before AuthModule: its guard runs first, so guessing keys is rate limited too.
+        ThrottlingModule,
         SessionModule,
         MediaModule,
         WhatsappModule,

@@ -3,16 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { organizationMembers } from '../src/database/schema.js';
 import { request, startTestApp, type TestApp } from './support/app.js';
+import { expectErrorShape } from './support/errors.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 
 const ADMIN_KEY = 'admin-key-for-tests-0123456789';
 const JWT_SECRET = 'a-supabase-jwt-secret-of-at-least-32-chars';
-
-function expectErrorShape(body: Record<string, unknown>, statusCode: number): void {
-  expect(body).toMatchObject({ statusCode, error: expect.any(String), message: expect.any(String) });
-  expect(body.requestId).toMatch(/^[\w.:-]{8,}$/);
-  expect(Object.keys(body).every((key) => ['statusCode', 'error', 'message', 'details', 'requestId', 'code'].includes(key))).toBe(true);
-}
 
 describe('HTTP API on PostgreSQL: auth, errors, validation, OpenAPI', () => {
   let testDatabase: TestDatabase;
