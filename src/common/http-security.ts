@@ -1,6 +1,9 @@
 import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface.js';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
+import { randomUUID } from 'node:crypto';
+import { type Server, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
 
 /**
@@ -31,4 +34,27 @@ export function applyHttpSecurity(app: NestExpressApplication, config: AppConfig
   app.use(helmet());
   const cors = corsOptionsFor(config);
   if (cors !== undefined) app.enableCors(cors);
+}
+
+/**
+ * Requests Node refuses before the app sees them (a URL or headers past its
+ * 16 KB limit, a malformed request line) get the JSON error shape too, not
+ * Node's bare status line.
+ */
+export function answerMalformedRequestsInJson(app: NestExpressApplication): void {
+  const server = app.getHttpServer() as Server;
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const message =
+      status === 431 ? 'The request line or headers are too large (16 KB at most): send long values in the body' : status === 408 ? 'The request took too long to arrive' : 'The request is not valid HTTP';
+    const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message, requestId: randomUUID() });
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
 }
