@@ -9,9 +9,10 @@ import { PostgresDatabase } from '../src/database/postgres-database.js';
 import { apiKeys, organizations, whatsappInstances } from '../src/database/schema.js';
 import { request, startTestApp, type TestApp } from './support/app.js';
 import { expectErrorShape } from './support/errors.js';
-import { exampleOf, fetchOpenApiDocument, fillPath, type Operation, operationsOf, resolveSchema } from './support/openapi.js';
+import { exampleOf, fetchOpenApiDocument, fillPath, operationsOf, resolveSchema } from './support/openapi.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { waitFor } from './support/processes.js';
+import { pathParameterOwner, PATH_PARAMETER_OWNERS, REFERENCE_FIELDS, referenceFieldsOf, type SeededShop, seedOneOfEach } from './support/seeded-shop.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
 
 /** Drizzle wraps the driver error; the cause carries PostgreSQL's own code and message. */
@@ -162,50 +163,6 @@ describe.each(engines)('row-level security on $name', (engine) => {
   });
 });
 
-/** Organization A as the matrix sees it: one of each resource, made through the API. */
-interface SeededShop extends TestShop {
-  resourceId: string;
-  contactId: string;
-  petId: string;
-  bookingId: string;
-  apiKeyId: string;
-  extraKey: string;
-  conversationId: string;
-  customerPhone: string;
-}
-
-/**
- * How to obtain A's id for each documented path parameter, by the path up to
- * that parameter. A route whose parameter is not here fails the matrix: add how
- * to get A's id, and the new route is covered.
- */
-const PATH_PARAMETER_OWNERS: Record<string, (a: SeededShop) => string> = {
-  '/api/whatsapp/instances/{id}': (a) => a.instanceId,
-  '/api/sandbox/instances/{id}': (a) => a.instanceId,
-  '/api/api-keys/{id}': (a) => a.apiKeyId,
-  '/api/bookings/{id}': (a) => a.bookingId,
-  '/api/services/{id}': (a) => a.services.banho,
-  '/api/resources/{id}': (a) => a.resourceId,
-  '/api/contacts/{id}': (a) => a.contactId,
-  '/api/pets/{id}': (a) => a.petId,
-  '/api/conversations/{id}': (a) => a.conversationId,
-};
-
-/** Query parameters and body fields that name a resource: filled with A's. */
-const REFERENCE_FIELDS: Record<string, (a: SeededShop) => string> = {
-  instanceId: (a) => a.instanceId,
-  contactId: (a) => a.contactId,
-  petId: (a) => a.petId,
-  serviceId: (a) => a.services.banho,
-  resourceId: (a) => a.resourceId,
-};
-
-/** Fields named like references that are not ids of a stored resource. */
-const NOT_REFERENCES = new Set([
-  // The WhatsApp message id a simulated customer's phone gives its message (POST /api/sandbox/instances/{id}/inbound).
-  'messageId',
-]);
-
 /**
  * Routes that take no id of anything: they act on the caller's own organization
  * (create, settings) or are not tenant routes. They cannot reach A's data; a GET
@@ -223,12 +180,6 @@ const NO_REFERENCE_ROUTES = new Set([
   // Cross-tenant by nature, behind ADMIN_API_KEY.
   'POST /api/admin/organizations',
 ]);
-
-const pathParameterOwner = (path: string) => path.slice(0, path.indexOf('}') + 1);
-const referenceFieldsOf = (document: OpenAPIObject, operation: Operation): string[] => [
-  ...operation.parameters.filter((parameter) => parameter.in === 'query' && /Id$/.test(parameter.name)).map((parameter) => parameter.name),
-  ...Object.keys(operation.body === null ? {} : (resolveSchema(document, operation.body).properties ?? {})).filter((name) => /Id$/.test(name)),
-].filter((name) => !NOT_REFERENCES.has(name));
 
 describe('tenant isolation over HTTP and Socket.IO: every documented route, generated from the OpenAPI document', () => {
   const ADMIN_KEY = 'admin-key-for-isolation-matrix-0123456789';
@@ -267,25 +218,8 @@ describe('tenant isolation over HTTP and Socket.IO: every documented route, gene
     await listen(shopA.key, eventsOfA);
     await listen(shopB.key, eventsOfB);
 
-    // One of each of A's resources, through the API as a shop would make them.
-    const call = (method: string, path: string, body?: unknown) => api(method, path, shopA.key, body);
-    const resourceId = (await call('GET', '/api/resources')).body.data[0].id as string;
-    const contactId = (await call('POST', '/api/contacts', { phone: '+5511933330001', name: 'Cliente da Loja A' })).body.id as string;
-    const petId = (await call('POST', '/api/pets', { contactId, name: 'Rex da Loja A', species: 'cachorro' })).body.id as string;
-    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    const slots = (await call('GET', `/api/bookings/availability?serviceId=${shopA.services.banho}&date=${tomorrow}`)).body.slots;
-    const booking = await call('POST', '/api/bookings', { contactId, petId, serviceId: shopA.services.banho, startsAt: slots[0].start });
-    expect(booking.status, JSON.stringify(booking.body)).toBe(201);
-    const extra = (await call('POST', '/api/api-keys', { name: 'painel A' })).body;
-    // A customer writes to A: a conversation, messages and realtime events of A.
-    const customerPhone = '5511944440001';
-    await call('POST', `/api/sandbox/instances/${shopA.instanceId}/inbound`, { from: customerPhone, text: 'oi', pushName: 'Cliente A' });
-    await waitFor(async () => (await call('GET', `/api/sandbox/instances/${shopA.instanceId}/outbound`)).body.data.length > 0, 15_000);
-    const conversations = (await call('GET', '/api/conversations')).body.data as { id: string }[];
-    a = {
-      ...shopA, resourceId, contactId, petId, bookingId: booking.body.id, apiKeyId: extra.id, extraKey: extra.key,
-      conversationId: conversations[0].id, customerPhone: `+${customerPhone}`,
-    };
+    // One of each of A's resources (a customer's message too: a conversation and realtime events of A).
+    a = await seedOneOfEach(server.baseUrl, shopA, '5511944440001');
     await waitFor(() => eventsOfA.some((event) => (event as { name: string }).name === 'message:sent'), 5000);
   }, 60_000);
 

@@ -100,5 +100,7 @@ export function exampleOf(document: OpenAPIObject, schema: Schema): unknown {
 
 /** The route's path with its parameters filled in. */
 export function fillPath(path: string, values: Record<string, string>): string {
-  return path.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(values[name] ?? ''));
+  // A lone surrogate cannot be percent-encoded: it travels as U+FFFD, as a browser would send it.
+  const wellFormed = (value: string) => value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return path.replace(/\{(\w+)\}/g, (_match, name: string) => encodeURIComponent(wellFormed(values[name] ?? '')));
 }
