@@ -159,6 +159,16 @@ describe('abuse: rate limits, security headers, CORS, body size', () => {
     expect((await handshake('https://evil.example.com')).headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('answers a URL past 16 KB with 431 and a JSON body nested past 32 levels with 400, both in the JSON error shape', async () => {
+    const longUrl = await request(server.baseUrl, 'GET', `/api/contacts?q=${'x'.repeat(20_000)}`, { headers: from(newAddress()) });
+    expect(longUrl.status).toBe(431);
+    expectErrorShape(longUrl.body, 431);
+    const deep = await request(server.baseUrl, 'POST', '/api/contacts', { rawBody: `${'['.repeat(40)}${']'.repeat(40)}`, headers: from(newAddress()) });
+    expect(deep.status, JSON.stringify(deep.body)).toBe(400);
+    expectErrorShape(deep.body, 400);
+    expect(deep.body.message).toBe('The request body nests deeper than 32 levels');
+  });
+
   it('refuses a body over HTTP_BODY_LIMIT with 413 in the JSON error shape, before reading credentials', async () => {
     const response = await request(server.baseUrl, 'POST', '/api/contacts', {
       rawBody: JSON.stringify({ phone: '+5511987654321', notes: 'x'.repeat(4096) }),

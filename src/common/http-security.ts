@@ -48,9 +48,12 @@ export function answerMalformedRequestsInJson(app: NestExpressApplication): void
       socket.destroy();
       return;
     }
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const message =
-      status === 431 ? 'The request line or headers are too large (16 KB at most): send long values in the body' : status === 408 ? 'The request took too long to arrive' : 'The request is not valid HTTP';
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'The request line or headers are too large (16 KB at most): send long values in the body']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'The request took too long to arrive']
+          : [400, 'The request is not valid HTTP'];
     const body = JSON.stringify({ statusCode: status, error: STATUS_CODES[status], message, requestId: randomUUID() });
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +

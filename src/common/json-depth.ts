@@ -25,6 +25,7 @@ export function refuseDeepJson(_request: unknown, _response: unknown, body: Buff
     } else if (OPENERS.has(byte)) {
       depth += 1;
       if (depth > MAX_JSON_DEPTH) {
+        // body-parser keeps `status` (400, not its 403 for a failed verify) and the message reaches the client.
         throw Object.assign(new Error(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`), {
           status: 400,
           type: 'entity.too.deep',

@@ -15,6 +15,7 @@ export class CorsIoAdapter extends IoAdapter {
 
   override createIOServer(port: number, options?: ServerOptions): Server {
     const cors = corsOptionsFor(this.config);
-    return super.createIOServer(port, { ...options, cors: cors === undefined ? undefined : { origin: cors.origin as string | string[], methods: ['GET', 'POST'] } } as ServerOptions);
+    const origin = cors?.origin as string | string[] | undefined;
+    return super.createIOServer(port, { ...options, cors: origin === undefined ? undefined : { origin, methods: ['GET', 'POST'] } } as ServerOptions);
   }
 }
