@@ -5,8 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { answerMalformedRequestsInJson, applyHttpSecurity } from './common/http-security.js';
+import { refuseDeepJson } from './common/json-depth.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
+import { CorsIoAdapter } from './gateway/cors-io.adapter.js';
 import { requestIdFor } from './logging/logging.module.js';
 import { setupOpenApi } from './openapi.js';
 
@@ -29,12 +32,17 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
     request.id = requestIdFor(request, response);
     next();
   });
-  app.useBodyParser('json', { limit: config.bodyLimit });
+  applyHttpSecurity(app, config);
+  app.useWebSocketAdapter(new CorsIoAdapter(app, config));
+  // Nest's type hides `verify` (it uses it for rawBody, which is off here); body-parser applies it.
+  const jsonOptions = { limit: config.bodyLimit, verify: refuseDeepJson };
+  app.useBodyParser('json', jsonOptions);
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.disable('x-powered-by');
   app.enableShutdownHooks();
   setupOpenApi(app);
+  answerMalformedRequestsInJson(app);
   return app;
 }

@@ -21,6 +21,7 @@ import { QueueRegistryCheck } from './queue/queue-registry.check.js';
 import { QueueModule } from './queue/queue.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { SessionModule } from './session/session.module.js';
+import { ThrottlingModule } from './throttling/throttling.module.js';
 import { MediaModule } from './media/media.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { QueueDashboardModule } from './queue/queue-dashboard.module.js';
@@ -61,6 +62,8 @@ export class AppModule {
         QueueModule,
         MetricsModule,
         QueueDashboardModule,
+        // Before AuthModule: its guard runs first, so guessing keys is rate limited too.
+        ThrottlingModule,
         SessionModule,
         MediaModule,
         WhatsappModule,

@@ -172,14 +172,13 @@ describe.each(engines)('bookings on $name', ({ postgres }) => {
     expect(onTaken.body.code).toBe('slot_taken');
   });
 
-  it("lists with filters, and organization B can neither see, book into nor cancel A's data", async () => {
+  // Every route against another organization's ids: test/tenant-isolation.test.ts; here, bookings mixing B's own ids with A's.
+  it("lists with filters, and organization B cannot book with A's service or A's contact beside its own", async () => {
     const list = await request(server.baseUrl, 'GET', `/api/bookings?status=scheduled&from=${encodeURIComponent(at('00:00'))}`, { token: shopA.key });
     expect(list.status).toBe(200);
     expect(list.body.data.every((booking: { status: string }) => booking.status === 'scheduled')).toBe(true);
     const aBooking = list.body.data[0];
 
-    expect((await request(server.baseUrl, 'GET', `/api/bookings/${aBooking.id}`, { token: shopB.key })).status).toBe(404);
-    expect((await request(server.baseUrl, 'POST', `/api/bookings/${aBooking.id}/cancel`, { token: shopB.key, body: {} })).status).toBe(404);
     const intoA = await request(server.baseUrl, 'POST', '/api/bookings', {
       token: shopB.key,
       body: { contactId: shopB.contactId, serviceId: shopA.serviceId, startsAt: at('11:00') },
@@ -187,10 +186,6 @@ describe.each(engines)('bookings on $name', ({ postgres }) => {
     expect(intoA.status).toBe(404);
     const withAContact = await book(shopB, at('11:00'), { contactId: shopA.contactId, petId: undefined });
     expect(withAContact.status).toBe(404);
-    const availability = await request(server.baseUrl, 'GET', `/api/bookings/availability?serviceId=${shopA.serviceId}&date=${day}`, { token: shopB.key });
-    expect(availability.status).toBe(404);
-    const bList = await request(server.baseUrl, 'GET', '/api/bookings?limit=200', { token: shopB.key });
-    expect(bList.body.data.map((booking: { id: string }) => booking.id)).not.toContain(aBooking.id);
     const stillThere = await request(server.baseUrl, 'GET', `/api/bookings/${aBooking.id}`, { token: shopA.key });
     expect(stillThere.body.status).toBe('scheduled');
   });

@@ -1,11 +1,19 @@
 import { eq, sql } from 'drizzle-orm';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/database/database.js';
 import { migrate } from '../src/database/migrator.js';
 import { PgliteDatabase } from '../src/database/pglite-database.js';
 import { PostgresDatabase } from '../src/database/postgres-database.js';
 import { apiKeys, organizations, whatsappInstances } from '../src/database/schema.js';
+import { request, startTestApp, type TestApp } from './support/app.js';
+import { expectErrorShape } from './support/errors.js';
+import { exampleOf, fetchOpenApiDocument, fillPath, operationsOf, resolveSchema } from './support/openapi.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { waitFor } from './support/processes.js';
+import { pathParameterOwner, PATH_PARAMETER_OWNERS, REFERENCE_FIELDS, referenceFieldsOf, type SeededShop, seedOneOfEach } from './support/seeded-shop.js';
+import { createChattingShop, type TestShop } from './support/shop.js';
 
 /** Drizzle wraps the driver error; the cause carries PostgreSQL's own code and message. */
 function isPolicyViolation(error: unknown): boolean {
@@ -152,5 +160,159 @@ describe.each(engines)('row-level security on $name', (engine) => {
 
   it('applies migrations once: a second run has nothing to do', async () => {
     expect(await migrate(database)).toEqual({ applied: [] });
+  });
+});
+
+/**
+ * Routes that take no id of anything: they act on the caller's own organization
+ * (create, settings) or are not tenant routes. They cannot reach A's data; a GET
+ * among them is still called and its answer searched for A's ids.
+ */
+const NO_REFERENCE_ROUTES = new Set([
+  'POST /api/whatsapp/instances',
+  'POST /api/api-keys',
+  'POST /api/services',
+  'POST /api/resources',
+  'POST /api/contacts',
+  'GET /api/organizations/me',
+  'PATCH /api/organizations/me',
+  'POST /api/whatsapp/health-check',
+  // Cross-tenant by nature, behind ADMIN_API_KEY.
+  'POST /api/admin/organizations',
+]);
+
+describe('tenant isolation over HTTP and Socket.IO: every documented route, generated from the OpenAPI document', () => {
+  const ADMIN_KEY = 'admin-key-for-isolation-matrix-0123456789';
+  let testDatabase: TestDatabase;
+  let server: TestApp;
+  let document: OpenAPIObject;
+  let a: SeededShop;
+  let b: TestShop;
+  let sockets: Socket[] = [];
+  const eventsOfA: unknown[] = [];
+  const eventsOfB: unknown[] = [];
+  const api = (method: string, path: string, token: string, body?: unknown) => request(server.baseUrl, method, path, { token, body });
+  const idsOfA = () => [
+    a.organizationId, a.instanceId, a.services.banho, a.services.tosa, a.resourceId, a.contactId,
+    a.petId, a.bookingId, a.apiKeyId, a.conversationId, a.customerPhone,
+  ];
+  const listen = async (token: string, events: unknown[]) => {
+    const socket = io(server.baseUrl, { auth: { token }, transports: ['websocket'] });
+    sockets.push(socket);
+    socket.onAny((name: string, payload: unknown) => events.push({ name, payload }));
+    await new Promise<void>((resolve, reject) => {
+      socket.on('connect', () => resolve());
+      socket.on('connect_error', reject);
+    });
+  };
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase('isolation_matrix');
+    server = await startTestApp({ DATABASE_URL: testDatabase.url, ADMIN_API_KEY: ADMIN_KEY, OUTBOUND_MIN_GAP_MS: '0', OUTBOUND_JITTER_MS: '0' });
+    document = await fetchOpenApiDocument(server.baseUrl);
+    const [shopA, shopB] = await Promise.all([
+      createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Loja A' }),
+      createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Loja B' }),
+    ]);
+    b = shopB;
+    await listen(shopA.key, eventsOfA);
+    await listen(shopB.key, eventsOfB);
+
+    // One of each of A's resources (a customer's message too: a conversation and realtime events of A).
+    a = await seedOneOfEach(server.baseUrl, shopA, '5511944440001');
+    await waitFor(() => eventsOfA.some((event) => (event as { name: string }).name === 'message:sent'), 5000);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.close();
+    sockets = [];
+    await server?.close();
+    await testDatabase?.drop();
+  });
+
+  it('knows how to reach A for every documented path parameter and reference field', () => {
+    const operations = operationsOf(document);
+    const unfillablePaths = operations
+      .filter((operation) => operation.path.includes('{'))
+      .map((operation) => pathParameterOwner(operation.path))
+      .filter((owner) => PATH_PARAMETER_OWNERS[owner] === undefined || (owner.match(/\{/g) ?? []).length > 1);
+    expect([...new Set(unfillablePaths)], 'path parameters without an entry in PATH_PARAMETER_OWNERS').toEqual([]);
+    const unknownFields = operations.flatMap((operation) => referenceFieldsOf(document, operation)).filter((name) => REFERENCE_FIELDS[name] === undefined);
+    expect([...new Set(unknownFields)], 'reference fields without an entry in REFERENCE_FIELDS').toEqual([]);
+    const unclassified = operations.filter(
+      (operation) =>
+        operation.authenticated &&
+        !operation.path.includes('{') &&
+        !operation.isList &&
+        referenceFieldsOf(document, operation).length === 0 &&
+        !NO_REFERENCE_ROUTES.has(operation.label),
+    );
+    expect(unclassified.map((operation) => operation.label), 'routes that name nothing of A and are not known to be own-organization only').toEqual([]);
+  });
+
+  it("answers B 404 (or an empty list) on every route that names A's resources, and B sees nothing of A's anywhere", async () => {
+    const checked: { route: string; probe: string; status: number }[] = [];
+    // An id B itself sent may come back ("Pet <id> was not found"); anything else of A's must not.
+    const mentionsOfA = (answer: unknown, asked: string) => idsOfA().filter((id) => !asked.includes(id) && JSON.stringify(answer).includes(id));
+    for (const operation of operationsOf(document).filter((candidate) => !candidate.authenticated)) {
+      // Public probes (health) answer anyone: they must not carry any organization's data.
+      const response = await request(server.baseUrl, operation.method, operation.path);
+      expect(mentionsOfA(response.body, ''), `${operation.label} shows something of A's`).toEqual([]);
+      checked.push({ route: operation.label, probe: "public: none of A's in the answer", status: response.status });
+    }
+    for (const operation of operationsOf(document).filter((candidate) => candidate.authenticated)) {
+      const references = referenceFieldsOf(document, operation);
+      const byId = operation.path.includes('{');
+      if (!byId && references.length === 0 && !operation.isList && operation.method !== 'GET') continue;
+      if (operation.label === 'POST /api/admin/organizations') continue;
+      const path = byId ? fillPath(operation.path, { id: PATH_PARAMETER_OWNERS[pathParameterOwner(operation.path)](a) }) : operation.path;
+      const query = new URLSearchParams();
+      for (const parameter of operation.parameters.filter((candidate) => candidate.in === 'query')) {
+        if (REFERENCE_FIELDS[parameter.name] !== undefined) query.set(parameter.name, REFERENCE_FIELDS[parameter.name](a));
+        else if (parameter.required) query.set(parameter.name, String(exampleOf(document, parameter.schema)));
+        else if (parameter.name === 'limit') query.set('limit', '200');
+      }
+      let body: Record<string, unknown> | undefined;
+      if (operation.body !== null) {
+        // Every documented field with its example (a valid body), references pointing at A.
+        const schema = resolveSchema(document, operation.body);
+        body = Object.fromEntries(
+          Object.entries(schema.properties ?? {}).map(([name, property]) => [name, REFERENCE_FIELDS[name]?.(a) ?? exampleOf(document, property)]),
+        );
+      }
+      const url = query.size > 0 ? `${path}?${query}` : path;
+      const response = await api(operation.method, url, b.key, body);
+      const refusesA = byId || (references.length > 0 && !operation.isList);
+      if (refusesA) {
+        expect(response.status, `${operation.label} as ${url} ${JSON.stringify(body)}: ${JSON.stringify(response.body)}`).toBe(404);
+        expectErrorShape(response.body, 404);
+      } else {
+        expect(response.status, `${operation.label}: ${JSON.stringify(response.body)}`).toBe(200);
+        if (references.length > 0) {
+          expect(response.body.data, `${operation.label} filtered by A's ids`).toEqual([]);
+          const unfiltered = await api(operation.method, `${operation.path}?limit=200`, b.key);
+          expect(unfiltered.status, operation.label).toBe(200);
+          expect(mentionsOfA(unfiltered.body, ''), `${operation.label} lists something of A's`).toEqual([]);
+        }
+      }
+      expect(mentionsOfA(response.body, url + JSON.stringify(body ?? {})), `${operation.label} shows B something of A's`).toEqual([]);
+      checked.push({ route: operation.label, probe: refusesA ? "A's id -> 404" : references.length > 0 ? "filtered by A's ids -> empty; unfiltered: none of A's" : "none of A's in the answer", status: response.status });
+    }
+    console.log(`tenant isolation matrix: ${checked.length} routes checked (B's key on A's resources; public routes without a key)\n${checked.map((entry) => `  ${entry.status} ${entry.route.padEnd(48)} ${entry.probe}`).join('\n')}`);
+    expect(checked.length).toBeGreaterThan(40);
+
+    // B's attempts changed nothing of A's.
+    expect((await api('GET', `/api/bookings/${a.bookingId}`, a.key)).body.status).toBe('scheduled');
+    expect((await api('GET', `/api/whatsapp/instances/${a.instanceId}/status`, a.key)).body.status).toBe('connected');
+    for (const path of ['/api/pets/', '/api/services/', '/api/resources/', '/api/contacts/', '/api/conversations/']) {
+      const id = { '/api/pets/': a.petId, '/api/services/': a.services.banho, '/api/resources/': a.resourceId, '/api/contacts/': a.contactId, '/api/conversations/': a.conversationId }[path];
+      expect((await api('GET', `${path}${id}`, a.key)).status, path).toBe(200);
+    }
+    expect((await api('GET', '/api/organizations/me', a.extraKey)).status).toBe(200);
+  });
+
+  it("delivers none of A's realtime events to B's sockets", () => {
+    expect(eventsOfA.map((event) => (event as { name: string }).name)).toEqual(expect.arrayContaining(['message:received', 'message:sent']));
+    expect(eventsOfB.filter((event) => idsOfA().some((id) => JSON.stringify(event).includes(id)))).toEqual([]);
   });
 });

@@ -11,11 +11,13 @@ export class PaginationQueryDto {
   @Max(200)
   limit: number = 50;
 
-  @ApiPropertyOptional({ example: 0, minimum: 0, default: 0 })
+  @ApiPropertyOptional({ example: 0, minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(0)
+  // 1e300 is an integer to IsInt; PostgreSQL's OFFSET is a bigint and would fail with a 500.
+  @Max(Number.MAX_SAFE_INTEGER)
   offset: number = 0;
 }
 

@@ -63,4 +63,17 @@ describe('loadConfig', () => {
       'MEDIA_STORE=supabase: requires SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY',
     ]);
   });
+
+  it('reads CORS_ORIGINS as a list of origins or *, and names a path or another scheme as wrong', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173/' }).http.corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: '*' }).http.corsOrigins).toEqual(['*']);
+    expect(loadConfig({}).http).toEqual({ rateLimitPerKeyPerMinute: 1200, rateLimitPerIpPerMinute: 3000, corsOrigins: [], trustProxyHops: 0 });
+    expect(problemsOf({ CORS_ORIGINS: 'https://app.example.com/dashboard,ftp://x' })).toEqual([
+      'CORS_ORIGINS: got "https://app.example.com/dashboard,ftp://x", expected comma-separated http(s) origins such as https://app.example.com, or *; unset allows none',
+    ]);
+    expect(problemsOf({ RATE_LIMIT_PER_KEY_PER_MINUTE: '-1' })[0]).toMatch(/^RATE_LIMIT_PER_KEY_PER_MINUTE: got "-1"/);
+  });
 });

@@ -66,6 +66,16 @@ export interface AppConfig {
     /** Messages of history given to the agent. */
     historyLimit: number;
   };
+  http: {
+    /** REST requests per credential (API key or JWT) per minute; 0 turns the limit off. */
+    rateLimitPerKeyPerMinute: number;
+    /** REST requests per client IP per minute, with or without credentials; 0 turns the limit off. */
+    rateLimitPerIpPerMinute: number;
+    /** Browser origins allowed to call the API and Socket.IO; empty: none, `['*']`: any. */
+    corsOrigins: string[];
+    /** Reverse proxies in front of the app whose X-Forwarded-For is trusted for the client IP. */
+    trustProxyHops: number;
+  };
 }
 
 /** Injection token for the validated configuration. */
@@ -137,6 +147,10 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   INBOUND_SWEEP_AFTER_MS: { expected: 'an integer of milliseconds between 100 and 3600000', default: '30000' },
   HANDOFF_TIMEOUT_HOURS: { expected: 'a number of hours between 0.01 and 720', default: '12' },
   CONVERSATION_HISTORY_LIMIT: { expected: 'an integer between 0 and 200', default: '20' },
+  RATE_LIMIT_PER_KEY_PER_MINUTE: { expected: 'an integer between 0 (no limit) and 1000000', default: '1200' },
+  RATE_LIMIT_PER_IP_PER_MINUTE: { expected: 'an integer between 0 (no limit) and 1000000', default: '3000' },
+  CORS_ORIGINS: { expected: 'comma-separated http(s) origins such as https://app.example.com, or *; unset allows none' },
+  TRUST_PROXY_HOPS: { expected: 'an integer between 0 and 10', default: '0' },
 };
 
 export class ConfigValidationError extends Error {
@@ -212,6 +226,12 @@ export function loadConfig(env: Env): AppConfig {
       sweepAfterMs: reader.integer('INBOUND_SWEEP_AFTER_MS', 100, 3600000),
       handoffTimeoutMs: Math.round(reader.number('HANDOFF_TIMEOUT_HOURS', 0.01, 720) * 3600_000),
       historyLimit: reader.integer('CONVERSATION_HISTORY_LIMIT', 0, 200),
+    },
+    http: {
+      rateLimitPerKeyPerMinute: reader.integer('RATE_LIMIT_PER_KEY_PER_MINUTE', 0, 1_000_000),
+      rateLimitPerIpPerMinute: reader.integer('RATE_LIMIT_PER_IP_PER_MINUTE', 0, 1_000_000),
+      corsOrigins: reader.origins('CORS_ORIGINS'),
+      trustProxyHops: reader.integer('TRUST_PROXY_HOPS', 0, 10),
     },
   };
 
@@ -312,6 +332,24 @@ class EnvReader {
     }
     this.fail(name, raw);
     return null;
+  }
+
+  /** Comma-separated origins (scheme, host and port only), or a lone `*`. */
+  origins(name: string): string[] {
+    const raw = this.optional(name);
+    if (raw === null) return [];
+    const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+    if (entries.length === 1 && entries[0] === '*') return ['*'];
+    const valid = entries.every((entry) => {
+      try {
+        const url = new URL(entry);
+        return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === entry.replace(/\/$/, '');
+      } catch {
+        return false;
+      }
+    });
+    if (!valid || entries.length === 0) this.fail(name, raw);
+    return entries.map((entry) => entry.replace(/\/$/, ''));
   }
 
   key32(name: string): Buffer | null {

@@ -50,7 +50,8 @@ const BROADCAST_WHATSAPP_EVENTS = Object.keys({
  * Events reach every process's sockets through the Redis adapter, so an event
  * raised where an instance's WhatsApp socket lives reaches clients connected anywhere.
  */
-@WebSocketGateway({ cors: { origin: '*' }, serveClient: false })
+// CORS comes from CORS_ORIGINS, through CorsIoAdapter (src/app.factory.ts).
+@WebSocketGateway({ serveClient: false })
 export class RealtimeGateway implements OnGatewayInit<RealtimeServer>, OnGatewayConnection<RealtimeSocket>, OnModuleDestroy {
   @WebSocketServer()
   private server: RealtimeServer | undefined;

@@ -4,6 +4,13 @@ import { dirname } from 'node:path';
 let sequence = 0;
 
 /**
+ * Session files hold a WhatsApp identity's private keys: readable by the
+ * server's user only, and so are the folders that hold them.
+ */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_FOLDER_MODE = 0o700;
+
+/**
  * How far an atomic write must survive:
  * - `false`: a killed process (the rename alone gives that); keys, metadata.
  * - `'replace'`: also a power cut, for a file that already exists (creds.json after
@@ -24,7 +31,7 @@ export type Durability = false | 'replace' | 'create';
  */
 export async function writeFileAtomic(path: string, data: string | Buffer, durability: Durability): Promise<void> {
   const temporary = `${path}.${process.pid}.${sequence++}.tmp`;
-  const handle = await open(temporary, 'w');
+  const handle = await open(temporary, 'w', PRIVATE_FILE_MODE);
   try {
     await handle.writeFile(data);
     if (durability !== false) await handle.datasync();

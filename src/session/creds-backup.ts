@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeFile, writeFileAtomic } from './atomic-file.js';
+import { PRIVATE_FOLDER_MODE, removeFile, writeFileAtomic } from './atomic-file.js';
 
 const ALGORITHM = 'aes-256-gcm';
 const IV_BYTES = 12;
@@ -39,7 +39,7 @@ export class CredsBackups {
 
   async write(sessionFolder: string, credsJson: string, now = Date.now()): Promise<void> {
     const folder = join(sessionFolder, 'backups');
-    await mkdir(folder, { recursive: true });
+    await mkdir(folder, { recursive: true, mode: PRIVATE_FOLDER_MODE });
     const sealed = seal(credsJson, this.key).toString('base64');
     await writeFileAtomic(join(folder, `creds-${now}-${sequence++}.bak`), sealed, 'create');
     const stale = (await this.list(folder)).slice(this.generations);

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { access, chmod, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import {
@@ -9,7 +9,7 @@ import {
   type SignalDataTypeMap,
   type SignalKeyStore,
 } from '../whatsapp/transport/baileys-auth.js';
-import { type Durability, PathQueue, removeFile, writeFileAtomic } from './atomic-file.js';
+import { type Durability, PathQueue, PRIVATE_FOLDER_MODE, removeFile, writeFileAtomic } from './atomic-file.js';
 import {
   type AuthStateStore,
   type OpenOptions,
@@ -70,7 +70,7 @@ export class FileAuthStateStore implements AuthStateStore {
   /** Uses `preferredRoot`, or `fallbackRoot` with a warning when the preferred one cannot be written. */
   static async create(preferredRoot: string, fallbackRoot: string, options: FileStoreOptions): Promise<FileAuthStateStore> {
     if (await isWritableFolder(preferredRoot)) return new FileAuthStateStore(preferredRoot, false, options);
-    await mkdir(fallbackRoot, { recursive: true });
+    await mkdir(fallbackRoot, { recursive: true, mode: PRIVATE_FOLDER_MODE });
     options.logger?.warn(
       { preferredRoot, fallbackRoot },
       'WHATSAPP_SESSION_PATH is not writable: sessions go to the OS temp dir and will not survive a machine change',
@@ -85,7 +85,9 @@ export class FileAuthStateStore implements AuthStateStore {
 
   async open(ref: SessionRef, options: OpenOptions = {}): Promise<OpenSession> {
     const folder = this.folderOf(ref);
-    await mkdir(join(folder, 'keys'), { recursive: true });
+    await mkdir(join(folder, 'keys'), { recursive: true, mode: PRIVATE_FOLDER_MODE });
+    // A folder made by an older version (or by Baileys) may be world-readable; closing it closes every file in it.
+    await chmod(folder, PRIVATE_FOLDER_MODE);
     await removeStrayTemporaryFiles(folder);
     const creds = await this.loadCreds(ref, folder);
     const metadata = await this.touchMetadata(ref, folder, options.phoneNumber);
@@ -274,7 +276,7 @@ async function readMetadata(folder: string): Promise<SessionMetadata | null> {
 
 async function isWritableFolder(path: string): Promise<boolean> {
   try {
-    await mkdir(path, { recursive: true });
+    await mkdir(path, { recursive: true, mode: PRIVATE_FOLDER_MODE });
     await access(path, constants.W_OK);
     const probe = join(path, `.write-probe-${process.pid}`);
     await writeFileAtomic(probe, 'ok', false);

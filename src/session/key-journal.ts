@@ -2,7 +2,7 @@ import { type FileHandle, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { forEachLimited } from '../common/concurrency.js';
-import { removeFile, writeFileAtomic } from './atomic-file.js';
+import { PRIVATE_FILE_MODE, removeFile, writeFileAtomic } from './atomic-file.js';
 import { keyFileName } from './session-codec.js';
 
 /** One key change: the key's encoded value (session-codec's encodeValue), or null when it is deleted. */
@@ -141,7 +141,7 @@ export class SessionKeyFiles {
   }
 
   private async append(changes: KeyChange[]): Promise<void> {
-    this.journal ??= await open(this.journalPath, 'a');
+    this.journal ??= await open(this.journalPath, 'a', PRIVATE_FILE_MODE);
     const record = Buffer.from(frameRecord(changes));
     try {
       await this.journal.appendFile(record);
