@@ -168,6 +168,9 @@ describe.each(engines)('row-level security on $name', (engine) => {
  * (create, settings) or are not tenant routes. They cannot reach A's data; a GET
  * among them is still called and its answer searched for A's ids.
  */
+/** Cross-tenant by nature, for the operator (ADMIN_API_KEY, METRICS_TOKEN): an organization's key is refused. */
+const OPERATOR_ROUTES = ['POST /api/admin/organizations', 'GET /metrics'];
+
 const NO_REFERENCE_ROUTES = new Set([
   'POST /api/whatsapp/instances',
   'POST /api/api-keys',
@@ -177,8 +180,7 @@ const NO_REFERENCE_ROUTES = new Set([
   'GET /api/organizations/me',
   'PATCH /api/organizations/me',
   'POST /api/whatsapp/health-check',
-  // Cross-tenant by nature, behind ADMIN_API_KEY.
-  'POST /api/admin/organizations',
+  ...OPERATOR_ROUTES,
 ]);
 
 describe('tenant isolation over HTTP and Socket.IO: every documented route, generated from the OpenAPI document', () => {
@@ -194,7 +196,7 @@ describe('tenant isolation over HTTP and Socket.IO: every documented route, gene
   const api = (method: string, path: string, token: string, body?: unknown) => request(server.baseUrl, method, path, { token, body });
   const idsOfA = () => [
     a.organizationId, a.instanceId, a.services.banho, a.services.tosa, a.resourceId, a.contactId,
-    a.petId, a.bookingId, a.apiKeyId, a.conversationId, a.customerPhone,
+    a.petId, a.bookingId, a.apiKeyId, a.conversationId, a.customerPhone, a.campaignId,
   ];
   const listen = async (token: string, events: unknown[]) => {
     const socket = io(server.baseUrl, { auth: { token }, transports: ['websocket'] });
@@ -264,7 +266,12 @@ describe('tenant isolation over HTTP and Socket.IO: every documented route, gene
       const references = referenceFieldsOf(document, operation);
       const byId = operation.path.includes('{');
       if (!byId && references.length === 0 && !operation.isList && operation.method !== 'GET') continue;
-      if (operation.label === 'POST /api/admin/organizations') continue;
+      if (OPERATOR_ROUTES.includes(operation.label)) {
+        const refused = await api(operation.method, operation.path, b.key, operation.method === 'GET' ? undefined : {});
+        expect([401, 403], `${operation.label} with an organization's key: ${JSON.stringify(refused.body)}`).toContain(refused.status);
+        checked.push({ route: operation.label, probe: "operator only: an organization's key is refused", status: refused.status });
+        continue;
+      }
       const path = byId ? fillPath(operation.path, { id: PATH_PARAMETER_OWNERS[pathParameterOwner(operation.path)](a) }) : operation.path;
       const query = new URLSearchParams();
       for (const parameter of operation.parameters.filter((candidate) => candidate.in === 'query')) {

@@ -14,6 +14,7 @@ export interface SeededShop extends TestShop {
   extraKey: string;
   conversationId: string;
   customerPhone: string;
+  campaignId: string;
 }
 
 /**
@@ -32,6 +33,7 @@ export const PATH_PARAMETER_OWNERS: Record<string, (shop: SeededShop) => string>
   '/api/contacts/{id}': (shop) => shop.contactId,
   '/api/pets/{id}': (shop) => shop.petId,
   '/api/conversations/{id}': (shop) => shop.conversationId,
+  '/api/campaigns/{id}': (shop) => shop.campaignId,
 };
 
 /** Query parameters and body fields that name a stored resource. */
@@ -41,6 +43,7 @@ export const REFERENCE_FIELDS: Record<string, (shop: SeededShop) => string> = {
   petId: (shop) => shop.petId,
   serviceId: (shop) => shop.services.banho,
   resourceId: (shop) => shop.resourceId,
+  conversationId: (shop) => shop.conversationId,
 };
 
 /** Fields named like references that are not ids of a stored resource. */
@@ -58,7 +61,7 @@ export function referenceFieldsOf(document: OpenAPIObject, operation: Operation)
   return [...queryFields, ...bodyFields].filter((name) => /Id$/.test(name) && !NOT_REFERENCES.has(name));
 }
 
-/** Adds to a chatting shop a contact, a pet, a booking, a second API key and a conversation (a customer's message answered). */
+/** Adds to a chatting shop a contact, a pet, a booking, a second API key, a conversation (a customer's message answered) and a campaign draft. */
 export async function seedOneOfEach(baseUrl: string, shop: TestShop, customerPhone: string): Promise<SeededShop> {
   const call = (method: string, path: string, body?: unknown) => request(baseUrl, method, path, { token: shop.key, body });
   const resourceId = (await call('GET', '/api/resources')).body.data[0].id as string;
@@ -72,8 +75,10 @@ export async function seedOneOfEach(baseUrl: string, shop: TestShop, customerPho
   await call('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: customerPhone, text: 'oi', pushName: 'Cliente' });
   await waitFor(async () => (await call('GET', `/api/sandbox/instances/${shop.instanceId}/outbound`)).body.data.length > 0, 15_000);
   const conversations = (await call('GET', '/api/conversations')).body.data as { id: string }[];
+  const campaign = await call('POST', '/api/campaigns', { objective: 'Reativar clientes', audience: { kind: 'all' }, text: 'Novidades no banho! Responda SAIR para não receber mais.' });
+  if (campaign.status !== 201) throw new Error(`campaign not created: ${JSON.stringify(campaign.body)}`);
   return {
     ...shop, resourceId, contactId, petId, bookingId: booking.body.id, apiKeyId: extra.id, extraKey: extra.key,
-    conversationId: conversations[0].id, customerPhone: `+${customerPhone}`,
+    conversationId: conversations[0].id, customerPhone: `+${customerPhone}`, campaignId: campaign.body.id,
   };
 }
