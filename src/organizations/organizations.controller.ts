@@ -22,7 +22,7 @@ export class OrganizationsController {
   }
 
   @Patch('me')
-  @ApiOperation({ summary: 'Update the shop settings: name, time zone, opening hours, slot grid, notice, owner numbers' })
+  @ApiOperation({ summary: "Update the shop settings: name, time zone, opening hours, slot grid, notice, owner numbers, Aurora's proactive messages" })
   @ApiOkResponse({ type: OrganizationDto })
   @ApiErrors(400, 401)
   async update(@CurrentTenant() tenant: TenantContext, @Body() body: UpdateOrganizationDto): Promise<OrganizationDto> {
@@ -34,11 +34,13 @@ export class OrganizationsController {
         details: problems.map((problem) => ({ field: problem.split(':')[0], problems: [problem] })),
       });
     }
-    const { businessHours, ...rest } = body;
+    const { businessHours, proactive, ...rest } = body;
     const changes = {
       ...rest,
       ...(businessHours === undefined ? {} : { businessHours: JSON.parse(JSON.stringify(businessHours)) as BusinessHours }),
     };
-    return OrganizationDto.from(await this.organizations.update(tenant.organizationId, changes));
+    // A plain object: the DTO instance would carry its class into the JSON merge.
+    const proactiveChanges = proactive === undefined ? undefined : { ...proactive };
+    return OrganizationDto.from(await this.organizations.update(tenant.organizationId, changes, proactiveChanges));
   }
 }

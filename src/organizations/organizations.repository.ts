@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { count, eq } from 'drizzle-orm';
+import { count, eq, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
 import { organizations } from '../database/schema.js';
+import type { ProactiveSettings } from './proactive-settings.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect;
 export type OrganizationChanges = Partial<
@@ -28,11 +29,19 @@ export class OrganizationsRepository {
     return row ?? null;
   }
 
-  async update(organizationId: string, changes: OrganizationChanges): Promise<OrganizationRow | null> {
+  /** `proactive` is merged into settings.proactive in the same statement: fields left out keep their value. */
+  async update(organizationId: string, changes: OrganizationChanges, proactive?: Partial<ProactiveSettings>): Promise<OrganizationRow | null> {
+    const settings =
+      proactive === undefined
+        ? {}
+        : {
+            settings: sql`jsonb_set(${organizations.settings}, '{proactive}',
+              coalesce(${organizations.settings}->'proactive', '{}'::jsonb) || ${JSON.stringify(proactive)}::jsonb)`,
+          };
     const [row] = await this.database.withTenant(organizationId, (tx) =>
       tx
         .update(organizations)
-        .set({ ...changes, updatedAt: new Date() })
+        .set({ ...changes, ...settings, updatedAt: new Date() })
         .where(eq(organizations.id, organizationId))
         .returning(),
     );

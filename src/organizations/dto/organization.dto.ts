@@ -1,12 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import type { BusinessHours } from '../../database/schema.js';
 import { BusinessHoursDto } from './business-hours.dto.js';
 import { IsPhoneNumber } from '../../common/phone-number.js';
 import { IsTimeZone } from '../../common/time-zone.js';
 import { IsOptionalNotNull } from '../../common/validation.js';
 import type { OrganizationRow } from '../organizations.repository.js';
+import { type ProactiveSettings, proactiveSettingsOf } from '../proactive-settings.js';
 import { ApiKeyCreatedDto } from '../../auth/dto/api-key.dto.js';
 
 export class CreateOrganizationDto {
@@ -31,6 +32,45 @@ export class CreateOrganizationDto {
   ownerNumbers?: string[];
 }
 
+/** What Aurora sends the owner on her own; each field optional in an update, the rest kept. */
+export class ProactiveSettingsDto {
+  @ApiPropertyOptional({ example: 8, minimum: 0, maximum: 23, default: 8, description: "Hour of the shop's clock (its time zone) for the daily summary" })
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(0)
+  @Max(23)
+  dailySummaryHour?: number;
+
+  @ApiPropertyOptional({ example: true, default: true, description: "Today's bookings, yesterday's results and open handoffs, every day" })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  dailySummary?: boolean;
+
+  @ApiPropertyOptional({ example: true, default: true, description: 'An alert when a booking is marked no-show or cancelled' })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  alerts?: boolean;
+
+  @ApiPropertyOptional({ example: true, default: true, description: "Pets' birthdays and round numbers of bookings" })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  celebrations?: boolean;
+}
+
+export class ProactiveSettingsViewDto implements ProactiveSettings {
+  @ApiProperty({ example: 8, minimum: 0, maximum: 23 })
+  dailySummaryHour!: number;
+
+  @ApiProperty({ example: true })
+  dailySummary!: boolean;
+
+  @ApiProperty({ example: true })
+  alerts!: boolean;
+
+  @ApiProperty({ example: true })
+  celebrations!: boolean;
+}
+
 export class OrganizationDto {
   @ApiProperty({ example: '6f1c2b9e-8a4d-4c1e-9a57-3d2f0e1b7c44' })
   id!: string;
@@ -53,6 +93,9 @@ export class OrganizationDto {
   @ApiProperty({ example: 60 })
   minimumNoticeMin!: number;
 
+  @ApiProperty({ type: ProactiveSettingsViewDto, description: 'Messages Aurora sends the owner on her own (WhatsApp and aurora:proactive)' })
+  proactive!: ProactiveSettingsViewDto;
+
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' })
   createdAt!: string;
 
@@ -65,6 +108,7 @@ export class OrganizationDto {
       businessHours: row.businessHours,
       slotGranularityMin: row.slotGranularityMin,
       minimumNoticeMin: row.minimumNoticeMin,
+      proactive: proactiveSettingsOf(row.settings),
       createdAt: row.createdAt.toISOString(),
     };
   }
@@ -120,4 +164,14 @@ export class UpdateOrganizationDto {
   @ArrayMaxSize(20)
   @IsPhoneNumber({ each: true })
   authorizedOwnerNumbers?: string[];
+
+  @ApiPropertyOptional({
+    type: ProactiveSettingsDto,
+    example: { dailySummaryHour: 7, celebrations: false },
+    description: "Aurora's own messages to the owner numbers; fields left out keep their value",
+  })
+  @IsOptionalNotNull()
+  @ValidateNested()
+  @Type(() => ProactiveSettingsDto)
+  proactive?: ProactiveSettingsDto;
 }
