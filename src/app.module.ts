@@ -4,6 +4,9 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ClockModule } from './common/clock.js';
 import { HealthJobProcessor, HealthJobScheduler } from './health/health-job.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AutomationProcessor } from './automation/automation.processor.js';
+import { AutomationModule } from './automation/automation.module.js';
+import { ProactiveScheduler } from './automation/proactive-scheduler.js';
 import { BookingModule } from './booking/booking.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
 import { MaintenanceProcessor } from './auth/maintenance.processor.js';
@@ -28,7 +31,7 @@ import { WhatsappModule } from './whatsapp/whatsapp.module.js';
 
 /** BullMQ processors: only in processes whose APP_ROLE runs workers (all, worker). */
 @Module({
-  imports: [DiscoveryModule, ScheduleModule.forRoot(), AuthModule, WhatsappModule, HealthModule, MessagingModule],
+  imports: [DiscoveryModule, ScheduleModule.forRoot(), AuthModule, WhatsappModule, HealthModule, MessagingModule, AutomationModule],
   providers: [
     MaintenanceProcessor,
     OutboundProcessor,
@@ -36,6 +39,8 @@ import { WhatsappModule } from './whatsapp/whatsapp.module.js';
     InboundSweeper,
     HealthJobProcessor,
     HealthJobScheduler,
+    AutomationProcessor,
+    ProactiveScheduler,
     QueueRegistryCheck,
   ],
 })
@@ -64,6 +69,8 @@ export class AppModule {
         ContactsModule,
         HealthModule,
         MessagingModule,
+        // In every role: bookings change through the API and the assistant; the alert relay hears them.
+        AutomationModule,
         // In every role: workers hold WhatsApp sockets and raise the events; the Redis adapter carries them to API processes' clients.
         GatewayModule,
         ...(runsWorkers ? [WorkersModule] : []),

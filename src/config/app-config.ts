@@ -50,6 +50,10 @@ export interface AppConfig {
     /** Media URLs may reach private and loopback addresses (development and tests only). */
     mediaUrlAllowPrivate: boolean;
   };
+  automation: {
+    /** How often Aurora's scheduler looks for shops whose daily summary is due (one tick per slot across processes). */
+    tickIntervalMs: number;
+  };
   inbound: {
     /** Inbound jobs one process runs at once (turns of different contacts). */
     concurrency: number;
@@ -137,6 +141,7 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   INBOUND_SWEEP_AFTER_MS: { expected: 'an integer of milliseconds between 100 and 3600000', default: '30000' },
   HANDOFF_TIMEOUT_HOURS: { expected: 'a number of hours between 0.01 and 720', default: '12' },
   CONVERSATION_HISTORY_LIMIT: { expected: 'an integer between 0 and 200', default: '20' },
+  AUTOMATION_TICK_INTERVAL_MS: { expected: 'an integer of milliseconds between 1000 and 3600000', default: '60000' },
 };
 
 export class ConfigValidationError extends Error {
@@ -212,6 +217,9 @@ export function loadConfig(env: Env): AppConfig {
       sweepAfterMs: reader.integer('INBOUND_SWEEP_AFTER_MS', 100, 3600000),
       handoffTimeoutMs: Math.round(reader.number('HANDOFF_TIMEOUT_HOURS', 0.01, 720) * 3600_000),
       historyLimit: reader.integer('CONVERSATION_HISTORY_LIMIT', 0, 200),
+    },
+    automation: {
+      tickIntervalMs: reader.integer('AUTOMATION_TICK_INTERVAL_MS', 1000, 3600000),
     },
   };
 
