@@ -10,7 +10,7 @@ import { ProactiveService } from '../src/automation/proactive.service.js';
 import { addDays, localDate, minutesOf, zonedInstant } from '../src/booking/zoned-time.js';
 import { Clock } from '../src/common/clock.js';
 import { DATABASE, type Database } from '../src/database/database.js';
-import { type BookingStatus, bookingEvents, bookings, contacts, pets, proactiveMessages, resources } from '../src/database/schema.js';
+import { type BookingStatus, bookingEvents, bookings, contacts, organizations, pets, proactiveMessages, resources } from '../src/database/schema.js';
 import { SandboxTransport } from '../src/whatsapp/transport/sandbox.transport.js';
 import { deleteRedisPrefix, REDIS_URL, request, startTestApp, type TestApp } from './support/app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
@@ -290,6 +290,20 @@ describe('Aurora proactive messages, with two worker processes', () => {
     ]);
     // No birthday on the next day.
     expect(ownerTexts(/Aniversariante/)).toHaveLength(1);
+  });
+
+  it('starts a shop created after its summary hour on the next day, and records a summary without owner numbers for the dashboard', async () => {
+    const created = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: ADMIN_KEY, body: { name: 'Loja Nova' } });
+    const newShop = created.body.organization.id as string;
+    const nextDay = addDays(DAY, 1);
+    await db.systemDb.update(organizations).set({ createdAt: at(nextDay, '09:15') }).where(eq(organizations.id, newShop));
+    const summariesOf = () =>
+      db.systemDb.select().from(proactiveMessages).where(and(eq(proactiveMessages.organizationId, newShop), eq(proactiveMessages.kind, 'daily_summary')));
+
+    await tickBoth(at(nextDay, '10:00'));
+    expect(await summariesOf()).toEqual([]);
+    await tickBoth(at(addDays(nextDay, 1), '08:00'));
+    expect(await summariesOf()).toEqual([expect.objectContaining({ dedupeKey: addDays(nextDay, 1), instanceId: null, recipients: 0 })]);
   });
 
   it('finds 29 February birthdays on 28 February in common years only, and documents the settings in OpenAPI', async () => {

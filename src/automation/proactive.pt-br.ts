@@ -16,7 +16,7 @@ export interface SummaryBooking {
 export interface SummaryInput {
   /** The shop's date the summary is about. */
   date: string;
-  /** The hour of the shop's clock it is sent at (for the greeting). */
+  /** The hour of the shop's clock it goes out at (for the greeting). */
   hour: number;
   today: SummaryBooking[];
   yesterday: { done: number; revenueCents: number; noShow: number; cancelled: number; total: number };

@@ -84,16 +84,19 @@ export class ProactiveRepository {
 
   /**
    * Shops whose clock has reached their summary hour on the date it shows at
-   * `now`, and that have no summary for that date yet: the day's job is due.
-   * Across organizations by nature (the scheduler serves the deployment).
+   * `now`, that existed at that hour (a shop created in the afternoon starts
+   * the next day) and that have no summary for that date yet: the day's job is
+   * due. Across organizations by nature (the scheduler serves the deployment).
    */
   async dueForDailyRun(now: Date): Promise<{ organizationId: string; date: string }[]> {
     const local = sql`(${now.toISOString()}::timestamptz AT TIME ZONE o.timezone)`;
+    const hour = sql`coalesce((o.settings->'proactive'->>'dailySummaryHour')::int, ${DEFAULT_PROACTIVE_SETTINGS.dailySummaryHour})`;
     const rows = await rowsOf<{ id: string; date: string }>(
       this.database.systemDb,
       sql`SELECT o.id, to_char(${local}, 'YYYY-MM-DD') AS date
           FROM organizations o
-          WHERE extract(hour FROM ${local}) >= coalesce((o.settings->'proactive'->>'dailySummaryHour')::int, ${DEFAULT_PROACTIVE_SETTINGS.dailySummaryHour})
+          WHERE extract(hour FROM ${local}) >= ${hour}
+            AND (o.created_at AT TIME ZONE o.timezone) <= date_trunc('day', ${local}) + make_interval(hours => ${hour})
             AND NOT EXISTS (
               SELECT 1 FROM proactive_messages p
               WHERE p.organization_id = o.id AND p.kind = 'daily_summary' AND p.dedupe_key = to_char(${local}, 'YYYY-MM-DD')

@@ -40,7 +40,7 @@ export class ProactiveService {
     if (organization === null) return [];
     const settings = proactiveSettingsOf(organization.settings);
     const sent: ProactiveKind[] = [];
-    if (settings.dailySummary && (await this.sendSummary(organization, date, settings.dailySummaryHour))) sent.push('daily_summary');
+    if (settings.dailySummary && (await this.sendSummary(organization, date))) sent.push('daily_summary');
     if (settings.celebrations) {
       const birthdays = await this.analytics.birthdaysOn(organizationId, date);
       if (birthdays.length > 0) {
@@ -76,7 +76,7 @@ export class ProactiveService {
   }
 
   /** Today's bookings, yesterday's results and the open handoffs, from the analytics figures. */
-  private async sendSummary(organization: OrganizationRow, date: string, hour: number): Promise<boolean> {
+  private async sendSummary(organization: OrganizationRow, date: string): Promise<boolean> {
     const timeZone = organization.timezone;
     const [agenda, yesterday, openHandoffs] = await Promise.all([
       this.analytics.agenda(organization.id, windowOfDates(date, addDays(date, 1), timeZone)),
@@ -94,6 +94,8 @@ export class ProactiveService {
       cancelled: yesterday.byStatus.cancelled,
       total: yesterday.total,
     };
+    // Greets for the hour it goes out at: a worker back from an outage sends the morning's summary in the afternoon.
+    const hour = wallClockOf(this.clock.now(), timeZone).hour;
     const text = proactiveTexts.dailySummary({ date, hour, today, yesterday: results, openHandoffs });
     return this.deliver(organization, 'daily_summary', date, text, {
       date,
@@ -114,8 +116,10 @@ export class ProactiveService {
     if (claimed.messageIds.length === 0) {
       this.logger.warn(
         { organizationId: organization.id, kind, ownerNumbers: ownerNumbers.length, instance: claimed.instanceId !== null },
-        'proactive message not sent on WhatsApp: no owner number or no connected instance',
+        'proactive message on Socket.IO only: no owner number or no connected instance',
       );
+    } else {
+      this.logger.log({ organizationId: organization.id, kind, recipients: claimed.messageIds.length }, 'proactive message sent');
     }
     this.realtime.publish(organization.id, 'aurora:proactive', {
       kind,
@@ -124,7 +128,6 @@ export class ProactiveService {
       data,
       at: this.clock.now().toISOString(),
     });
-    this.logger.log({ organizationId: organization.id, kind, recipients: claimed.messageIds.length }, 'proactive message sent');
     return true;
   }
 }
