@@ -279,7 +279,13 @@ export const bookingEvents = pgTable(
     during: tstzrange('during').notNull(),
     createdAt: createdAt(),
   },
-  (table) => [index('booking_events_organization_created_idx').on(table.organizationId, table.createdAt)],
+  (table) => [
+    index('booking_events_organization_created_idx').on(table.organizationId, table.createdAt),
+    // The automation tick's look for alerts whose job was lost: recent no-shows and cancellations of every shop.
+    index('booking_events_alert_created_idx')
+      .on(table.createdAt)
+      .where(sql`to_status IN ('no_show', 'cancelled')`),
+  ],
 );
 
 export const CONVERSATION_STATES = ['bot', 'waiting_human', 'human', 'closed'] as const;
