@@ -72,7 +72,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
     }, 10_000);
   };
 
-  const addBooking = async (input: { contactId: string; petId: string; service: 'banho' | 'tosa'; date: string; time: string; status: BookingStatus }) => {
+  const addBooking = async (input: { contactId: string; petId: string | null; service: 'banho' | 'tosa'; date: string; time: string; status: BookingStatus }) => {
     const start = at(input.date, input.time);
     const minutes = input.service === 'banho' ? 60 : 90;
     const [row] = await db.systemDb
@@ -239,6 +239,31 @@ describe('Aurora proactive messages, with two worker processes', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0].text).toBe('❌ *Agendamento cancelado:* *Tosa* de Rex (Ana), amanhã às 10:00. O horário ficou livre. Telefone: +5511911110001');
     expect(eventsOf('cancellation')).toHaveLength(1);
+  });
+
+  it('alerts the owner when the customer cancels through the assistant on WhatsApp', async () => {
+    setClocks(at(DAY, '11:40'));
+    const customer = '5511970000042';
+    const write = (text: string) => api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: customer, text, pushName: 'Carla' });
+    const repliesTo = () => sandbox.outbound(shop.instanceId).filter((message) => message.to === customer);
+    expect((await write('oi')).status).toBe(200);
+    await waitFor(() => repliesTo().length === 1, 15_000);
+    const [carla] = await db.systemDb.select().from(contacts).where(eq(contacts.phone, `+${customer}`));
+    await addBooking({ contactId: carla.id, petId: null, service: 'banho', date: addDays(DAY, 2), time: '10:00', status: 'scheduled' });
+
+    await write('3');
+    await waitFor(() => repliesTo().length === 2, 15_000);
+    expect(repliesTo()[1].text).toContain('1. *Banho*');
+    await write('cancelar 1');
+    await waitFor(() => repliesTo().length === 3, 15_000);
+    expect(repliesTo()[2].text).toContain('Pronto, cancelei *Banho*');
+
+    await waitFor(() => ownerTexts(/de Carla/).length > 0, 10_000);
+    await settle();
+    const alerts = ownerTexts(/de Carla/);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0].text).toMatch(/^❌ \*Agendamento cancelado:\* \*Banho\* de Carla, (\S+-feira|sábado|domingo), \d\d\/\d\d às 10:00\./);
+    expect(alerts[0].text).toContain('às 10:00. O horário ficou livre. Telefone: +5511970000042');
   });
 
   it('sends on the next tick an alert whose job was lost (the change only in booking_events)', async () => {
