@@ -4,6 +4,9 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ClockModule } from './common/clock.js';
 import { HealthJobProcessor, HealthJobScheduler } from './health/health-job.js';
 import { AuthModule } from './auth/auth.module.js';
+import { AutomationProcessor } from './automation/automation.processor.js';
+import { AutomationModule } from './automation/automation.module.js';
+import { ProactiveScheduler } from './automation/proactive-scheduler.js';
 import { BookingModule } from './booking/booking.module.js';
 import { CampaignProcessor } from './campaigns/campaign.processor.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
@@ -33,7 +36,7 @@ import { WhatsappModule } from './whatsapp/whatsapp.module.js';
 
 /** BullMQ processors: only in processes whose APP_ROLE runs workers (all, worker). */
 @Module({
-  imports: [DiscoveryModule, ScheduleModule.forRoot(), AuthModule, WhatsappModule, HealthModule, MessagingModule, CampaignsModule],
+  imports: [DiscoveryModule, ScheduleModule.forRoot(), AuthModule, WhatsappModule, HealthModule, MessagingModule, CampaignsModule, AutomationModule],
   providers: [
     MaintenanceProcessor,
     OutboundProcessor,
@@ -42,6 +45,8 @@ import { WhatsappModule } from './whatsapp/whatsapp.module.js';
     CampaignProcessor,
     HealthJobProcessor,
     HealthJobScheduler,
+    AutomationProcessor,
+    ProactiveScheduler,
     QueueRegistryCheck,
   ],
 })
@@ -75,6 +80,8 @@ export class AppModule {
         HealthModule,
         MessagingModule,
         CampaignsModule,
+        // In every role: bookings change through the API and the assistant; the alert relay hears them.
+        AutomationModule,
         // In every role: workers hold WhatsApp sockets and raise the events; the Redis adapter carries them to API processes' clients.
         GatewayModule,
         ...(runsWorkers ? [WorkersModule] : []),

@@ -42,6 +42,16 @@ export interface AgendaEntry {
   phone: string;
 }
 
+/** A pet whose birthday it is, with its owner and the age it turns (null when the year is unknown or later). */
+export interface PetBirthday {
+  petId: string;
+  pet: string;
+  species: string;
+  customer: string | null;
+  phone: string;
+  years: number | null;
+}
+
 const NO_STATUSES = { scheduled: 0, confirmed: 0, done: 0, cancelled: 0, no_show: 0 };
 
 /**
@@ -109,6 +119,47 @@ export class AnalyticsService {
       const [row] = await query<{ n: number }>(
         tx,
         sql`SELECT count(*)::int AS n FROM conversations WHERE organization_id = ${organizationId} AND state = 'waiting_human'`,
+      );
+      return Number(row.n);
+    });
+  }
+
+  /**
+   * Pets born on this month and day (YYYY-MM-DD of the shop's calendar); on
+   * 28 February of a common year, those born on 29 February too.
+   */
+  birthdaysOn(organizationId: string, date: string): Promise<PetBirthday[]> {
+    const [year, month, day] = date.split('-').map(Number);
+    const leapDayToo = month === 2 && day === 28 && !isLeapYear(year);
+    return this.database.withTenant(organizationId, async (tx) => {
+      const rows = await query<{ id: string; pet: string; species: string; customer: string | null; phone: string; born: number }>(
+        tx,
+        sql`SELECT p.id, p.name AS pet, p.species, c.name AS customer, c.phone, extract(year FROM p.birth_date)::int AS born
+            FROM pets p JOIN contacts c ON c.id = p.contact_id
+            WHERE p.organization_id = ${organizationId} AND p.birth_date IS NOT NULL
+              AND (
+                (extract(month FROM p.birth_date) = ${month} AND extract(day FROM p.birth_date) = ${day})
+                OR (${leapDayToo} AND extract(month FROM p.birth_date) = 2 AND extract(day FROM p.birth_date) = 29)
+              )
+            ORDER BY p.name, p.id`,
+      );
+      return rows.map((row) => ({
+        petId: row.id,
+        pet: row.pet,
+        species: row.species,
+        customer: row.customer,
+        phone: row.phone,
+        years: Number(row.born) < year ? year - Number(row.born) : null,
+      }));
+    });
+  }
+
+  /** Bookings the shop ever had, cancelled ones left out: the count its milestones (100th, 500th...) are about. */
+  bookingCount(organizationId: string): Promise<number> {
+    return this.database.withTenant(organizationId, async (tx) => {
+      const [row] = await query<{ n: number }>(
+        tx,
+        sql`SELECT count(*)::int AS n FROM bookings WHERE organization_id = ${organizationId} AND status <> 'cancelled'`,
       );
       return Number(row.n);
     });
@@ -192,4 +243,8 @@ function inWindow(organizationId: string, window: PeriodWindow): SQL {
 async function query<Row>(tx: Db, statement: SQL): Promise<Row[]> {
   const result = await tx.execute(statement);
   return (result as unknown as { rows: Row[] }).rows;
+}
+
+function isLeapYear(year: number): boolean {
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
 }

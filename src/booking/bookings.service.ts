@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import type { Db } from '../database/database.js';
@@ -54,6 +54,9 @@ class Refusal extends Error {
 
 const ACTIVE: readonly BookingStatus[] = ['scheduled', 'confirmed'];
 
+/** Told about every status change after it is committed (Aurora's no-show and cancellation alerts). */
+export type BookingStatusListener = (change: { organizationId: string; booking: BookingRow; from: BookingStatus }) => Promise<void>;
+
 /**
  * Bookings for staff (REST) and, later, the agents. The database's exclusion
  * constraint is the one guard against overbooking; this service picks a
@@ -61,10 +64,17 @@ const ACTIVE: readonly BookingStatus[] = ['scheduled', 'confirmed'];
  */
 @Injectable()
 export class BookingsService {
+  private readonly logger = new Logger('Bookings');
+  private readonly statusListeners: BookingStatusListener[] = [];
+
   constructor(
     private readonly bookings: BookingsRepository,
     private readonly clock: Clock,
   ) {}
+
+  onStatusChange(listener: BookingStatusListener): void {
+    this.statusListeners.push(listener);
+  }
 
   async availability(organizationId: string, serviceId: string, date: string): Promise<DayAvailability> {
     const window = this.dayWindow(date);
@@ -178,14 +188,23 @@ export class BookingsService {
     }
   }
 
-  changeStatus(organizationId: string, bookingId: string, status: BookingStatus, actor: Actor, reason?: string) {
-    return this.bookings.transaction(organizationId, async (tx) => {
+  async changeStatus(organizationId: string, bookingId: string, status: BookingStatus, actor: Actor, reason?: string) {
+    const { booking, from } = await this.bookings.transaction(organizationId, async (tx) => {
       const booking = await this.lockActive(tx, bookingId, status);
-      if (booking.status === status) return booking;
+      if (booking.status === status) return { booking, from: null };
       const updated = await this.bookings.setStatus(tx, booking.id, status);
       await this.bookings.recordEvent(tx, updated, booking.status, actor, reason ?? null);
-      return updated;
+      return { booking: updated, from: booking.status };
     });
+    if (from !== null) {
+      for (const listener of this.statusListeners) {
+        // The change is committed whatever a listener does; its failure is only logged.
+        await listener({ organizationId, booking, from }).catch((error: Error) =>
+          this.logger.warn({ bookingId, err: error.message }, 'booking status listener failed'),
+        );
+      }
+    }
+    return booking;
   }
 
   async get(organizationId: string, bookingId: string): Promise<BookingRow> {

@@ -50,6 +50,10 @@ export interface AppConfig {
     /** Media URLs may reach private and loopback addresses (development and tests only). */
     mediaUrlAllowPrivate: boolean;
   };
+  automation: {
+    /** How often Aurora's scheduler looks for shops whose daily summary is due (one tick per slot across processes). */
+    tickIntervalMs: number;
+  };
   inbound: {
     /** Inbound jobs one process runs at once (turns of different contacts). */
     concurrency: number;
@@ -151,6 +155,7 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   RATE_LIMIT_PER_IP_PER_MINUTE: { expected: 'an integer between 0 (no limit) and 1000000', default: '3000' },
   CORS_ORIGINS: { expected: 'comma-separated http(s) origins such as https://app.example.com, or *; unset allows none' },
   TRUST_PROXY_HOPS: { expected: 'an integer between 0 and 10', default: '0' },
+  AUTOMATION_TICK_INTERVAL_MS: { expected: 'an integer of milliseconds between 1000 and 3600000', default: '60000' },
 };
 
 export class ConfigValidationError extends Error {
@@ -232,6 +237,9 @@ export function loadConfig(env: Env): AppConfig {
       rateLimitPerIpPerMinute: reader.integer('RATE_LIMIT_PER_IP_PER_MINUTE', 0, 1_000_000),
       corsOrigins: reader.origins('CORS_ORIGINS'),
       trustProxyHops: reader.integer('TRUST_PROXY_HOPS', 0, 10),
+    },
+    automation: {
+      tickIntervalMs: reader.integer('AUTOMATION_TICK_INTERVAL_MS', 1000, 3600000),
     },
   };
 

@@ -279,7 +279,13 @@ export const bookingEvents = pgTable(
     during: tstzrange('during').notNull(),
     createdAt: createdAt(),
   },
-  (table) => [index('booking_events_organization_created_idx').on(table.organizationId, table.createdAt)],
+  (table) => [
+    index('booking_events_organization_created_idx').on(table.organizationId, table.createdAt),
+    // The automation tick's look for alerts whose job was lost: recent no-shows and cancellations of every shop.
+    index('booking_events_alert_created_idx')
+      .on(table.createdAt)
+      .where(sql`to_status IN ('no_show', 'cancelled')`),
+  ],
 );
 
 export const CONVERSATION_STATES = ['bot', 'waiting_human', 'human', 'closed'] as const;
@@ -419,6 +425,36 @@ export const alerts = pgTable(
       .on(table.instanceId, table.kind)
       .where(sql`${table.resolvedAt} IS NULL`),
   ],
+);
+
+export const PROACTIVE_KINDS = ['daily_summary', 'no_show', 'cancellation', 'pet_birthday', 'booking_milestone'] as const;
+export type ProactiveKind = (typeof PROACTIVE_KINDS)[number];
+
+/**
+ * Every message Aurora sent the owner unprompted, one row per (organization,
+ * kind, dedupe key): the day for the daily summary and the birthdays, the booking
+ * for an alert, the milestone for a celebration. Inserting the row is the claim:
+ * whoever inserts it sends, so two workers or a retried job never send twice.
+ */
+export const proactiveMessages = pgTable(
+  'proactive_messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organizationId: uuid('organization_id')
+      .notNull()
+      .references(() => organizations.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: PROACTIVE_KINDS }).notNull(),
+    dedupeKey: text('dedupe_key').notNull(),
+    /** What the owner read, in Portuguese. */
+    text: text('text').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    /** The instance it went out through; null when no instance was connected (Socket.IO only). */
+    instanceId: uuid('instance_id').references(() => whatsappInstances.id, { onDelete: 'set null' }),
+    /** How many owner numbers it was queued to on WhatsApp. */
+    recipients: integer('recipients').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (table) => [uniqueIndex('proactive_messages_organization_kind_key').on(table.organizationId, table.kind, table.dedupeKey)],
 );
 
 /** WhatsApp auth state for SESSION_STORE=postgres: creds per instance, values in Baileys' BufferJSON encoding. */
@@ -598,5 +634,6 @@ export const schema = {
   aiInteractions,
   campaigns,
   campaignRecipients,
+  proactiveMessages,
 };
 export type Schema = typeof schema;

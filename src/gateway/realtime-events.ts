@@ -1,4 +1,4 @@
-import type { CampaignStatus, MessageType } from '../database/schema.js';
+import type { CampaignStatus, MessageType, ProactiveKind } from '../database/schema.js';
 import type { WhatsappEventMap } from '../whatsapp/whatsapp-events.js';
 
 /** An event as a socket receives it: the room already says which organization, so the payload does not. */
@@ -49,11 +49,15 @@ export interface RealtimeEventMap {
     counts: { audienceSize: number; sent: number; failed: number; skippedOptedOut: number; skippedOutsideWindow: number };
     at: string;
   };
-  /** Aurora, the owner's assistant, has something to tell the owner unprompted. */
+  /** Aurora, the owner's assistant, tells the owner something unprompted (also sent to the owner numbers on WhatsApp). */
   'aurora:proactive': {
-    instanceId: string;
-    kind: string;
-    message: string;
+    kind: ProactiveKind;
+    /** What the owner reads on WhatsApp, in Portuguese. */
+    text: string;
+    /** The instance it went out through; null when none was connected or the shop has no owner number. */
+    instanceId: string | null;
+    /** The figures behind the text, by kind (see README "Proactive messages"). */
+    data: Record<string, unknown>;
     at: string;
   };
 }

@@ -23,9 +23,10 @@ export class OrganizationsController {
 
   @Patch('me')
   @ApiOperation({
-    summary: 'Update the shop settings: name, time zone, opening hours, slot grid, notice, owner numbers, campaigns outside the 24-hour window',
+    summary:
+      "Update the shop settings: name, time zone, opening hours, slot grid, notice, owner numbers, campaigns outside the 24-hour window, Aurora's proactive messages",
     description:
-      "`campaignsOutsideWindow: true` lets campaigns reach customers who have not written in the last 24 hours; the response then carries a `warning` about WhatsApp's rules on unsolicited messages.",
+      "`campaignsOutsideWindow: true` lets campaigns reach customers who have not written in the last 24 hours; the response then carries a `warning` about WhatsApp's rules on unsolicited messages. `proactive` fields left out keep their value.",
   })
   @ApiOkResponse({ type: OrganizationDto })
   @ApiErrors(400, 401)
@@ -38,12 +39,14 @@ export class OrganizationsController {
         details: problems.map((problem) => ({ field: problem.split(':')[0], problems: [problem] })),
       });
     }
-    const { businessHours, campaignsOutsideWindow, ...rest } = body;
+    const { businessHours, campaignsOutsideWindow, proactive, ...rest } = body;
     const changes = {
       ...rest,
       ...(campaignsOutsideWindow === undefined ? {} : { settings: { campaignsOutsideWindow } }),
       ...(businessHours === undefined ? {} : { businessHours: JSON.parse(JSON.stringify(businessHours)) as BusinessHours }),
     };
-    return OrganizationDto.from(await this.organizations.update(tenant.organizationId, changes));
+    // A plain object: the DTO instance would carry its class into the JSON merge.
+    const proactiveChanges = proactive === undefined ? undefined : { ...proactive };
+    return OrganizationDto.from(await this.organizations.update(tenant.organizationId, changes, proactiveChanges));
   }
 }

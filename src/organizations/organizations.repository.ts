@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { count, eq, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
 import { organizations } from '../database/schema.js';
+import type { ProactiveSettings } from './proactive-settings.js';
 
 export type OrganizationRow = typeof organizations.$inferSelect;
 export type OrganizationChanges = Partial<
@@ -37,14 +38,23 @@ export class OrganizationsRepository {
     return row ?? null;
   }
 
-  async update(organizationId: string, changes: OrganizationChanges): Promise<OrganizationRow | null> {
+  /**
+   * `settings` is merged into the stored settings, and `proactive` into
+   * settings.proactive, in the same statement: fields left out keep their value.
+   */
+  async update(organizationId: string, changes: OrganizationChanges, proactive?: Partial<ProactiveSettings>): Promise<OrganizationRow | null> {
     const { settings, ...columns } = changes;
+    let merged = sql`${organizations.settings}`;
+    if (settings !== undefined) merged = sql`(${merged} || ${JSON.stringify(settings)}::jsonb)`;
+    if (proactive !== undefined) {
+      merged = sql`jsonb_set(${merged}, '{proactive}', coalesce(${merged}->'proactive', '{}'::jsonb) || ${JSON.stringify(proactive)}::jsonb)`;
+    }
     const [row] = await this.database.withTenant(organizationId, (tx) =>
       tx
         .update(organizations)
         .set({
           ...columns,
-          ...(settings === undefined ? {} : { settings: sql`${organizations.settings} || ${JSON.stringify(settings)}::jsonb` }),
+          ...(settings === undefined && proactive === undefined ? {} : { settings: merged }),
           updatedAt: new Date(),
         })
         .where(eq(organizations.id, organizationId))

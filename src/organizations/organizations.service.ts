@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiKeysService, type IssuedApiKey } from '../auth/api-keys.service.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import { DATABASE, type Database } from '../database/database.js';
+import type { ProactiveSettings } from './proactive-settings.js';
 import { type OrganizationChanges, OrganizationsRepository, type OrganizationRow } from './organizations.repository.js';
 
 export interface CreateOrganizationInput {
@@ -32,8 +33,8 @@ export class OrganizationsService {
     });
   }
 
-  async update(organizationId: string, changes: OrganizationChanges): Promise<OrganizationRow> {
-    const organization = await this.organizations.update(organizationId, changes);
+  async update(organizationId: string, changes: OrganizationChanges, proactive?: Partial<ProactiveSettings>): Promise<OrganizationRow> {
+    const organization = await this.organizations.update(organizationId, changes, proactive);
     if (organization === null) throw new ResourceNotFoundException('Organization', organizationId);
     return organization;
   }

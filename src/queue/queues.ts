@@ -25,10 +25,18 @@ export interface QueueJobs {
     /** Stamps an API key's last use; one job per key per minute, so requests never write. */
     'api-key-used': { apiKeyId: string; usedAt: string };
   };
+  automation: {
+    /** Aurora's scheduler tick of one time slot (the slot is its jobId): finds the shops whose summary hour came. */
+    tick: { slot: string };
+    /** One shop's day (its local date): the daily summary and the celebrations, each sent once. */
+    daily: { organizationId: string; date: string };
+    /** The owner's alert about a booking marked no-show or cancelled, sent once per booking and status. */
+    'booking-alert': { organizationId: string; bookingId: string; status: 'no_show' | 'cancelled' };
+  };
 }
 
 export type QueueName = keyof QueueJobs;
 export type JobName<Q extends QueueName> = keyof QueueJobs[Q] & string;
 export type JobPayload<Q extends QueueName, J extends JobName<Q>> = QueueJobs[Q][J];
 
-export const QUEUE_NAMES: readonly QueueName[] = ['maintenance', 'outbound', 'health', 'inbound', 'campaign'];
+export const QUEUE_NAMES: readonly QueueName[] = ['maintenance', 'outbound', 'health', 'inbound', 'campaign', 'automation'];

@@ -7,6 +7,7 @@ import { IsPhoneNumber } from '../../common/phone-number.js';
 import { IsTimeZone } from '../../common/time-zone.js';
 import { IsOptionalNotNull } from '../../common/validation.js';
 import type { OrganizationRow } from '../organizations.repository.js';
+import { type ProactiveSettings, proactiveSettingsOf } from '../proactive-settings.js';
 import { ApiKeyCreatedDto } from '../../auth/dto/api-key.dto.js';
 
 /** Returned whenever campaigns may reach customers outside WhatsApp's 24-hour window. */
@@ -41,6 +42,45 @@ export class CreateOrganizationDto {
   ownerNumbers?: string[];
 }
 
+/** What Aurora sends the owner on her own; each field optional in an update, the rest kept. */
+export class ProactiveSettingsDto {
+  @ApiPropertyOptional({ example: 8, minimum: 0, maximum: 23, default: 8, description: "Hour of the shop's clock (its time zone) for the daily summary" })
+  @IsOptionalNotNull()
+  @IsInt()
+  @Min(0)
+  @Max(23)
+  dailySummaryHour?: number;
+
+  @ApiPropertyOptional({ example: true, default: true, description: "Today's bookings, yesterday's results and open handoffs, every day" })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  dailySummary?: boolean;
+
+  @ApiPropertyOptional({ example: true, default: true, description: 'An alert when a booking is marked no-show or cancelled' })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  alerts?: boolean;
+
+  @ApiPropertyOptional({ example: true, default: true, description: "Pets' birthdays and round numbers of bookings" })
+  @IsOptionalNotNull()
+  @IsBoolean()
+  celebrations?: boolean;
+}
+
+export class ProactiveSettingsViewDto implements ProactiveSettings {
+  @ApiProperty({ example: 8, minimum: 0, maximum: 23 })
+  dailySummaryHour!: number;
+
+  @ApiProperty({ example: true })
+  dailySummary!: boolean;
+
+  @ApiProperty({ example: true })
+  alerts!: boolean;
+
+  @ApiProperty({ example: true })
+  celebrations!: boolean;
+}
+
 export class OrganizationDto {
   @ApiProperty({ example: '6f1c2b9e-8a4d-4c1e-9a57-3d2f0e1b7c44' })
   id!: string;
@@ -68,6 +108,8 @@ export class OrganizationDto {
 
   @ApiPropertyOptional({ example: OUTSIDE_WINDOW_WARNING, description: 'Present while a setting puts the number at risk' })
   warning?: string;
+  @ApiProperty({ type: ProactiveSettingsViewDto, description: 'Messages Aurora sends the owner on her own (WhatsApp and aurora:proactive)' })
+  proactive!: ProactiveSettingsViewDto;
 
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' })
   createdAt!: string;
@@ -84,6 +126,7 @@ export class OrganizationDto {
       minimumNoticeMin: row.minimumNoticeMin,
       campaignsOutsideWindow,
       ...(campaignsOutsideWindow ? { warning: OUTSIDE_WINDOW_WARNING } : {}),
+      proactive: proactiveSettingsOf(row.settings),
       createdAt: row.createdAt.toISOString(),
     };
   }
@@ -144,4 +187,13 @@ export class UpdateOrganizationDto {
   @IsOptionalNotNull()
   @IsBoolean()
   campaignsOutsideWindow?: boolean;
+  @ApiPropertyOptional({
+    type: ProactiveSettingsDto,
+    example: { dailySummaryHour: 7, celebrations: false },
+    description: "Aurora's own messages to the owner numbers; fields left out keep their value",
+  })
+  @IsOptionalNotNull()
+  @ValidateNested()
+  @Type(() => ProactiveSettingsDto)
+  proactive?: ProactiveSettingsDto;
 }

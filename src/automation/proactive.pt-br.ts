@@ -1,0 +1,128 @@
+import { formatPrice, WEEKDAY_NAMES } from '../ai/offline-menu.pt-br.js';
+
+/**
+ * Everything Aurora tells the owner on her own, in Brazilian Portuguese, with
+ * WhatsApp formatting (*bold*). Inputs are already in the shop's clock: dates
+ * as YYYY-MM-DD, times as "09:00".
+ */
+
+export interface SummaryBooking {
+  time: string;
+  service: string;
+  pet: string | null;
+  customer: string | null;
+}
+
+export interface SummaryInput {
+  /** The shop's date the summary is about. */
+  date: string;
+  /** The hour of the shop's clock it goes out at (for the greeting). */
+  hour: number;
+  today: SummaryBooking[];
+  yesterday: { done: number; revenueCents: number; noShow: number; cancelled: number; total: number };
+  openHandoffs: number;
+}
+
+export interface AlertInput {
+  service: string;
+  pet: string | null;
+  customer: string | null;
+  phone: string;
+  /** The booking's date and time on the shop's clock. */
+  date: string;
+  time: string;
+  /** The shop's date today, to say "hoje" and "amanhã". */
+  today: string;
+}
+
+export interface BirthdayInput {
+  pet: string;
+  species: string;
+  customer: string | null;
+  years: number | null;
+}
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/** "2026-11-26" -> "quinta-feira, 26/11" */
+function dayLabel(date: string): string {
+  const [year, month, day] = date.split('-').map(Number);
+  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return `${WEEKDAY_NAMES[weekday]}, ${String(day).padStart(2, '0')}/${String(month).padStart(2, '0')}`;
+}
+
+function whenLabel(date: string, time: string, today: string): string {
+  const [year, month, day] = today.split('-').map(Number);
+  const tomorrow = new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
+  const yesterday = new Date(Date.UTC(year, month - 1, day - 1)).toISOString().slice(0, 10);
+  if (date === today) return `hoje às ${time}`;
+  if (date === tomorrow) return `amanhã às ${time}`;
+  if (date === yesterday) return `ontem às ${time}`;
+  return `${dayLabel(date)} às ${time}`;
+}
+
+/** "Rex (Ana)", "Rex", "Ana" or "cliente" */
+function whoLabel(pet: string | null, customer: string | null): string {
+  if (pet !== null && customer !== null) return `${pet} (${customer})`;
+  return pet ?? customer ?? 'cliente';
+}
+
+function greeting(hour: number): string {
+  if (hour < 12) return '☀️ *Bom dia!*';
+  if (hour < 18) return '🌤️ *Boa tarde!*';
+  return '🌙 *Boa noite!*';
+}
+
+export const proactiveTexts = {
+  dailySummary(input: SummaryInput): string {
+    const lines = [`${greeting(input.hour)} Resumo de ${dayLabel(input.date)}`, ''];
+    if (input.today.length === 0) {
+      lines.push('📅 Nenhum agendamento para hoje.');
+    } else {
+      lines.push(`📅 *Agenda de hoje* (${plural(input.today.length, 'agendamento', 'agendamentos')})`);
+      for (const booking of input.today) lines.push(`• ${booking.time} ${booking.service} — ${whoLabel(booking.pet, booking.customer)}`);
+    }
+    lines.push('');
+    const { yesterday } = input;
+    if (yesterday.total === 0 && yesterday.cancelled === 0) {
+      lines.push('📊 Ontem não houve agendamentos.');
+    } else {
+      lines.push('📊 *Ontem*');
+      lines.push(`• ${plural(yesterday.done, 'atendimento concluído', 'atendimentos concluídos')} — ${formatPrice(yesterday.revenueCents)}`);
+      lines.push(`• ${plural(yesterday.noShow, 'falta', 'faltas')} · ${plural(yesterday.cancelled, 'cancelamento', 'cancelamentos')}`);
+    }
+    lines.push('');
+    lines.push(
+      input.openHandoffs === 0
+        ? '✅ Nenhuma conversa esperando atendimento.'
+        : `💬 *${plural(input.openHandoffs, 'conversa', 'conversas')}* esperando atendimento humano.`,
+    );
+    return lines.join('\n');
+  },
+
+  noShow(input: AlertInput): string {
+    return `⚠️ *Falta:* ${whoLabel(input.pet, input.customer)} não veio ao *${input.service}* de ${whenLabel(input.date, input.time, input.today)}. Telefone: ${input.phone}`;
+  },
+
+  cancellation(input: AlertInput): string {
+    return (
+      `❌ *Agendamento cancelado:* *${input.service}* de ${whoLabel(input.pet, input.customer)}, ` +
+      `${whenLabel(input.date, input.time, input.today)}. O horário ficou livre. Telefone: ${input.phone}`
+    );
+  },
+
+  birthdays(pets: BirthdayInput[]): string {
+    const lines = [pets.length === 1 ? '🎂 *Aniversariante de hoje*' : '🎂 *Aniversariantes de hoje*'];
+    for (const pet of pets) {
+      const owner = pet.customer === null ? '' : ` de ${pet.customer}`;
+      const age = pet.years === null ? '' : ` faz ${plural(pet.years, 'ano', 'anos')}`;
+      lines.push(`• *${pet.pet}* (${pet.species}${owner})${age}`);
+    }
+    lines.push('', 'Que tal mandar os parabéns? 🐾');
+    return lines.join('\n');
+  },
+
+  milestone(count: number): string {
+    return `🎉 *${count.toLocaleString('pt-BR')} agendamentos!* A loja chegou ao ${count.toLocaleString('pt-BR')}º agendamento. Parabéns pelo trabalho! 🥳`;
+  },
+};
