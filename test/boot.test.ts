@@ -19,8 +19,11 @@ function isolatedEnvironment(overrides: Record<string, string>): Record<string, 
   return { REDIS_URL, REDIS_PREFIX: prefix, LOG_LEVEL: 'info', ...overrides };
 }
 
+/** The embedded database's first start (WASM, migrations) takes tens of seconds on a busy 2-CPU machine. */
+const BOOT_TIMEOUT_MS = 60_000;
+
 async function started(server: RunningProcess): Promise<void> {
-  await waitFor(() => server.output().includes('Nest application successfully started') || server.child.exitCode !== null, 30_000);
+  await waitFor(() => server.output().includes('Nest application successfully started') || server.child.exitCode !== null, BOOT_TIMEOUT_MS);
   expect(server.child.exitCode, server.output()).toBeNull();
 }
 
@@ -78,7 +81,7 @@ describe('first start in development on a bare machine (embedded database)', () 
     const again = await fetch(`http://127.0.0.1:${port}/api/organizations/me`, { headers: { authorization: `Bearer ${key}` } });
     expect(again.status).toBe(200);
     await stopProcess(second.child, 'SIGTERM');
-  });
+  }, 2 * BOOT_TIMEOUT_MS + 10_000);
 });
 
 describe('production on PostgreSQL: the CLI creates an organization, logs are JSON and safe', () => {
