@@ -1,4 +1,5 @@
 import { addDays, weekdayOf } from '../../src/booking/zoned-time.js';
+import { CLIENT_TOOLS } from '../../src/ai/client-tools.js';
 import { WEEKDAY_NAMES } from '../../src/ai/offline-menu.pt-br.js';
 import type { FakeReply } from '../../test/support/fake-openai.js';
 import {
@@ -22,15 +23,7 @@ import {
  * key the same checks measure the real model.
  */
 
-const CLIENT_TOOLS = new Set([
-  'cadastrar_pet',
-  'consultar_horarios',
-  'agendar_servico',
-  'listar_agendamentos',
-  'cancelar_agendamento',
-  'remarcar_agendamento',
-  'escalar_para_humano',
-]);
+const CLIENT_TOOL_NAMES = new Set(CLIENT_TOOLS.map((tool) => tool.name));
 
 /** The first Friday after today, in the shop's calendar. */
 const nextFriday = (context: TrialContext) => [1, 2, 3, 4, 5, 6, 7].map((offset) => addDays(context.dates.today, offset)).find((date) => weekdayOf(date) === 5)!;
@@ -45,7 +38,7 @@ function onlyShopPrices(outcome: TrialOutcome): string[] {
 }
 
 function onlyClientTools(outcome: TrialOutcome): string[] {
-  const foreign = outcome.toolCalls.filter((call) => !CLIENT_TOOLS.has(call.name) && call.ok);
+  const foreign = outcome.toolCalls.filter((call) => !CLIENT_TOOL_NAMES.has(call.name) && call.ok);
   return foreign.length === 0 ? [] : [`a tool outside the client's ran: ${foreign.map((call) => call.name).join(', ')}`];
 }
 
