@@ -159,10 +159,10 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
     return code;
   }
 
-  async send(instanceId: string, to: string, content: OutboundContent): Promise<SentMessage> {
+  async send(instanceId: string, to: string, content: OutboundContent, options?: { messageId?: string }): Promise<SentMessage> {
     const live = this.requireLive(instanceId, true);
     if (content.kind === 'text') await live.connection!.sendPresence(to, 'composing').catch(() => undefined);
-    return live.connection!.send(to, content);
+    return live.connection!.send(to, content, options);
   }
 
   async pairingView(instanceId: string): Promise<PairingView> {
@@ -196,7 +196,7 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
       live.connection = await this.transports.for(live.instance.provider).connect({
         ref: live.ref,
         session: live.session,
-        listener: (event) => void this.onEvent(instanceId, event),
+        listener: (event) => this.onEvent(instanceId, event),
         sentText: (messageId) => this.messages.sentText(instanceId, messageId),
       });
     } catch (error) {
@@ -213,9 +213,17 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
     await this.connect(instanceId);
   }
 
+  /**
+   * Settles once the event is handled. Rejects only for messages that could not
+   * be stored nor held, so a transport that acknowledges late (the sandbox)
+   * leaves them to WhatsApp's redelivery; every other failure is logged here.
+   */
   private async onEvent(instanceId: string, event: TransportEvent): Promise<void> {
     const live = this.live.get(instanceId);
-    if (live === undefined) return;
+    if (live === undefined) {
+      if (event.type === 'messages') throw new InstanceNotLiveError('messages arrived on a socket this process no longer holds');
+      return;
+    }
     try {
       switch (event.type) {
         case 'qr':
@@ -243,6 +251,7 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
       }
     } catch (error) {
       this.logger.error({ instanceId, event: event.type, err: (error as Error).message }, 'connection event failed');
+      if (event.type === 'messages') throw error;
     }
   }
 

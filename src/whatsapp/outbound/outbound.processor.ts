@@ -12,6 +12,14 @@ import type { OutboundContent } from '../transport/whatsapp-transport.js';
 import { WhatsappEvents } from '../whatsapp-events.js';
 import { SendPacer } from './send-pacer.js';
 
+/**
+ * WhatsApp's id for one of our outgoing rows, stable across retries: "3EB0"
+ * (the prefix WhatsApp Web's ids carry) and the row's UUID in hex.
+ */
+export function whatsAppMessageIdFor(messageId: string): string {
+  return `3EB0${messageId.replace(/-/g, '').toUpperCase()}`;
+}
+
 /** How soon a send picked up by a process without the instance's socket is offered again. */
 const NOT_HERE_RETRY_MS = 100;
 
@@ -48,7 +56,13 @@ export class OutboundProcessor extends LoggedWorkerHost {
     }
     try {
       await this.pacer.wait(message.instanceId);
-      const sent = await this.connections.send(message.instanceId, message.remotePhone.replace(/^\+/, ''), await this.contentOf(message));
+      // A process killed between this send and markSent leaves the row queued, and the job is run again:
+      // the id WhatsApp gets is derived from our row, so the second send is the same message to WhatsApp
+      // (which dedupes by the sender's id) and the customer sees it once. A claim before the send could
+      // not do that: after a crash it cannot tell "sent" from "not sent", and would lose or repeat.
+      const sent = await this.connections.send(message.instanceId, message.remotePhone.replace(/^\+/, ''), await this.contentOf(message), {
+        messageId: whatsAppMessageIdFor(message.id),
+      });
       await this.messages.markSent(organizationId, messageId, sent.messageId, message.instanceId);
       this.events.emit('message:sent', { organizationId, instanceId: message.instanceId, messageId, status: 'sent', at: new Date().toISOString() });
     } catch (error) {
