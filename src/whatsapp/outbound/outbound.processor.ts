@@ -26,8 +26,10 @@ const NOT_HERE_RETRY_MS = 100;
 /**
  * Locks short enough that a send taken by a process that died is offered again
  * within seconds, not BullMQ's default minute; a live worker renews its locks.
+ * A send is safe to run again (its WhatsApp id is stable, see below), so a job
+ * stalled by several crashes is still run rather than failed.
  */
-@Processor('outbound', { concurrency: 20, lockDuration: 10_000, stalledInterval: 5_000 })
+@Processor('outbound', { concurrency: 20, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 10 })
 export class OutboundProcessor extends LoggedWorkerHost {
   private readonly pacer: SendPacer;
 
