@@ -23,6 +23,7 @@ import { MediaModule } from './media/media.module.js';
 import { InboundProcessor } from './messaging/inbound.processor.js';
 import { InboundSweeper } from './messaging/inbound-sweeper.js';
 import { MessagingModule } from './messaging/messaging.module.js';
+import { WorkerDrain } from './queue/worker-drain.js';
 import { OutboundProcessor } from './whatsapp/outbound/outbound.processor.js';
 import { WhatsappModule } from './whatsapp/whatsapp.module.js';
 
@@ -37,6 +38,7 @@ import { WhatsappModule } from './whatsapp/whatsapp.module.js';
     HealthJobProcessor,
     HealthJobScheduler,
     QueueRegistryCheck,
+    WorkerDrain,
   ],
 })
 export class WorkersModule {}
