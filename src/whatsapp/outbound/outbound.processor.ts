@@ -22,6 +22,8 @@ export function whatsAppMessageIdFor(messageId: string): string {
 
 /** How soon a send picked up by a process without the instance's socket is offered again. */
 const NOT_HERE_RETRY_MS = 100;
+/** How soon a send waiting for an earlier one to the same person looks again. */
+const EARLIER_FIRST_RETRY_MS = 200;
 
 /**
  * Locks short enough that a send taken by a process that died is offered again
@@ -50,6 +52,11 @@ export class OutboundProcessor extends LoggedWorkerHost {
     const message = await this.messages.findForSend(organizationId, messageId);
     // Sent already (a retried job after a crash between send and ack) or gone: nothing to do.
     if (message === null || message.status !== 'queued') return;
+    if (await this.messages.hasEarlierUnsent(organizationId, messageId)) {
+      // An earlier message to the same person goes first (its job may be retrying after a crash): wait, without spending an attempt.
+      await job.moveToDelayed(Date.now() + EARLIER_FIRST_RETRY_MS, token);
+      throw new DelayedError();
+    }
     if (!this.connections.holds(message.instanceId) && (await this.instances.heldByAnother(message.instanceId, this.connections.owner))) {
       // Every worker takes jobs from the one queue, but only the process holding the socket can send:
       // hand the job back for it, without spending an attempt.
