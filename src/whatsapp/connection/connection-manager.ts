@@ -155,7 +155,10 @@ export class ConnectionManager implements OnApplicationBootstrap, BeforeApplicat
       );
       await live.session.close();
     }
-    await this.instances.releaseLease(instanceId, this.owner);
+    // With the database away (a stop during an outage) the lease cannot be given back: it lapses by itself.
+    await this.instances
+      .releaseLease(instanceId, this.owner)
+      .catch((error: Error) => this.logger.warn({ instanceId, err: error.message }, 'lease not released: it will lapse'));
     if (!options.keepStatus) await this.instances.update(instanceId, { status: 'disconnected' }).catch(() => undefined);
   }
 
