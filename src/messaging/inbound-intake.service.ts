@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { join } from 'node:path';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig, fallbackDirectory } from '../config/app-config.js';
 import { isDatabaseUnavailable } from '../database/postgres-errors.js';
 import { MEDIA_STORE, type MediaStore } from '../media/media-store.js';
 import { QueueService } from '../queue/queue.service.js';
@@ -55,7 +55,19 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
     private readonly queues: QueueService,
     @Inject(MEDIA_STORE) private readonly media: MediaStore,
   ) {
-    this.spool = new InboundSpool(join(config.dataDir, 'inbound-spool'), config.inbound.spoolMaxBytes, BufferJSON);
+    this.spool = this.openSpool();
+  }
+
+  /** In DATA_DIR; like the session store, in the OS temp dir (with a warning) when DATA_DIR is not writable. */
+  private openSpool(): InboundSpool<SpooledMessage> {
+    const preferred = join(this.config.dataDir, 'inbound-spool');
+    try {
+      return new InboundSpool(preferred, this.config.inbound.spoolMaxBytes, BufferJSON);
+    } catch (error) {
+      const fallback = fallbackDirectory('inbound-spool');
+      this.logger.warn({ preferred, fallback, err: (error as Error).message }, 'inbound spool folder not writable: using the temp dir, which a restart may not keep');
+      return new InboundSpool(fallback, this.config.inbound.spoolMaxBytes, BufferJSON);
+    }
   }
 
   onModuleInit(): void {

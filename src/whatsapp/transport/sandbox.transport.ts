@@ -131,7 +131,7 @@ export class SandboxTransport implements WhatsAppTransport {
   private readonly readReceipts: boolean;
   private readonly clock: { now(): Date };
   private readonly logger: Logger;
-  private readonly journalDirectory: string | null;
+  private journalDirectory: string | null;
 
   constructor(options: SandboxOptions = {}) {
     this.qrIntervalMs = options.qrIntervalMs ?? 20_000;
@@ -140,7 +140,15 @@ export class SandboxTransport implements WhatsAppTransport {
     this.clock = options.clock ?? { now: () => new Date() };
     this.logger = options.logger ?? pino({ level: 'silent' });
     this.journalDirectory = options.journalDirectory ?? null;
-    if (this.journalDirectory !== null) mkdirSync(this.journalDirectory, { recursive: true });
+    if (this.journalDirectory !== null) {
+      try {
+        mkdirSync(this.journalDirectory, { recursive: true });
+      } catch (error) {
+        // A sandbox is for tests and demos: without a writable folder it keeps its record in memory only.
+        this.logger.warn({ journalDirectory: this.journalDirectory, err: (error as Error).message }, 'sandbox record not kept on disk');
+        this.journalDirectory = null;
+      }
+    }
   }
 
   async connect({ ref, session, listener }: ConnectRequest): Promise<WhatsAppConnection> {
