@@ -89,7 +89,11 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
     return { pending: this.spool.hasPending(), bytes: this.spool.size() };
   }
 
-  /** Resolves when every message is stored (not answered); a store failure rejects, the caller logs it. */
+  /**
+   * Resolves when every message is stored or spooled (not answered): the moment
+   * a transport may acknowledge them. Rejects when one could be neither (the
+   * spool full, a refused row); the caller logs it and does not acknowledge.
+   */
   async accept(source: Source, messages: InboundWhatsAppMessage[]): Promise<void> {
     const stores: Promise<unknown>[] = [];
     for (const raw of messages) {
@@ -124,7 +128,10 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
       await this.storeNow(source, raw, message);
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
-      this.logger.warn({ instanceId: source.instanceId, err: (error as Error).message }, 'database unavailable: inbound message spooled');
+      // Once per outage: what follows queues behind the spool without trying the database.
+      if (!this.spool.hasPending()) {
+        this.logger.warn({ instanceId: source.instanceId, err: (error as Error).message }, 'database unavailable: inbound messages go to the spool');
+      }
       this.hold(source, raw);
     }
   }
@@ -139,10 +146,12 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
     if (this.spoolTimer !== undefined || this.draining !== null) return;
     this.spoolTimer = setTimeout(() => {
       this.spoolTimer = undefined;
-      this.draining = this.drainSpool().finally(() => {
-        this.draining = null;
-        if (this.spool.hasPending()) this.scheduleDrain(SPOOL_RETRY_MS);
-      });
+      this.draining = this.drainSpool()
+        .catch((error: Error) => this.logger.error({ err: error.message }, 'inbound spool drain failed'))
+        .finally(() => {
+          this.draining = null;
+          if (this.spool.hasPending()) this.scheduleDrain(SPOOL_RETRY_MS);
+        });
     }, delayMs);
     this.spoolTimer.unref();
   }
