@@ -71,6 +71,9 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
       ...PIPELINE,
     };
     let server: RunningProcess | null = null;
+    /** Sends the sandbox took as repeats of a message id (a crash between a send and its stamp): shown once. */
+    let resendsDeduplicated = 0;
+    const countResends = (output: string) => (output.match(/message id sent again/g) ?? []).length;
     const start = async () => {
       server = runNode(MAIN, [], environment);
       // Generous: on a busy 2-CPU machine a start takes 10-30 s (module loading); most of this run's time is starts.
@@ -96,6 +99,7 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
       await waitFor(() => delivery.acknowledged() >= threshold, 120_000);
       await sleep(Math.random() * 400);
       await stopProcess(server!.child, 'SIGKILL');
+      resendsDeduplicated += countResends(server!.output());
       kills += 1;
       await start();
     }
@@ -104,6 +108,7 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
     report('kill -9 x5, 1,000 messages / 100 contacts', {
       ...figures,
       kills,
+      resendsDeduplicated: resendsDeduplicated + countResends(server!.output()),
       redeliveries: delivery.redeliveries(),
       seconds: ((Date.now() - started) / 1000).toFixed(1),
     });

@@ -294,6 +294,7 @@ export class SandboxTransport implements WhatsAppTransport {
     this.assertOpen(socket);
     if (messageId !== undefined && phone.sentIds.has(messageId)) {
       // WhatsApp dedupes by the sender's message id: the recipient sees it once, the sender gets its ack again.
+      this.logger.warn({ instanceId: socket.instanceId, messageId }, 'sandbox: message id sent again: delivered once');
       this.later(socket, this.receiptDelayMs, () => this.emit(socket, { type: 'receipts', updates: [{ messageId, status: 'delivered' }] }));
       return { messageId };
     }
