@@ -41,7 +41,9 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.disable('x-powered-by');
-  app.enableShutdownHooks();
+  // On SIGTERM/SIGINT: drain, close, then exit with code 0 (instead of re-raising the signal);
+  // main.ts bounds the whole stop by SHUTDOWN_TIMEOUT_MS.
+  app.enableShutdownHooks([], { useProcessExit: true });
   setupOpenApi(app);
   answerMalformedRequestsInJson(app);
   return app;

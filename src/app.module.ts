@@ -31,6 +31,7 @@ import { QueueDashboardModule } from './queue/queue-dashboard.module.js';
 import { InboundProcessor } from './messaging/inbound.processor.js';
 import { InboundSweeper } from './messaging/inbound-sweeper.js';
 import { MessagingModule } from './messaging/messaging.module.js';
+import { WorkerDrain } from './queue/worker-drain.js';
 import { OutboundProcessor } from './whatsapp/outbound/outbound.processor.js';
 import { WhatsappModule } from './whatsapp/whatsapp.module.js';
 
@@ -48,6 +49,7 @@ import { WhatsappModule } from './whatsapp/whatsapp.module.js';
     AutomationProcessor,
     ProactiveScheduler,
     QueueRegistryCheck,
+    WorkerDrain,
   ],
 })
 export class WorkersModule {}

@@ -52,7 +52,7 @@ describe('npm run chat: the assistant from a terminal, through a sandbox instanc
   let testDatabase: TestDatabase;
   let server: TestApp;
   let demoKey: string;
-  let inbound: MockInstance<SandboxTransport['inbound']>;
+  let inbound: MockInstance<SandboxTransport['inboundAcknowledged']>;
 
   const api = (method: string, path: string, body?: unknown) => request(server.baseUrl, method, path, { token: demoKey, body });
   const terminalChatInstances = async () =>
@@ -71,7 +71,7 @@ describe('npm run chat: the assistant from a terminal, through a sandbox instanc
       OUTBOUND_JITTER_MS: '0',
     });
     demoKey = readFileSync(join(server.config.dataDir, 'demo-api-key'), 'utf8').trim();
-    inbound = vi.spyOn(server.app.get(SandboxTransport), 'inbound');
+    inbound = vi.spyOn(server.app.get(SandboxTransport), 'inboundAcknowledged');
   });
 
   afterAll(async () => {

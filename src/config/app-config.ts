@@ -65,6 +65,8 @@ export interface AppConfig {
     sweepIntervalMs: number;
     /** How old a message left `received` (or a reply left `queued`) must be before the sweeper re-enqueues it. */
     sweepAfterMs: number;
+    /** Largest size of the local spool that holds messages while PostgreSQL is down (DATA_DIR/inbound-spool). */
+    spoolMaxBytes: number;
     /** A conversation with a person goes back to the bot after this long without a change. */
     handoffTimeoutMs: number;
     /** Messages of history given to the agent. */
@@ -149,6 +151,7 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   INBOUND_RATE_LIMIT_PER_MINUTE: { expected: 'an integer between 1 and 10000', default: '5' },
   INBOUND_SWEEP_INTERVAL_MS: { expected: 'an integer of milliseconds between 200 and 3600000', default: '15000' },
   INBOUND_SWEEP_AFTER_MS: { expected: 'an integer of milliseconds between 100 and 3600000', default: '30000' },
+  INBOUND_SPOOL_MAX_BYTES: { expected: 'an integer of bytes between 65536 and 1073741824', default: '67108864' },
   HANDOFF_TIMEOUT_HOURS: { expected: 'a number of hours between 0.01 and 720', default: '12' },
   CONVERSATION_HISTORY_LIMIT: { expected: 'an integer between 0 and 200', default: '20' },
   RATE_LIMIT_PER_KEY_PER_MINUTE: { expected: 'an integer between 0 (no limit) and 1000000', default: '1200' },
@@ -229,6 +232,7 @@ export function loadConfig(env: Env): AppConfig {
       rateLimitPerMinute: reader.integer('INBOUND_RATE_LIMIT_PER_MINUTE', 1, 10000),
       sweepIntervalMs: reader.integer('INBOUND_SWEEP_INTERVAL_MS', 200, 3600000),
       sweepAfterMs: reader.integer('INBOUND_SWEEP_AFTER_MS', 100, 3600000),
+      spoolMaxBytes: reader.integer('INBOUND_SPOOL_MAX_BYTES', 65536, 1073741824),
       handoffTimeoutMs: Math.round(reader.number('HANDOFF_TIMEOUT_HOURS', 0.01, 720) * 3600_000),
       historyLimit: reader.integer('CONVERSATION_HISTORY_LIMIT', 0, 200),
     },

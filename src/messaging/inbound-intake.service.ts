@@ -1,15 +1,28 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { join } from 'node:path';
+import { APP_CONFIG, type AppConfig, fallbackDirectory } from '../config/app-config.js';
+import { isDatabaseUnavailable } from '../database/postgres-errors.js';
 import { MEDIA_STORE, type MediaStore } from '../media/media-store.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { QueueService } from '../queue/queue.service.js';
 import { ConnectionManager } from '../whatsapp/connection/connection-manager.js';
+import { BufferJSON } from '../whatsapp/transport/baileys-auth.js';
 import type { InboundWhatsAppMessage } from '../whatsapp/transport/whatsapp-transport.js';
 import { InboundRepository } from './inbound.repository.js';
+import { InboundSpool } from './inbound-spool.js';
 import { inboundJobOptions } from './inbound-jobs.js';
 import { type NormalizedInbound, normalizeInbound } from './inbound-normalizer.js';
 
 type Source = { organizationId: string; instanceId: string };
+
+/** A message held while PostgreSQL was away: stored through the same path once it is back. */
+interface SpooledMessage {
+  source: Source;
+  raw: InboundWhatsAppMessage;
+}
+
+/** How often a spool with messages tries the database again. */
+const SPOOL_RETRY_MS = 1_000;
 
 /**
  * Where WhatsApp's messages enter: each is normalised and stored before
@@ -19,12 +32,22 @@ type Source = { organizationId: string; instanceId: string };
  * rows; different senders are stored in parallel, so a burst does not queue up
  * in memory where a crash would lose it. The enqueue never holds a store back
  * when Redis is slow or down: the sweeper finds what it could not queue.
+ *
+ * When PostgreSQL is down the message is held in a local spool
+ * (DATA_DIR/inbound-spool, each append fdatasynced, so it survives a crash)
+ * and stored from there, in arrival order, once the database answers again;
+ * while the spool holds anything, new messages queue behind it. Its size is
+ * bounded (INBOUND_SPOOL_MAX_BYTES): past it `accept` rejects and the message
+ * is not acknowledged, so WhatsApp keeps it for a redelivery.
  */
 @Injectable()
-export class InboundIntakeService implements OnModuleInit {
+export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('InboundIntake');
   /** The last store of each sender (by instance and chat) still running. */
   private readonly tails = new Map<string, Promise<unknown>>();
+  private readonly spool: InboundSpool<SpooledMessage>;
+  private spoolTimer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | null = null;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -33,13 +56,46 @@ export class InboundIntakeService implements OnModuleInit {
     private readonly queues: QueueService,
     @Inject(MEDIA_STORE) private readonly media: MediaStore,
     private readonly metrics: MetricsService,
-  ) {}
+  ) {
+    this.spool = this.openSpool();
+  }
+
+  /** In DATA_DIR; like the session store, in the OS temp dir (with a warning) when DATA_DIR is not writable. */
+  private openSpool(): InboundSpool<SpooledMessage> {
+    const preferred = join(this.config.dataDir, 'inbound-spool');
+    try {
+      return new InboundSpool(preferred, this.config.inbound.spoolMaxBytes, BufferJSON);
+    } catch (error) {
+      const fallback = fallbackDirectory('inbound-spool');
+      this.logger.warn({ preferred, fallback, err: (error as Error).message }, 'inbound spool folder not writable: using the temp dir, which a restart may not keep');
+      return new InboundSpool(fallback, this.config.inbound.spoolMaxBytes, BufferJSON);
+    }
+  }
 
   onModuleInit(): void {
     this.connections.onInbound((source, messages) => this.accept(source, messages));
+    // Messages a previous run held and did not store before it stopped.
+    if (this.spool.hasPending()) {
+      this.logger.warn({ bytes: this.spool.size() }, 'inbound spool has messages from a previous run: storing them');
+      this.scheduleDrain(0);
+    }
   }
 
-  /** Resolves when every message is stored (not answered); a store failure rejects, the caller logs it. */
+  onApplicationShutdown(): void {
+    clearTimeout(this.spoolTimer);
+    this.spool.close();
+  }
+
+  /** Whether messages wait in the spool for the database (for health and tests). */
+  spooled(): { pending: boolean; bytes: number } {
+    return { pending: this.spool.hasPending(), bytes: this.spool.size() };
+  }
+
+  /**
+   * Resolves when every message is stored or spooled (not answered): the moment
+   * a transport may acknowledge them. Rejects when one could be neither (the
+   * spool full, a refused row); the caller logs it and does not acknowledge.
+   */
   async accept(source: Source, messages: InboundWhatsAppMessage[]): Promise<void> {
     const stores: Promise<unknown>[] = [];
     for (const raw of messages) {
@@ -68,6 +124,58 @@ export class InboundIntakeService implements OnModuleInit {
   }
 
   private async store(source: Source, raw: InboundWhatsAppMessage, message: NormalizedInbound): Promise<void> {
+    // Behind what the spool holds, so a sender's messages are stored in the order they arrived.
+    if (this.spool.hasPending()) return this.hold(source, raw);
+    try {
+      await this.storeNow(source, raw, message);
+    } catch (error) {
+      if (!isDatabaseUnavailable(error)) throw error;
+      // Once per outage: what follows queues behind the spool without trying the database.
+      if (!this.spool.hasPending()) {
+        this.logger.warn({ instanceId: source.instanceId, err: (error as Error).message }, 'database unavailable: inbound messages go to the spool');
+      }
+      this.hold(source, raw);
+    }
+  }
+
+  /** Into the spool (throws when it is full), and a drain scheduled. */
+  private hold(source: Source, raw: InboundWhatsAppMessage): void {
+    this.spool.append({ source, raw });
+    this.scheduleDrain(SPOOL_RETRY_MS);
+  }
+
+  private scheduleDrain(delayMs: number): void {
+    if (this.spoolTimer !== undefined || this.draining !== null) return;
+    this.spoolTimer = setTimeout(() => {
+      this.spoolTimer = undefined;
+      this.draining = this.drainSpool()
+        .catch((error: Error) => this.logger.error({ err: error.message }, 'inbound spool drain failed'))
+        .finally(() => {
+          this.draining = null;
+          if (this.spool.hasPending()) this.scheduleDrain(SPOOL_RETRY_MS);
+        });
+    }, delayMs);
+    this.spoolTimer.unref();
+  }
+
+  /** Stores the held messages oldest first; stops at the first that the database still cannot take. */
+  private async drainSpool(): Promise<void> {
+    const before = this.spool.size();
+    const emptied = await this.spool.drain(async ({ source, raw }) => {
+      const result = normalizeInbound(raw, { ignoreGroups: this.config.inbound.ignoreGroups });
+      if (result.kind === 'skip') return;
+      try {
+        await this.storeNow(source, raw, result.message);
+      } catch (error) {
+        if (isDatabaseUnavailable(error)) throw error;
+        // Refused for itself (not for the database being away): logged and passed, so it cannot block the rest.
+        this.logger.error({ instanceId: source.instanceId, waMessageId: raw.key.id, err: (error as Error).message }, 'spooled inbound message refused');
+      }
+    });
+    if (emptied) this.logger.log({ bytes: before }, 'inbound spool stored');
+  }
+
+  private async storeNow(source: Source, raw: InboundWhatsAppMessage, message: NormalizedInbound): Promise<void> {
     const id = await this.inbound.insert({
       organizationId: source.organizationId,
       instanceId: source.instanceId,

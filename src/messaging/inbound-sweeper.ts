@@ -13,7 +13,10 @@ const SWEEP_BATCH = 1000;
  * job is enqueued (keyed by its time slot, so replicas add it once), and the
  * sweep re-enqueues messages whose job was lost: customer messages not answered
  * and replies not sent, older than INBOUND_SWEEP_AFTER_MS. Jobs are keyed by the
- * message id, so a message whose job still exists is not queued twice. It also
+ * message id, so a message whose job still exists is not queued twice; a job
+ * that failed for good is replaced, or its message would never be answered.
+ * (A message answered after its turn's retries ran out was answered by giveUp:
+ * it is no longer waiting, so the sweep does not see it.) It also
  * returns conversations left with a person past HANDOFF_TIMEOUT_HOURS to the bot.
  */
 @Injectable()
@@ -49,8 +52,8 @@ export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShut
       const payload = { messageId: message.id, organizationId: message.organizationId };
       const queued =
         message.direction === 'inbound'
-          ? await this.queues.tryEnqueue('inbound', 'turn', { ...payload, remotePhone: message.remotePhone }, inboundJobOptions(message.id))
-          : await this.queues.tryEnqueue('outbound', 'send', payload, outboundJobOptions(message.id));
+          ? await this.queues.tryRequeue('inbound', 'turn', { ...payload, remotePhone: message.remotePhone }, inboundJobOptions(message.id))
+          : await this.queues.tryRequeue('outbound', 'send', payload, outboundJobOptions(message.id));
       if (queued) requeued += 1;
     }
     const handoffsExpired = await this.conversations.expireHandoffs(new Date(now - this.config.inbound.handoffTimeoutMs));

@@ -16,7 +16,9 @@ const BUSY_CONTACT_RETRY_MS = 200;
  * messages answered meanwhile end at once.
  */
 // Short locks: a turn taken by a process that died is offered again within seconds (a live worker renews them).
-@Processor('inbound', { lockDuration: 10_000, stalledInterval: 5_000 })
+// A turn is safe to run again (it ends in one transaction), so a job whose processes were killed under it
+// several times is still run, not failed (BullMQ's default gives up at the second stall).
+@Processor('inbound', { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 10 })
 export class InboundProcessor extends LoggedWorkerHost implements OnApplicationBootstrap {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,

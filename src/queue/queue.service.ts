@@ -66,6 +66,38 @@ export class QueueService implements OnModuleInit {
     }
   }
 
+  /**
+   * Like tryEnqueue, for a sweeper putting back work whose job may have been
+   * given up: a job of that id that failed (retries spent, or stalled by
+   * processes killed under it too often) is removed and added anew, since
+   * adding over an existing id is a no-op and the work would stay stranded.
+   */
+  async tryRequeue<Q extends QueueName, J extends JobName<Q>>(
+    queue: Q,
+    job: J,
+    payload: JobPayload<Q, J>,
+    options: JobsOptions & { jobId: string },
+    timeoutMs = TRY_ENQUEUE_TIMEOUT_MS,
+  ): Promise<boolean> {
+    const requeue = async () => {
+      const existing = await this.get(queue).getJob(options.jobId);
+      if (existing !== undefined && (await existing.isFailed())) await existing.remove();
+      await this.enqueue(queue, job, payload, options);
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([requeue().then(() => true), timeout]);
+    } catch (error) {
+      this.logger.warn({ queue, job, err: (error as Error).message }, 'requeue failed');
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   async counts(): Promise<Record<QueueName, QueueCounts>> {
     const entries = await Promise.all(
       QUEUE_NAMES.map(async (name) => {

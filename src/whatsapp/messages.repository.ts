@@ -76,6 +76,24 @@ export class MessagesRepository {
     return row ?? null;
   }
 
+  /**
+   * Whether an earlier message of the instance to the same person is still
+   * waiting to be sent: sends to one person leave in the order they were
+   * written (a retried send after a crash must not be overtaken by the next
+   * reply). Compared in SQL, where created_at keeps its microseconds.
+   */
+  async hasEarlierUnsent(organizationId: string, messageId: string): Promise<boolean> {
+    const result = await this.database.systemDb.execute(sql`
+      SELECT EXISTS (
+        SELECT 1 FROM messages current, messages earlier
+         WHERE current.id = ${messageId} AND current.organization_id = ${organizationId}
+           AND earlier.organization_id = current.organization_id AND earlier.remote_phone = current.remote_phone
+           AND earlier.instance_id = current.instance_id AND earlier.direction = 'outbound' AND earlier.status = 'queued'
+           AND (earlier.created_at, earlier.id) < (current.created_at, current.id)
+      ) AS waiting`);
+    return (result as unknown as { rows: { waiting: boolean }[] }).rows[0]?.waiting === true;
+  }
+
   async markSent(organizationId: string, messageId: string, waMessageId: string, instanceId: string): Promise<void> {
     await this.database.systemDb
       .update(messages)

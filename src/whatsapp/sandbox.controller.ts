@@ -28,13 +28,18 @@ export class SandboxController {
 
   @Post(':id/inbound')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Deliver a customer message to the instance, in Baileys message shape' })
+  @ApiOperation({
+    summary: 'Deliver a customer message to the instance, in Baileys message shape',
+    description:
+      'Answers once the server has stored (or, with the database down, spooled) the message, as WhatsApp waits for the ' +
+      "device's acknowledgement. A 5xx or a broken connection means it was not acknowledged: deliver it again with the same messageId.",
+  })
   @ApiErrors(400, 401, 404, 409)
   async inbound(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: SandboxInboundDto) {
     await this.requireSandbox(tenant, id);
     const { media, ...message } = body;
     const delivered = media === undefined ? message : { ...message, media: { ...media, data: Buffer.from(media.base64, 'base64') } };
-    return { messageId: this.sandbox.inbound(id, delivered) };
+    return { messageId: await this.sandbox.inboundAcknowledged(id, delivered) };
   }
 
   @Get(':id/outbound')

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
+import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ConnectionManager } from './connection/connection-manager.js';
 import { InstancesController } from './instances.controller.js';
@@ -22,8 +23,9 @@ import { WhatsappEvents } from './whatsapp-events.js';
     WhatsappEvents,
     {
       provide: SandboxTransport,
-      inject: [PinoLogger],
-      useFactory: (logger: PinoLogger) => new SandboxTransport({ logger: logger.logger.child({ context: 'Sandbox' }) }),
+      inject: [PinoLogger, APP_CONFIG],
+      useFactory: (logger: PinoLogger, config: AppConfig) =>
+        new SandboxTransport({ logger: logger.logger.child({ context: 'Sandbox' }), journalDirectory: join(config.dataDir, 'sandbox') }),
     },
     {
       provide: BaileysTransport,

@@ -1,7 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -90,4 +94,74 @@ export function runNode(script: string, args: string[], env: Record<string, stri
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   return { child, output: () => output, exited };
+}
+
+/**
+ * A throwaway PostgreSQL cluster (initdb in a temp folder) for tests that stop
+ * it; the shared one on 5432 is never touched. Run as the `postgres` user when
+ * the tests run as root (PostgreSQL refuses root).
+ */
+export class ThrowawayPostgres {
+  private child: ChildProcess | null = null;
+
+  private constructor(
+    readonly port: number,
+    private readonly directory: string,
+    private readonly user: { uid: number; gid: number } | null,
+  ) {}
+
+  get url(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  static async start(): Promise<ThrowawayPostgres> {
+    const directory = mkdtempSync(join(tmpdir(), 'oxy-throwaway-pg-'));
+    let user: { uid: number; gid: number } | null = null;
+    if (process.getuid?.() === 0) {
+      user = { uid: Number(execFileSync('id', ['-u', 'postgres']).toString()), gid: Number(execFileSync('id', ['-g', 'postgres']).toString()) };
+      chownSync(directory, user.uid, user.gid);
+    }
+    execFileSync('initdb', ['-D', directory, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8'], {
+      stdio: 'ignore',
+      ...(user ?? {}),
+    });
+    const postgres = new ThrowawayPostgres(await freePort(), directory, user);
+    await postgres.restart();
+    return postgres;
+  }
+
+  /** Starts (again) on the same port and folder: the data is kept, as an operator restarting it would find it. */
+  async restart(): Promise<void> {
+    this.child = spawn(
+      'postgres',
+      ['-D', this.directory, '-p', String(this.port), '-k', this.directory, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200'],
+      { stdio: 'ignore', ...(this.user ?? {}) },
+    );
+    await waitFor(() => this.answers(), 20_000);
+  }
+
+  /** Stops it the way a crash or an operator's immediate shutdown does: connections are cut, nothing is waited for. */
+  async stop(): Promise<void> {
+    if (this.child !== null) await stopProcess(this.child, 'SIGQUIT');
+    this.child = null;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop();
+    rmSync(this.directory, { recursive: true, force: true });
+  }
+
+  private async answers(): Promise<boolean> {
+    const client = new pg.Client({ connectionString: this.url, connectionTimeoutMillis: 1000 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  }
 }

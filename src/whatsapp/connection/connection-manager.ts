@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -28,6 +28,8 @@ interface LiveInstance {
   connection: WhatsAppConnection | null;
   open: boolean;
   pairingRequested: boolean;
+  /** Counts connects: events of an older connection of the instance must not act on the current one. */
+  generation: number;
 }
 
 export interface PairingView {
@@ -54,7 +56,7 @@ export class InstanceNotLiveError extends Error {
  * when the process stops.
  */
 @Injectable()
-export class ConnectionManager implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ConnectionManager implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Connections');
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly live = new Map<string, LiveInstance>();
@@ -85,7 +87,14 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
     void this.tick();
   }
 
-  async onApplicationShutdown(): Promise<void> {
+  /**
+   * On a stop, after the workers drained (their onModuleDestroy) and while the
+   * database is still open (it closes in onApplicationShutdown): every socket
+   * closes without logging out, so the session stays valid for the next start,
+   * and every lease is given back, so another process adopts the instance at
+   * once instead of after WHATSAPP_LEASE_TTL_MS.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.heartbeat);
     await Promise.all([...this.live.keys()].map((instanceId) => this.stop(instanceId, { logout: false, keepStatus: true })));
@@ -116,7 +125,7 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
     if (!(await this.instances.acquireLease(instance.id, this.owner, this.config.whatsapp.leaseTtlMs))) return false;
     const ref = { organizationId: instance.organizationId, instanceId: instance.id };
     const session = await this.sessions.open(ref, { phoneNumber: instance.phoneNumber });
-    this.live.set(instance.id, { instance, ref, session, connection: null, open: false, pairingRequested: false });
+    this.live.set(instance.id, { instance, ref, session, connection: null, open: false, pairingRequested: false, generation: 0 });
     await this.connect(instance.id);
     return true;
   }
@@ -146,7 +155,10 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
       );
       await live.session.close();
     }
-    await this.instances.releaseLease(instanceId, this.owner);
+    // With the database away (a stop during an outage) the lease cannot be given back: it lapses by itself.
+    await this.instances
+      .releaseLease(instanceId, this.owner)
+      .catch((error: Error) => this.logger.warn({ instanceId, err: error.message }, 'lease not released: it will lapse'));
     if (!options.keepStatus) await this.instances.update(instanceId, { status: 'disconnected' }).catch(() => undefined);
   }
 
@@ -159,10 +171,10 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
     return code;
   }
 
-  async send(instanceId: string, to: string, content: OutboundContent): Promise<SentMessage> {
+  async send(instanceId: string, to: string, content: OutboundContent, options?: { messageId?: string }): Promise<SentMessage> {
     const live = this.requireLive(instanceId, true);
     if (content.kind === 'text') await live.connection!.sendPresence(to, 'composing').catch(() => undefined);
-    return live.connection!.send(to, content);
+    return live.connection!.send(to, content, options);
   }
 
   async pairingView(instanceId: string): Promise<PairingView> {
@@ -192,13 +204,21 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
     const live = this.live.get(instanceId);
     if (live === undefined || this.stopping) return;
     await this.instances.update(instanceId, { status: live.session.state.creds.registered ? 'connecting' : 'pairing' });
+    const generation = ++live.generation;
     try {
-      live.connection = await this.transports.for(live.instance.provider).connect({
+      const connection = await this.transports.for(live.instance.provider).connect({
         ref: live.ref,
         session: live.session,
-        listener: (event) => void this.onEvent(instanceId, event),
+        listener: (event) => this.onEvent(instanceId, event, generation),
         sentText: (messageId) => this.messages.sentText(instanceId, messageId),
       });
+      if (this.live.get(instanceId) !== live || live.generation !== generation) {
+        // Stopped (lease lost, process stopping) while connecting: a socket nobody would follow must not stay open,
+        // or the next connect of the instance would replace it (440) and take that for its own close.
+        await connection.close().catch(() => undefined);
+        return;
+      }
+      live.connection = connection;
     } catch (error) {
       this.logger.warn({ instanceId, err: (error as Error).message }, 'connect failed');
       await this.onClose(instanceId, null, (error as Error).message);
@@ -213,9 +233,19 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
     await this.connect(instanceId);
   }
 
-  private async onEvent(instanceId: string, event: TransportEvent): Promise<void> {
+  /**
+   * Settles once the event is handled. Rejects only for messages that could not
+   * be stored nor held, so a transport that acknowledges late (the sandbox)
+   * leaves them to WhatsApp's redelivery; every other failure is logged here.
+   */
+  private async onEvent(instanceId: string, event: TransportEvent, generation: number): Promise<void> {
     const live = this.live.get(instanceId);
-    if (live === undefined) return;
+    if (live === undefined) {
+      if (event.type === 'messages') throw new InstanceNotLiveError('messages arrived on a socket this process no longer holds');
+      return;
+    }
+    // A replaced connection's close (440) or late QR must not end or confuse the current one; its messages are still messages.
+    if (live.generation !== generation && event.type !== 'messages') return;
     try {
       switch (event.type) {
         case 'qr':
@@ -243,6 +273,7 @@ export class ConnectionManager implements OnApplicationBootstrap, OnApplicationS
       }
     } catch (error) {
       this.logger.error({ instanceId, event: event.type, err: (error as Error).message }, 'connection event failed');
+      if (event.type === 'messages') throw error;
     }
   }
 

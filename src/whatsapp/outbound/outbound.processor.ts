@@ -12,14 +12,26 @@ import type { OutboundContent } from '../transport/whatsapp-transport.js';
 import { WhatsappEvents } from '../whatsapp-events.js';
 import { SendPacer } from './send-pacer.js';
 
+/**
+ * WhatsApp's id for one of our outgoing rows, stable across retries: "3EB0"
+ * (the prefix WhatsApp Web's ids carry) and the row's UUID in hex.
+ */
+export function whatsAppMessageIdFor(messageId: string): string {
+  return `3EB0${messageId.replace(/-/g, '').toUpperCase()}`;
+}
+
 /** How soon a send picked up by a process without the instance's socket is offered again. */
 const NOT_HERE_RETRY_MS = 100;
+/** How soon a send waiting for an earlier one to the same person looks again. */
+const EARLIER_FIRST_RETRY_MS = 200;
 
 /**
  * Locks short enough that a send taken by a process that died is offered again
  * within seconds, not BullMQ's default minute; a live worker renews its locks.
+ * A send is safe to run again (its WhatsApp id is stable, see below), so a job
+ * stalled by several crashes is still run rather than failed.
  */
-@Processor('outbound', { concurrency: 20, lockDuration: 10_000, stalledInterval: 5_000 })
+@Processor('outbound', { concurrency: 20, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 10 })
 export class OutboundProcessor extends LoggedWorkerHost {
   private readonly pacer: SendPacer;
 
@@ -40,6 +52,11 @@ export class OutboundProcessor extends LoggedWorkerHost {
     const message = await this.messages.findForSend(organizationId, messageId);
     // Sent already (a retried job after a crash between send and ack) or gone: nothing to do.
     if (message === null || message.status !== 'queued') return;
+    if (await this.messages.hasEarlierUnsent(organizationId, messageId)) {
+      // An earlier message to the same person goes first (its job may be retrying after a crash): wait, without spending an attempt.
+      await job.moveToDelayed(Date.now() + EARLIER_FIRST_RETRY_MS, token);
+      throw new DelayedError();
+    }
     if (!this.connections.holds(message.instanceId) && (await this.instances.heldByAnother(message.instanceId, this.connections.owner))) {
       // Every worker takes jobs from the one queue, but only the process holding the socket can send:
       // hand the job back for it, without spending an attempt.
@@ -48,7 +65,13 @@ export class OutboundProcessor extends LoggedWorkerHost {
     }
     try {
       await this.pacer.wait(message.instanceId);
-      const sent = await this.connections.send(message.instanceId, message.remotePhone.replace(/^\+/, ''), await this.contentOf(message));
+      // A process killed between this send and markSent leaves the row queued, and the job is run again:
+      // the id WhatsApp gets is derived from our row, so the second send is the same message to WhatsApp
+      // (which dedupes by the sender's id) and the customer sees it once. A claim before the send could
+      // not do that: after a crash it cannot tell "sent" from "not sent", and would lose or repeat.
+      const sent = await this.connections.send(message.instanceId, message.remotePhone.replace(/^\+/, ''), await this.contentOf(message), {
+        messageId: whatsAppMessageIdFor(message.id),
+      });
       await this.messages.markSent(organizationId, messageId, sent.messageId, message.instanceId);
       this.events.emit('message:sent', { organizationId, instanceId: message.instanceId, messageId, status: 'sent', at: new Date().toISOString() });
     } catch (error) {

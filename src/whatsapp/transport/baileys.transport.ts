@@ -110,7 +110,10 @@ export class BaileysTransport implements WhatsAppTransport {
     const emit = (event: TransportEvent) => {
       if (detached) return;
       try {
-        listener(event);
+        // Baileys acknowledges on its own: a listener's late failure is only logged.
+        void Promise.resolve(listener(event)).catch((error: unknown) =>
+          logger.error({ err: error, event: event.type }, 'whatsapp transport listener failed'),
+        );
       } catch (error) {
         logger.error({ err: error, event: event.type }, 'whatsapp transport listener failed');
       }
@@ -182,9 +185,9 @@ export class BaileysTransport implements WhatsAppTransport {
         assertUsable();
         return socket.requestPairingCode(phoneDigits(phoneNumber));
       },
-      send: async (to, content) => {
+      send: async (to, content, options) => {
         assertUsable();
-        const sent = await socket.sendMessage(await recipientJid(to), toBaileysContent(content));
+        const sent = await socket.sendMessage(await recipientJid(to), toBaileysContent(content), { messageId: options?.messageId });
         const messageId = sent?.key.id;
         if (!messageId) throw new Error('WhatsApp accepted the message without returning its id');
         return { messageId };

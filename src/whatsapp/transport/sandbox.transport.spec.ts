@@ -155,6 +155,65 @@ describe('SandboxTransport', () => {
     await connection.close();
   });
 
+  it('takes a repeated message id as the same message, and remembers every send across a restart of the server', async () => {
+    const journal = mkdtempSync(join(tmpdir(), 'oxy-sandbox-journal-'));
+    try {
+      const ref = newRef();
+      const before = new SandboxTransport({ receiptDelayMs: 1, journalDirectory: journal });
+      const first = await pairedConnection(before, ref);
+      const sent = await first.connection.send('5511911112222', { kind: 'text', text: 'Oi!' }, { messageId: '3EB0AAAA' });
+      expect(sent.messageId).toBe('3EB0AAAA');
+      // A retry with the same id: acknowledged again, not shown to the customer twice.
+      expect(await first.connection.send('5511911112222', { kind: 'text', text: 'Oi!' }, { messageId: '3EB0AAAA' })).toEqual(sent);
+      await vi.waitFor(() => expect(first.ofType('receipts').flatMap((event) => event.updates)).toHaveLength(2));
+      expect(before.outbound(ref.instanceId).map((record) => record.messageId)).toEqual(['3EB0AAAA']);
+
+      // The server process dies (a new transport, as after a restart); WhatsApp still knows what it delivered.
+      const after = new SandboxTransport({ receiptDelayMs: 1, journalDirectory: journal });
+      const second = await connect(after, ref);
+      await vi.waitFor(() => expect(second.ofType('open')).toHaveLength(1));
+      await second.connection.send('5511911112222', { kind: 'text', text: 'Oi!' }, { messageId: '3EB0AAAA' });
+      await second.connection.send('5511911112222', { kind: 'text', text: 'Tudo bem?' }, { messageId: '3EB0BBBB' });
+      expect(after.outbound(ref.instanceId).map((record) => [record.messageId, record.text])).toEqual([
+        ['3EB0AAAA', 'Oi!'],
+        ['3EB0BBBB', 'Tudo bem?'],
+      ]);
+      await second.connection.close();
+    } finally {
+      rmSync(journal, { recursive: true, force: true });
+    }
+  });
+
+  it('acknowledges an inbound message only once the listener has handled it, and not when it failed', async () => {
+    const sandbox = new SandboxTransport();
+    const ref = newRef();
+    const session = await store.open(ref);
+    let handled = 0;
+    let opened = false;
+    let failNext = false;
+    const listener = async (event: TransportEvent) => {
+      if (event.type === 'creds-update') await session.saveCreds();
+      if (event.type === 'open') opened = true;
+      if (event.type !== 'messages') return;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (failNext) throw new Error('could not store');
+      handled += 1;
+    };
+    await sandbox.connect({ ref, session, sentText: async () => null, listener });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    sandbox.pair(ref.instanceId, '5511987654321');
+    await vi.waitFor(() => expect(sandbox.hasLiveConnection(ref.instanceId)).toBe(false));
+    const connection = await sandbox.connect({ ref, session, sentText: async () => null, listener });
+    await vi.waitFor(() => expect(opened).toBe(true));
+
+    expect(await sandbox.inboundAcknowledged(ref.instanceId, { from: '5511911112222', text: 'oi', messageId: 'M1' })).toBe('M1');
+    expect(handled).toBe(1);
+    failNext = true;
+    await expect(sandbox.inboundAcknowledged(ref.instanceId, { from: '5511911112222', text: 'oi', messageId: 'M2' })).rejects.toThrow('could not store');
+    expect(handled).toBe(1);
+    await connection.close();
+  });
+
   it('refuses to send before pairing and after the connection ended, saying why', async () => {
     const sandbox = new SandboxTransport();
     const ref = newRef();

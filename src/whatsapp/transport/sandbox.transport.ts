@@ -1,5 +1,7 @@
 import { HttpStatus } from '@nestjs/common';
 import { randomBytes, randomInt } from 'node:crypto';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { DomainException } from '../../common/domain.exception.js';
 import type { OpenSession } from '../../session/auth-state-store.js';
@@ -78,6 +80,14 @@ export interface SandboxOptions {
   clock?: { now(): Date };
   /** Where a listener that throws on a timer-driven event (QR, open, receipt) is reported. */
   logger?: Logger;
+  /**
+   * Where the simulated WhatsApp keeps its record of what each instance sent
+   * (one JSON line per message, `{instanceId}.outbound.jsonl`), so it outlives
+   * the server process as WhatsApp's servers outlive a crashed client: after a
+   * restart the outbound log and the dedupe by message id still know every
+   * earlier send. Unset: memory only.
+   */
+  journalDirectory?: string;
 }
 
 /** Kept per instance; older outbound and presence records are dropped beyond it. */
@@ -88,6 +98,8 @@ const PAIRING_CODE_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTVWXYZ';
 /** What the simulator remembers about an instance across its connections. */
 interface SimulatedPhone {
   outbound: SandboxOutboundMessage[];
+  /** Every message id the instance ever sent: WhatsApp takes a repeated id as the same message. */
+  sentIds: Set<string>;
   /** Bytes of the media customers sent, by message id (WhatsApp's CDN). */
   media: Map<string, Buffer>;
   presences: SandboxPresence[];
@@ -119,6 +131,7 @@ export class SandboxTransport implements WhatsAppTransport {
   private readonly readReceipts: boolean;
   private readonly clock: { now(): Date };
   private readonly logger: Logger;
+  private journalDirectory: string | null;
 
   constructor(options: SandboxOptions = {}) {
     this.qrIntervalMs = options.qrIntervalMs ?? 20_000;
@@ -126,6 +139,16 @@ export class SandboxTransport implements WhatsAppTransport {
     this.readReceipts = options.readReceipts ?? false;
     this.clock = options.clock ?? { now: () => new Date() };
     this.logger = options.logger ?? pino({ level: 'silent' });
+    this.journalDirectory = options.journalDirectory ?? null;
+    if (this.journalDirectory !== null) {
+      try {
+        mkdirSync(this.journalDirectory, { recursive: true });
+      } catch (error) {
+        // A sandbox is for tests and demos: without a writable folder it keeps its record in memory only.
+        this.logger.warn({ journalDirectory: this.journalDirectory, err: (error as Error).message }, 'sandbox record not kept on disk');
+        this.journalDirectory = null;
+      }
+    }
   }
 
   async connect({ ref, session, listener }: ConnectRequest): Promise<WhatsAppConnection> {
@@ -176,8 +199,26 @@ export class SandboxTransport implements WhatsAppTransport {
     return digits;
   }
 
-  /** A customer writes to the instance; returns the message id. */
+  /** A customer writes to the instance; returns the message id (delivery is not awaited). */
   inbound(instanceId: string, message: SandboxInboundMessage): string {
+    const { messageId, handled } = this.deliver(instanceId, message);
+    void handled.catch((error: unknown) => this.logger.error({ err: error, instanceId }, 'sandbox inbound message not handled'));
+    return messageId;
+  }
+
+  /**
+   * A customer writes to the instance, and WhatsApp waits for the device's
+   * acknowledgement: resolves with the message id once the server stored (or
+   * held) the message, rejects when it could not. An unacknowledged message is
+   * WhatsApp's to deliver again, with the same id (the caller plays that part).
+   */
+  async inboundAcknowledged(instanceId: string, message: SandboxInboundMessage): Promise<string> {
+    const { messageId, handled } = this.deliver(instanceId, message);
+    await handled;
+    return messageId;
+  }
+
+  private deliver(instanceId: string, message: SandboxInboundMessage): { messageId: string; handled: Promise<void> } {
     const socket = this.openSocket(instanceId);
     const messageId = message.messageId ?? whatsAppMessageId();
     if (message.media !== undefined) {
@@ -192,8 +233,7 @@ export class SandboxTransport implements WhatsAppTransport {
       messageTimestamp: Math.floor(this.clock.now().getTime() / 1000),
       pushName: message.pushName ?? null,
     };
-    this.emit(socket, { type: 'messages', messages: [inbound] });
-    return messageId;
+    return { messageId, handled: Promise.resolve(this.emit(socket, { type: 'messages', messages: [inbound] })) };
   }
 
   /** Everything the instance sent (oldest first), across its connections. */
@@ -228,7 +268,7 @@ export class SandboxTransport implements WhatsAppTransport {
         phone.pairingPhone = phoneDigits(phoneNumber);
         return pairingCode();
       },
-      send: async (to, content) => this.send(socket, phone, to, content),
+      send: async (to, content, options) => this.send(socket, phone, to, content, options?.messageId),
       sendPresence: async (to, presence) => {
         this.assertOpen(socket);
         append(phone.presences, { to: phoneDigits(to), presence, at: this.clock.now().toISOString() });
@@ -250,8 +290,14 @@ export class SandboxTransport implements WhatsAppTransport {
     };
   }
 
-  private send(socket: SimulatedSocket, phone: SimulatedPhone, to: string, content: OutboundContent): SentMessage {
+  private send(socket: SimulatedSocket, phone: SimulatedPhone, to: string, content: OutboundContent, messageId?: string): SentMessage {
     this.assertOpen(socket);
+    if (messageId !== undefined && phone.sentIds.has(messageId)) {
+      // WhatsApp dedupes by the sender's message id: the recipient sees it once, the sender gets its ack again.
+      this.logger.warn({ instanceId: socket.instanceId, messageId }, 'sandbox: message id sent again: delivered once');
+      this.later(socket, this.receiptDelayMs, () => this.emit(socket, { type: 'receipts', updates: [{ messageId, status: 'delivered' }] }));
+      return { messageId };
+    }
     const record: SandboxOutboundMessage = {
       to: phoneDigits(to),
       kind: content.kind,
@@ -259,10 +305,13 @@ export class SandboxTransport implements WhatsAppTransport {
       bytes: content.kind === 'text' ? null : content.data.length,
       mimetype: content.kind === 'text' ? null : content.mimetype,
       ptt: content.kind === 'audio' ? content.ptt : null,
-      messageId: whatsAppMessageId(),
+      messageId: messageId ?? whatsAppMessageId(),
       status: 'sent',
       at: this.clock.now().toISOString(),
     };
+    // On WhatsApp's side first (synchronously, so a crash right after the send cannot unsend it), then the view.
+    if (this.journalDirectory !== null) appendFileSync(this.journalOf(socket.instanceId), `${JSON.stringify(record)}\n`);
+    phone.sentIds.add(record.messageId);
     append(phone.outbound, record);
     const receipt = (status: ReceiptStatus) => {
       record.status = status;
@@ -284,20 +333,22 @@ export class SandboxTransport implements WhatsAppTransport {
     if (statusCode !== null) socket.listener({ type: 'close', statusCode, message: message ?? 'closed' });
   }
 
-  private emit(socket: SimulatedSocket, event: TransportEvent): void {
-    if (socket.state !== 'closed') socket.listener(event);
+  private emit(socket: SimulatedSocket, event: TransportEvent): void | Promise<void> {
+    if (socket.state !== 'closed') return socket.listener(event);
   }
 
   /**
    * Runs `action` after `ms` unless the socket has closed by then. A listener that
    * throws here has no caller to tell, so it is logged (controls called directly throw to their caller).
    */
-  private later(socket: SimulatedSocket, ms: number, action: () => void): void {
+  private later(socket: SimulatedSocket, ms: number, action: () => void | Promise<void>): void {
     const timer = setTimeout(() => {
       socket.timers.delete(timer);
       if (socket.state === 'closed') return;
       try {
-        action();
+        void Promise.resolve(action()).catch((error: unknown) =>
+          this.logger.error({ err: error, instanceId: socket.instanceId }, 'sandbox transport listener failed'),
+        );
       } catch (error) {
         this.logger.error({ err: error, instanceId: socket.instanceId }, 'sandbox transport listener failed');
       }
@@ -314,10 +365,44 @@ export class SandboxTransport implements WhatsAppTransport {
   private phoneOf(instanceId: string): SimulatedPhone {
     let phone = this.phones.get(instanceId);
     if (!phone) {
-      phone = { outbound: [], media: new Map(), presences: [], pairingPhone: null, socket: null };
+      const journaled = this.readJournal(instanceId);
+      phone = {
+        outbound: journaled.slice(-LOG_LIMIT),
+        sentIds: new Set(journaled.map((record) => record.messageId)),
+        media: new Map(),
+        presences: [],
+        pairingPhone: null,
+        socket: null,
+      };
       this.phones.set(instanceId, phone);
     }
     return phone;
+  }
+
+  private journalOf(instanceId: string): string {
+    // Instance ids are UUIDs from our own rows; anything else would not name a file here.
+    if (!/^[0-9a-f-]{36}$/i.test(instanceId)) throw new Error(`sandbox: not an instance id: ${instanceId}`);
+    return join(this.journalDirectory!, `${instanceId}.outbound.jsonl`);
+  }
+
+  private readJournal(instanceId: string): SandboxOutboundMessage[] {
+    if (this.journalDirectory === null) return [];
+    let text: string;
+    try {
+      text = readFileSync(this.journalOf(instanceId), 'utf8');
+    } catch {
+      return [];
+    }
+    return text
+      .split('\n')
+      .filter((line) => line !== '')
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as SandboxOutboundMessage];
+        } catch {
+          return []; // a line cut short by a crash mid-write was never acknowledged
+        }
+      });
   }
 
   private liveSocket(instanceId: string): SimulatedSocket {

@@ -39,7 +39,12 @@ export type TransportEvent =
   /** Delivery receipts for messages we sent. */
   | { type: 'receipts'; updates: { messageId: string; status: ReceiptStatus }[] };
 
-export type TransportListener = (event: TransportEvent) => void;
+/**
+ * Receives a connection's events. For `messages` it may return a promise that
+ * settles once they are stored (or held): an adapter that can acknowledge
+ * delivery late (the sandbox) acknowledges only then, and not when it rejects.
+ */
+export type TransportListener = (event: TransportEvent) => void | Promise<void>;
 
 export interface SentMessage {
   /** WhatsApp's id of the sent message, the key receipts refer to. */
@@ -55,8 +60,13 @@ export type OutboundContent =
 export interface WhatsAppConnection {
   /** 8-character pairing code for a phone number (digits with country code), while creds are unregistered. */
   requestPairingCode(phoneNumber: string): Promise<string>;
-  /** `to` is digits with country code (the JID is the adapter's business). */
-  send(to: string, content: OutboundContent): Promise<SentMessage>;
+  /**
+   * `to` is digits with country code (the JID is the adapter's business).
+   * `messageId` is WhatsApp's id for the message, chosen by the sender: the same
+   * id sent twice is one message to WhatsApp and the recipient, so a send
+   * retried after a crash is not shown twice.
+   */
+  send(to: string, content: OutboundContent, options?: { messageId?: string }): Promise<SentMessage>;
   sendPresence(to: string, presence: 'composing' | 'paused' | 'recording'): Promise<void>;
   /** The bytes of a received image, audio or document (WhatsApp keeps them encrypted on its CDN for a while). */
   downloadMedia(message: InboundWhatsAppMessage): Promise<Buffer>;

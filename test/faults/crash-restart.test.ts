@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SandboxTransport } from '../../src/whatsapp/transport/sandbox.transport.js';
+import { deleteRedisPrefix, REDIS_URL, request, startTestApp } from '../support/app.js';
+import { createTestDatabase } from '../support/postgres.js';
+import { freePort, type RunningProcess, runNode, stopProcess, ThrowawayPostgres, ThrowawayRedis, waitFor } from '../support/processes.js';
+import { createChattingShop } from '../support/shop.js';
+import { type Deliver, driveCustomers, inFlight, type LoadPlan, report, sentByTransport, sleep, storedCount, tally } from './load.js';
+
+const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
+const ADMIN_KEY = 'admin-key-for-fault-tests-0123456789';
+/**
+ * The pipeline as a shop runs it, except: no send pacing, and a rate limit far
+ * above the load (INBOUND_RATE_LIMIT_PER_MINUTE), so the runs measure crashes
+ * and outages, not throttling; sweeps every 500 ms for what lost jobs left.
+ */
+const PIPELINE = {
+  OUTBOUND_MIN_GAP_MS: '0',
+  OUTBOUND_JITTER_MS: '0',
+  INBOUND_RATE_LIMIT_PER_MINUTE: '10000',
+  INBOUND_SWEEP_INTERVAL_MS: '500',
+  INBOUND_SWEEP_AFTER_MS: '2000',
+  WHATSAPP_RESTORE_STAGGER_MS: '0',
+};
+const PLAN: LoadPlan = { contacts: 100, perContact: 10 };
+
+/** Until every message is answered at the transport and nothing is on its way, then a little longer for late duplicates. */
+async function settle(dataDir: string, databaseUrl: string, instanceId: string, timeoutMs: number) {
+  const total = PLAN.contacts * PLAN.perContact;
+  await waitFor(async () => tally(PLAN, sentByTransport(dataDir, instanceId), 0).answered === total, timeoutMs).catch(() => undefined);
+  await waitFor(async () => (await inFlight(databaseUrl, instanceId).catch(() => 1)) === 0, 15_000).catch(() => undefined);
+  await sleep(1500);
+  return tally(PLAN, sentByTransport(dataDir, instanceId), await storedCount(databaseUrl, instanceId));
+}
+
+function expectExactlyOnceInOrder(figures: ReturnType<typeof tally>) {
+  expect(figures).toMatchObject({ sent: 1000, stored: 1000, answered: 1000, duplicates: 0, lost: 0, outOfOrder: 0 });
+}
+
+describe('crash and restart of a running system (issue #11, item 1)', () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it('1,000 messages from 100 contacts through a server killed with SIGKILL 5 times: each stored once, answered once, in order', async () => {
+    const database = await createTestDatabase('faults_kill');
+    cleanups.push(() => database.drop());
+    const prefix = `test:faults:${randomBytes(4).toString('hex')}`;
+    cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
+    // One data folder across restarts, as a server restarted on its own disk finds it (sessions, spool, sandbox record).
+    const dataDir = mkdtempSync(join(tmpdir(), 'oxy-faults-kill-'));
+    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const environment = {
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      ADMIN_API_KEY: ADMIN_KEY,
+      DATA_DIR: dataDir,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      SEED_DEMO: 'false',
+      // A lease that a loaded process still renews in time (every third of it); a killed one's lapses while its successor boots.
+      WHATSAPP_LEASE_TTL_MS: '8000',
+      ...PIPELINE,
+    };
+    let server: RunningProcess | null = null;
+    /** Sends the sandbox took as repeats of a message id (a crash between a send and its stamp): shown once. */
+    let resendsDeduplicated = 0;
+    const countResends = (output: string) => (output.match(/message id sent again/g) ?? []).length;
+    const start = async () => {
+      server = runNode(MAIN, [], environment);
+      // Generous: on a busy 2-CPU machine a start takes 10-30 s (module loading); most of this run's time is starts.
+      await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200, 90_000);
+    };
+    cleanups.push(async () => {
+      if (server !== null) await stopProcess(server.child);
+    });
+    await start();
+    const shop = await createChattingShop(url, ADMIN_KEY);
+
+    const started = Date.now();
+    const deliver: Deliver = async (message) => {
+      const response = await request(url, 'POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { token: shop.key, body: message });
+      if (response.status !== 200) throw new Error(`not acknowledged: ${response.status}`);
+    };
+    const delivery = driveCustomers(PLAN, deliver, 300_000);
+    // Five kills at random points of the run (by messages acknowledged), each at a random instant after it.
+    const total = PLAN.contacts * PLAN.perContact;
+    const killAt = Array.from({ length: 5 }, (_, kill) => Math.floor(total * (0.08 + 0.16 * kill + Math.random() * 0.1)));
+    let kills = 0;
+    for (const threshold of killAt) {
+      await waitFor(() => delivery.acknowledged() >= threshold, 120_000);
+      await sleep(Math.random() * 400);
+      await stopProcess(server!.child, 'SIGKILL');
+      resendsDeduplicated += countResends(server!.output());
+      kills += 1;
+      await start();
+    }
+    await delivery.done;
+    const figures = await settle(dataDir, database.url, shop.instanceId, 90_000);
+    report('kill -9 x5, 1,000 messages / 100 contacts', {
+      ...figures,
+      kills,
+      resendsDeduplicated: resendsDeduplicated + countResends(server!.output()),
+      redeliveries: delivery.redeliveries(),
+      seconds: ((Date.now() - started) / 1000).toFixed(1),
+    });
+    expect(kills).toBeGreaterThanOrEqual(5);
+    expectExactlyOnceInOrder(figures);
+  }, 420_000);
+
+  it('1,000 messages from 100 contacts with Redis restarted (and emptied) mid-run: each stored once, answered once, in order', async () => {
+    const redis = await ThrowawayRedis.start();
+    cleanups.push(() => redis.stop());
+    const database = await createTestDatabase('faults_redis');
+    cleanups.push(() => database.drop());
+    const app = await startTestApp({ DATABASE_URL: database.url, REDIS_URL: redis.url, ADMIN_API_KEY: ADMIN_KEY, ...PIPELINE });
+    cleanups.push(() => app.close());
+    const shop = await createChattingShop(app.baseUrl, ADMIN_KEY);
+    const sandbox = app.app.get(SandboxTransport);
+
+    const started = Date.now();
+    // WhatsApp reaches the socket directly, as it does in production: no HTTP route in the way.
+    const delivery = driveCustomers(PLAN, async (message) => void (await sandbox.inboundAcknowledged(shop.instanceId, message)), 120_000);
+    await waitFor(() => delivery.acknowledged() >= 300, 60_000);
+    await redis.stop();
+    await sleep(3000);
+    const acknowledgedWhileDown = delivery.acknowledged();
+    await redis.restart();
+    await delivery.done;
+    const figures = await settle(app.config.dataDir, database.url, shop.instanceId, 60_000);
+    report('Redis restarted mid-run (3 s down, data lost), 1,000 messages / 100 contacts', {
+      ...figures,
+      acknowledgedByRestart: acknowledgedWhileDown,
+      redeliveries: delivery.redeliveries(),
+      seconds: ((Date.now() - started) / 1000).toFixed(1),
+    });
+    expectExactlyOnceInOrder(figures);
+  }, 180_000);
+
+  it('1,000 messages from 100 contacts with PostgreSQL restarted mid-run: those that arrive while it is down are spooled, none lost', async () => {
+    const postgres = await ThrowawayPostgres.start();
+    cleanups.push(() => postgres.destroy());
+    const prefix = `test:faults-pg:${randomBytes(4).toString('hex')}`;
+    cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
+    const app = await startTestApp({ DATABASE_URL: postgres.url, REDIS_URL, REDIS_PREFIX: prefix, ADMIN_API_KEY: ADMIN_KEY, ...PIPELINE });
+    cleanups.push(() => app.close());
+    const shop = await createChattingShop(app.baseUrl, ADMIN_KEY);
+    const sandbox = app.app.get(SandboxTransport);
+
+    const started = Date.now();
+    const delivery = driveCustomers(PLAN, async (message) => void (await sandbox.inboundAcknowledged(shop.instanceId, message)), 120_000);
+    await waitFor(() => delivery.acknowledged() >= 300, 60_000);
+    await postgres.stop();
+    const atStop = delivery.acknowledged();
+    await sleep(4000);
+    // Acknowledged while PostgreSQL was away: held in the spool, not lost.
+    const acknowledgedWhileDown = delivery.acknowledged() - atStop;
+    await postgres.restart();
+    await delivery.done;
+    const figures = await settle(app.config.dataDir, postgres.url, shop.instanceId, 60_000);
+    report('PostgreSQL restarted mid-run (4 s down), 1,000 messages / 100 contacts', {
+      ...figures,
+      acknowledgedWhileDatabaseDown: acknowledgedWhileDown,
+      redeliveries: delivery.redeliveries(),
+      seconds: ((Date.now() - started) / 1000).toFixed(1),
+    });
+    expect(acknowledgedWhileDown).toBeGreaterThan(0);
+    expectExactlyOnceInOrder(figures);
+  }, 180_000);
+});
