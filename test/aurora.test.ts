@@ -120,6 +120,16 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     expect(conversations.find((item) => item.contactPhone === `+${OWNER}`)).toMatchObject({ agent: 'aurora' });
   });
 
+  it('reaches the owner who writes from a WhatsApp LID, by the phone WhatsApp pairs with it', async () => {
+    const before = fake.requests.length;
+    const repliesBefore = repliesTo(OWNER).length;
+    fake.reply(answer('Oi! Em que posso ajudar?'));
+    const sent = await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: OWNER, lid: '201234567890123', text: 'Oi Aurora' });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+    await waitFor(() => repliesTo(OWNER).length > repliesBefore, 20_000);
+    expect(fake.requests[before].body.tools.map((tool: any) => tool.function.name)).toEqual(AURORA_TOOL_NAMES);
+  });
+
   it('keeps a customer who claims to be the owner with the client agent', async () => {
     const customer = '5511981110002';
     const before = fake.requests.length;

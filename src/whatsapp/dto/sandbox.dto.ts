@@ -62,6 +62,14 @@ export class SandboxInboundDto {
   @IsOptional()
   @Matches(/^[A-Za-z0-9]{8,64}$/, { message: 'messageId must be 8 to 64 letters or digits' })
   messageId?: string;
+
+  @ApiPropertyOptional({
+    example: '123456789012345',
+    description: "The sender's WhatsApp LID: the message then comes from <lid>@lid with the phone (from) as remoteJidAlt, as WhatsApp sends LID chats",
+  })
+  @IsOptional()
+  @Matches(/^\d{6,20}$/, { message: 'lid must be 6 to 20 digits' })
+  lid?: string;
 }
 
 export class SandboxDisconnectDto {

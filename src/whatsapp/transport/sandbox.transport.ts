@@ -36,6 +36,11 @@ export interface SandboxInboundMessage {
   pushName?: string;
   /** WhatsApp's id of the message; a Baileys-like one is made up when absent (pass one to simulate a redelivery). */
   messageId?: string;
+  /**
+   * The sender's LID (digits): the chat then comes from `<lid>@lid` with the phone in `remoteJidAlt`, as
+   * WhatsApp delivers chats of senders it addresses by LID.
+   */
+  lid?: string;
 }
 
 export interface SandboxInboundMedia {
@@ -228,7 +233,10 @@ export class SandboxTransport implements WhatsAppTransport {
       if (phone.media.size > LOG_LIMIT) phone.media.delete(phone.media.keys().next().value!);
     }
     const inbound: InboundWhatsAppMessage = {
-      key: { remoteJid: userJid(message.from), fromMe: false, id: messageId },
+      key:
+        message.lid === undefined
+          ? { remoteJid: userJid(message.from), fromMe: false, id: messageId }
+          : { remoteJid: `${message.lid}@lid`, remoteJidAlt: userJid(message.from), fromMe: false, id: messageId },
       message: sandboxContent(message),
       messageTimestamp: Math.floor(this.clock.now().getTime() / 1000),
       pushName: message.pushName ?? null,
