@@ -76,6 +76,8 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect(rows[0]).toMatchObject({ waMessageId: 'DUPLICATE0001', status: 'processed', pushName: 'Cliente', type: 'text', body: 'oi' });
     expect(repliesTo(phone)).toHaveLength(1);
     expect(repliesTo(phone)[0].text).toContain('Pet Shop Teste');
+    // Without a key, the first answer says once that only the menu is answering.
+    expect(repliesTo(phone)[0].text).toContain('Desculpe: no momento estou atendendo só pelo menu automático');
 
     const contact = await api('GET', `/api/contacts?q=${phone}`);
     expect(contact.body.data).toEqual([expect.objectContaining({ phone: `+${phone}`, name: 'Cliente', instanceId: shop.instanceId })]);
@@ -269,6 +271,8 @@ describe('inbound pipeline on the sandbox transport', () => {
     await waitFor(() => repliesTo(phone).length === 1, 15_000);
     expect((await inboundRows(phone))[0]).toMatchObject({ status: 'processed' });
     expect(repliesTo(phone)[0].text).toContain('Pet Shop Teste');
+    // Without a key, the first answer says once that only the menu is answering.
+    expect(repliesTo(phone)[0].text).toContain('Desculpe: no momento estou atendendo só pelo menu automático');
 
     // A reply stored by a turn whose process died before it could queue the send.
     await server.app.get(MessagesRepository).insertIfConnected({

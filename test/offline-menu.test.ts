@@ -137,7 +137,12 @@ describe('offline menu assistant on PostgreSQL', () => {
       context: await contextFor(ana, null),
       messages: [{ id: 'm0', type: 'text' as const, text: 'menu', receivedAt: now }],
     });
-    expect(await client.respond(await turn())).toEqual(await agent.respond(await turn()));
+    // The menu answers; its first answer of a conversation ends with a one-time apology that only the menu is on.
+    const [fromClient, fromMenu] = [await client.respond(await turn()), await agent.respond(await turn())];
+    expect(fromClient.texts).toEqual([`${fromMenu.texts[0]}\n\nDesculpe: no momento estou atendendo só pelo menu automático. Para falar com uma pessoa, escreva *atendente*.`]);
+    expect(fromClient.agentState).toEqual(fromMenu.agentState);
+    const later = { ...(await turn()), context: await contextFor(ana, fromMenu.agentState ?? null) };
+    expect(await client.respond(later)).toEqual(await agent.respond(later));
     const owner = server.app.get(OWNER_AGENT);
     expect(owner).toBeInstanceOf(AuroraAgent);
     const reply = await owner.respond({

@@ -11,6 +11,9 @@ import { formatDuration, formatPrice, type MenuMoment, momentOf, onMoment, WEEKD
 const CALENDAR_DAYS = 14;
 
 export const clientAgentTexts = {
+  /** After the menu's first answer in a conversation when the shop runs without a model (no OpenAI key). */
+  offlineNotice: () => 'Desculpe: no momento estou atendendo só pelo menu automático. Para falar com uma pessoa, escreva *atendente*.',
+
   /** Before the menu's answer when the model failed. */
   fallbackApology: () => 'Desculpe, estou com uma instabilidade no momento. Enquanto isso, posso te atender pelo menu:',
 

@@ -71,7 +71,7 @@ export class ClientGptAgent implements ConversationAgent {
   }
 
   private async decide(turn: AgentTurn, run: ModelTurn): Promise<TurnResult> {
-    if (!this.llm.available) return { reply: await this.menu.respond(turn), outcome: 'offline' };
+    if (!this.llm.available) return { reply: await this.offline(turn), outcome: 'offline' };
     // A menu flow the fallback started (a numbered list, a yes/no) is finished by the menu, which knows what "2" means.
     const menuState = turn.context.conversation.agentState;
     if (menuState?.agent === 'offline-menu' && readMenuState(menuState).step !== 'main') {
@@ -101,6 +101,19 @@ export class ClientGptAgent implements ConversationAgent {
       case 'model_failed':
         return this.fallback(turn, run, end.error);
     }
+  }
+
+  /**
+   * No key: the menu is the assistant. Its first answer in a conversation says
+   * so once, with a short apology; the turns after it are the menu's alone.
+   */
+  private async offline(turn: AgentTurn): Promise<AgentReply> {
+    const reply = await this.menu.respond(turn);
+    const startsTheMenu = turn.context.conversation.agentState?.agent !== 'offline-menu';
+    if (!startsTheMenu || reply.texts.length === 0 || reply.handoff !== undefined) return reply;
+    const texts = [...reply.texts];
+    texts[texts.length - 1] = `${texts[texts.length - 1]}\n\n${clientAgentTexts.offlineNotice()}`;
+    return { ...reply, texts };
   }
 
   /**
