@@ -21,6 +21,9 @@ const PIPELINE = {
   OUTBOUND_MIN_GAP_MS: '0',
   OUTBOUND_JITTER_MS: '0',
   INBOUND_RATE_LIMIT_PER_MINUTE: '10000',
+  // The simulated phone reaches the server through REST from one address with one key: these runs measure faults, not the REST limits.
+  RATE_LIMIT_PER_KEY_PER_MINUTE: '0',
+  RATE_LIMIT_PER_IP_PER_MINUTE: '0',
   INBOUND_SWEEP_INTERVAL_MS: '500',
   INBOUND_SWEEP_AFTER_MS: '2000',
   WHATSAPP_RESTORE_STAGGER_MS: '0',
