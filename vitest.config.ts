@@ -6,9 +6,6 @@ const plugins = [swc.vite({ module: { type: 'es6' } })];
 
 export default defineConfig({
   test: {
-    // Integration files spend most of their time waiting on PostgreSQL, Redis and child processes, so
-    // three at a time fit a 2-CPU machine (the default, one per spare CPU, ran them one by one: ~12 min).
-    maxWorkers: 3,
     projects: [
       {
         plugins,
