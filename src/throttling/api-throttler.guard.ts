@@ -1,5 +1,13 @@
 import { type ExecutionContext, HttpStatus, Injectable } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import { Reflector } from '@nestjs/core';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  type ThrottlerLimitDetail,
+  type ThrottlerModuleOptions,
+  type ThrottlerStorage,
+} from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { DomainException } from '../common/domain.exception.js';
@@ -41,6 +49,14 @@ export function ipTracker(request: Request): string {
  */
 @Injectable()
 export class ApiThrottlerGuard extends ThrottlerGuard {
+  /*
+   * Declared here, not inherited: the parent's metadata names the Reflector of the copy of @nestjs/core that
+   * @nestjs/throttler (CommonJS) loads, which under tsx (the benchmarks, the evals) is not the application's.
+   */
+  constructor(@InjectThrottlerOptions() options: ThrottlerModuleOptions, @InjectThrottlerStorage() storage: ThrottlerStorage, reflector: Reflector) {
+    super(options, storage, reflector);
+  }
+
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     // Platform probes poll /health every few seconds from one address.
