@@ -143,7 +143,8 @@ export class FileAuthStateStore implements AuthStateStore {
     const open = openKeyFiles.get(resolve(folder));
     openKeyFiles.delete(resolve(folder));
     await (await open?.keys.catch(() => null))?.discard();
-    await rm(folder, { recursive: true, force: true });
+    // A write still landing (a temp file renamed in) can make the folder non-empty between rm's steps: Node retries those.
+    await rm(folder, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
   }
 
   private async loadCreds(ref: SessionRef, folder: string): Promise<AuthenticationCreds> {
