@@ -1,9 +1,14 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { messages } from '../src/database/schema.js';
+import { QueueService } from '../src/queue/queue.service.js';
+import { ConnectionManager } from '../src/whatsapp/connection/connection-manager.js';
 import { MessagesRepository } from '../src/whatsapp/messages.repository.js';
+import { outboundJobOptions } from '../src/whatsapp/outbound/outbound.service.js';
 import { AUTH_STATE_STORE, type AuthStateStore } from '../src/session/auth-state-store.js';
 import { request, startTestApp, type TestApp } from './support/app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
@@ -110,6 +115,37 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'instance_not_connected', details: { status: 'pairing' } });
   });
+
+  it('a reply queued while the socket is away (its server restarting) waits for it without spending retries, and goes out once', async () => {
+    const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Restart', provider: 'sandbox', phoneNumber: '5511987651111' });
+    const id = created.body.id as string;
+    await waitFor(async () => (await statusOf(id)).pairingCode !== null, 5000);
+    await api('POST', `/api/sandbox/instances/${id}/pair`, keyA, {});
+    await waitForStatus(id, 'connected');
+    // What a server killed mid-run leaves behind: the database says connected, and no process holds the socket.
+    const connections = server.app.get(ConnectionManager);
+    await connections.stop(id, { logout: false, keepStatus: true });
+    expect(await statusOf(id)).toMatchObject({ status: 'connected', live: false });
+
+    // A reply the pipeline stored meanwhile, as a turn stores it.
+    const database = server.app.get<Database>(DATABASE);
+    const [reply] = await database.systemDb
+      .insert(messages)
+      .values({ organizationId: orgA, instanceId: id, remotePhone: '+5511912340000', direction: 'outbound', origin: 'agent', type: 'text', body: 'Seu banho está marcado.', status: 'queued' })
+      .returning({ id: messages.id });
+    await server.app.get(QueueService).enqueue('outbound', 'send', { messageId: reply.id, organizationId: orgA }, outboundJobOptions(reply.id));
+    // Long enough for two failed attempts, were the missing socket counted as the message's failure.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const job = await server.app.get<Queue>(getQueueToken('outbound')).getJob(reply.id);
+    expect(job?.attemptsMade).toBe(0);
+    const rowOf = async () => (await database.systemDb.select().from(messages).where(eq(messages.id, reply.id)))[0];
+    expect(await rowOf()).toMatchObject({ status: 'queued', error: null });
+
+    await connections.reconnect(id);
+    await waitFor(async () => ['sent', 'delivered'].includes((await rowOf()).status), 15_000);
+    const outbound = (await api('GET', `/api/sandbox/instances/${id}/outbound`, keyA)).body.data;
+    expect(outbound.map((sent: { to: string; text: string }) => [sent.to, sent.text])).toEqual([['5511912340000', 'Seu banho está marcado.']]);
+  }, 40_000);
 
   it('on 401 (logged out) wipes the session and never reconnects', async () => {
     const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Logout', provider: 'sandbox', phoneNumber: '5511987650000' });

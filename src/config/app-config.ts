@@ -44,6 +44,8 @@ export interface AppConfig {
     restoreStaggerMs: number;
     outboundMinGapMs: number;
     outboundJitterMs: number;
+    /** How long a queued send waits, without spending its retries, for its instance's socket to come back (a restart, a reconnect). */
+    outboundReconnectWaitMs: number;
     mediaMaxBytes: number;
     /** Where Baileys connects; null for WhatsApp's own servers. */
     webSocketUrl: string | null;
@@ -143,6 +145,7 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   WHATSAPP_RESTORE_STAGGER_MS: { expected: 'an integer of milliseconds between 0 and 60000', default: '250' },
   OUTBOUND_MIN_GAP_MS: { expected: 'an integer of milliseconds between 0 and 60000', default: '1000' },
   OUTBOUND_JITTER_MS: { expected: 'an integer of milliseconds between 0 and 60000', default: '500' },
+  OUTBOUND_RECONNECT_WAIT_MS: { expected: 'an integer of milliseconds between 0 and 86400000', default: '600000' },
   MEDIA_MAX_BYTES: { expected: 'an integer of bytes between 1024 and 104857600', default: '16777216' },
   WHATSAPP_WS_URL: { expected: "a ws:// or wss:// URL; unset uses WhatsApp's own servers" },
   MEDIA_URL_ALLOW_PRIVATE: { expected: 'true or false', default: 'false' },
@@ -222,6 +225,7 @@ export function loadConfig(env: Env): AppConfig {
       restoreStaggerMs: reader.integer('WHATSAPP_RESTORE_STAGGER_MS', 0, 60000),
       outboundMinGapMs: reader.integer('OUTBOUND_MIN_GAP_MS', 0, 60000),
       outboundJitterMs: reader.integer('OUTBOUND_JITTER_MS', 0, 60000),
+      outboundReconnectWaitMs: reader.integer('OUTBOUND_RECONNECT_WAIT_MS', 0, 86400000),
       mediaMaxBytes: reader.integer('MEDIA_MAX_BYTES', 1024, 104857600),
       webSocketUrl: reader.url('WHATSAPP_WS_URL', ['ws:', 'wss:']),
       mediaUrlAllowPrivate: reader.boolean('MEDIA_URL_ALLOW_PRIVATE'),

@@ -5,7 +5,7 @@ import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MEDIA_STORE, type MediaStore } from '../../media/media-store.js';
 import { LoggedWorkerHost } from '../../queue/logged-worker-host.js';
 import type { JobPayload } from '../../queue/queues.js';
-import { ConnectionManager } from '../connection/connection-manager.js';
+import { ConnectionManager, InstanceNotLiveError } from '../connection/connection-manager.js';
 import { InstancesRepository } from '../instances.repository.js';
 import { type MessageRow, MessagesRepository } from '../messages.repository.js';
 import type { OutboundContent } from '../transport/whatsapp-transport.js';
@@ -24,6 +24,16 @@ export function whatsAppMessageIdFor(messageId: string): string {
 const NOT_HERE_RETRY_MS = 100;
 /** How soon a send waiting for an earlier one to the same person looks again. */
 const EARLIER_FIRST_RETRY_MS = 200;
+/** Statuses of an instance whose socket is expected back on its own: a restart restores it, the manager reconnects it. */
+const COMING_BACK: readonly string[] = ['connected', 'connecting', 'reconnecting'];
+
+/**
+ * How soon a send whose socket is away looks again: soon after a quick drop,
+ * less often the longer the outage, so a backlog does not poll the database.
+ */
+export function socketWaitDelayMs(waitedMs: number): number {
+  return Math.min(15_000, Math.max(500, Math.floor(waitedMs / 4)));
+}
 
 /**
  * Locks short enough that a send taken by a process that died is offered again
@@ -36,7 +46,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
   private readonly pacer: SendPacer;
 
   constructor(
-    @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly messages: MessagesRepository,
     private readonly connections: ConnectionManager,
     private readonly events: WhatsappEvents,
@@ -75,10 +85,23 @@ export class OutboundProcessor extends LoggedWorkerHost {
       await this.messages.markSent(organizationId, messageId, sent.messageId, message.instanceId);
       this.events.emit('message:sent', { organizationId, instanceId: message.instanceId, messageId, status: 'sent', at: new Date().toISOString() });
     } catch (error) {
+      // The socket went away (a reconnect, a restart after a crash): that is the instance's state, not this
+      // message's failure. Its retries are kept for real send errors, or a few restarts in a row would use them up.
+      if (error instanceof InstanceNotLiveError && (await this.socketComingBack(message))) {
+        await job.moveToDelayed(Date.now() + socketWaitDelayMs(Date.now() - message.createdAt.getTime()), token);
+        throw new DelayedError();
+      }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (lastAttempt) await this.messages.markFailed(organizationId, messageId, (error as Error).message);
       throw error;
     }
+  }
+
+  /** Whether the instance is expected to connect again, and the message has not waited for it past the limit. */
+  private async socketComingBack(message: MessageRow): Promise<boolean> {
+    if (Date.now() - message.createdAt.getTime() > this.config.whatsapp.outboundReconnectWaitMs) return false;
+    const instance = await this.instances.findAny(message.instanceId);
+    return instance !== null && COMING_BACK.includes(instance.status);
   }
 
   private async contentOf(message: MessageRow): Promise<OutboundContent> {
