@@ -8,7 +8,7 @@ import { deleteRedisPrefix, REDIS_URL, request, startTestApp } from '../support/
 import { createTestDatabase } from '../support/postgres.js';
 import { freePort, type RunningProcess, runNode, stopProcess, ThrowawayPostgres, ThrowawayRedis, waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
-import { type Deliver, driveCustomers, inFlight, type LoadPlan, report, sentByTransport, sleep, storedCount, tally } from './load.js';
+import { type Deliver, driveCustomers, inFlight, type LoadPlan, report, sentByTransport, sleep, storedCount, tally, whereLost } from './load.js';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
 const ADMIN_KEY = 'admin-key-for-fault-tests-0123456789';
@@ -36,7 +36,9 @@ async function settle(dataDir: string, databaseUrl: string, instanceId: string, 
   await waitFor(async () => tally(PLAN, sentByTransport(dataDir, instanceId), 0).answered === total, timeoutMs).catch(() => undefined);
   await waitFor(async () => (await inFlight(databaseUrl, instanceId).catch(() => 1)) === 0, 15_000).catch(() => undefined);
   await sleep(1500);
-  return tally(PLAN, sentByTransport(dataDir, instanceId), await storedCount(databaseUrl, instanceId));
+  const sent = sentByTransport(dataDir, instanceId);
+  for (const line of await whereLost(PLAN, sent, databaseUrl, instanceId)) console.log(`[faults] unanswered ${line}`);
+  return tally(PLAN, sent, await storedCount(databaseUrl, instanceId));
 }
 
 function expectExactlyOnceInOrder(figures: ReturnType<typeof tally>) {

@@ -125,6 +125,38 @@ export async function inFlight(databaseUrl: string, instanceId: string): Promise
   }
 }
 
+/**
+ * Where each unanswered message of the plan stopped: its row's status and error,
+ * and the replies its turn stored with theirs, so a failed run says why.
+ */
+export async function whereLost(plan: LoadPlan, sent: { to: string; text: string | null }[], databaseUrl: string, instanceId: string): Promise<string[]> {
+  const answered = new Set(sent.flatMap((record) => record.text?.match(/pedido-\d+-\d+/g) ?? []));
+  const lost: string[] = [];
+  for (let contact = 0; contact < plan.contacts; contact += 1) {
+    for (let index = 0; index < plan.perContact; index += 1) if (!answered.has(textOf(contact, index))) lost.push(textOf(contact, index));
+  }
+  if (lost.length === 0) return [];
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const result = await client.query<{ body: string; status: string; error: string | null; replies: string | null }>(
+      `SELECT m.body, m.status, m.error,
+              (SELECT string_agg(r.status || coalesce(' (' || r.error || ')', ''), ', ' ORDER BY r.created_at)
+                 FROM messages r WHERE r.turn_id = m.turn_id AND r.direction = 'outbound') AS replies
+         FROM messages m WHERE m.instance_id = $1 AND m.direction = 'inbound' AND m.body = ANY($2)`,
+      [instanceId, lost],
+    );
+    const rows = new Map(result.rows.map((row) => [row.body, row]));
+    return lost.map((text) => {
+      const row = rows.get(text);
+      if (row === undefined) return `${text}: not stored`;
+      return `${text}: ${row.status}${row.error === null ? '' : ` (${row.error})`}; replies: ${row.replies ?? 'none'}`;
+    });
+  } finally {
+    await client.end();
+  }
+}
+
 export function report(label: string, figures: Tally & Record<string, number | string>): void {
   const extra = Object.entries(figures)
     .filter(([key]) => !['sent', 'stored', 'answered', 'duplicates', 'lost', 'outOfOrder'].includes(key))
