@@ -10,11 +10,6 @@ export function automationJobOptions(jobId: string): JobsOptions & { jobId: stri
   return { jobId, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: { age: 2 * 24 * 3600 } };
 }
 
-/** The slot of the scheduler an instant falls in, as the instant it starts. */
-export function tickSlot(now: Date, intervalMs: number): Date {
-  return new Date(Math.floor(now.getTime() / intervalMs) * intervalMs);
-}
-
 /** One alert job per booking and status, however often it is enqueued. */
 export function bookingAlertJobId(bookingId: string, status: string): string {
   return `booking-alert-${bookingId}-${status}`;

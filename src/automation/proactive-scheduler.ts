@@ -1,8 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QueueService } from '../queue/queue.service.js';
-import { tickSlot } from './automation-jobs.js';
 
 /**
  * Only enqueues: every AUTOMATION_TICK_INTERVAL_MS each worker process adds
@@ -11,7 +10,6 @@ import { tickSlot } from './automation-jobs.js';
  */
 @Injectable()
 export class ProactiveScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('ProactiveScheduler');
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -31,10 +29,6 @@ export class ProactiveScheduler implements OnApplicationBootstrap, OnApplication
 
   /** Adds the tick of the slot the clock is in; false when Redis did not take it (the next slot will). */
   async enqueueTick(): Promise<boolean> {
-    const slot = tickSlot(this.clock.now(), this.config.automation.tickIntervalMs);
-    // BullMQ reserves ':' in job ids, hence the slot's epoch milliseconds.
-    const queued = await this.queues.tryEnqueue('automation', 'tick', { slot: slot.toISOString() }, { jobId: `tick-${slot.getTime()}`, attempts: 1 });
-    if (!queued) this.logger.warn({ slot: slot.toISOString() }, 'automation tick not enqueued');
-    return queued;
+    return this.queues.tryEnqueueForSlot('automation', 'tick', this.config.automation.tickIntervalMs, this.clock.now());
   }
 }

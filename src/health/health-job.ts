@@ -1,5 +1,5 @@
 import { Processor } from '@nestjs/bullmq';
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { Cron } from '@nestjs/schedule';
 import type { Job } from 'bullmq';
 import { Clock } from '../common/clock.js';
@@ -9,11 +9,6 @@ import { WhatsappHealthCheckService } from './whatsapp-health-check.service.js';
 
 export const HEALTH_JOB_PERIOD_MS = 5 * 60_000;
 
-/** The 5-minute slot an instant falls in, as the health job's identity. */
-export function healthSlot(now: Date): string {
-  return new Date(Math.floor(now.getTime() / HEALTH_JOB_PERIOD_MS) * HEALTH_JOB_PERIOD_MS).toISOString();
-}
-
 /**
  * Only enqueues: every replica ticks, the slot is the jobId, so one job runs per
  * slot whatever the number of processes. Also enqueues at start, so a fresh
@@ -21,8 +16,6 @@ export function healthSlot(now: Date): string {
  */
 @Injectable()
 export class HealthJobScheduler implements OnApplicationBootstrap {
-  private readonly logger = new Logger('HealthJob');
-
   constructor(
     private readonly queues: QueueService,
     private readonly clock: Clock,
@@ -34,11 +27,7 @@ export class HealthJobScheduler implements OnApplicationBootstrap {
 
   @Cron('*/5 * * * *')
   async enqueue(): Promise<void> {
-    const slot = healthSlot(this.clock.now());
-    // BullMQ reserves ':' in job ids, hence the slot's epoch milliseconds.
-    await this.queues
-      .enqueue('health', 'health-check', { slot }, { jobId: `health-check-${Date.parse(slot)}`, attempts: 1 })
-      .catch((error: Error) => this.logger.warn({ slot, err: error.message }, 'health job not enqueued'));
+    await this.queues.tryEnqueueForSlot('health', 'health-check', HEALTH_JOB_PERIOD_MS, this.clock.now());
   }
 }
 

@@ -33,10 +33,7 @@ export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShut
 
   onApplicationBootstrap(): void {
     const interval = this.config.inbound.sweepIntervalMs;
-    this.timer = setInterval(() => {
-      const slot = String(Math.floor(Date.now() / interval));
-      void this.queues.tryEnqueue('inbound', 'sweep', { slot }, { jobId: `sweep-${slot}`, attempts: 1 });
-    }, interval);
+    this.timer = setInterval(() => void this.queues.tryEnqueueForSlot('inbound', 'sweep', interval, new Date()), interval);
     this.timer.unref();
   }
 

@@ -98,6 +98,25 @@ export class QueueService implements OnModuleInit {
     }
   }
 
+  /**
+   * Adds the job of the time slot `now` falls in (`periodMs` long), keyed by the
+   * slot: every replica ticks, one job runs per slot. The payload is the slot's
+   * start. False when Redis did not take it; the next slot's tick will.
+   */
+  async tryEnqueueForSlot<Q extends QueueName, J extends JobName<Q>>(
+    queue: Q,
+    job: JobPayload<Q, J> extends { slot: string } ? J : never,
+    periodMs: number,
+    now: Date,
+  ): Promise<boolean> {
+    const slot = new Date(Math.floor(now.getTime() / periodMs) * periodMs);
+    // BullMQ reserves ':' in job ids, hence the slot's epoch milliseconds rather than its ISO form.
+    const payload = { slot: slot.toISOString() } as JobPayload<Q, J>;
+    const queued = await this.tryEnqueue(queue, job, payload, { jobId: `${job}-${slot.getTime()}`, attempts: 1 });
+    if (!queued) this.logger.warn({ queue, job, slot: slot.toISOString() }, 'time-slot job not enqueued');
+    return queued;
+  }
+
   async counts(): Promise<Record<QueueName, QueueCounts>> {
     const entries = await Promise.all(
       QUEUE_NAMES.map(async (name) => {
