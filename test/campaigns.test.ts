@@ -5,11 +5,8 @@ import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
 import { CampaignSender } from '../src/campaigns/campaign-sender.service.js';
 import { CampaignsRepository } from '../src/campaigns/campaigns.repository.js';
 import { InactiveContactsQuery } from '../src/campaigns/inactive-contacts.query.js';
-import { DATABASE, type Database } from '../src/database/database.js';
 import { bookings, campaignRecipients, contacts, messages, resources } from '../src/database/schema.js';
-import { SandboxTransport } from '../src/whatsapp/transport/sandbox.transport.js';
-import { request, startTestApp, type TestApp } from './support/app.js';
-import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { type ChattingApp, customerChat, customerPhones, settle, startChattingApp } from './support/chatting-app.js';
 import { waitFor } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
 
@@ -20,19 +17,11 @@ const OPTED_OUT_REPLY = 'Você não vai mais receber nossas mensagens de promoç
 const DAY_MS = 24 * 3600 * 1000;
 
 describe('campaigns on the sandbox transport', () => {
-  let testDatabase: TestDatabase;
-  let server: TestApp;
-  let db: Database;
-  let sandbox: SandboxTransport;
-  let phoneCounter = 0;
+  let server: ChattingApp;
 
-  /** A customer of this test alone (digits, as the sandbox takes them). */
-  const newCustomer = () => `55119800000${String((phoneCounter += 1)).padStart(2, '0')}`;
+  const newCustomer = customerPhones('55119800000');
   const client = (shop: TestShop) => {
-    const api = (method: string, path: string, body?: unknown) => request(server.baseUrl, method, path, { token: shop.key, body });
-    const write = (from: string, text: string) =>
-      api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from, text, pushName: `Cliente ${from.slice(-2)}` });
-    const sentTo = (phone: string) => sandbox.outbound(shop.instanceId).filter((message) => message.to === phone);
+    const { api, write, sentTo } = customerChat(() => ({ server, shop }), { pushNameOf: (phone) => `Cliente ${phone.slice(-2)}` });
     const campaignMessagesTo = (phone: string, text: string) => sentTo(phone).filter((message) => message.text === text);
     /** A customer who wrote "oi" and got the assistant's answer: a contact with a message now. */
     const chattingCustomer = async () => {
@@ -48,13 +37,13 @@ describe('campaigns on the sandbox transport', () => {
       expect(sentTo(phone).at(-1)!.text).toContain(OPTED_OUT_REPLY);
     };
     const contactId = async (phone: string) => {
-      const [row] = await db.systemDb.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.organizationId, shop.organizationId), eq(contacts.phone, `+${phone}`)));
+      const [row] = await server.db.systemDb.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.organizationId, shop.organizationId), eq(contacts.phone, `+${phone}`)));
       return row.id;
     };
     /** Moves a contact's last message (and when it was added) `days` into the past. */
     const lastWrote = async (phone: string, days: number) => {
       const at = new Date(Date.now() - days * DAY_MS);
-      await db.systemDb.update(contacts).set({ lastMessageAt: at, createdAt: at }).where(eq(contacts.id, await contactId(phone)));
+      await server.db.systemDb.update(contacts).set({ lastMessageAt: at, createdAt: at }).where(eq(contacts.id, await contactId(phone)));
     };
     const draft = async (audience: unknown, text: string) => {
       const created = await api('POST', '/api/campaigns', { objective: 'Trazer clientes de volta', audience, text });
@@ -66,23 +55,17 @@ describe('campaigns on the sandbox transport', () => {
   };
 
   beforeAll(async () => {
-    testDatabase = await createTestDatabase('campaigns');
-    server = await startTestApp({
-      DATABASE_URL: testDatabase.url,
+    server = await startChattingApp('campaigns', {
       ADMIN_API_KEY: ADMIN_KEY,
       // Slow enough that a campaign can be cancelled midway; the pacer is what spaces campaign messages.
       OUTBOUND_MIN_GAP_MS: '300',
-      OUTBOUND_JITTER_MS: '0',
       INBOUND_SWEEP_INTERVAL_MS: '500',
       INBOUND_SWEEP_AFTER_MS: '1500',
     });
-    db = server.app.get<Database>(DATABASE);
-    sandbox = server.app.get(SandboxTransport);
   }, 60_000);
 
   afterAll(async () => {
     await server?.close();
-    await testDatabase?.drop();
   });
 
   it('a customer who writes SAIR is opted out and told so without the assistant, and is still answered afterwards', async () => {
@@ -93,7 +76,7 @@ describe('campaigns on the sandbox transport', () => {
 
     const listed = await api('GET', `/api/contacts?q=${phone}`);
     expect(listed.body.data).toEqual([expect.objectContaining({ phone: `+${phone}`, optedOutAt: expect.any(String) })]);
-    const reply = await db.systemDb
+    const reply = await server.db.systemDb
       .select({ origin: messages.origin })
       .from(messages)
       .where(and(eq(messages.remotePhone, `+${phone}`), eq(messages.direction, 'outbound'), sql`${messages.body} LIKE ${`%${OPTED_OUT_REPLY}%`}`));
@@ -128,7 +111,7 @@ describe('campaigns on the sandbox transport', () => {
       expect(created).toMatchObject({ status: 'draft', code: expect.stringMatching(/^[A-HJKMNP-Z2-9]{6}$/), instanceId: shop.instanceId });
       expect((await api('GET', `/api/campaigns?status=draft`)).body.data.map((item: { id: string }) => item.id)).toEqual([created.id]);
       // Nothing goes out before the approval.
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await settle(500);
       for (const phone of recent) expect(campaignMessagesTo(phone, text)).toHaveLength(0);
 
       // Approved by its code, as the owner would type it.
@@ -143,7 +126,7 @@ describe('campaigns on the sandbox transport', () => {
       expect(sent.finishedAt).not.toBeNull();
       for (const phone of recent) expect(campaignMessagesTo(phone, text)).toHaveLength(1);
       for (const phone of [older, optedOut, OWNER.slice(1)]) expect(campaignMessagesTo(phone, text)).toHaveLength(0);
-      const stored = await db.systemDb
+      const stored = await server.db.systemDb
         .select({ phone: messages.remotePhone, status: messages.status })
         .from(messages)
         .where(and(eq(messages.organizationId, shop.organizationId), eq(messages.origin, 'campaign')));
@@ -180,7 +163,7 @@ describe('campaigns on the sandbox transport', () => {
     const silent = await api('POST', '/api/contacts', { phone: `+${silentPhone}`, name: 'Dona Silenciosa' });
     expect(silent.status).toBe(201);
     await lastWrote(silentPhone, 60);
-    await db.systemDb.update(contacts).set({ lastMessageAt: null }).where(eq(contacts.id, silent.body.id));
+    await server.db.systemDb.update(contacts).set({ lastMessageAt: null }).where(eq(contacts.id, silent.body.id));
 
     const pet = await api('POST', '/api/pets', { contactId: await contactId(lapsed), name: 'Rex', species: 'cachorro' });
     expect(pet.status).toBe(201);
@@ -193,9 +176,9 @@ describe('campaigns on the sandbox transport', () => {
     expect(booking.status, JSON.stringify(booking.body)).toBe(201);
 
     // A bath 100 days ago: older than their last message, so still inactive, and their last service.
-    const [resource] = await db.systemDb.select({ id: resources.id }).from(resources).where(eq(resources.organizationId, shop.organizationId));
+    const [resource] = await server.db.systemDb.select({ id: resources.id }).from(resources).where(eq(resources.organizationId, shop.organizationId));
     const bathAt = new Date(Date.now() - 100 * DAY_MS);
-    await db.systemDb.insert(bookings).values({
+    await server.db.systemDb.insert(bookings).values({
       organizationId: shop.organizationId,
       contactId: await contactId(lapsed),
       serviceId: shop.services.banho,
@@ -257,16 +240,16 @@ describe('campaigns on the sandbox transport', () => {
     expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelledAt: expect.any(String) });
 
     // The message in flight at the cancel may still go; nothing after it.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await settle(1500);
     const reached = phones.filter((phone) => campaignMessagesTo(phone, text).length === 1);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await settle(1000);
     expect(phones.filter((phone) => campaignMessagesTo(phone, text).length === 1)).toEqual(reached);
     expect(reached.length).toBeGreaterThanOrEqual(2);
     expect(reached.length).toBeLessThan(10);
     const final = await campaign(created.id);
     expect(final.status).toBe('cancelled');
     expect(final.counts.sent).toBe(reached.length);
-    const recipients = await db.systemDb.select({ status: campaignRecipients.status }).from(campaignRecipients).where(eq(campaignRecipients.campaignId, created.id));
+    const recipients = await server.db.systemDb.select({ status: campaignRecipients.status }).from(campaignRecipients).where(eq(campaignRecipients.campaignId, created.id));
     expect(recipients.filter((recipient) => recipient.status === 'pending')).toHaveLength(10 - reached.length);
 
     // Cancelling again changes nothing; approving a cancelled campaign is refused.
@@ -298,9 +281,9 @@ describe('campaigns on the sandbox transport', () => {
     expect(await runs).toEqual(['sent', 'sent']);
     await waitFor(async () => (await campaign(created.id)).status === 'sent', 15_000);
 
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await settle(1000);
     for (const phone of phones) expect(campaignMessagesTo(phone, text), phone).toHaveLength(1);
-    const stored = await db.systemDb
+    const stored = await server.db.systemDb
       .select({ phone: messages.remotePhone })
       .from(messages)
       .where(and(eq(messages.organizationId, shop.organizationId), eq(messages.origin, 'campaign')));

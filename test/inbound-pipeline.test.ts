@@ -1,83 +1,57 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE, type Database } from '../src/database/database.js';
-import { conversations, messages } from '../src/database/schema.js';
+import { conversations } from '../src/database/schema.js';
 import { InboundRepository } from '../src/messaging/inbound.repository.js';
 import { MessagesRepository } from '../src/whatsapp/messages.repository.js';
 import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
 import { MEDIA_STORE, type MediaStore } from '../src/media/media-store.js';
-import { SandboxTransport } from '../src/whatsapp/transport/sandbox.transport.js';
-import { request, startTestApp, type TestApp } from './support/app.js';
-import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { request } from './support/app.js';
+import { type ChattingApp, customerChat, customerPhones, settle, startChattingApp } from './support/chatting-app.js';
 import { waitFor } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
 
 const ADMIN_KEY = 'admin-key-for-inbound-tests-0123456789';
 const SAO_PAULO = 'America/Sao_Paulo';
+/** Long enough for a second reply or a duplicate row to show up, were there one. */
+const SETTLE_MS = 1200;
 
 describe('inbound pipeline on the sandbox transport', () => {
-  let testDatabase: TestDatabase;
-  let server: TestApp;
+  let server: ChattingApp;
   let shop: TestShop;
-  let db: Database;
-  let sandbox: SandboxTransport;
-  let phoneCounter = 0;
 
-  /** A customer of this test alone, so tests do not read each other's replies. */
-  const newCustomer = () => `55119700000${String((phoneCounter += 1)).padStart(2, '0')}`;
-  const api = (method: string, path: string, body?: unknown) => request(server.baseUrl, method, path, { token: shop.key, body });
-  const write = (from: string, text: string, messageId?: string) =>
-    api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from, text, pushName: 'Cliente', messageId });
-  const repliesTo = (phone: string) => sandbox.outbound(shop.instanceId).filter((message) => message.to === phone);
-  const inboundRows = (phone: string) =>
-    db.systemDb
-      .select()
-      .from(messages)
-      .where(and(eq(messages.remotePhone, `+${phone}`), eq(messages.direction, 'inbound')))
-      .orderBy(messages.createdAt);
-  const conversationOf = async (phone: string) => {
-    const page = await api('GET', '/api/conversations?limit=200');
-    return (page.body.data as { contactPhone: string; id: string; state: string }[]).find((item) => item.contactPhone === `+${phone}`);
-  };
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 1200));
+  const newCustomer = customerPhones('55119700000');
+  const { api, write, sentTo, inboundRows, conversationOf } = customerChat(() => ({ server, shop }));
 
   beforeAll(async () => {
-    testDatabase = await createTestDatabase('inbound');
-    server = await startTestApp({
-      DATABASE_URL: testDatabase.url,
+    server = await startChattingApp('inbound', {
       ADMIN_API_KEY: ADMIN_KEY,
-      OUTBOUND_MIN_GAP_MS: '0',
-      OUTBOUND_JITTER_MS: '0',
       INBOUND_SWEEP_INTERVAL_MS: '1000',
       INBOUND_SWEEP_AFTER_MS: '2000',
     });
     shop = await createChattingShop(server.baseUrl, ADMIN_KEY);
-    db = server.app.get<Database>(DATABASE);
-    sandbox = server.app.get(SandboxTransport);
   }, 60_000);
 
   afterAll(async () => {
     await server?.close();
-    await testDatabase?.drop();
   });
 
   it('stores and answers a message WhatsApp delivers three times once', async () => {
     const phone = newCustomer();
-    for (let delivery = 0; delivery < 3; delivery += 1) expect((await write(phone, 'oi', 'DUPLICATE0001')).status).toBe(200);
-    await waitFor(() => repliesTo(phone).length > 0, 10_000);
-    await settle();
+    for (let delivery = 0; delivery < 3; delivery += 1) expect((await write(phone, 'oi', { messageId: 'DUPLICATE0001' })).status).toBe(200);
+    await waitFor(() => sentTo(phone).length > 0, 10_000);
+    await settle(SETTLE_MS);
 
     const rows = await inboundRows(phone);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ waMessageId: 'DUPLICATE0001', status: 'processed', pushName: 'Cliente', type: 'text', body: 'oi' });
-    expect(repliesTo(phone)).toHaveLength(1);
-    expect(repliesTo(phone)[0].text).toContain('Pet Shop Teste');
+    expect(sentTo(phone)).toHaveLength(1);
+    expect(sentTo(phone)[0].text).toContain('Pet Shop Teste');
     // Without a key, the first answer says once that only the menu is answering.
-    expect(repliesTo(phone)[0].text).toContain('Desculpe: no momento estou atendendo só pelo menu automático');
+    expect(sentTo(phone)[0].text).toContain('Desculpe: no momento estou atendendo só pelo menu automático');
 
     const contact = await api('GET', `/api/contacts?q=${phone}`);
     expect(contact.body.data).toEqual([expect.objectContaining({ phone: `+${phone}`, name: 'Cliente', instanceId: shop.instanceId })]);
@@ -112,12 +86,12 @@ describe('inbound pipeline on the sandbox transport', () => {
     // Five messages, each answered by its own turn.
     for (let index = 1; index <= 5; index += 1) {
       await write(phone, `mensagem ${index}`);
-      await waitFor(() => repliesTo(phone).length === index, 10_000);
+      await waitFor(() => sentTo(phone).length === index, 10_000);
     }
     // Three more within the minute: stored, not answered now, one "aguarde".
     for (let index = 6; index <= 8; index += 1) await write(phone, `mensagem ${index}`);
-    await waitFor(() => repliesTo(phone).some((reply) => reply.text?.includes('Aguarde um instante')), 10_000);
-    await settle();
+    await waitFor(() => sentTo(phone).some((reply) => reply.text?.includes('Aguarde um instante')), 10_000);
+    await settle(SETTLE_MS);
     const rows = await inboundRows(phone);
     expect(rows).toHaveLength(8);
     expect(new Set(rows.filter((row) => row.status === 'processed').map((row) => row.turnId)).size).toBe(5);
@@ -126,8 +100,8 @@ describe('inbound pipeline on the sandbox transport', () => {
       ['mensagem 7', 'processing'],
       ['mensagem 8', 'processing'],
     ]);
-    expect(repliesTo(phone)).toHaveLength(6);
-    expect(repliesTo(phone)[5].text).toContain('Aguarde um instante');
+    expect(sentTo(phone)).toHaveLength(6);
+    expect(sentTo(phone)[5].text).toContain('Aguarde um instante');
 
     // A minute later (the window's key removed, the deferred turn brought forward): one turn answers the three together.
     const redis = new Redis(server.config.redisUrl);
@@ -139,11 +113,11 @@ describe('inbound pipeline on the sandbox transport', () => {
     const deferred = (await server.app.get<Queue>(getQueueToken('inbound')).getDelayed()).filter((job) => job.data.remotePhone === `+${phone}`);
     expect(deferred).toHaveLength(1);
     await deferred[0].promote();
-    await waitFor(() => repliesTo(phone).length === 7, 10_000);
+    await waitFor(() => sentTo(phone).length === 7, 10_000);
     const answeredLater = (await inboundRows(phone)).slice(5);
     expect(answeredLater.every((row) => row.status === 'processed')).toBe(true);
     expect(new Set(answeredLater.map((row) => row.turnId)).size).toBe(1);
-    expect(repliesTo(phone).filter((reply) => reply.text?.includes('Aguarde um instante'))).toHaveLength(1);
+    expect(sentTo(phone).filter((reply) => reply.text?.includes('Aguarde um instante'))).toHaveLength(1);
   });
 
   it('hands over on "atendente": waiting_human, one event, a quiet bot, human after a staff reply, the bot again after release', async () => {
@@ -156,10 +130,10 @@ describe('inbound pipeline on the sandbox transport', () => {
     await waitFor(() => socket.connected, 5000);
     try {
       await write(phone, 'oi');
-      await waitFor(() => repliesTo(phone).length === 1, 10_000);
+      await waitFor(() => sentTo(phone).length === 1, 10_000);
       await write(phone, 'quero falar com um atendente');
-      await waitFor(() => repliesTo(phone).length === 2, 10_000);
-      expect(repliesTo(phone)[1].text).toContain('equipe');
+      await waitFor(() => sentTo(phone).length === 2, 10_000);
+      expect(sentTo(phone)[1].text).toContain('equipe');
       const conversation = await conversationOf(phone);
       expect(conversation?.state).toBe('waiting_human');
       await waitFor(() => handoffs.length === 1, 5000);
@@ -173,22 +147,22 @@ describe('inbound pipeline on the sandbox transport', () => {
       await write(phone, 'atendente');
       await write(phone, 'alô?');
       await waitFor(async () => (await inboundRows(phone)).every((row) => row.status === 'processed'), 10_000);
-      await settle();
-      expect(repliesTo(phone)).toHaveLength(2);
+      await settle(SETTLE_MS);
+      expect(sentTo(phone)).toHaveLength(2);
       expect(handoffs).toHaveLength(1);
 
       const staff = await api('POST', '/api/whatsapp/send/text', { instanceId: shop.instanceId, to: phone, text: 'Oi, aqui é a Carla!' });
       expect(staff.status).toBe(202);
       await waitFor(async () => (await conversationOf(phone))?.state === 'human', 5000);
-      await waitFor(() => repliesTo(phone).length === 3, 10_000);
+      await waitFor(() => sentTo(phone).length === 3, 10_000);
 
       const released = await api('POST', `/api/conversations/${conversation!.id}/release`);
       expect(released.status).toBe(200);
       expect(released.body.state).toBe('bot');
       expect((await api('POST', `/api/conversations/${conversation!.id}/release`)).body.state).toBe('bot');
       await write(phone, 'menu');
-      await waitFor(() => repliesTo(phone).length === 4, 10_000);
-      expect(repliesTo(phone)[3].text).toContain('Pet Shop Teste');
+      await waitFor(() => sentTo(phone).length === 4, 10_000);
+      expect(sentTo(phone)[3].text).toContain('Pet Shop Teste');
 
       const history = await api('GET', `/api/conversations/${conversation!.id}/messages`);
       expect(history.body.data[0]).toMatchObject({ direction: 'outbound', origin: 'agent', status: expect.any(String) });
@@ -202,10 +176,10 @@ describe('inbound pipeline on the sandbox transport', () => {
     const phone = newCustomer();
     const conversation: string[] = [];
     const say = async (text: string) => {
-      const before = repliesTo(phone).length;
+      const before = sentTo(phone).length;
       await write(phone, text);
-      await waitFor(() => repliesTo(phone).length > before, 10_000);
-      const reply = repliesTo(phone).at(-1)!.text ?? '';
+      await waitFor(() => sentTo(phone).length > before, 10_000);
+      const reply = sentTo(phone).at(-1)!.text ?? '';
       conversation.push(`> ${text}`, reply);
       return reply;
     };
@@ -233,9 +207,9 @@ describe('inbound pipeline on the sandbox transport', () => {
   it('sends owners to the owner agent, not the customer menu', async () => {
     const owner = '5511900000099';
     await write(owner, 'quanto faturamos hoje?');
-    await waitFor(() => repliesTo(owner).length === 1, 10_000);
+    await waitFor(() => sentTo(owner).length === 1, 10_000);
     // Aurora without a key: the plain summary of the shop's figures, not the customer menu.
-    expect(repliesTo(owner)[0].text).toContain('📊 *Hoje*');
+    expect(sentTo(owner)[0].text).toContain('📊 *Hoje*');
     const page = await api('GET', '/api/conversations?limit=200');
     expect(page.body.data.find((item: { contactPhone: string }) => item.contactPhone === `+${owner}`)).toMatchObject({ agent: 'aurora' });
   });
@@ -245,13 +219,13 @@ describe('inbound pipeline on the sandbox transport', () => {
     await write(phone, 'atendente');
     await waitFor(async () => (await conversationOf(phone))?.state === 'waiting_human', 10_000);
     const conversation = await conversationOf(phone);
-    await db.systemDb
+    await server.db.systemDb
       .update(conversations)
       .set({ stateChangedAt: new Date(Date.now() - 13 * 3600_000) })
       .where(eq(conversations.id, conversation!.id));
     await write(phone, 'oi');
-    await waitFor(() => repliesTo(phone).length === 2, 10_000);
-    expect(repliesTo(phone)[1].text).toContain('Pet Shop Teste');
+    await waitFor(() => sentTo(phone).length === 2, 10_000);
+    expect(sentTo(phone)[1].text).toContain('Pet Shop Teste');
     expect((await conversationOf(phone))?.state).toBe('bot');
   });
 
@@ -268,11 +242,11 @@ describe('inbound pipeline on the sandbox transport', () => {
       mediaMimetype: null,
       pushName: null,
     });
-    await waitFor(() => repliesTo(phone).length === 1, 15_000);
+    await waitFor(() => sentTo(phone).length === 1, 15_000);
     expect((await inboundRows(phone))[0]).toMatchObject({ status: 'processed' });
-    expect(repliesTo(phone)[0].text).toContain('Pet Shop Teste');
+    expect(sentTo(phone)[0].text).toContain('Pet Shop Teste');
     // Without a key, the first answer says once that only the menu is answering.
-    expect(repliesTo(phone)[0].text).toContain('Desculpe: no momento estou atendendo só pelo menu automático');
+    expect(sentTo(phone)[0].text).toContain('Desculpe: no momento estou atendendo só pelo menu automático');
 
     // A reply stored by a turn whose process died before it could queue the send.
     await server.app.get(MessagesRepository).insertIfConnected({
@@ -285,13 +259,13 @@ describe('inbound pipeline on the sandbox transport', () => {
       body: 'Resposta que ficou sem envio',
       status: 'queued',
     });
-    await waitFor(() => repliesTo(phone).some((reply) => reply.text === 'Resposta que ficou sem envio'), 15_000);
+    await waitFor(() => sentTo(phone).some((reply) => reply.text === 'Resposta que ficou sem envio'), 15_000);
   });
 
   it("keeps one shop's conversations from another", async () => {
     const phone = newCustomer();
     await write(phone, 'oi');
-    await waitFor(() => repliesTo(phone).length === 1, 10_000);
+    await waitFor(() => sentTo(phone).length === 1, 10_000);
     const conversation = await conversationOf(phone);
     const other = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: ADMIN_KEY, body: { name: 'Outra Loja' } });
     const asOther = (method: string, path: string) => request(server.baseUrl, method, path, { token: other.body.apiKey.key });
@@ -313,7 +287,7 @@ describe('inbound pipeline on the sandbox transport', () => {
   it('answers close, take-over and bad requests with clear errors', async () => {
     const phone = newCustomer();
     await write(phone, 'oi');
-    await waitFor(() => repliesTo(phone).length === 1, 10_000);
+    await waitFor(() => sentTo(phone).length === 1, 10_000);
     const conversation = await conversationOf(phone);
     const closed = await api('POST', `/api/conversations/${conversation!.id}/close`);
     expect(closed.body.state).toBe('closed');
@@ -328,8 +302,8 @@ describe('inbound pipeline on the sandbox transport', () => {
     // A closed conversation reopens with the bot on the next message; one with a person stays with them.
     await api('POST', `/api/conversations/${conversation!.id}/close`);
     await write(phone, 'oi de novo');
-    await waitFor(() => repliesTo(phone).length === 2, 10_000);
-    const [row] = await db.systemDb.select().from(conversations).where(eq(conversations.id, conversation!.id));
+    await waitFor(() => sentTo(phone).length === 2, 10_000);
+    const [row] = await server.db.systemDb.select().from(conversations).where(eq(conversations.id, conversation!.id));
     expect(row.state).toBe('bot');
   });
 });
