@@ -11,8 +11,8 @@ import { addDays, localDate, minutesOf, zonedInstant } from '../src/booking/zone
 import { Clock } from '../src/common/clock.js';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { type BookingStatus, bookingEvents, bookings, contacts, organizations, pets, proactiveMessages, resources } from '../src/database/schema.js';
-import { SandboxTransport } from '../src/whatsapp/transport/sandbox.transport.js';
 import { deleteRedisPrefix, REDIS_URL, request, startTestApp, type TestApp } from './support/app.js';
+import { customerChat, settle } from './support/chatting-app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { waitFor } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
@@ -21,6 +21,8 @@ const ADMIN_KEY = 'admin-key-for-automation-tests-012345';
 const SAO_PAULO = 'America/Sao_Paulo';
 /** createChattingShop's owner number, as the sandbox records the recipient. */
 const OWNER = '5511900000099';
+/** Long enough for a proactive message that must not go out (or not twice) to show up, were there one. */
+const SETTLE_MS = 1500;
 /** The shop's day under test: tomorrow in São Paulo, so every instant the clocks show is near the real one. */
 const DAY = addDays(localDate(new Date(), SAO_PAULO), 1);
 const YESTERDAY = addDays(DAY, -1);
@@ -41,19 +43,17 @@ describe('Aurora proactive messages, with two worker processes', () => {
   let twin: TestApp;
   let shop: TestShop;
   let db: Database;
-  let sandbox: SandboxTransport;
   let queue: Queue;
   let socket: Socket;
   const events: ProactiveEvent[] = [];
   const ids = { ana: '', bruno: '', rex: '', mel: '', groomer: '' };
 
-  const api = (method: string, path: string, body?: unknown) => request(server.baseUrl, method, path, { token: shop.key, body });
-  const toOwner = () => sandbox.outbound(shop.instanceId).filter((message) => message.to === OWNER);
+  const { api, write, sentTo } = customerChat(() => ({ server, shop }), { pushNameOf: () => 'Carla' });
+  const toOwner = () => sentTo(OWNER);
   const ownerTexts = (pattern: RegExp) => toOwner().filter((message) => pattern.test(message.text ?? ''));
   const eventsOf = (kind: string) => events.filter((event) => event.kind === kind);
   const rowsOf = (kind: (typeof proactiveMessages.$inferSelect)['kind']) =>
     db.systemDb.select().from(proactiveMessages).where(and(eq(proactiveMessages.organizationId, shop.organizationId), eq(proactiveMessages.kind, kind)));
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 1500));
 
   /** Both processes' clocks show the same instant, as two replicas' would. */
   const setClocks = (instant: Date) => {
@@ -98,7 +98,6 @@ describe('Aurora proactive messages, with two worker processes', () => {
     twin = await startTestApp(shared);
     shop = await createChattingShop(server.baseUrl, ADMIN_KEY);
     db = server.app.get<Database>(DATABASE);
-    sandbox = server.app.get(SandboxTransport);
     queue = server.app.get<Queue>(getQueueToken('automation'));
 
     const [groomer] = await db.systemDb.select({ id: resources.id }).from(resources).where(eq(resources.organizationId, shop.organizationId));
@@ -153,7 +152,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
 
   it('sends nothing at 07:59 São Paulo, before the default 08:00 summary hour', async () => {
     await tickBoth(at(DAY, '07:59'));
-    await settle();
+    await settle(SETTLE_MS);
     expect(toOwner()).toEqual([]);
     expect(await db.systemDb.select().from(proactiveMessages)).toEqual([]);
     expect(events).toEqual([]);
@@ -168,7 +167,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
     await tickBoth(at(DAY, '09:30'));
     const retries = await Promise.all([server, twin].map((app) => app.app.get(ProactiveService).runDay(shop.organizationId, DAY)));
     expect(retries).toEqual([[], []]);
-    await settle();
+    await settle(SETTLE_MS);
 
     const summaries = ownerTexts(/Resumo de/);
     expect(summaries).toHaveLength(1);
@@ -219,7 +218,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
     const retries = await Promise.all([server, twin].map((app) => app.app.get(ProactiveService).alertBooking(shop.organizationId, bookingId, 'no_show')));
     expect(retries).toEqual([false, false]);
     await tickBoth(at(DAY, '11:21'));
-    await settle();
+    await settle(SETTLE_MS);
 
     const alerts = ownerTexts(/Falta/);
     expect(alerts).toHaveLength(1);
@@ -233,7 +232,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
     expect((await api('POST', `/api/bookings/${bookingId}/cancel`, { reason: 'viagem' })).status).toBe(200);
     await waitFor(() => ownerTexts(/cancelado/).length > 0, 10_000);
     await tickBoth(at(DAY, '11:30'));
-    await settle();
+    await settle(SETTLE_MS);
 
     const alerts = ownerTexts(/cancelado/);
     expect(alerts).toHaveLength(1);
@@ -244,22 +243,20 @@ describe('Aurora proactive messages, with two worker processes', () => {
   it('alerts the owner when the customer cancels through the assistant on WhatsApp', async () => {
     setClocks(at(DAY, '11:40'));
     const customer = '5511970000042';
-    const write = (text: string) => api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: customer, text, pushName: 'Carla' });
-    const repliesTo = () => sandbox.outbound(shop.instanceId).filter((message) => message.to === customer);
-    expect((await write('oi')).status).toBe(200);
-    await waitFor(() => repliesTo().length === 1, 15_000);
+    expect((await write(customer, 'oi')).status).toBe(200);
+    await waitFor(() => sentTo(customer).length === 1, 15_000);
     const [carla] = await db.systemDb.select().from(contacts).where(eq(contacts.phone, `+${customer}`));
     await addBooking({ contactId: carla.id, petId: null, service: 'banho', date: addDays(DAY, 2), time: '10:00', status: 'scheduled' });
 
-    await write('3');
-    await waitFor(() => repliesTo().length === 2, 15_000);
-    expect(repliesTo()[1].text).toContain('1. *Banho*');
-    await write('cancelar 1');
-    await waitFor(() => repliesTo().length === 3, 15_000);
-    expect(repliesTo()[2].text).toContain('Pronto, cancelei *Banho*');
+    await write(customer, '3');
+    await waitFor(() => sentTo(customer).length === 2, 15_000);
+    expect(sentTo(customer)[1].text).toContain('1. *Banho*');
+    await write(customer, 'cancelar 1');
+    await waitFor(() => sentTo(customer).length === 3, 15_000);
+    expect(sentTo(customer)[2].text).toContain('Pronto, cancelei *Banho*');
 
     await waitFor(() => ownerTexts(/de Carla/).length > 0, 10_000);
-    await settle();
+    await settle(SETTLE_MS);
     const alerts = ownerTexts(/de Carla/);
     expect(alerts).toHaveLength(1);
     expect(alerts[0].text).toMatch(/^❌ \*Agendamento cancelado:\* \*Banho\* de Carla, (\S+-feira|sábado|domingo), \d\d\/\d\d às 10:00\./);
@@ -281,7 +278,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
     await tickBoth(at(DAY, '13:00'));
     await waitFor(() => ownerTexts(/Rex \(Ana\) não veio/).length > 0, 10_000);
     await tickBoth(at(DAY, '13:01'));
-    await settle();
+    await settle(SETTLE_MS);
     expect(ownerTexts(/Rex \(Ana\) não veio/)).toHaveLength(1);
   });
 
@@ -302,13 +299,13 @@ describe('Aurora proactive messages, with two worker processes', () => {
     }
     const nextDay = addDays(DAY, 1);
     await tickBoth(at(nextDay, '06:59'));
-    await settle();
+    await settle(SETTLE_MS);
     expect(ownerTexts(/Resumo de/)).toHaveLength(1);
 
     await tickBoth(at(nextDay, '07:00'));
     await waitFor(() => ownerTexts(/Resumo de/).length === 2 && ownerTexts(/agendamentos!/).length > 0, 10_000);
     await tickBoth(at(nextDay, '08:00'));
-    await settle();
+    await settle(SETTLE_MS);
     expect(ownerTexts(/Resumo de/)).toHaveLength(2);
     expect(ownerTexts(/agendamentos!/).map((message) => message.text)).toEqual([
       '🎉 *100 agendamentos!* A loja chegou ao 100º agendamento. Parabéns pelo trabalho! 🥳',
