@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
-import { DATABASE, type Database } from '../src/database/database.js';
 import { bookings } from '../src/database/schema.js';
-import { SandboxTransport } from '../src/whatsapp/transport/sandbox.transport.js';
-import { request, startTestApp, type TestApp } from './support/app.js';
-import { type FakeOpenAi, type FakeReply, type RecordedRequest, startFakeOpenAi } from './support/fake-openai.js';
-import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { type ChattingAppWithModel, customerChat, expectNoScriptedRepliesLeft, startChattingAppWithModel } from './support/chatting-app.js';
+import type { FakeOpenAi, FakeReply, RecordedRequest } from './support/fake-openai.js';
 import { waitFor } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
 
@@ -21,26 +18,15 @@ const AURORA_TOOL_NAMES = ['buscar_analytics', 'listar_clientes_inativos', 'suge
  * nothing, approval by code, and the plain summary when the model fails.
  */
 describe('Aurora, the owner agent, through the inbound pipeline', () => {
-  let testDatabase: TestDatabase;
+  let server: ChattingAppWithModel;
   let fake: FakeOpenAi;
-  let server: TestApp;
   let shop: TestShop;
-  let sandbox: SandboxTransport;
   const today = localDate(new Date(), SAO_PAULO);
 
-  const api = (method: string, path: string, body?: unknown) => request(server.baseUrl, method, path, { token: shop.key, body });
-  const repliesTo = (phone: string) =>
-    sandbox
-      .outbound(shop.instanceId)
-      .filter((message) => message.to === phone)
-      .map((message) => message.text ?? '');
-  async function say(phone: string, text: string): Promise<string> {
-    const before = repliesTo(phone).length;
-    const sent = await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: phone, text, pushName: 'Dona' });
-    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
-    await waitFor(() => repliesTo(phone).length > before, 20_000);
-    return repliesTo(phone).slice(before).join('\n');
-  }
+  const chat = customerChat(() => ({ server, shop }), { pushNameOf: () => 'Dona' });
+  const { api, sentTo } = chat;
+  /** Resolves with the replies to one message, as one text. */
+  const say = async (phone: string, text: string) => (await chat.say(phone, text)).join('\n');
   const toolResults = (recorded: RecordedRequest) =>
     (recorded.body.messages as { role: string; content: string }[]).filter((message) => message.role === 'tool').map((message) => JSON.parse(message.content));
   const callTool = (name: string, args: Record<string, unknown>): FakeReply => ({ kind: 'completion', content: null, toolCalls: [{ name, arguments: args }] });
@@ -48,25 +34,13 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
   const lastInteraction = async (agent: string) => (await api('GET', `/api/ai-interactions?agent=${agent}&limit=1`)).body.data[0];
 
   beforeAll(async () => {
-    testDatabase = await createTestDatabase('aurora');
-    fake = await startFakeOpenAi();
-    server = await startTestApp({
-      DATABASE_URL: testDatabase.url,
-      ADMIN_API_KEY: ADMIN_KEY,
-      OPENAI_API_KEY: 'sk-test-aurora-0123456789abcdef',
-      OPENAI_BASE_URL: fake.url,
-      OPENAI_TIMEOUT_MS: '1000',
-      OUTBOUND_MIN_GAP_MS: '0',
-      OUTBOUND_JITTER_MS: '0',
-      INBOUND_RATE_LIMIT_PER_MINUTE: '120',
-    });
+    server = await startChattingAppWithModel('aurora', { ADMIN_API_KEY: ADMIN_KEY, OPENAI_API_KEY: 'sk-test-aurora-0123456789abcdef' });
+    fake = server.fake;
     shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop da Aurora', ownerNumbers: [`+${OWNER}`] });
-    sandbox = server.app.get(SandboxTransport);
 
     // Today: a bath done (R$ 60) and a grooming no-show; yesterday: a grooming done (R$ 80).
     const customer = await api('POST', '/api/contacts', { phone: '+5511981110001', name: 'Ana Cliente' });
     const resource = (await api('GET', '/api/resources')).body.data[0].id;
-    const db = server.app.get<Database>(DATABASE);
     const seed = [
       [shop.services.banho, today, 9 * 60, 60, 'done', 6000],
       [shop.services.tosa, today, 10 * 60, 90, 'no_show', 8000],
@@ -74,7 +48,7 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     ] as const;
     for (const [serviceId, date, minutes, duration, status, priceCents] of seed) {
       const start = zonedInstant(date, minutes, SAO_PAULO);
-      await db.systemDb.insert(bookings).values({
+      await server.db.systemDb.insert(bookings).values({
         organizationId: shop.organizationId,
         contactId: customer.body.id,
         serviceId,
@@ -88,13 +62,9 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
 
   afterAll(async () => {
     await server?.close();
-    await fake?.close();
-    await testDatabase?.drop();
   });
 
-  beforeEach(() => {
-    expect(fake.pending, 'a previous test left scripted answers unused').toBe(0);
-  });
+  beforeEach(() => expectNoScriptedRepliesLeft(fake));
 
   it('answers the owner with the model and her own tools, from real figures', async () => {
     const before = fake.requests.length;
@@ -122,11 +92,11 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
 
   it('reaches the owner who writes from a WhatsApp LID, by the phone WhatsApp pairs with it', async () => {
     const before = fake.requests.length;
-    const repliesBefore = repliesTo(OWNER).length;
+    const repliesBefore = sentTo(OWNER).length;
     fake.reply(answer('Oi! Em que posso ajudar?'));
     const sent = await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: OWNER, lid: '201234567890123', text: 'Oi Aurora' });
     expect(sent.status, JSON.stringify(sent.body)).toBe(200);
-    await waitFor(() => repliesTo(OWNER).length > repliesBefore, 20_000);
+    await waitFor(() => sentTo(OWNER).length > repliesBefore, 20_000);
     expect(fake.requests[before].body.tools.map((tool: any) => tool.function.name)).toEqual(AURORA_TOOL_NAMES);
   });
 
@@ -164,7 +134,7 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     expect(reply).toContain(`CONFIRMAR ${draft.codigo}`);
     const campaigns = (await api('GET', '/api/campaigns')).body.data as any[];
     expect(campaigns).toEqual([expect.objectContaining({ code: draft.codigo, status: 'draft' })]);
-    expect(sandbox.outbound(shop.instanceId).filter((message) => message.to !== OWNER)).toHaveLength(1); // only the customer's own reply above
+    expect(server.sandbox.outbound(shop.instanceId).filter((message) => message.to !== OWNER)).toHaveLength(1); // only the customer's own reply above
 
     const requestsBefore = fake.requests.length;
     const approval = await say(OWNER, `confirmar ${draft.codigo.toLowerCase()}`);

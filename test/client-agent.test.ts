@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_TOOL_ROUNDS } from '../src/ai/client-gpt.agent.js';
 import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
-import { SandboxTransport } from '../src/whatsapp/transport/sandbox.transport.js';
-import { request, startTestApp, type TestApp } from './support/app.js';
-import { type FakeOpenAi, type FakeReply, type RecordedRequest, startFakeOpenAi } from './support/fake-openai.js';
-import { createTestDatabase, type TestDatabase } from './support/postgres.js';
-import { waitFor } from './support/processes.js';
+import { request } from './support/app.js';
+import {
+  type ChattingAppWithModel,
+  customerChat,
+  customerPhones,
+  expectNoScriptedRepliesLeft,
+  settle,
+  startChattingAppWithModel,
+} from './support/chatting-app.js';
+import type { FakeOpenAi, FakeReply, RecordedRequest } from './support/fake-openai.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
 
 const ADMIN_KEY = 'admin-key-for-client-agent-tests-0123';
@@ -28,31 +33,14 @@ const CLIENT_TOOL_NAMES = [
  * our side did with each answer (rows, replies, requests, the audit).
  */
 describe('GPT client agent through the inbound pipeline', () => {
-  let testDatabase: TestDatabase;
+  let server: ChattingAppWithModel;
   let fake: FakeOpenAi;
-  let server: TestApp;
   let shop: TestShop;
-  let sandbox: SandboxTransport;
-  let phoneCounter = 0;
   const today = localDate(new Date(), SAO_PAULO);
   const tomorrow = addDays(today, 1);
 
-  const api = (method: string, path: string, body?: unknown) => request(server.baseUrl, method, path, { token: shop.key, body });
-  const newCustomer = () => `55119800000${String((phoneCounter += 1)).padStart(2, '0')}`;
-  const repliesTo = (phone: string) =>
-    sandbox
-      .outbound(shop.instanceId)
-      .filter((message) => message.to === phone)
-      .map((message) => message.text ?? '');
-
-  /** The customer writes; resolves with the replies that follow, once `count` of them have arrived. */
-  async function say(phone: string, text: string, count = 1): Promise<string[]> {
-    const before = repliesTo(phone).length;
-    const sent = await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: phone, text, pushName: 'Cliente' });
-    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
-    await waitFor(() => repliesTo(phone).length >= before + count, 20_000);
-    return repliesTo(phone).slice(before);
-  }
+  const newCustomer = customerPhones('55119800000');
+  const { api, write, say, sentTo, conversationOf } = customerChat(() => ({ server, shop }));
 
   const contactOf = async (phone: string) => {
     const page = await api('GET', `/api/contacts?limit=200`);
@@ -63,10 +51,6 @@ describe('GPT client agent through the inbound pipeline', () => {
     (await api('GET', `/api/bookings?contactId=${contactId}&limit=50`)).body.data as { id: string; status: string; startsAt: string; petId: string }[];
   const interactions = async (query = '') => (await api('GET', `/api/ai-interactions?limit=50${query}`)).body.data as any[];
   const lastInteraction = async () => (await interactions())[0];
-  const conversationOf = async (phone: string) => {
-    const page = await api('GET', '/api/conversations?limit=200');
-    return (page.body.data as { contactPhone: string; id: string; state: string; agent: string }[]).find((item) => item.contactPhone === `+${phone}`);
-  };
   /** The tool results the model was given back in the request that followed its calls. */
   const toolResults = (request: RecordedRequest) =>
     (request.body.messages as { role: string; content: string }[]).filter((message) => message.role === 'tool').map((message) => JSON.parse(message.content));
@@ -87,32 +71,16 @@ describe('GPT client agent through the inbound pipeline', () => {
   }
 
   beforeAll(async () => {
-    testDatabase = await createTestDatabase('client_agent');
-    fake = await startFakeOpenAi();
-    server = await startTestApp({
-      DATABASE_URL: testDatabase.url,
-      ADMIN_API_KEY: ADMIN_KEY,
-      OPENAI_API_KEY: OPENAI_KEY,
-      OPENAI_BASE_URL: fake.url,
-      OPENAI_TIMEOUT_MS: '1000',
-      OUTBOUND_MIN_GAP_MS: '0',
-      OUTBOUND_JITTER_MS: '0',
-      INBOUND_RATE_LIMIT_PER_MINUTE: '120',
-      METRICS_TOKEN: METRICS_TOKEN,
-    });
+    server = await startChattingAppWithModel('client_agent', { ADMIN_API_KEY: ADMIN_KEY, OPENAI_API_KEY: OPENAI_KEY, METRICS_TOKEN: METRICS_TOKEN });
+    fake = server.fake;
     shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Aurora Boreal' });
-    sandbox = server.app.get(SandboxTransport);
   }, 60_000);
 
   afterAll(async () => {
     await server?.close();
-    await fake?.close();
-    await testDatabase?.drop();
   });
 
-  beforeEach(() => {
-    expect(fake.pending, 'a previous test left scripted answers unused').toBe(0);
-  });
+  beforeEach(() => expectNoScriptedRepliesLeft(fake));
 
   it('sends the shop context and the strict tool schemas, and relays the model answer', async () => {
     const phone = newCustomer();
@@ -264,10 +232,10 @@ describe('GPT client agent through the inbound pipeline', () => {
 
     // With a person on it, the bot (and the model) stay quiet.
     const before = fake.requests.length;
-    await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: phone, text: 'alô?', pushName: 'Cliente' });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await write(phone, 'alô?');
+    await settle(1500);
     expect(fake.requests.length).toBe(before);
-    expect(repliesTo(phone)).toHaveLength(1);
+    expect(sentTo(phone)).toHaveLength(1);
   });
 
   describe('prompt injection', () => {

@@ -4,6 +4,7 @@ import { DATABASE, type Database } from '../../src/database/database.js';
 import { messages } from '../../src/database/schema.js';
 import { type SandboxOutboundMessage, SandboxTransport } from '../../src/whatsapp/transport/sandbox.transport.js';
 import { type JsonResponse, request, startTestApp, type TestApp } from './app.js';
+import { type FakeOpenAi, startFakeOpenAi } from './fake-openai.js';
 import { createTestDatabase } from './postgres.js';
 import { waitFor } from './processes.js';
 import type { TestShop } from './shop.js';
@@ -17,6 +18,11 @@ import type { TestShop } from './shop.js';
 export interface ChattingApp extends TestApp {
   db: Database;
   sandbox: SandboxTransport;
+}
+
+/** A chatting app whose model is the fake OpenAI server (test/support/fake-openai.ts). */
+export interface ChattingAppWithModel extends ChattingApp {
+  fake: FakeOpenAi;
 }
 
 /** Creates a database named after `databaseLabel` and boots the app on it with `overrides` on top of the test environment. */
@@ -43,6 +49,37 @@ export async function startChattingApp(databaseLabel: string, overrides: Record<
     await database.drop();
     throw error;
   }
+}
+
+/** startChattingApp with the fake OpenAI server as the model; `overrides` must name OPENAI_API_KEY, or no agent asks the model. */
+export async function startChattingAppWithModel(databaseLabel: string, overrides: Record<string, string>): Promise<ChattingAppWithModel> {
+  const fake = await startFakeOpenAi();
+  try {
+    const server = await startChattingApp(databaseLabel, {
+      OPENAI_BASE_URL: fake.url,
+      // Short, so a reply the fake delays past it provokes a timeout without slowing every test.
+      OPENAI_TIMEOUT_MS: '1000',
+      // The tests' few customers write many turns a minute; the per-contact limit is not what they check.
+      INBOUND_RATE_LIMIT_PER_MINUTE: '120',
+      ...overrides,
+    });
+    return {
+      ...server,
+      fake,
+      close: async () => {
+        await server.close();
+        await fake.close();
+      },
+    };
+  } catch (error) {
+    await fake.close();
+    throw error;
+  }
+}
+
+/** Fails a test that starts with answers an earlier test scripted and left unused: they would answer this test's turns. */
+export function expectNoScriptedRepliesLeft(fake: FakeOpenAi): void {
+  expect(fake.pending, 'a previous test left scripted answers unused').toBe(0);
 }
 
 /** Phone numbers (digits, as the sandbox takes them) `prefix` + 01, 02, ...: a customer of each test alone, so tests do not read each other's replies. */
