@@ -52,18 +52,7 @@ export class QueueService implements OnModuleInit {
     options: JobsOptions & { jobId: string },
     timeoutMs = TRY_ENQUEUE_TIMEOUT_MS,
   ): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      return await Promise.race([this.enqueue(queue, job, payload, options).then(() => true), timeout]);
-    } catch (error) {
-      this.logger.warn({ queue, job, err: (error as Error).message }, 'enqueue failed');
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.confirmedWithin(() => this.enqueue(queue, job, payload, options), timeoutMs, { queue, job, failure: 'enqueue failed' });
   }
 
   /**
@@ -84,18 +73,7 @@ export class QueueService implements OnModuleInit {
       if (existing !== undefined && (await existing.isFailed())) await existing.remove();
       await this.enqueue(queue, job, payload, options);
     };
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      return await Promise.race([requeue().then(() => true), timeout]);
-    } catch (error) {
-      this.logger.warn({ queue, job, err: (error as Error).message }, 'requeue failed');
-      return false;
-    } finally {
-      clearTimeout(timer);
-    }
+    return this.confirmedWithin(requeue, timeoutMs, { queue, job, failure: 'requeue failed' });
   }
 
   /**
@@ -125,6 +103,22 @@ export class QueueService implements OnModuleInit {
       }),
     );
     return Object.fromEntries(entries) as Record<QueueName, QueueCounts>;
+  }
+
+  /** True once `work` is done within `timeoutMs`; false on a timeout or an error (logged), never a throw. */
+  private async confirmedWithin(work: () => Promise<void>, timeoutMs: number, log: { queue: QueueName; job: string; failure: string }): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([work().then(() => true), timeout]);
+    } catch (error) {
+      this.logger.warn({ queue: log.queue, job: log.job, err: (error as Error).message }, log.failure);
+      return false;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private get(name: QueueName): Queue {
