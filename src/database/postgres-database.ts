@@ -18,6 +18,10 @@ export class PostgresDatabase implements Database {
     const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
     // An idle client that loses its connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
+    // Nor may a checked-out one between two statements of a transaction (the pool listens only to idle
+    // clients): PostgreSQL restarting would emit an 'error' nobody handles. The transaction's next statement
+    // fails with the cause, and the broken client is discarded on release.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new PostgresDatabase(pool);
   }
 
@@ -38,6 +42,10 @@ export class PostgresDatabase implements Database {
     } finally {
       client.release(broken);
     }
+  }
+
+  async systemPrepared<Row>(name: string, text: string, params: unknown[]): Promise<Row[]> {
+    return (await this.pool.query({ name, text, values: params })).rows as Row[];
   }
 
   async withConnection<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T> {
