@@ -10,11 +10,14 @@ export class PostgresDatabase implements Database {
   /** One Drizzle handle per pooled client: building one per transaction costs more than the query. */
   private readonly handles = new WeakMap<pg.PoolClient, Db>();
 
-  constructor(private readonly pool: pg.Pool) {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly preparedStatements = true,
+  ) {
     this.systemDb = drizzle(pool, { schema });
   }
 
-  static connect(url: string, poolSize: number): PostgresDatabase {
+  static connect(url: string, poolSize: number, options: { preparedStatements?: boolean } = {}): PostgresDatabase {
     const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
     // An idle client that loses its connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
@@ -22,7 +25,7 @@ export class PostgresDatabase implements Database {
     // clients): PostgreSQL restarting would emit an 'error' nobody handles. The transaction's next statement
     // fails with the cause, and the broken client is discarded on release.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    return new PostgresDatabase(pool);
+    return new PostgresDatabase(pool, options.preparedStatements ?? true);
   }
 
   async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>): Promise<T> {
@@ -45,7 +48,12 @@ export class PostgresDatabase implements Database {
   }
 
   async systemPrepared<Row>(name: string, text: string, params: unknown[]): Promise<Row[]> {
-    return (await this.pool.query({ name, text, values: params })).rows as Row[];
+    return (await this.pool.query({ name: this.statementName(name), text, values: params })).rows as Row[];
+  }
+
+  statementName(name: string): string {
+    // node-postgres treats an empty name as an unnamed statement.
+    return this.preparedStatements ? name : '';
   }
 
   async withConnection<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T> {

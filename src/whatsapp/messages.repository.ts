@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { DATABASE, type Database } from '../database/database.js';
 import { type InstanceStatus, type MessageStatus, messages, whatsappInstances } from '../database/schema.js';
 import type { ReceiptStatus } from './transport/whatsapp-transport.js';
@@ -29,7 +29,32 @@ export class MessagesRepository {
    */
   private readonly earlyReceipts = new Map<string, { status: ReceiptStatus; expiresAt: number }>();
 
-  constructor(@Inject(DATABASE) private readonly database: Database) {}
+  /** WhatsApp ids of sends under way in this process (between the transport's send and markSent). */
+  private readonly inFlight = new Set<string>();
+  /** Prepared once: every send runs them. */
+  private readonly findForSendStatement;
+  private readonly markSentStatement;
+
+  constructor(@Inject(DATABASE) private readonly database: Database) {
+    this.findForSendStatement = database.systemDb
+      .select({
+        ...getTableColumns(messages),
+        // Written out rather than interpolated: the outer row must be named "messages", not the inner "earlier".
+        waitsForEarlier: sql<boolean>`EXISTS (
+          SELECT 1 FROM messages earlier
+           WHERE earlier.organization_id = messages.organization_id AND earlier.remote_phone = messages.remote_phone
+             AND earlier.instance_id = messages.instance_id AND earlier.direction = 'outbound' AND earlier.status = 'queued'
+             AND (earlier.created_at, earlier.id) < (messages.created_at, messages.id))`,
+      })
+      .from(messages)
+      .where(and(eq(messages.id, sql.placeholder('messageId')), eq(messages.organizationId, sql.placeholder('organizationId'))))
+      .prepare(database.statementName('outbound_find_for_send'));
+    this.markSentStatement = database.systemDb
+      .update(messages)
+      .set({ status: sql`${sql.placeholder('status')}`, waMessageId: sql`${sql.placeholder('waMessageId')}`, error: null, updatedAt: sql`now()` })
+      .where(and(eq(messages.id, sql.placeholder('messageId')), eq(messages.organizationId, sql.placeholder('organizationId')), eq(messages.status, 'queued')))
+      .prepare(database.statementName('outbound_mark_sent'));
+  }
 
   async insert(message: NewMessage): Promise<MessageRow> {
     const [row] = await this.database.withTenant(message.organizationId, (tx) => tx.insert(messages).values(message).returning());
@@ -68,39 +93,40 @@ export class MessagesRepository {
    * owner connection, the organization in the filter, instead of three round
    * trips of a tenant transaction per step (the send path's largest cost).
    */
-  async findForSend(organizationId: string, messageId: string): Promise<MessageRow | null> {
-    const [row] = await this.database.systemDb
-      .select()
-      .from(messages)
-      .where(and(eq(messages.id, messageId), eq(messages.organizationId, organizationId)));
+  /**
+   * The message to send, and whether an earlier message of the instance to the
+   * same person is still waiting to be sent: sends to one person leave in the
+   * order they were written (a retried send after a crash must not be overtaken
+   * by the next reply). One prepared statement; compared in SQL, where
+   * created_at keeps its microseconds.
+   */
+  async findForSend(organizationId: string, messageId: string): Promise<(MessageRow & { waitsForEarlier: boolean }) | null> {
+    const [row] = await this.findForSendStatement.execute({ organizationId, messageId });
     return row ?? null;
   }
 
   /**
-   * Whether an earlier message of the instance to the same person is still
-   * waiting to be sent: sends to one person leave in the order they were
-   * written (a retried send after a crash must not be overtaken by the next
-   * reply). Compared in SQL, where created_at keeps its microseconds.
+   * Stamps a sent message with WhatsApp's id. A receipt that came first (kept
+   * while the send was under way) is folded into the same statement: the
+   * message goes straight to `delivered` or `read`.
    */
-  async hasEarlierUnsent(organizationId: string, messageId: string): Promise<boolean> {
-    const result = await this.database.systemDb.execute(sql`
-      SELECT EXISTS (
-        SELECT 1 FROM messages current, messages earlier
-         WHERE current.id = ${messageId} AND current.organization_id = ${organizationId}
-           AND earlier.organization_id = current.organization_id AND earlier.remote_phone = current.remote_phone
-           AND earlier.instance_id = current.instance_id AND earlier.direction = 'outbound' AND earlier.status = 'queued'
-           AND (earlier.created_at, earlier.id) < (current.created_at, current.id)
-      ) AS waiting`);
-    return (result as unknown as { rows: { waiting: boolean }[] }).rows[0]?.waiting === true;
+  async markSent(organizationId: string, messageId: string, waMessageId: string, instanceId: string): Promise<void> {
+    const folded = this.earlyReceipts.get(waMessageId)?.status;
+    await this.markSentStatement.execute({ organizationId, messageId, waMessageId, status: folded ?? 'sent' });
+    this.inFlight.delete(waMessageId);
+    // A receipt that came while the statement ran was kept, not written: it is applied now.
+    const later = this.earlyReceipts.get(waMessageId)?.status;
+    if (later !== undefined && later !== folded) await this.moveForward(instanceId, waMessageId, later);
   }
 
-  async markSent(organizationId: string, messageId: string, waMessageId: string, instanceId: string): Promise<void> {
-    await this.database.systemDb
-      .update(messages)
-      .set({ status: 'sent', waMessageId, error: null, updatedAt: new Date() })
-      .where(and(eq(messages.id, messageId), eq(messages.organizationId, organizationId), eq(messages.status, 'queued')));
-    const early = this.earlyReceipts.get(waMessageId);
-    if (early !== undefined) await this.moveForward(instanceId, waMessageId, early.status);
+  /** A send is under way with this WhatsApp id: its receipts are kept for markSent rather than written twice. */
+  sending(waMessageId: string): void {
+    this.inFlight.add(waMessageId);
+  }
+
+  /** The send did not happen (it failed, or will be retried): its receipts go to the database again. */
+  notSending(waMessageId: string): void {
+    this.inFlight.delete(waMessageId);
   }
 
   async markFailed(organizationId: string, messageId: string, error: string): Promise<void> {
@@ -129,7 +155,11 @@ export class MessagesRepository {
   async applyReceipts(instanceId: string, updates: { messageId: string; status: ReceiptStatus }[]): Promise<void> {
     this.forgetExpiredReceipts();
     for (const update of updates) this.remember(update.messageId, update.status);
-    for (const update of updates) await this.moveForward(instanceId, update.messageId, update.status);
+    for (const update of updates) {
+      // Its send has not stamped the id yet: no row would match; markSent applies the receipt.
+      if (this.inFlight.has(update.messageId)) continue;
+      await this.moveForward(instanceId, update.messageId, update.status);
+    }
   }
 
   private async moveForward(instanceId: string, waMessageId: string, status: ReceiptStatus): Promise<void> {

@@ -62,7 +62,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
     const message = await this.messages.findForSend(organizationId, messageId);
     // Sent already (a retried job after a crash between send and ack) or gone: nothing to do.
     if (message === null || message.status !== 'queued') return;
-    if (await this.messages.hasEarlierUnsent(organizationId, messageId)) {
+    if (message.waitsForEarlier) {
       // An earlier message to the same person goes first (its job may be retrying after a crash): wait, without spending an attempt.
       await job.moveToDelayed(Date.now() + EARLIER_FIRST_RETRY_MS, token);
       throw new DelayedError();
@@ -73,6 +73,8 @@ export class OutboundProcessor extends LoggedWorkerHost {
       await job.moveToDelayed(Date.now() + NOT_HERE_RETRY_MS, token);
       throw new DelayedError();
     }
+    const waMessageId = whatsAppMessageIdFor(message.id);
+    this.messages.sending(waMessageId);
     try {
       await this.pacer.wait(message.instanceId);
       // A process killed between this send and markSent leaves the row queued, and the job is run again:
@@ -80,7 +82,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
       // (which dedupes by the sender's id) and the customer sees it once. A claim before the send could
       // not do that: after a crash it cannot tell "sent" from "not sent", and would lose or repeat.
       const sent = await this.connections.send(message.instanceId, message.remotePhone.replace(/^\+/, ''), await this.contentOf(message), {
-        messageId: whatsAppMessageIdFor(message.id),
+        messageId: waMessageId,
       });
       await this.messages.markSent(organizationId, messageId, sent.messageId, message.instanceId);
       this.events.emit('message:sent', { organizationId, instanceId: message.instanceId, messageId, status: 'sent', at: new Date().toISOString() });
@@ -94,6 +96,8 @@ export class OutboundProcessor extends LoggedWorkerHost {
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (lastAttempt) await this.messages.markFailed(organizationId, messageId, (error as Error).message);
       throw error;
+    } finally {
+      this.messages.notSending(waMessageId);
     }
   }
 
