@@ -14,8 +14,6 @@ export interface AppConfig {
   dataDir: string;
   databaseUrl: string | null;
   databasePoolSize: number;
-  /** Named prepared statements on the hottest queries; off behind a transaction-mode pooler, which cannot keep them. */
-  databasePreparedStatements: boolean;
   redisUrl: string;
   redisPrefix: string;
   adminApiKey: string | null;
@@ -118,7 +116,6 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
     secret: true,
   },
   DATABASE_POOL_SIZE: { expected: 'an integer between 1 and 100', default: '10' },
-  DATABASE_PREPARED_STATEMENTS: { expected: 'true or false', default: 'true' },
   REDIS_URL: { expected: 'a redis:// or rediss:// URL', default: 'redis://127.0.0.1:6379', secret: true },
   REDIS_PREFIX: { expected: 'letters, digits, dash, underscore or colon (1-64 characters)', default: 'oxy' },
   ADMIN_API_KEY: { expected: 'at least 24 characters; unset disables the admin API', secret: true },
@@ -199,7 +196,6 @@ export function loadConfig(env: Env): AppConfig {
     dataDir,
     databaseUrl: reader.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     databasePoolSize: reader.integer('DATABASE_POOL_SIZE', 1, 100),
-    databasePreparedStatements: reader.boolean('DATABASE_PREPARED_STATEMENTS'),
     redisUrl: reader.url('REDIS_URL', ['redis:', 'rediss:']) ?? '',
     redisPrefix: reader.matching('REDIS_PREFIX', /^[A-Za-z0-9_:-]{1,64}$/),
     adminApiKey: reader.minLength('ADMIN_API_KEY', 24),

@@ -8,10 +8,10 @@ import { PgliteDatabase } from './pglite-database.js';
 import { PostgresDatabase } from './postgres-database.js';
 
 /** PostgreSQL when DATABASE_URL is set, the embedded database in DATA_DIR otherwise. */
-export async function openDatabase(config: Pick<AppConfig, 'databaseUrl' | 'databasePoolSize' | 'databasePreparedStatements' | 'dataDir'>) {
+export async function openDatabase(config: Pick<AppConfig, 'databaseUrl' | 'databasePoolSize' | 'dataDir'>) {
   return config.databaseUrl === null
     ? PgliteDatabase.open(join(config.dataDir, 'pglite'))
-    : PostgresDatabase.connect(config.databaseUrl, config.databasePoolSize, { preparedStatements: config.databasePreparedStatements });
+    : PostgresDatabase.connect(config.databaseUrl, config.databasePoolSize);
 }
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', '28P01', '3D000']);

@@ -25,19 +25,6 @@ export interface Database {
    * even one without a WHERE on the organization, to that organization.
    */
   withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>): Promise<T>;
-  /**
-   * One fixed raw statement on the owner connection, prepared once per
-   * connection under `name` (see statementName), so PostgreSQL parses and plans
-   * it once rather than on every call: for the pipeline's hottest statements
-   * that the query builder cannot express.
-   */
-  systemPrepared<Row>(name: string, text: string, params: unknown[]): Promise<Row[]>;
-  /**
-   * The name to give Drizzle's `.prepare()` for a hot fixed-shape query: `name`
-   * when prepared statements are on, '' (unnamed: parsed on every call) when a
-   * transaction-mode pooler sits in between (DATABASE_PREPARED_STATEMENTS=false).
-   */
-  statementName(name: string): string;
   /** Runs `work` with one connection held for its whole duration. */
   withConnection<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T>;
   /** Round-trip latency of a trivial query, in milliseconds. */

@@ -35,15 +35,6 @@ export class PgliteDatabase implements Database {
     });
   }
 
-  /** PGlite runs in this process with one connection: names gain nothing there. */
-  async systemPrepared<Row>(_name: string, text: string, params: unknown[]): Promise<Row[]> {
-    return (await this.client.query<Row>(text, params)).rows;
-  }
-
-  statementName(name: string): string {
-    return name;
-  }
-
   withConnection<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T> {
     return work({
       query: async <Row>(text: string, params?: unknown[]) => (await this.client.query<Row>(text, params)).rows,

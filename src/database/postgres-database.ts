@@ -10,14 +10,11 @@ export class PostgresDatabase implements Database {
   /** One Drizzle handle per pooled client: building one per transaction costs more than the query. */
   private readonly handles = new WeakMap<pg.PoolClient, Db>();
 
-  constructor(
-    private readonly pool: pg.Pool,
-    private readonly preparedStatements = true,
-  ) {
+  constructor(private readonly pool: pg.Pool) {
     this.systemDb = drizzle(pool, { schema });
   }
 
-  static connect(url: string, poolSize: number, options: { preparedStatements?: boolean } = {}): PostgresDatabase {
+  static connect(url: string, poolSize: number): PostgresDatabase {
     const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
     // An idle client that loses its connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
@@ -25,7 +22,7 @@ export class PostgresDatabase implements Database {
     // clients): PostgreSQL restarting would emit an 'error' nobody handles. The transaction's next statement
     // fails with the cause, and the broken client is discarded on release.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    return new PostgresDatabase(pool, options.preparedStatements ?? true);
+    return new PostgresDatabase(pool);
   }
 
   async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>): Promise<T> {
@@ -45,15 +42,6 @@ export class PostgresDatabase implements Database {
     } finally {
       client.release(broken);
     }
-  }
-
-  async systemPrepared<Row>(name: string, text: string, params: unknown[]): Promise<Row[]> {
-    return (await this.pool.query({ name: this.statementName(name), text, values: params })).rows as Row[];
-  }
-
-  statementName(name: string): string {
-    // node-postgres treats an empty name as an unnamed statement.
-    return this.preparedStatements ? name : '';
   }
 
   async withConnection<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T> {

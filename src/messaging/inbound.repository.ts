@@ -47,52 +47,10 @@ interface ClaimedRow {
 /** How many of a contact's waiting messages one turn takes (a flood is answered over several turns). */
 const TURN_BATCH_LIMIT = 50;
 
-/**
- * A contact's waiting messages, oldest first, marked `processing` and returned
- * with the status they had. The position comes from PostgreSQL: created_at has
- * microseconds, a JavaScript Date only milliseconds.
- */
-const CLAIM_PENDING = `
-  WITH waiting AS (
-    SELECT id, status, row_number() OVER (ORDER BY created_at, id) AS position FROM messages
-     WHERE organization_id = $1 AND remote_phone = $2
-       AND direction = 'inbound' AND status IN ('received', 'processing')
-     ORDER BY created_at, id
-     LIMIT $3
-  )
-  UPDATE messages SET status = 'processing', updated_at = now()
-    FROM waiting
-   WHERE messages.id = waiting.id
-  RETURNING messages.id, messages.instance_id, messages.type, messages.body, messages.push_name, messages.created_at,
-            waiting.status AS previous_status, waiting.position`;
-
 /** The inbound pipeline's reads and writes of `messages`. */
 @Injectable()
 export class InboundRepository {
-  /** Prepared once: intake runs it for every message WhatsApp delivers. */
-  private readonly insertStatement;
-
-  constructor(@Inject(DATABASE) private readonly database: Database) {
-    this.insertStatement = database.systemDb
-      .insert(messages)
-      .values({
-        organizationId: sql.placeholder('organizationId'),
-        instanceId: sql.placeholder('instanceId'),
-        waMessageId: sql.placeholder('waMessageId'),
-        remotePhone: sql.placeholder('remotePhone'),
-        type: sql.placeholder('type'),
-        body: sql.placeholder('body'),
-        mediaMimetype: sql.placeholder('mediaMimetype'),
-        pushName: sql.placeholder('pushName'),
-        status: sql.placeholder('status'),
-        error: sql.placeholder('error'),
-        direction: 'inbound',
-        origin: 'customer',
-      })
-      .onConflictDoNothing({ target: [messages.instanceId, messages.waMessageId] })
-      .returning({ id: messages.id })
-      .prepare(database.statementName('inbound_insert'));
-  }
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
 
   /**
    * Stores a delivered message; null when (instance, WhatsApp id) is already
@@ -102,7 +60,11 @@ export class InboundRepository {
    * round trips on the busiest path.
    */
   async insert(message: NewInboundMessage): Promise<string | null> {
-    const [row] = await this.insertStatement.execute({ ...message, status: message.status ?? 'received', error: message.error ?? null });
+    const [row] = await this.database.systemDb
+      .insert(messages)
+      .values({ status: 'received', ...message, direction: 'inbound', origin: 'customer' })
+      .onConflictDoNothing({ target: [messages.instanceId, messages.waMessageId] })
+      .returning({ id: messages.id });
     return row?.id ?? null;
   }
 
@@ -119,9 +81,23 @@ export class InboundRepository {
    * them `processing`: the next turn of the contact takes them again.
    */
   async claimPending(organizationId: string, remotePhone: string): Promise<PendingMessage[]> {
+    // The position comes from PostgreSQL: created_at has microseconds, a JavaScript Date only milliseconds.
     // One statement on the owner connection, the organization in the filter: most turns end here when the
     // contact's messages were answered already, so this check must cost one round trip, not a transaction.
-    const rows = await this.database.systemPrepared<ClaimedRow>('inbound_claim_pending', CLAIM_PENDING, [organizationId, remotePhone, TURN_BATCH_LIMIT]);
+    const result = await this.database.systemDb.execute(sql`
+      WITH waiting AS (
+        SELECT id, status, row_number() OVER (ORDER BY created_at, id) AS position FROM messages
+         WHERE organization_id = ${organizationId} AND remote_phone = ${remotePhone}
+           AND direction = 'inbound' AND status IN ('received', 'processing')
+         ORDER BY created_at, id
+         LIMIT ${TURN_BATCH_LIMIT}
+      )
+      UPDATE messages SET status = 'processing', updated_at = now()
+        FROM waiting
+       WHERE messages.id = waiting.id
+      RETURNING messages.id, messages.instance_id, messages.type, messages.body, messages.push_name, messages.created_at,
+                waiting.status AS previous_status, waiting.position`);
+    const rows = (result as unknown as { rows: ClaimedRow[] }).rows;
     return rows
       .sort((left, right) => Number(left.position) - Number(right.position))
       .map((row) => ({

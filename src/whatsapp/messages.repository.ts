@@ -31,30 +31,7 @@ export class MessagesRepository {
 
   /** WhatsApp ids of sends under way in this process (between the transport's send and markSent). */
   private readonly inFlight = new Set<string>();
-  /** Prepared once: every send runs them. */
-  private readonly findForSendStatement;
-  private readonly markSentStatement;
-
-  constructor(@Inject(DATABASE) private readonly database: Database) {
-    this.findForSendStatement = database.systemDb
-      .select({
-        ...getTableColumns(messages),
-        // Written out rather than interpolated: the outer row must be named "messages", not the inner "earlier".
-        waitsForEarlier: sql<boolean>`EXISTS (
-          SELECT 1 FROM messages earlier
-           WHERE earlier.organization_id = messages.organization_id AND earlier.remote_phone = messages.remote_phone
-             AND earlier.instance_id = messages.instance_id AND earlier.direction = 'outbound' AND earlier.status = 'queued'
-             AND (earlier.created_at, earlier.id) < (messages.created_at, messages.id))`,
-      })
-      .from(messages)
-      .where(and(eq(messages.id, sql.placeholder('messageId')), eq(messages.organizationId, sql.placeholder('organizationId'))))
-      .prepare(database.statementName('outbound_find_for_send'));
-    this.markSentStatement = database.systemDb
-      .update(messages)
-      .set({ status: sql`${sql.placeholder('status')}`, waMessageId: sql`${sql.placeholder('waMessageId')}`, error: null, updatedAt: sql`now()` })
-      .where(and(eq(messages.id, sql.placeholder('messageId')), eq(messages.organizationId, sql.placeholder('organizationId')), eq(messages.status, 'queued')))
-      .prepare(database.statementName('outbound_mark_sent'));
-  }
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
 
   async insert(message: NewMessage): Promise<MessageRow> {
     const [row] = await this.database.withTenant(message.organizationId, (tx) => tx.insert(messages).values(message).returning());
@@ -97,11 +74,22 @@ export class MessagesRepository {
    * The message to send, and whether an earlier message of the instance to the
    * same person is still waiting to be sent: sends to one person leave in the
    * order they were written (a retried send after a crash must not be overtaken
-   * by the next reply). One prepared statement; compared in SQL, where
+   * by the next reply). One statement; compared in SQL, where
    * created_at keeps its microseconds.
    */
   async findForSend(organizationId: string, messageId: string): Promise<(MessageRow & { waitsForEarlier: boolean }) | null> {
-    const [row] = await this.findForSendStatement.execute({ organizationId, messageId });
+    const [row] = await this.database.systemDb
+      .select({
+        ...getTableColumns(messages),
+        // Written out rather than interpolated: the outer row must be named "messages", not the inner "earlier".
+        waitsForEarlier: sql<boolean>`EXISTS (
+          SELECT 1 FROM messages earlier
+           WHERE earlier.organization_id = messages.organization_id AND earlier.remote_phone = messages.remote_phone
+             AND earlier.instance_id = messages.instance_id AND earlier.direction = 'outbound' AND earlier.status = 'queued'
+             AND (earlier.created_at, earlier.id) < (messages.created_at, messages.id))`,
+      })
+      .from(messages)
+      .where(and(eq(messages.id, messageId), eq(messages.organizationId, organizationId)));
     return row ?? null;
   }
 
@@ -112,7 +100,10 @@ export class MessagesRepository {
    */
   async markSent(organizationId: string, messageId: string, waMessageId: string, instanceId: string): Promise<void> {
     const folded = this.earlyReceipts.get(waMessageId)?.status;
-    await this.markSentStatement.execute({ organizationId, messageId, waMessageId, status: folded ?? 'sent' });
+    await this.database.systemDb
+      .update(messages)
+      .set({ status: folded ?? 'sent', waMessageId, error: null, updatedAt: new Date() })
+      .where(and(eq(messages.id, messageId), eq(messages.organizationId, organizationId), eq(messages.status, 'queued')));
     this.inFlight.delete(waMessageId);
     // A receipt that came while the statement ran was kept, not written: it is applied now.
     const later = this.earlyReceipts.get(waMessageId)?.status;
