@@ -2,28 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deleteRedisPrefix, REDIS_URL, request } from '../support/app.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { freePort, type RunningProcess, runNode, stopProcess, waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
-import { phoneOf, sentByTransport, tally, textOf, whatsAppIdOf } from './load.js';
+import { phoneOf, query, sentByTransport, tally, textOf, whatsAppIdOf } from './load.js';
 
 const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
 const ADMIN_KEY = 'admin-key-for-shutdown-tests-0123456789';
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 const PLAN = { contacts: 20, perContact: 10 };
-
-async function query<Row extends Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<Row>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('graceful shutdown (issue #11, item 2)', () => {
   const cleanups: (() => Promise<void>)[] = [];
