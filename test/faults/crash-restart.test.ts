@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SandboxTransport } from '../../src/whatsapp/transport/sandbox.transport.js';
 import { deleteRedisPrefix, REDIS_URL, request, startTestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { freePort, type RunningProcess, runNode, stopProcess, ThrowawayPostgres, ThrowawayRedis, waitFor } from '../support/processes.js';
+import { stopProcess, ThrowawayPostgres, ThrowawayRedis, waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
 import { type Deliver, driveCustomers, inFlight, type LoadPlan, report, sentByTransport, sleep, storedCount, tally, whereLost } from './load.js';
+import { prepareServerProcess } from './server-process.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
 const ADMIN_KEY = 'admin-key-for-fault-tests-0123456789';
 /**
  * The pipeline as a shop runs it, except: no send pacing, and a rate limit far
@@ -52,42 +49,22 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
   });
 
   it('1,000 messages from 100 contacts through a server killed with SIGKILL 5 times: each stored once, answered once, in order', async () => {
-    const database = await createTestDatabase('faults_kill');
-    cleanups.push(() => database.drop());
-    const prefix = `test:faults:${randomBytes(4).toString('hex')}`;
-    cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
-    // One data folder across restarts, as a server restarted on its own disk finds it (sessions, spool, sandbox record).
-    const dataDir = mkdtempSync(join(tmpdir(), 'oxy-faults-kill-'));
-    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const environment = {
-      PORT: String(port),
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      ADMIN_API_KEY: ADMIN_KEY,
-      DATA_DIR: dataDir,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO: 'false',
-      // A lease that a loaded process still renews in time (every third of it); a killed one's lapses while its successor boots.
-      WHATSAPP_LEASE_TTL_MS: '8000',
-      ...PIPELINE,
-    };
-    let server: RunningProcess | null = null;
+    const server = await prepareServerProcess({
+      name: 'faults-kill',
+      adminKey: ADMIN_KEY,
+      logLevel: 'warn',
+      environment: {
+        // A lease that a loaded process still renews in time (every third of it); a killed one's lapses while its successor boots.
+        WHATSAPP_LEASE_TTL_MS: '8000',
+        ...PIPELINE,
+      },
+    });
+    cleanups.push(() => server.cleanup());
+    const { url, dataDir } = server;
     /** Sends the sandbox took as repeats of a message id (a crash between a send and its stamp): shown once. */
     let resendsDeduplicated = 0;
     const countResends = (output: string) => (output.match(/message id sent again/g) ?? []).length;
-    const start = async () => {
-      server = runNode(MAIN, [], environment);
-      // Generous: on a busy 2-CPU machine a start takes 10-30 s (module loading); most of this run's time is starts.
-      await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200, 90_000);
-    };
-    cleanups.push(async () => {
-      if (server !== null) await stopProcess(server.child);
-    });
-    await start();
+    let running = await server.start();
     const shop = await createChattingShop(url, ADMIN_KEY);
 
     const started = Date.now();
@@ -103,17 +80,17 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
     for (const threshold of killAt) {
       await waitFor(() => delivery.acknowledged() >= threshold, 120_000);
       await sleep(Math.random() * 400);
-      await stopProcess(server!.child, 'SIGKILL');
-      resendsDeduplicated += countResends(server!.output());
+      await stopProcess(running.child, 'SIGKILL');
+      resendsDeduplicated += countResends(running.output());
       kills += 1;
-      await start();
+      running = await server.start();
     }
     await delivery.done;
-    const figures = await settle(dataDir, database.url, shop.instanceId, 90_000);
+    const figures = await settle(dataDir, server.databaseUrl, shop.instanceId, 90_000);
     report('kill -9 x5, 1,000 messages / 100 contacts', {
       ...figures,
       kills,
-      resendsDeduplicated: resendsDeduplicated + countResends(server!.output()),
+      resendsDeduplicated: resendsDeduplicated + countResends(running.output()),
       redeliveries: delivery.redeliveries(),
       seconds: ((Date.now() - started) / 1000).toFixed(1),
     });
