@@ -5,7 +5,7 @@ import { deleteRedisPrefix, REDIS_URL, request, startTestApp } from '../support/
 import { createTestDatabase } from '../support/postgres.js';
 import { stopProcess, ThrowawayPostgres, ThrowawayRedis, waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
-import { type Deliver, driveCustomers, inFlight, type LoadPlan, report, sentByTransport, sleep, storedCount, tally, whereLost } from './load.js';
+import { type Deliver, type Delivery, driveCustomers, inFlight, type LoadPlan, report, sentByTransport, sleep, storedCount, type Tally, tally, whereLost } from './load.js';
 import { prepareServerProcess } from './server-process.js';
 
 const ADMIN_KEY = 'admin-key-for-fault-tests-0123456789';
@@ -38,8 +38,42 @@ async function settle(dataDir: string, databaseUrl: string, instanceId: string, 
   return tally(PLAN, sent, await storedCount(databaseUrl, instanceId));
 }
 
-function expectExactlyOnceInOrder(figures: ReturnType<typeof tally>) {
+function expectExactlyOnceInOrder(figures: Tally) {
   expect(figures).toMatchObject({ sent: 1000, stored: 1000, answered: 1000, duplicates: 0, lost: 0, outOfOrder: 0 });
+}
+
+interface OutageRun<Figures extends Record<string, number>> {
+  label: string;
+  databaseUrl: string;
+  /** Where the app finds Redis (and its prefix); DATABASE_URL is databaseUrl. */
+  environment: Record<string, string>;
+  /** Takes a dependency away and brings it back while customers write; returns what it counted, for the report. */
+  outage: (delivery: Delivery) => Promise<Figures>;
+}
+
+/**
+ * The app in this process (so the test can stop what it depends on), its
+ * customers writing straight to the sandbox socket, and the outage once 300
+ * messages are acknowledged; settles, reports, and returns the counts.
+ */
+async function runThroughOutage<Figures extends Record<string, number>>(
+  cleanups: (() => Promise<void>)[],
+  run: OutageRun<Figures>,
+): Promise<{ figures: Tally; outage: Figures }> {
+  const app = await startTestApp({ DATABASE_URL: run.databaseUrl, ...run.environment, ADMIN_API_KEY: ADMIN_KEY, ...PIPELINE });
+  cleanups.push(() => app.close());
+  const shop = await createChattingShop(app.baseUrl, ADMIN_KEY);
+  const sandbox = app.app.get(SandboxTransport);
+
+  const started = Date.now();
+  // WhatsApp reaches the socket directly, as it does in production: no HTTP route in the way.
+  const delivery = driveCustomers(PLAN, async (message) => void (await sandbox.inboundAcknowledged(shop.instanceId, message)), 120_000);
+  await waitFor(() => delivery.acknowledged() >= 300, 60_000);
+  const outage = await run.outage(delivery);
+  await delivery.done;
+  const figures = await settle(app.config.dataDir, run.databaseUrl, shop.instanceId, 60_000);
+  report(run.label, { ...figures, ...outage, redeliveries: delivery.redeliveries(), seconds: ((Date.now() - started) / 1000).toFixed(1) });
+  return { figures, outage };
 }
 
 describe('crash and restart of a running system (issue #11, item 1)', () => {
@@ -103,26 +137,17 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
     cleanups.push(() => redis.stop());
     const database = await createTestDatabase('faults_redis');
     cleanups.push(() => database.drop());
-    const app = await startTestApp({ DATABASE_URL: database.url, REDIS_URL: redis.url, ADMIN_API_KEY: ADMIN_KEY, ...PIPELINE });
-    cleanups.push(() => app.close());
-    const shop = await createChattingShop(app.baseUrl, ADMIN_KEY);
-    const sandbox = app.app.get(SandboxTransport);
-
-    const started = Date.now();
-    // WhatsApp reaches the socket directly, as it does in production: no HTTP route in the way.
-    const delivery = driveCustomers(PLAN, async (message) => void (await sandbox.inboundAcknowledged(shop.instanceId, message)), 120_000);
-    await waitFor(() => delivery.acknowledged() >= 300, 60_000);
-    await redis.stop();
-    await sleep(3000);
-    const acknowledgedWhileDown = delivery.acknowledged();
-    await redis.restart();
-    await delivery.done;
-    const figures = await settle(app.config.dataDir, database.url, shop.instanceId, 60_000);
-    report('Redis restarted mid-run (3 s down, data lost), 1,000 messages / 100 contacts', {
-      ...figures,
-      acknowledgedByRestart: acknowledgedWhileDown,
-      redeliveries: delivery.redeliveries(),
-      seconds: ((Date.now() - started) / 1000).toFixed(1),
+    const { figures } = await runThroughOutage(cleanups, {
+      label: 'Redis restarted mid-run (3 s down, data lost), 1,000 messages / 100 contacts',
+      databaseUrl: database.url,
+      environment: { REDIS_URL: redis.url },
+      outage: async (delivery) => {
+        await redis.stop();
+        await sleep(3000);
+        const acknowledgedByRestart = delivery.acknowledged();
+        await redis.restart();
+        return { acknowledgedByRestart };
+      },
     });
     expectExactlyOnceInOrder(figures);
   }, 180_000);
@@ -132,29 +157,21 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
     cleanups.push(() => postgres.destroy());
     const prefix = `test:faults-pg:${randomBytes(4).toString('hex')}`;
     cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
-    const app = await startTestApp({ DATABASE_URL: postgres.url, REDIS_URL, REDIS_PREFIX: prefix, ADMIN_API_KEY: ADMIN_KEY, ...PIPELINE });
-    cleanups.push(() => app.close());
-    const shop = await createChattingShop(app.baseUrl, ADMIN_KEY);
-    const sandbox = app.app.get(SandboxTransport);
-
-    const started = Date.now();
-    const delivery = driveCustomers(PLAN, async (message) => void (await sandbox.inboundAcknowledged(shop.instanceId, message)), 120_000);
-    await waitFor(() => delivery.acknowledged() >= 300, 60_000);
-    await postgres.stop();
-    const atStop = delivery.acknowledged();
-    await sleep(4000);
-    // Acknowledged while PostgreSQL was away: held in the spool, not lost.
-    const acknowledgedWhileDown = delivery.acknowledged() - atStop;
-    await postgres.restart();
-    await delivery.done;
-    const figures = await settle(app.config.dataDir, postgres.url, shop.instanceId, 60_000);
-    report('PostgreSQL restarted mid-run (4 s down), 1,000 messages / 100 contacts', {
-      ...figures,
-      acknowledgedWhileDatabaseDown: acknowledgedWhileDown,
-      redeliveries: delivery.redeliveries(),
-      seconds: ((Date.now() - started) / 1000).toFixed(1),
+    const { figures, outage } = await runThroughOutage(cleanups, {
+      label: 'PostgreSQL restarted mid-run (4 s down), 1,000 messages / 100 contacts',
+      databaseUrl: postgres.url,
+      environment: { REDIS_URL, REDIS_PREFIX: prefix },
+      outage: async (delivery) => {
+        await postgres.stop();
+        const atStop = delivery.acknowledged();
+        await sleep(4000);
+        // Acknowledged while PostgreSQL was away: held in the spool, not lost.
+        const acknowledgedWhileDatabaseDown = delivery.acknowledged() - atStop;
+        await postgres.restart();
+        return { acknowledgedWhileDatabaseDown };
+      },
     });
-    expect(acknowledgedWhileDown).toBeGreaterThan(0);
+    expect(outage.acknowledgedWhileDatabaseDown).toBeGreaterThan(0);
     expectExactlyOnceInOrder(figures);
   }, 180_000);
 });
