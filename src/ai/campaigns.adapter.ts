@@ -1,8 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { NoConnectedInstanceException } from '../campaigns/campaigns.exceptions.js';
 import { CampaignsService } from '../campaigns/campaigns.service.js';
 import { InactiveContactsQuery } from '../campaigns/inactive-contacts.query.js';
-import { ResourceNotFoundException } from '../common/domain.exception.js';
 import type { ApprovalResult, CampaignsPort, DraftAudience, DraftedCampaign, InactiveClient } from './campaigns.port.js';
 
 /** Aurora's view of campaigns, on the campaigns module's service and inactive-customers query. */
@@ -30,21 +28,8 @@ export class CampaignsAdapter implements CampaignsPort {
   }
 
   async approveByCode(organizationId: string, code: string, ownerContactId: string): Promise<ApprovalResult> {
-    let status: string;
-    try {
-      status = (await this.campaigns.get(organizationId, code)).status;
-    } catch (error) {
-      if (error instanceof ResourceNotFoundException) return { kind: 'not_found' };
-      throw error;
-    }
-    // Approving again would re-queue it quietly; in chat the owner is told it already left the draft.
-    if (status !== 'draft') return { kind: 'not_draft', status };
-    try {
-      const approved = await this.campaigns.approve(organizationId, code, { kind: 'aurora', id: ownerContactId });
-      return { kind: 'approved', code: approved.code, audienceSize: approved.audienceSize ?? 0 };
-    } catch (error) {
-      if (error instanceof NoConnectedInstanceException) return { kind: 'no_instance' };
-      throw error;
-    }
+    const result = await this.campaigns.approveDraft(organizationId, code, { kind: 'aurora', id: ownerContactId });
+    if (result.kind !== 'approved') return result;
+    return { kind: 'approved', code: result.campaign.code, audienceSize: result.campaign.audienceSize ?? 0 };
   }
 }

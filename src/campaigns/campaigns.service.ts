@@ -24,6 +24,14 @@ export interface CampaignDraftInput {
   instanceId?: string;
 }
 
+/** What approving a draft found; `approved` carries the campaign as it is now (approved or already sending). */
+export type DraftApproval =
+  | { kind: 'approved'; campaign: CampaignRow }
+  | { kind: 'not_found' }
+  | { kind: 'not_draft'; status: CampaignStatus }
+  /** No connected number to send from: the draft stays a draft. */
+  | { kind: 'no_instance' };
+
 /** Tries before giving up on drawing a code no campaign of the organization has (31^6 codes: collisions are rare). */
 const CODE_ATTEMPTS = 5;
 
@@ -43,7 +51,7 @@ export function campaignJobOptions(campaignId: string) {
  * Campaigns: drafts (from the API or the owner's agent), approval (which fixes
  * the audience and queues the sending), cancellation. Nothing is sent before an
  * approval. Exported for the owner's agent: `sugerir_campanha` calls createDraft,
- * "CONFIRMAR <código>" calls approve with the code.
+ * "CONFIRMAR <código>" calls approveDraft with the code.
  */
 @Injectable()
 export class CampaignsService {
@@ -86,6 +94,11 @@ export class CampaignsService {
     throw new Error(`no free campaign code after ${CODE_ATTEMPTS} attempts`);
   }
 
+  /** The contacts the audience would reach if approved now (before opt-outs and the 24 h rule at sending). */
+  audienceSize(organizationId: string, audience: CampaignAudience): Promise<number> {
+    return this.campaigns.audienceSize(organizationId, audience, this.clock.now());
+  }
+
   /**
    * Approves a draft: its audience is resolved now (who matches at this moment
    * gets it) and sending is queued. Approving a campaign that is approved or
@@ -93,26 +106,48 @@ export class CampaignsService {
    * was lost (the job is keyed by the campaign, so never twice); a sent or
    * cancelled one is a 409.
    */
-  /** The contacts the audience would reach if approved now (before opt-outs and the 24 h rule at sending). */
-  audienceSize(organizationId: string, audience: CampaignAudience): Promise<number> {
-    return this.campaigns.audienceSize(organizationId, audience, this.clock.now());
+  async approve(organizationId: string, idOrCode: string, approvedBy: CampaignActor): Promise<CampaignRow> {
+    const campaign = await this.get(organizationId, idOrCode);
+    const current = campaign.status === 'draft' ? await this.approveFoundDraft(organizationId, campaign, approvedBy) : campaign;
+    return this.queueSending(organizationId, current);
   }
 
-  async approve(organizationId: string, idOrCode: string, approvedBy: CampaignActor): Promise<CampaignRow> {
-    let campaign = await this.get(organizationId, idOrCode);
-    if (campaign.status === 'draft') {
-      const instanceId = campaign.instanceId ?? (await this.campaigns.connectedInstance(organizationId));
-      if (instanceId === null) throw new NoConnectedInstanceException(null);
-      const instance = await this.campaigns.instance(organizationId, instanceId);
-      if (instance?.status !== 'connected') throw new NoConnectedInstanceException(instanceId, instance?.status);
-      const approved = await this.campaigns.approve(organizationId, campaign.id, approvedBy, instanceId, this.clock.now());
-      // Null: someone else approved or cancelled it meanwhile; judge the state it is in now.
-      campaign = approved ?? (await this.get(organizationId, campaign.id));
-      if (approved !== null) {
-        this.logger.log({ organizationId, campaignId: campaign.id, audienceSize: campaign.audienceSize }, 'campaign approved');
-        this.announce(campaign);
-      }
+  /**
+   * Approves only a draft, for the owner in chat: what it found (no such
+   * campaign, no longer a draft, no connected number) comes back as a result to
+   * answer with, not as an error. Approving a campaign past its draft again
+   * would re-queue it quietly, so the owner is told instead. One read of the
+   * campaign, as in approve.
+   */
+  async approveDraft(organizationId: string, idOrCode: string, approvedBy: CampaignActor): Promise<DraftApproval> {
+    const campaign = await this.find(organizationId, idOrCode);
+    if (campaign === null) return { kind: 'not_found' };
+    if (campaign.status !== 'draft') return { kind: 'not_draft', status: campaign.status };
+    try {
+      const approved = await this.approveFoundDraft(organizationId, campaign, approvedBy);
+      return { kind: 'approved', campaign: await this.queueSending(organizationId, approved) };
+    } catch (error) {
+      if (error instanceof NoConnectedInstanceException) return { kind: 'no_instance' };
+      throw error;
     }
+  }
+
+  /** Moves a draft just read to approved, on a connected number; the campaign as it is afterwards. */
+  private async approveFoundDraft(organizationId: string, draft: CampaignRow, approvedBy: CampaignActor): Promise<CampaignRow> {
+    const instanceId = draft.instanceId ?? (await this.campaigns.connectedInstance(organizationId));
+    if (instanceId === null) throw new NoConnectedInstanceException(null);
+    const instance = await this.campaigns.instance(organizationId, instanceId);
+    if (instance?.status !== 'connected') throw new NoConnectedInstanceException(instanceId, instance?.status);
+    const approved = await this.campaigns.approve(organizationId, draft.id, approvedBy, instanceId, this.clock.now());
+    // Null: someone else approved or cancelled it meanwhile; the caller judges the state it is in now.
+    if (approved === null) return this.get(organizationId, draft.id);
+    this.logger.log({ organizationId, campaignId: approved.id, audienceSize: approved.audienceSize }, 'campaign approved');
+    this.announce(approved);
+    return approved;
+  }
+
+  /** Queues the sending of an approved or sending campaign; in any other state it cannot be approved (409). */
+  private async queueSending(organizationId: string, campaign: CampaignRow): Promise<CampaignRow> {
     if (campaign.status !== 'approved' && campaign.status !== 'sending') throw new CampaignStateException(campaign.code, 'approve', campaign.status);
     const queued = await this.queues.tryEnqueue(
       'campaign',
@@ -145,15 +180,17 @@ export class CampaignsService {
 
   /** By id, or by the code the owner types (any case). */
   async get(organizationId: string, idOrCode: string): Promise<CampaignRow> {
-    const trimmed = idOrCode.trim();
-    let campaign: CampaignRow | null = null;
-    if (isUuid(trimmed)) campaign = await this.campaigns.findById(organizationId, trimmed);
-    else {
-      const code = normalizeCampaignCode(trimmed);
-      if (code !== null) campaign = await this.campaigns.findByCode(organizationId, code);
-    }
-    if (campaign === null) throw new ResourceNotFoundException('Campaign', trimmed);
+    const campaign = await this.find(organizationId, idOrCode);
+    if (campaign === null) throw new ResourceNotFoundException('Campaign', idOrCode.trim());
     return campaign;
+  }
+
+  /** As get, null when there is none. */
+  private async find(organizationId: string, idOrCode: string): Promise<CampaignRow | null> {
+    const trimmed = idOrCode.trim();
+    if (isUuid(trimmed)) return this.campaigns.findById(organizationId, trimmed);
+    const code = normalizeCampaignCode(trimmed);
+    return code === null ? null : this.campaigns.findByCode(organizationId, code);
   }
 
   /** Newest first; `limit` rows from `offset`. */

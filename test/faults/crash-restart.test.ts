@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SandboxTransport } from '../../src/whatsapp/transport/sandbox.transport.js';
 import { deleteRedisPrefix, REDIS_URL, request, startTestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { freePort, type RunningProcess, runNode, stopProcess, ThrowawayPostgres, ThrowawayRedis, waitFor } from '../support/processes.js';
+import { stopProcess, ThrowawayPostgres, ThrowawayRedis, waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
-import { type Deliver, driveCustomers, inFlight, type LoadPlan, report, sentByTransport, sleep, storedCount, tally, whereLost } from './load.js';
+import { type Deliver, type Delivery, driveCustomers, inFlight, type LoadPlan, report, sentByTransport, sleep, storedCount, type Tally, tally, whereLost } from './load.js';
+import { prepareServerProcess } from './server-process.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
 const ADMIN_KEY = 'admin-key-for-fault-tests-0123456789';
 /**
  * The pipeline as a shop runs it, except: no send pacing, and a rate limit far
@@ -41,8 +38,42 @@ async function settle(dataDir: string, databaseUrl: string, instanceId: string, 
   return tally(PLAN, sent, await storedCount(databaseUrl, instanceId));
 }
 
-function expectExactlyOnceInOrder(figures: ReturnType<typeof tally>) {
+function expectExactlyOnceInOrder(figures: Tally) {
   expect(figures).toMatchObject({ sent: 1000, stored: 1000, answered: 1000, duplicates: 0, lost: 0, outOfOrder: 0 });
+}
+
+interface OutageRun<Figures extends Record<string, number>> {
+  label: string;
+  databaseUrl: string;
+  /** Where the app finds Redis (and its prefix); DATABASE_URL is databaseUrl. */
+  environment: Record<string, string>;
+  /** Takes a dependency away and brings it back while customers write; returns what it counted, for the report. */
+  outage: (delivery: Delivery) => Promise<Figures>;
+}
+
+/**
+ * The app in this process (so the test can stop what it depends on), its
+ * customers writing straight to the sandbox socket, and the outage once 300
+ * messages are acknowledged; settles, reports, and returns the counts.
+ */
+async function runThroughOutage<Figures extends Record<string, number>>(
+  cleanups: (() => Promise<void>)[],
+  run: OutageRun<Figures>,
+): Promise<{ figures: Tally; outage: Figures }> {
+  const app = await startTestApp({ DATABASE_URL: run.databaseUrl, ...run.environment, ADMIN_API_KEY: ADMIN_KEY, ...PIPELINE });
+  cleanups.push(() => app.close());
+  const shop = await createChattingShop(app.baseUrl, ADMIN_KEY);
+  const sandbox = app.app.get(SandboxTransport);
+
+  const started = Date.now();
+  // WhatsApp reaches the socket directly, as it does in production: no HTTP route in the way.
+  const delivery = driveCustomers(PLAN, async (message) => void (await sandbox.inboundAcknowledged(shop.instanceId, message)), 120_000);
+  await waitFor(() => delivery.acknowledged() >= 300, 60_000);
+  const outage = await run.outage(delivery);
+  await delivery.done;
+  const figures = await settle(app.config.dataDir, run.databaseUrl, shop.instanceId, 60_000);
+  report(run.label, { ...figures, ...outage, redeliveries: delivery.redeliveries(), seconds: ((Date.now() - started) / 1000).toFixed(1) });
+  return { figures, outage };
 }
 
 describe('crash and restart of a running system (issue #11, item 1)', () => {
@@ -52,42 +83,22 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
   });
 
   it('1,000 messages from 100 contacts through a server killed with SIGKILL 5 times: each stored once, answered once, in order', async () => {
-    const database = await createTestDatabase('faults_kill');
-    cleanups.push(() => database.drop());
-    const prefix = `test:faults:${randomBytes(4).toString('hex')}`;
-    cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
-    // One data folder across restarts, as a server restarted on its own disk finds it (sessions, spool, sandbox record).
-    const dataDir = mkdtempSync(join(tmpdir(), 'oxy-faults-kill-'));
-    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const environment = {
-      PORT: String(port),
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      ADMIN_API_KEY: ADMIN_KEY,
-      DATA_DIR: dataDir,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      SEED_DEMO: 'false',
-      // A lease that a loaded process still renews in time (every third of it); a killed one's lapses while its successor boots.
-      WHATSAPP_LEASE_TTL_MS: '8000',
-      ...PIPELINE,
-    };
-    let server: RunningProcess | null = null;
+    const server = await prepareServerProcess({
+      name: 'faults-kill',
+      adminKey: ADMIN_KEY,
+      logLevel: 'warn',
+      environment: {
+        // A lease that a loaded process still renews in time (every third of it); a killed one's lapses while its successor boots.
+        WHATSAPP_LEASE_TTL_MS: '8000',
+        ...PIPELINE,
+      },
+    });
+    cleanups.push(() => server.cleanup());
+    const { url, dataDir } = server;
     /** Sends the sandbox took as repeats of a message id (a crash between a send and its stamp): shown once. */
     let resendsDeduplicated = 0;
     const countResends = (output: string) => (output.match(/message id sent again/g) ?? []).length;
-    const start = async () => {
-      server = runNode(MAIN, [], environment);
-      // Generous: on a busy 2-CPU machine a start takes 10-30 s (module loading); most of this run's time is starts.
-      await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200, 90_000);
-    };
-    cleanups.push(async () => {
-      if (server !== null) await stopProcess(server.child);
-    });
-    await start();
+    let running = await server.start();
     const shop = await createChattingShop(url, ADMIN_KEY);
 
     const started = Date.now();
@@ -103,17 +114,17 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
     for (const threshold of killAt) {
       await waitFor(() => delivery.acknowledged() >= threshold, 120_000);
       await sleep(Math.random() * 400);
-      await stopProcess(server!.child, 'SIGKILL');
-      resendsDeduplicated += countResends(server!.output());
+      await stopProcess(running.child, 'SIGKILL');
+      resendsDeduplicated += countResends(running.output());
       kills += 1;
-      await start();
+      running = await server.start();
     }
     await delivery.done;
-    const figures = await settle(dataDir, database.url, shop.instanceId, 90_000);
+    const figures = await settle(dataDir, server.databaseUrl, shop.instanceId, 90_000);
     report('kill -9 x5, 1,000 messages / 100 contacts', {
       ...figures,
       kills,
-      resendsDeduplicated: resendsDeduplicated + countResends(server!.output()),
+      resendsDeduplicated: resendsDeduplicated + countResends(running.output()),
       redeliveries: delivery.redeliveries(),
       seconds: ((Date.now() - started) / 1000).toFixed(1),
     });
@@ -126,26 +137,17 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
     cleanups.push(() => redis.stop());
     const database = await createTestDatabase('faults_redis');
     cleanups.push(() => database.drop());
-    const app = await startTestApp({ DATABASE_URL: database.url, REDIS_URL: redis.url, ADMIN_API_KEY: ADMIN_KEY, ...PIPELINE });
-    cleanups.push(() => app.close());
-    const shop = await createChattingShop(app.baseUrl, ADMIN_KEY);
-    const sandbox = app.app.get(SandboxTransport);
-
-    const started = Date.now();
-    // WhatsApp reaches the socket directly, as it does in production: no HTTP route in the way.
-    const delivery = driveCustomers(PLAN, async (message) => void (await sandbox.inboundAcknowledged(shop.instanceId, message)), 120_000);
-    await waitFor(() => delivery.acknowledged() >= 300, 60_000);
-    await redis.stop();
-    await sleep(3000);
-    const acknowledgedWhileDown = delivery.acknowledged();
-    await redis.restart();
-    await delivery.done;
-    const figures = await settle(app.config.dataDir, database.url, shop.instanceId, 60_000);
-    report('Redis restarted mid-run (3 s down, data lost), 1,000 messages / 100 contacts', {
-      ...figures,
-      acknowledgedByRestart: acknowledgedWhileDown,
-      redeliveries: delivery.redeliveries(),
-      seconds: ((Date.now() - started) / 1000).toFixed(1),
+    const { figures } = await runThroughOutage(cleanups, {
+      label: 'Redis restarted mid-run (3 s down, data lost), 1,000 messages / 100 contacts',
+      databaseUrl: database.url,
+      environment: { REDIS_URL: redis.url },
+      outage: async (delivery) => {
+        await redis.stop();
+        await sleep(3000);
+        const acknowledgedByRestart = delivery.acknowledged();
+        await redis.restart();
+        return { acknowledgedByRestart };
+      },
     });
     expectExactlyOnceInOrder(figures);
   }, 180_000);
@@ -155,29 +157,21 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
     cleanups.push(() => postgres.destroy());
     const prefix = `test:faults-pg:${randomBytes(4).toString('hex')}`;
     cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
-    const app = await startTestApp({ DATABASE_URL: postgres.url, REDIS_URL, REDIS_PREFIX: prefix, ADMIN_API_KEY: ADMIN_KEY, ...PIPELINE });
-    cleanups.push(() => app.close());
-    const shop = await createChattingShop(app.baseUrl, ADMIN_KEY);
-    const sandbox = app.app.get(SandboxTransport);
-
-    const started = Date.now();
-    const delivery = driveCustomers(PLAN, async (message) => void (await sandbox.inboundAcknowledged(shop.instanceId, message)), 120_000);
-    await waitFor(() => delivery.acknowledged() >= 300, 60_000);
-    await postgres.stop();
-    const atStop = delivery.acknowledged();
-    await sleep(4000);
-    // Acknowledged while PostgreSQL was away: held in the spool, not lost.
-    const acknowledgedWhileDown = delivery.acknowledged() - atStop;
-    await postgres.restart();
-    await delivery.done;
-    const figures = await settle(app.config.dataDir, postgres.url, shop.instanceId, 60_000);
-    report('PostgreSQL restarted mid-run (4 s down), 1,000 messages / 100 contacts', {
-      ...figures,
-      acknowledgedWhileDatabaseDown: acknowledgedWhileDown,
-      redeliveries: delivery.redeliveries(),
-      seconds: ((Date.now() - started) / 1000).toFixed(1),
+    const { figures, outage } = await runThroughOutage(cleanups, {
+      label: 'PostgreSQL restarted mid-run (4 s down), 1,000 messages / 100 contacts',
+      databaseUrl: postgres.url,
+      environment: { REDIS_URL, REDIS_PREFIX: prefix },
+      outage: async (delivery) => {
+        await postgres.stop();
+        const atStop = delivery.acknowledged();
+        await sleep(4000);
+        // Acknowledged while PostgreSQL was away: held in the spool, not lost.
+        const acknowledgedWhileDatabaseDown = delivery.acknowledged() - atStop;
+        await postgres.restart();
+        return { acknowledgedWhileDatabaseDown };
+      },
     });
-    expect(acknowledgedWhileDown).toBeGreaterThan(0);
+    expect(outage.acknowledgedWhileDatabaseDown).toBeGreaterThan(0);
     expectExactlyOnceInOrder(figures);
   }, 180_000);
 });

@@ -1,29 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deleteRedisPrefix, REDIS_URL, request } from '../support/app.js';
-import { createTestDatabase } from '../support/postgres.js';
-import { freePort, type RunningProcess, runNode, stopProcess, waitFor } from '../support/processes.js';
+import { request } from '../support/app.js';
+import { waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
-import { phoneOf, sentByTransport, tally, textOf, whatsAppIdOf } from './load.js';
+import { phoneOf, query, sentByTransport, tally, textOf, whatsAppIdOf } from './load.js';
+import { prepareServerProcess } from './server-process.js';
 
-const MAIN = join(import.meta.dirname, '..', '..', 'dist', 'main.js');
 const ADMIN_KEY = 'admin-key-for-shutdown-tests-0123456789';
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 const PLAN = { contacts: 20, perContact: 10 };
-
-async function query<Row extends Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<Row[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<Row>(text, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 describe('graceful shutdown (issue #11, item 2)', () => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -32,47 +18,28 @@ describe('graceful shutdown (issue #11, item 2)', () => {
   });
 
   it('SIGTERM mid-work drains the turns, closes the socket without logging out, releases the lease and exits 0 in time; a restart reconnects without pairing', async () => {
-    const database = await createTestDatabase('graceful');
-    cleanups.push(() => database.drop());
-    const prefix = `test:graceful:${randomBytes(4).toString('hex')}`;
-    cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
-    const dataDir = mkdtempSync(join(tmpdir(), 'oxy-graceful-'));
-    cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const environment = {
-      PORT: String(port),
-      DATABASE_URL: database.url,
-      REDIS_URL,
-      REDIS_PREFIX: prefix,
-      ADMIN_API_KEY: ADMIN_KEY,
-      DATA_DIR: dataDir,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      SEED_DEMO: 'false',
-      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
-      // A lease left behind would keep a restarted process off the instance for this long: releasing it is what lets it in at once.
-      WHATSAPP_LEASE_TTL_MS: '60000',
-      OUTBOUND_MIN_GAP_MS: '0',
-      OUTBOUND_JITTER_MS: '0',
-      INBOUND_RATE_LIMIT_PER_MINUTE: '10000',
-      // Few turns at a time, so a backlog is being worked through when the signal comes.
-      INBOUND_CONCURRENCY: '2',
-    };
-    let server: RunningProcess | null = null;
-    cleanups.push(async () => {
-      if (server !== null) await stopProcess(server.child);
+    const server = await prepareServerProcess({
+      name: 'graceful',
+      adminKey: ADMIN_KEY,
+      logLevel: 'info',
+      environment: {
+        SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+        // A lease left behind would keep a restarted process off the instance for this long: releasing it is what lets it in at once.
+        WHATSAPP_LEASE_TTL_MS: '60000',
+        OUTBOUND_MIN_GAP_MS: '0',
+        OUTBOUND_JITTER_MS: '0',
+        INBOUND_RATE_LIMIT_PER_MINUTE: '10000',
+        // Few turns at a time, so a backlog is being worked through when the signal comes.
+        INBOUND_CONCURRENCY: '2',
+      },
     });
-    const start = async () => {
-      server = runNode(MAIN, [], environment);
-      await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.status === 200, 90_000);
-      return server;
-    };
-    const first = await start();
+    cleanups.push(() => server.cleanup());
+    const { url, dataDir, databaseUrl } = server;
+    const first = await server.start();
     const shop = await createChattingShop(url, ADMIN_KEY);
     const sessionFolder = join(dataDir, 'sessions', `${shop.organizationId}_${shop.instanceId}`);
     const instanceRow = async () =>
-      (await query<{ status: string; lease_owner: string | null }>(database.url, 'SELECT status, lease_owner FROM whatsapp_instances WHERE id = $1', [shop.instanceId]))[0];
+      (await query<{ status: string; lease_owner: string | null }>(databaseUrl, 'SELECT status, lease_owner FROM whatsapp_instances WHERE id = $1', [shop.instanceId]))[0];
     expect((await instanceRow()).lease_owner).toContain(`:${first.child.pid}:`);
 
     // A backlog: every message acknowledged (stored), most not answered yet.
@@ -92,12 +59,12 @@ describe('graceful shutdown (issue #11, item 2)', () => {
     const stopMs = Date.now() - signalledAt;
     const sentDuringDrain = sentByTransport(dataDir, shop.instanceId).length - sentAtSignal;
     const processingAfter = await query<{ count: string }>(
-      database.url,
+      databaseUrl,
       `SELECT count(*) FROM messages WHERE instance_id = $1 AND status = 'processing'`,
       [shop.instanceId],
     );
     const waitingAfter = await query<{ count: string }>(
-      database.url,
+      databaseUrl,
       `SELECT count(*) FROM messages WHERE instance_id = $1 AND direction = 'inbound' AND status = 'received'`,
       [shop.instanceId],
     );
@@ -118,7 +85,7 @@ describe('graceful shutdown (issue #11, item 2)', () => {
 
     // The next start takes the free lease at once and reconnects from the stored session: no QR, no pairing code.
     const restartedAt = Date.now();
-    const second = await start();
+    const second = await server.start();
     await waitFor(async () => (await instanceRow()).status === 'connected', 20_000);
     const reconnectMs = Date.now() - restartedAt;
     expect((await instanceRow()).lease_owner).toContain(`:${second.child.pid}:`);

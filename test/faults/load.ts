@@ -95,34 +95,38 @@ export function tally(plan: LoadPlan, sent: { to: string; text: string | null }[
   return { sent: total, stored, answered, duplicates, lost: total - answered, outOfOrder };
 }
 
-/** Customer messages of the plan stored in `messages` (rows, so a second row of one WhatsApp id would count twice). */
-export async function storedCount(databaseUrl: string, instanceId: string): Promise<number> {
+/**
+ * One statement on a connection of its own, closed after it: the fault runs stop
+ * and restart servers and databases, so no pool is kept across their steps.
+ */
+export async function query<Row extends Record<string, unknown>>(databaseUrl: string, text: string, params: unknown[] = []): Promise<Row[]> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const result = await client.query<{ count: string }>(
-      `SELECT count(*) FROM messages WHERE instance_id = $1 AND direction = 'inbound' AND wa_message_id LIKE 'FAULT%'`,
-      [instanceId],
-    );
-    return Number(result.rows[0].count);
+    return (await client.query<Row>(text, params)).rows;
   } finally {
     await client.end();
   }
 }
 
+/** Customer messages of the plan stored in `messages` (rows, so a second row of one WhatsApp id would count twice). */
+export async function storedCount(databaseUrl: string, instanceId: string): Promise<number> {
+  const [row] = await query<{ count: string }>(
+    databaseUrl,
+    `SELECT count(*) FROM messages WHERE instance_id = $1 AND direction = 'inbound' AND wa_message_id LIKE 'FAULT%'`,
+    [instanceId],
+  );
+  return Number(row.count);
+}
+
 /** Rows still on their way (a message not answered, a reply not sent). */
 export async function inFlight(databaseUrl: string, instanceId: string): Promise<number> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const result = await client.query<{ count: string }>(
-      `SELECT count(*) FROM messages WHERE instance_id = $1 AND status IN ('received', 'processing', 'queued')`,
-      [instanceId],
-    );
-    return Number(result.rows[0].count);
-  } finally {
-    await client.end();
-  }
+  const [row] = await query<{ count: string }>(
+    databaseUrl,
+    `SELECT count(*) FROM messages WHERE instance_id = $1 AND status IN ('received', 'processing', 'queued')`,
+    [instanceId],
+  );
+  return Number(row.count);
 }
 
 /**
@@ -136,25 +140,20 @@ export async function whereLost(plan: LoadPlan, sent: { to: string; text: string
     for (let index = 0; index < plan.perContact; index += 1) if (!answered.has(textOf(contact, index))) lost.push(textOf(contact, index));
   }
   if (lost.length === 0) return [];
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const result = await client.query<{ body: string; status: string; error: string | null; replies: string | null }>(
-      `SELECT m.body, m.status, m.error,
-              (SELECT string_agg(r.status || coalesce(' (' || r.error || ')', ''), ', ' ORDER BY r.created_at)
-                 FROM messages r WHERE r.turn_id = m.turn_id AND r.direction = 'outbound') AS replies
-         FROM messages m WHERE m.instance_id = $1 AND m.direction = 'inbound' AND m.body = ANY($2)`,
-      [instanceId, lost],
-    );
-    const rows = new Map(result.rows.map((row) => [row.body, row]));
-    return lost.map((text) => {
-      const row = rows.get(text);
-      if (row === undefined) return `${text}: not stored`;
-      return `${text}: ${row.status}${row.error === null ? '' : ` (${row.error})`}; replies: ${row.replies ?? 'none'}`;
-    });
-  } finally {
-    await client.end();
-  }
+  const found = await query<{ body: string; status: string; error: string | null; replies: string | null }>(
+    databaseUrl,
+    `SELECT m.body, m.status, m.error,
+            (SELECT string_agg(r.status || coalesce(' (' || r.error || ')', ''), ', ' ORDER BY r.created_at)
+               FROM messages r WHERE r.turn_id = m.turn_id AND r.direction = 'outbound') AS replies
+       FROM messages m WHERE m.instance_id = $1 AND m.direction = 'inbound' AND m.body = ANY($2)`,
+    [instanceId, lost],
+  );
+  const rows = new Map(found.map((row) => [row.body, row]));
+  return lost.map((text) => {
+    const row = rows.get(text);
+    if (row === undefined) return `${text}: not stored`;
+    return `${text}: ${row.status}${row.error === null ? '' : ` (${row.error})`}; replies: ${row.replies ?? 'none'}`;
+  });
 }
 
 export function report(label: string, figures: Tally & Record<string, number | string>): void {
