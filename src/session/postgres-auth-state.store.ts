@@ -1,4 +1,4 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { pino, type Logger } from 'pino';
 import type { Database } from '../database/database.js';
 import { whatsappAuthCreds, whatsappAuthKeys } from '../database/schema.js';
@@ -26,8 +26,16 @@ const DAY_MS = 24 * 3600 * 1000;
 
 /**
  * Sessions in PostgreSQL, for deployments where more than one process may host
- * sockets. Each `keys.set` batch is one transaction: an upsert of every value and
- * a delete of every null, so a crash leaves the batch applied or not at all.
+ * sockets. Each `keys.set` batch is one statement (an upsert of every value, with
+ * a delete of every null in the same statement when there are both), so a crash
+ * leaves the batch applied or not at all.
+ *
+ * The signal keys and creds are read and written on the owner connection with
+ * the organization in every filter and row, not through a tenant transaction: a
+ * socket's every message reads and writes keys, the session ref comes from the
+ * connection manager (never from a caller), and a tenant transaction would add
+ * two round trips and a commit to each of them. Opening, metadata and deleting
+ * stay under row-level security.
  */
 export class PostgresAuthStateStore implements AuthStateStore {
   readonly kind = 'postgres';
@@ -116,12 +124,10 @@ export class PostgresAuthStateStore implements AuthStateStore {
   }
 
   private async saveCreds(ref: SessionRef, creds: AuthenticationCreds): Promise<void> {
-    await this.database.withTenant(ref.organizationId, (tx) =>
-      tx
-        .update(whatsappAuthCreds)
-        .set({ creds: encodeValue(creds), lastUsedAt: new Date() })
-        .where(eq(whatsappAuthCreds.instanceId, ref.instanceId)),
-    );
+    await this.database.systemDb
+      .update(whatsappAuthCreds)
+      .set({ creds: encodeValue(creds), lastUsedAt: new Date() })
+      .where(and(eq(whatsappAuthCreds.instanceId, ref.instanceId), eq(whatsappAuthCreds.organizationId, ref.organizationId)));
   }
 
   private keyStore(ref: SessionRef): SignalKeyStore {
@@ -130,18 +136,17 @@ export class PostgresAuthStateStore implements AuthStateStore {
         ids.forEach(assertKeyId);
         const found: { [id: string]: SignalDataTypeMap[T] } = {};
         if (ids.length === 0) return found;
-        const rows = await this.database.withTenant(ref.organizationId, (tx) =>
-          tx
-            .select({ id: whatsappAuthKeys.id, value: whatsappAuthKeys.value })
-            .from(whatsappAuthKeys)
-            .where(
-              and(
-                eq(whatsappAuthKeys.instanceId, ref.instanceId),
-                eq(whatsappAuthKeys.type, type),
-                inArray(whatsappAuthKeys.id, ids),
-              ),
+        const rows = await this.database.systemDb
+          .select({ id: whatsappAuthKeys.id, value: whatsappAuthKeys.value })
+          .from(whatsappAuthKeys)
+          .where(
+            and(
+              eq(whatsappAuthKeys.instanceId, ref.instanceId),
+              eq(whatsappAuthKeys.organizationId, ref.organizationId),
+              eq(whatsappAuthKeys.type, type),
+              inArray(whatsappAuthKeys.id, ids),
             ),
-        );
+          );
         for (const row of rows) found[row.id] = decodeValue(type, row.value) as SignalDataTypeMap[T];
         return found;
       },
@@ -157,33 +162,35 @@ export class PostgresAuthStateStore implements AuthStateStore {
           }
         }
         if (upserts.size === 0 && deletes.length === 0) return;
-        await this.database.withTenant(ref.organizationId, async (tx) => {
-          if (upserts.size > 0) {
-            await tx
-              .insert(whatsappAuthKeys)
-              .values([...upserts.values()])
-              .onConflictDoUpdate({
-                target: [whatsappAuthKeys.instanceId, whatsappAuthKeys.type, whatsappAuthKeys.id],
-                set: { value: sql`excluded.value` },
-              });
-          }
-          if (deletes.length > 0) {
-            await tx
-              .delete(whatsappAuthKeys)
-              .where(
-                and(
-                  eq(whatsappAuthKeys.instanceId, ref.instanceId),
-                  sql`(${whatsappAuthKeys.type}, ${whatsappAuthKeys.id}) IN (${sql.join(
-                    deletes.map((key) => sql`(${key.type}, ${key.id})`),
-                    sql`, `,
-                  )})`,
-                ),
-              );
-          }
-        });
+        await this.database.systemDb.execute(setStatement(ref, [...upserts.values()], deletes));
       },
     };
   }
+}
+
+/**
+ * One statement for a whole `keys.set` batch: the upsert, the delete, or both
+ * (the delete as a data-modifying CTE of the upsert), so the batch is atomic
+ * without a transaction's extra round trips.
+ */
+function setStatement(ref: SessionRef, upserts: (typeof whatsappAuthKeys.$inferInsert)[], deletes: { type: string; id: string }[]): SQL {
+  const removal =
+    deletes.length === 0
+      ? null
+      : sql`DELETE FROM whatsapp_auth_keys
+             WHERE instance_id = ${ref.instanceId} AND organization_id = ${ref.organizationId}
+               AND (type, id) IN (${sql.join(
+                 deletes.map((key) => sql`(${key.type}, ${key.id})`),
+                 sql`, `,
+               )})`;
+  if (upserts.length === 0) return removal!;
+  const upsert = sql`INSERT INTO whatsapp_auth_keys (organization_id, instance_id, type, id, value)
+    VALUES ${sql.join(
+      upserts.map((row) => sql`(${row.organizationId}, ${row.instanceId}, ${row.type}, ${row.id}, ${row.value})`),
+      sql`, `,
+    )}
+    ON CONFLICT (instance_id, type, id) DO UPDATE SET value = excluded.value`;
+  return removal === null ? upsert : sql`WITH removed AS (${removal}) ${upsert}`;
 }
 
 function toMetadata(
