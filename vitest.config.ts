@@ -13,6 +13,7 @@ export default defineConfig({
       },
       {
         plugins,
+        // The crash-and-restart runs alone (`npm run test:crash`); `npm test` runs them with the rest of the integration tests.
         test: { name: 'crash', include: ['test/faults/crash-restart.test.ts'], environment: 'node', testTimeout: 30_000, hookTimeout: 60_000 },
       },
       {
@@ -20,9 +21,6 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          // The crash-and-restart runs (kill -9, Redis and PostgreSQL restarts) run by `npm run test:crash`:
-          // the kill -9 run left 2 of 1,000 messages unanswered in 1 of 4 runs (issue #11 stays open for it).
-          exclude: ['test/faults/crash-restart.test.ts'],
           environment: 'node',
           // Each file has its own database and Redis prefix, so files run in parallel.
           testTimeout: 30_000,
