@@ -253,4 +253,19 @@ describe('hostile input: every documented route, generated from the OpenAPI docu
     expect(failures).toEqual([]);
     expect((await request(server.baseUrl, 'GET', '/health')).status).toBe(200);
   });
+
+  // Cases the fuzzer found once at random (a 500 each), kept as fixed regressions.
+  it('a NUL character in a text field is a 400 that says so, and nothing is stored', async () => {
+    const refused = await request(server.baseUrl, 'POST', '/api/contacts', { token: shop.key, body: { phone: '5511955550199', name: 'Ana\u0000Maria' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'invalid_text', message: expect.stringContaining('NUL character') });
+    const listed = await request(server.baseUrl, 'GET', '/api/contacts?q=5511955550199', { token: shop.key });
+    expect(listed.body.data).toEqual([]);
+  });
+
+  it('a campaign without an audience is a 400 naming the field', async () => {
+    const refused = await request(server.baseUrl, 'POST', '/api/campaigns', { token: shop.key, body: { objective: 'Clientes sumidos', text: 'Oi! Volte a nos visitar.' } });
+    expect(refused.status).toBe(400);
+    expect(refused.body.details).toEqual([expect.objectContaining({ field: 'audience' })]);
+  });
 });

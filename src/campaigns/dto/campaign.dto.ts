@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { PageMetaDto, PaginationQueryDto } from '../../common/pagination.dto.js';
 import { IsOptionalNotNull } from '../../common/validation.js';
 import { ACTOR_KINDS, CAMPAIGN_STATUSES, type CampaignAudience, type CampaignStatus } from '../../database/schema.js';
@@ -36,6 +36,8 @@ export class CreateCampaignDto {
   objective!: string;
 
   @ApiProperty({ type: CampaignAudienceDto, example: { kind: 'inactive', days: 60 } })
+  @IsDefined()
+  @IsObject()
   @ValidateNested()
   @Type(() => CampaignAudienceDto)
   audience!: CampaignAudienceDto;
