@@ -39,6 +39,14 @@ describe('inbound pipeline on the sandbox transport', () => {
     await server?.close();
   });
 
+  it('stores and answers a message with NUL characters in its text and push name, without them (PostgreSQL cannot store them)', async () => {
+    const phone = newCustomer();
+    const delivered = await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: phone, text: 'o\u0000i', pushName: 'Jo\u0000ana' });
+    expect(delivered.status).toBe(200);
+    await waitFor(() => sentTo(phone).length > 0, 10_000);
+    expect(await inboundRows(phone)).toEqual([expect.objectContaining({ body: 'oi', pushName: 'Joana', status: 'processed' })]);
+  });
+
   it('stores and answers a message WhatsApp delivers three times once', async () => {
     const phone = newCustomer();
     for (let delivery = 0; delivery < 3; delivery += 1) expect((await write(phone, 'oi', { messageId: 'DUPLICATE0001' })).status).toBe(200);

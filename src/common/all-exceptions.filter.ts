@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
+import { isPostgresError, PostgresErrorCode } from '../database/postgres-errors.js';
 import { DomainException } from './domain.exception.js';
 
 interface ErrorBody {
@@ -53,6 +54,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (typeof parserError.status === 'number' && parserError.expose === true) {
       // body-parser errors: malformed JSON, body too large, wrong charset.
       return this.body(parserError.status, describeParserError(parserError), requestId, undefined, parserError.type);
+    }
+    if (isPostgresError(exception, PostgresErrorCode.characterNotInRepertoire)) {
+      // Any text field of any route: JSON can carry \u0000, a PostgreSQL text column cannot. Nothing was stored.
+      return this.body(HttpStatus.BAD_REQUEST, 'A text field contains the NUL character (\\u0000), which cannot be stored: remove it and send again', requestId, undefined, 'invalid_text');
     }
     return this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', requestId);
   }

@@ -1,6 +1,8 @@
 export const PostgresErrorCode = {
   uniqueViolation: '23505',
   exclusionViolation: '23P01',
+  /** A character the database cannot store in text: in practice NUL (\u0000). */
+  characterNotInRepertoire: '22021',
 } as const;
 
 /**

@@ -21,6 +21,15 @@ describe('normalizeInbound', () => {
     expect(message.sentAt?.toISOString()).toBe('2025-11-24T16:00:00.000Z');
   });
 
+  it('drops NUL characters from the text and the push name (PostgreSQL cannot store them; the message must not be lost)', () => {
+    const message = normalized(
+      normalizeInbound({ key: { remoteJid: customer, id: 'NUL1' }, message: { conversation: 'o\u0000i' }, pushName: 'A\u0000na' }, options),
+    );
+    expect(message).toMatchObject({ text: 'oi', pushName: 'Ana' });
+    const empty = normalized(normalizeInbound({ key: { remoteJid: customer, id: 'NUL2' }, message: { conversation: '\u0000' }, pushName: '\u0000' }, options));
+    expect(empty).toMatchObject({ text: null, pushName: null });
+  });
+
   it('skips our own sends, status updates, broadcasts, reactions and protocol messages', () => {
     const reasons = [
       { key: { remoteJid: customer, id: 'A1', fromMe: true }, message: { conversation: 'x' } },

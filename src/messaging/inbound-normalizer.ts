@@ -82,11 +82,20 @@ export function normalizeInbound(raw: InboundWhatsAppMessage, options: { ignoreG
       lid,
       chatJid,
       group,
-      pushName: raw.pushName?.trim() || null,
+      pushName: storable(raw.pushName ?? '').trim() || null,
       ...describe(content),
       sentAt: timestampOf(raw.messageTimestamp),
     },
   };
+}
+
+/**
+ * Text as PostgreSQL can store it: without NUL characters, which a sender can
+ * put in a WhatsApp message but a text column refuses (the message would fail
+ * to store and be lost). They carry nothing a reader would see.
+ */
+function storable(value: string): string {
+  return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
 }
 
 function skip(reason: SkipReason): NormalizeResult {
@@ -107,7 +116,7 @@ function unwrap(message: Content | null): Content | null {
 }
 
 function describe(content: Content): Pick<NormalizedInbound, 'type' | 'text' | 'media'> {
-  const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : null);
+  const text = (value: unknown) => (typeof value === 'string' && storable(value).trim() !== '' ? storable(value) : null);
   const field = (name: string): Content | null => (isObject(content[name]) ? (content[name] as Content) : null);
   const mediaOf = (part: Content, fallback: string) => ({
     mimetype: text(part.mimetype) ?? fallback,
