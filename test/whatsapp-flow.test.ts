@@ -36,6 +36,9 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
       OUTBOUND_MIN_GAP_MS: '0',
       OUTBOUND_JITTER_MS: '0',
       MEDIA_MAX_BYTES: '2048',
+      // The lease heartbeat (a third of this) adopts instances nobody holds; here it must not, within a test,
+      // take back the socket one test takes away on purpose to queue a reply while it is gone.
+      WHATSAPP_LEASE_TTL_MS: '600000',
     });
     const a = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: ADMIN_KEY, body: { name: 'Shop A' } });
     keyA = a.body.apiKey.key;
