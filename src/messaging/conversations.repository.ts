@@ -97,19 +97,17 @@ export class ConversationsRepository {
     return row ?? null;
   }
 
-  /** A staff message to a customer waiting for a person: the person has answered. */
-  async staffAnswered(organizationId: string, phone: string, now: Date): Promise<void> {
-    await this.database.withTenant(organizationId, (tx) =>
-      tx
-        .update(conversations)
-        .set({ state: 'human', stateChangedAt: now, updatedAt: now })
-        .where(
-          and(
-            eq(conversations.state, 'waiting_human'),
-            inArray(conversations.contactId, tx.select({ id: contacts.id }).from(contacts).where(eq(contacts.phone, phone))),
-          ),
+  /** A staff message to a customer waiting for a person: the person has answered (in the send's own transaction). */
+  async staffAnswered(tx: Db, phone: string, now: Date): Promise<void> {
+    await tx
+      .update(conversations)
+      .set({ state: 'human', stateChangedAt: now, updatedAt: now })
+      .where(
+        and(
+          eq(conversations.state, 'waiting_human'),
+          inArray(conversations.contactId, tx.select({ id: contacts.id }).from(contacts).where(eq(contacts.phone, phone))),
         ),
-    );
+      );
   }
 
   async find(organizationId: string, id: string): Promise<ConversationRow | null> {

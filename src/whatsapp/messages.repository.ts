@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
-import { DATABASE, type Database } from '../database/database.js';
+import { DATABASE, type Database, type Db } from '../database/database.js';
 import { type InstanceStatus, type MessageStatus, messages, whatsappInstances } from '../database/schema.js';
 import type { ReceiptStatus } from './transport/whatsapp-transport.js';
 
@@ -42,9 +42,12 @@ export class MessagesRepository {
    * Stores an outgoing message only while its instance is connected: one INSERT
    * ... SELECT on the hot path (the send endpoint); the status is read only when
    * nothing was inserted. `status` null: no such instance in this organization.
+   * `alsoWhenStored` runs in the same transaction once the row is in (what a
+   * stored send changes elsewhere commits with it, without a transaction of its own).
    */
   async insertIfConnected(
     message: NewMessage,
+    alsoWhenStored?: (tx: Db) => Promise<void>,
   ): Promise<{ status: InstanceStatus | null; message: { id: string; status: MessageStatus } | null }> {
     return this.database.withTenant(message.organizationId, async (tx) => {
       const inserted = await tx.execute(sql`
@@ -55,7 +58,10 @@ export class MessagesRepository {
          WHERE id = ${message.instanceId} AND status = 'connected'
         RETURNING id, status`);
       const [row] = (inserted as unknown as { rows: { id: string; status: MessageStatus }[] }).rows;
-      if (row !== undefined) return { status: 'connected', message: row };
+      if (row !== undefined) {
+        await alsoWhenStored?.(tx);
+        return { status: 'connected', message: row };
+      }
       const [instance] = await tx
         .select({ status: whatsappInstances.status })
         .from(whatsappInstances)

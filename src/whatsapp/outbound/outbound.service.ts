@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { ResourceNotFoundException } from '../../common/domain.exception.js';
+import type { Db } from '../../database/database.js';
 import type { MessageType } from '../../database/schema.js';
 import { MEDIA_STORE, type MediaStore } from '../../media/media-store.js';
 import { QueueService } from '../../queue/queue.service.js';
@@ -29,8 +30,11 @@ export function outboundJobOptions(messageId: string) {
   return { jobId: messageId, attempts: 5, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true };
 }
 
-/** Told about every message staff sent through the API (the conversation moves to `human`). */
-export type StaffSendListener = (send: { organizationId: string; instanceId: string; to: string }) => Promise<void>;
+/**
+ * Told about every message staff sent through the API (the conversation moves
+ * to `human`), inside the transaction that stores it: both commit or neither.
+ */
+export type StaffSendListener = (tx: Db, send: { organizationId: string; instanceId: string; to: string }) => Promise<void>;
 
 const DEFAULT_MIMETYPE = { image: 'image/jpeg', audio: 'audio/ogg; codecs=opus' } as const;
 const FETCH_TIMEOUT_MS = 15_000;
@@ -62,18 +66,23 @@ export class OutboundService {
     if (message.kind !== 'text') await this.requireConnected(organizationId, instanceId);
     const stored = message.kind === 'text' ? null : await this.storeMedia(organizationId, message);
     const remotePhone = `+${to.replace(/^\+/, '')}`;
-    const { status, message: row } = await this.messages.insertIfConnected({
-      organizationId,
-      instanceId,
-      remotePhone,
-      direction: 'outbound',
-      origin: 'api',
-      type: message.kind satisfies MessageType,
-      body: message.kind === 'text' ? message.text : message.kind === 'image' ? (message.caption ?? null) : message.ptt ? 'ptt' : null,
-      mediaRef: stored?.ref ?? null,
-      mediaMimetype: stored?.mimetype ?? null,
-      status: 'queued',
-    });
+    const { status, message: row } = await this.messages.insertIfConnected(
+      {
+        organizationId,
+        instanceId,
+        remotePhone,
+        direction: 'outbound',
+        origin: 'api',
+        type: message.kind satisfies MessageType,
+        body: message.kind === 'text' ? message.text : message.kind === 'image' ? (message.caption ?? null) : message.ptt ? 'ptt' : null,
+        mediaRef: stored?.ref ?? null,
+        mediaMimetype: stored?.mimetype ?? null,
+        status: 'queued',
+      },
+      async (tx) => {
+        for (const listener of this.staffSendListeners) await listener(tx, { organizationId, instanceId, to: remotePhone });
+      },
+    );
     if (status === null) throw new ResourceNotFoundException('WhatsApp instance', instanceId);
     if (row === null) throw new InstanceNotConnectedException(instanceId, status);
     try {
@@ -82,12 +91,6 @@ export class OutboundService {
       await this.messages.markFailed(organizationId, row.id, 'queue unavailable: not sent');
       this.logger.error({ messageId: row.id, err: (error as Error).message }, 'outbound enqueue failed');
       throw error;
-    }
-    for (const listener of this.staffSendListeners) {
-      // The message is accepted whatever a listener does; its failure is only logged.
-      await listener({ organizationId, instanceId, to: remotePhone }).catch((error: Error) =>
-        this.logger.warn({ instanceId, err: error.message }, 'staff send listener failed'),
-      );
     }
     return row;
   }
