@@ -22,17 +22,16 @@ export function whatsAppMessageIdFor(messageId: string): string {
 
 /** How soon a send picked up by a process without the instance's socket is offered again. */
 const NOT_HERE_RETRY_MS = 100;
-/** How soon a send waiting for an earlier one to the same person looks again. */
-const EARLIER_FIRST_RETRY_MS = 200;
 /** Statuses of an instance whose socket is expected back on its own: a restart restores it, the manager reconnects it. */
 const COMING_BACK: readonly string[] = ['connected', 'connecting', 'reconnecting'];
 
 /**
- * How soon a send whose socket is away looks again: soon after a quick drop,
- * less often the longer the outage, so a backlog does not poll the database.
+ * How soon a send that waits (for its socket to come back, or for an earlier
+ * send to the same person) looks again: at once after a short wait, less often
+ * the longer it has waited, so a backlog behind an outage does not poll the database.
  */
-export function socketWaitDelayMs(waitedMs: number): number {
-  return Math.min(15_000, Math.max(500, Math.floor(waitedMs / 4)));
+export function waitingSendDelayMs(waitedMs: number): number {
+  return Math.min(15_000, Math.max(200, Math.floor(waitedMs / 4)));
 }
 
 /**
@@ -64,7 +63,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
     if (message === null || message.status !== 'queued') return;
     if (message.waitsForEarlier) {
       // An earlier message to the same person goes first (its job may be retrying after a crash): wait, without spending an attempt.
-      await job.moveToDelayed(Date.now() + EARLIER_FIRST_RETRY_MS, token);
+      await job.moveToDelayed(Date.now() + waitingSendDelayMs(Date.now() - message.createdAt.getTime()), token);
       throw new DelayedError();
     }
     if (!this.connections.holds(message.instanceId) && (await this.instances.heldByAnother(message.instanceId, this.connections.owner))) {
@@ -90,7 +89,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
       // The socket went away (a reconnect, a restart after a crash): that is the instance's state, not this
       // message's failure. Its retries are kept for real send errors, or a few restarts in a row would use them up.
       if (error instanceof InstanceNotLiveError && (await this.socketComingBack(message))) {
-        await job.moveToDelayed(Date.now() + socketWaitDelayMs(Date.now() - message.createdAt.getTime()), token);
+        await job.moveToDelayed(Date.now() + waitingSendDelayMs(Date.now() - message.createdAt.getTime()), token);
         throw new DelayedError();
       }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
