@@ -45,7 +45,7 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
   private readonly logger = new Logger('InboundIntake');
   /** The last store of each sender (by instance and chat) still running. */
   private readonly tails = new Map<string, Promise<unknown>>();
-  private readonly spool: InboundSpool<SpooledMessage>;
+  private openedSpool: InboundSpool<SpooledMessage> | undefined;
   private spoolTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | null = null;
 
@@ -57,7 +57,17 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
     @Inject(MEDIA_STORE) private readonly media: MediaStore,
     private readonly metrics: MetricsService,
   ) {
-    this.spool = this.openSpool();
+  }
+
+  /**
+   * Opened on first use: at start by the processes that hold sockets (every
+   * role but `api`), to store what a previous run spooled. An `api` process
+   * receives no messages and must not drain a spool that a worker sharing
+   * DATA_DIR is appending to.
+   */
+  private get spool(): InboundSpool<SpooledMessage> {
+    this.openedSpool ??= this.openSpool();
+    return this.openedSpool;
   }
 
   /** In DATA_DIR; like the session store, in the OS temp dir (with a warning) when DATA_DIR is not writable. */
@@ -73,6 +83,7 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
   }
 
   onModuleInit(): void {
+    if (this.config.appRole === 'api') return;
     this.connections.onInbound((source, messages) => this.accept(source, messages));
     // Messages a previous run held and did not store before it stopped.
     if (this.spool.hasPending()) {
@@ -83,12 +94,12 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
 
   onApplicationShutdown(): void {
     clearTimeout(this.spoolTimer);
-    this.spool.close();
+    this.openedSpool?.close();
   }
 
   /** Whether messages wait in the spool for the database (for health and tests). */
   spooled(): { pending: boolean; bytes: number } {
-    return { pending: this.spool.hasPending(), bytes: this.spool.size() };
+    return { pending: this.openedSpool?.hasPending() ?? false, bytes: this.openedSpool?.size() ?? 0 };
   }
 
   /**
