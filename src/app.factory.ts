@@ -6,7 +6,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { answerMalformedRequestsInJson, applyHttpSecurity } from './common/http-security.js';
-import { refuseDeepJson } from './common/json-depth.js';
+import { screenJsonBody } from './common/json-body.js';
 import { createValidationPipe } from './common/validation.js';
 import type { AppConfig } from './config/app-config.js';
 import { CorsIoAdapter } from './gateway/cors-io.adapter.js';
@@ -35,7 +35,7 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
   applyHttpSecurity(app, config);
   app.useWebSocketAdapter(new CorsIoAdapter(app, config));
   // Nest's type hides `verify` (it uses it for rawBody, which is off here); body-parser applies it.
-  const jsonOptions = { limit: config.bodyLimit, verify: refuseDeepJson };
+  const jsonOptions = { limit: config.bodyLimit, verify: screenJsonBody };
   app.useBodyParser('json', jsonOptions);
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: false });
   app.useGlobalPipes(createValidationPipe());

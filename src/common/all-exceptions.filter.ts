@@ -3,6 +3,7 @@ import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { isPostgresError, PostgresErrorCode } from '../database/postgres-errors.js';
 import { DomainException } from './domain.exception.js';
+import { NUL_IN_TEXT_MESSAGE } from './json-body.js';
 
 interface ErrorBody {
   statusCode: number;
@@ -41,7 +42,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
-      if (typeof response === 'string') return this.body(status, response, requestId);
+      // Nest wraps body-parser's errors (malformed JSON, too large, our screenJsonBody) with the parser's error as
+      // the cause: its `type` is the stable code (`entity.too.deep`, `invalid_text`).
+      const parserType = (exception.cause as { type?: unknown } | undefined)?.type;
+      if (typeof response === 'string') return this.body(status, response, requestId, undefined, typeof parserType === 'string' ? parserType : undefined);
       if (isHealthCheckResult(response)) {
         const down = Object.keys(response.error).join(', ');
         return this.body(status, `Unhealthy: ${down}`, requestId, response);
@@ -56,8 +60,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return this.body(parserError.status, describeParserError(parserError), requestId, undefined, parserError.type);
     }
     if (isPostgresError(exception, PostgresErrorCode.characterNotInRepertoire)) {
-      // Any text field of any route: JSON can carry \u0000, a PostgreSQL text column cannot. Nothing was stored.
-      return this.body(HttpStatus.BAD_REQUEST, 'A text field contains the NUL character (\\u0000), which cannot be stored: remove it and send again', requestId, undefined, 'invalid_text');
+      // A NUL that came another way than a JSON body (a query string, a path): the statement stored nothing.
+      return this.body(HttpStatus.BAD_REQUEST, NUL_IN_TEXT_MESSAGE, requestId, undefined, 'invalid_text');
     }
     return this.body(HttpStatus.INTERNAL_SERVER_ERROR, 'Internal server error', requestId);
   }

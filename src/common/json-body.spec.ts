@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, refuseDeepJson } from './json-depth.js';
+import { MAX_JSON_DEPTH, NUL_IN_TEXT_MESSAGE, screenJsonBody } from './json-body.js';
 
-const check = (text: string) => () => refuseDeepJson(undefined, undefined, Buffer.from(text));
+const check = (text: string) => () => screenJsonBody(undefined, undefined, Buffer.from(text));
 
-describe('refuseDeepJson', () => {
+describe('screenJsonBody', () => {
   it('lets ordinary bodies through, brackets inside strings included', () => {
     expect(check('{"businessHours":{"1":{"open":"08:00","breaks":[{"start":"12:00"}]}}}')).not.toThrow();
     expect(check(JSON.stringify({ text: '['.repeat(1000), quoted: '\\"{{{{' }))).not.toThrow();
@@ -14,5 +14,10 @@ describe('refuseDeepJson', () => {
     expect(check(`${'{"a":'.repeat(MAX_JSON_DEPTH + 1)}1${'}'.repeat(MAX_JSON_DEPTH + 1)}`)).toThrow(
       expect.objectContaining({ status: 400, type: 'entity.too.deep', message: `The request body nests deeper than ${MAX_JSON_DEPTH} levels` }),
     );
+  });
+
+  it('refuses a NUL character in a string, and only there', () => {
+    expect(check(JSON.stringify({ name: 'Ana\u0000Maria' }))).toThrow(expect.objectContaining({ status: 400, type: 'invalid_text', message: NUL_IN_TEXT_MESSAGE }));
+    expect(check(JSON.stringify({ name: 'Ana\\u0000 is text, not a NUL', other: '\u0001' }))).not.toThrow();
   });
 });

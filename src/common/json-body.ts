@@ -1,24 +1,39 @@
 /** Deepest nesting a JSON body may have; the deepest DTO (business hours with breaks) needs 4. */
 export const MAX_JSON_DEPTH = 32;
 
+/** What a client is told of a NUL character in text, whether the body parser or the database found it. */
+export const NUL_IN_TEXT_MESSAGE = 'A text field contains the NUL character (\\u0000), which cannot be stored: remove it and send again';
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const OPENERS = new Set([0x7b, 0x5b]); // { [
 const CLOSERS = new Set([0x7d, 0x5d]); // } ]
 
+/** `\u0000` as it appears in JSON text, after the backslash. */
+const NUL_ESCAPE = Buffer.from('u0000');
+
 /**
- * body-parser's `verify` hook: refuses a JSON body nested deeper than
- * MAX_JSON_DEPTH before it is parsed. Thousands of levels parse fine but
- * overflow the stack of the recursive transform and validation that follow,
- * which would answer 500; this answers 400 and costs one pass over the bytes.
+ * body-parser's `verify` hook, one pass over the bytes before they are parsed:
+ * - refuses a body nested deeper than MAX_JSON_DEPTH: thousands of levels parse
+ *   fine but overflow the stack of the recursive transform and validation that
+ *   follow, which would answer 500;
+ * - refuses a NUL character (`\u0000`) in a string: PostgreSQL cannot store it in
+ *   text or jsonb, and a request must be refused before it does any work (media
+ *   stored, a first write), not when its last write fails.
+ * Both answer 400.
  */
-export function refuseDeepJson(_request: unknown, _response: unknown, body: Buffer): void {
+export function screenJsonBody(_request: unknown, _response: unknown, body: Buffer): void {
   let depth = 0;
   let inString = false;
   for (let index = 0; index < body.length; index += 1) {
     const byte = body[index];
     if (inString) {
-      if (byte === BACKSLASH) index += 1;
+      if (byte === BACKSLASH) {
+        if (body.subarray(index + 1, index + 1 + NUL_ESCAPE.length).equals(NUL_ESCAPE)) {
+          throw Object.assign(new Error(NUL_IN_TEXT_MESSAGE), { status: 400, type: 'invalid_text' });
+        }
+        index += 1;
+      }
       else if (byte === QUOTE) inString = false;
     } else if (byte === QUOTE) {
       inString = true;
