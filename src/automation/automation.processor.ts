@@ -43,12 +43,15 @@ export class AutomationProcessor extends LoggedWorkerHost {
   private async tick({ slot }: JobPayload<'automation', 'tick'>): Promise<{ days: number; alerts: number }> {
     const at = new Date(slot);
     const due = await this.repository.dueForDailyRun(at);
+    // Requeue, not enqueue: a day or alert whose job failed for good keeps its id in
+    // Redis, so a plain add would be a no-op and it would never be retried; and a
+    // Redis that is down must not abort the rest of the tick (the next tick retries).
     for (const { organizationId, date } of due) {
-      await this.queues.enqueue('automation', 'daily', { organizationId, date }, automationJobOptions(`daily-${organizationId}-${date}`));
+      await this.queues.tryRequeue('automation', 'daily', { organizationId, date }, automationJobOptions(`daily-${organizationId}-${date}`));
     }
     const lost = await this.repository.alertsNotSent(new Date(at.getTime() - ALERT_SWEEP_WINDOW_MS), ALERT_SWEEP_BATCH);
     for (const alert of lost) {
-      await this.queues.enqueue('automation', 'booking-alert', alert, automationJobOptions(bookingAlertJobId(alert.bookingId, alert.status)));
+      await this.queues.tryRequeue('automation', 'booking-alert', alert, automationJobOptions(bookingAlertJobId(alert.bookingId, alert.status)));
     }
     if (due.length > 0 || lost.length > 0) this.logger.log({ slot, days: due.length, alerts: lost.length }, 'automation tick');
     return { days: due.length, alerts: lost.length };

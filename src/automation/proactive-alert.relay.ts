@@ -20,7 +20,10 @@ export class ProactiveAlertRelay implements OnModuleInit {
     this.bookings.onStatusChange(async ({ organizationId, booking }) => {
       if (booking.status !== 'no_show' && booking.status !== 'cancelled') return;
       const payload = { organizationId, bookingId: booking.id, status: booking.status };
-      await this.queues.tryEnqueue('automation', 'booking-alert', payload, automationJobOptions(bookingAlertJobId(booking.id, booking.status)));
+      // Not awaited: the change may come inside a customer's conversation turn, which
+      // must not wait up to tryEnqueue's timeout on a slow Redis when the tick recovers
+      // a missed alert anyway. tryEnqueue never throws, so nothing goes unhandled.
+      void this.queues.tryEnqueue('automation', 'booking-alert', payload, automationJobOptions(bookingAlertJobId(booking.id, booking.status)));
     });
   }
 }

@@ -1,4 +1,5 @@
-import { formatPrice, WEEKDAY_NAMES } from '../ai/offline-menu.pt-br.js';
+import { formatDay, formatPrice } from '../ai/offline-menu.pt-br.js';
+import { addDays, weekdayOf } from '../booking/zoned-time.js';
 
 /**
  * Everything Aurora tells the owner on her own, in Brazilian Portuguese, with
@@ -44,20 +45,16 @@ export interface BirthdayInput {
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
-/** "2026-11-26" -> "quinta-feira, 26/11" */
+/** "2026-11-26" -> "quinta-feira, 26/11": no year, even for a date in the next one, as these texts have always read. */
 function dayLabel(date: string): string {
   const [year, month, day] = date.split('-').map(Number);
-  const weekday = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
-  return `${WEEKDAY_NAMES[weekday]}, ${String(day).padStart(2, '0')}/${String(month).padStart(2, '0')}`;
+  return formatDay({ weekday: weekdayOf(date), day, month, year, withYear: false });
 }
 
 function whenLabel(date: string, time: string, today: string): string {
-  const [year, month, day] = today.split('-').map(Number);
-  const tomorrow = new Date(Date.UTC(year, month - 1, day + 1)).toISOString().slice(0, 10);
-  const yesterday = new Date(Date.UTC(year, month - 1, day - 1)).toISOString().slice(0, 10);
   if (date === today) return `hoje às ${time}`;
-  if (date === tomorrow) return `amanhã às ${time}`;
-  if (date === yesterday) return `ontem às ${time}`;
+  if (date === addDays(today, 1)) return `amanhã às ${time}`;
+  if (date === addDays(today, -1)) return `ontem às ${time}`;
   return `${dayLabel(date)} às ${time}`;
 }
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { momentOf } from '../ai/offline-menu.pt-br.js';
 import { windowOfDates } from '../analytics/analytics-period.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
 import { addDays, localDate, wallClockOf } from '../booking/zoned-time.js';
@@ -12,8 +13,6 @@ import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
 import { milestoneReached } from './booking-milestones.js';
 import { ALERT_KIND_OF, ProactiveRepository } from './proactive.repository.js';
 import { proactiveTexts } from './proactive.pt-br.js';
-
-const pad = (value: number) => String(value).padStart(2, '0');
 
 /**
  * Aurora's own messages to the owner: the daily summary, alerts and
@@ -62,12 +61,12 @@ export class ProactiveService {
     if (organization === null || !proactiveSettingsOf(organization.settings).alerts) return false;
     const booking = await this.repository.bookingDetails(organizationId, bookingId);
     if (booking === null) return false;
-    const wall = wallClockOf(booking.startsAt, organization.timezone);
+    const today = localDate(this.clock.now(), organization.timezone);
     const input = {
       ...booking,
       date: localDate(booking.startsAt, organization.timezone),
-      time: `${pad(wall.hour)}:${pad(wall.minute)}`,
-      today: localDate(this.clock.now(), organization.timezone),
+      time: momentOf(booking.startsAt, organization.timezone, today).time,
+      today,
     };
     const kind = ALERT_KIND_OF[status];
     const text = kind === 'no_show' ? proactiveTexts.noShow(input) : proactiveTexts.cancellation(input);
@@ -83,10 +82,12 @@ export class ProactiveService {
       this.analytics.figuresOf(organization.id, windowOfDates(addDays(date, -1), date, timeZone)),
       this.analytics.openHandoffs(organization.id),
     ]);
-    const today = agenda.map((entry) => {
-      const wall = wallClockOf(entry.startsAt, timeZone);
-      return { time: `${pad(wall.hour)}:${pad(wall.minute)}`, service: entry.service, pet: entry.pet, customer: entry.customer };
-    });
+    const today = agenda.map((entry) => ({
+      time: momentOf(entry.startsAt, timeZone, date).time,
+      service: entry.service,
+      pet: entry.pet,
+      customer: entry.customer,
+    }));
     const results = {
       done: yesterday.byStatus.done,
       revenueCents: yesterday.revenueCents,

@@ -136,8 +136,12 @@ export class CampaignsService {
   private async approveFoundDraft(organizationId: string, draft: CampaignRow, approvedBy: CampaignActor): Promise<CampaignRow> {
     const instanceId = draft.instanceId ?? (await this.campaigns.connectedInstance(organizationId));
     if (instanceId === null) throw new NoConnectedInstanceException(null);
-    const instance = await this.campaigns.instance(organizationId, instanceId);
-    if (instance?.status !== 'connected') throw new NoConnectedInstanceException(instanceId, instance?.status);
+    // Only a number the draft named may have disconnected since; connectedInstance
+    // just selected a connected row, and reading it again would be a second transaction for nothing.
+    if (draft.instanceId !== null) {
+      const instance = await this.campaigns.instance(organizationId, instanceId);
+      if (instance?.status !== 'connected') throw new NoConnectedInstanceException(instanceId, instance?.status);
+    }
     const approved = await this.campaigns.approve(organizationId, draft.id, approvedBy, instanceId, this.clock.now());
     // Null: someone else approved or cancelled it meanwhile; the caller judges the state it is in now.
     if (approved === null) return this.get(organizationId, draft.id);
