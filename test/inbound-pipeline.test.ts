@@ -277,8 +277,11 @@ describe('inbound pipeline on the sandbox transport', () => {
     const conversation = await conversationOf(phone);
     const other = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: ADMIN_KEY, body: { name: 'Outra Loja' } });
     const asOther = (method: string, path: string) => request(server.baseUrl, method, path, { token: other.body.apiKey.key });
+    // Filtered by the owner's contact: the owner finds the conversation, the other shop nothing.
+    const byContact = `/api/conversations?contactId=${conversation!.contactId}`;
+    expect((await api('GET', byContact)).body.data.map((item: { id: string }) => item.id)).toEqual([conversation!.id]);
     expect((await asOther('GET', '/api/conversations')).body.data).toEqual([]);
-    expect((await asOther('GET', `/api/conversations?contactId=${conversation!.id}`)).body.data).toEqual([]);
+    expect((await asOther('GET', byContact)).body.data).toEqual([]);
     for (const [method, path] of [
       ['GET', ''],
       ['GET', '/messages'],

@@ -93,6 +93,7 @@ export const settle = (ms: number) => new Promise((resolve) => setTimeout(resolv
 
 export interface ConversationSummary {
   id: string;
+  contactId: string;
   contactPhone: string;
   state: string;
   agent: string;
