@@ -128,7 +128,6 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
       redeliveries: delivery.redeliveries(),
       seconds: ((Date.now() - started) / 1000).toFixed(1),
     });
-    expect(kills).toBeGreaterThanOrEqual(5);
     expectExactlyOnceInOrder(figures);
   }, 420_000);
 
