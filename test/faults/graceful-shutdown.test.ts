@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { request } from '../support/app.js';
 import { waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
-import { phoneOf, query, sentByTransport, tally, textOf, whatsAppIdOf } from './load.js';
+import { inFlight, phoneOf, query, sentByTransport, tally, textOf, whatsAppIdOf } from './load.js';
 import { prepareServerProcess } from './server-process.js';
 
 const ADMIN_KEY = 'admin-key-for-shutdown-tests-0123456789';
@@ -52,6 +52,8 @@ describe('graceful shutdown (issue #11, item 2)', () => {
         }
       }),
     );
+    // Work still in flight when the signal comes; without it there is nothing to drain, and the checks below would say so as a shutdown bug.
+    expect(await inFlight(databaseUrl, shop.instanceId), 'nothing in flight at SIGTERM: nothing to drain').toBeGreaterThan(0);
     const sentAtSignal = sentByTransport(dataDir, shop.instanceId).length;
     const signalledAt = Date.now();
     first.child.kill('SIGTERM');
