@@ -39,6 +39,12 @@ describe('the inbound spool across a stop', () => {
       WHATSAPP_LEASE_TTL_MS: '3000',
     };
     const first = await startTestApp(environment);
+    // The test closes the first app itself, keeping its data folder and Redis prefix for the second (so app.close, not close);
+    // this closes it only if the test failed before that.
+    let firstClosed = false;
+    cleanups.push(async () => {
+      if (!firstClosed) await first.app.close();
+    });
     const shop = await createChattingShop(first.baseUrl, ADMIN_KEY);
     const sandbox = first.app.get(SandboxTransport);
 
@@ -52,6 +58,7 @@ describe('the inbound spool across a stop', () => {
     expect(first.app.get(InboundIntakeService).spooled().pending).toBe(true);
     // The server stops (a deploy, say) before the database is back; its spool stays on the disk.
     await first.app.close();
+    firstClosed = true;
     const spoolFolder = join(dataDir, 'inbound-spool');
     expect(readdirSync(spoolFolder).length).toBeGreaterThan(0);
 
