@@ -12,7 +12,7 @@ import { outboundJobOptions } from '../src/whatsapp/outbound/outbound.service.js
 import { AUTH_STATE_STORE, type AuthStateStore } from '../src/session/auth-state-store.js';
 import { request, startTestApp, type TestApp } from './support/app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
-import { waitFor } from './support/processes.js';
+import { sleep, waitFor } from './support/processes.js';
 
 const ADMIN_KEY = 'admin-key-for-whatsapp-tests-01234';
 const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -168,7 +168,7 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     await api('POST', `/api/sandbox/instances/${id}/disconnect`, keyA, { statusCode: 401 });
     await waitForStatus(id, 'logged_out', 5000);
     expect(await store.exists({ organizationId: orgA, instanceId: id })).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     expect((await statusOf(id))).toMatchObject({ status: 'logged_out', live: false, lastDisconnectReason: 'logged out (401)' });
   });
 

@@ -3,9 +3,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SandboxTransport } from '../../src/whatsapp/transport/sandbox.transport.js';
 import { deleteRedisPrefix, REDIS_URL, request, startTestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { stopProcess, ThrowawayPostgres, ThrowawayRedis, waitFor } from '../support/processes.js';
+import { sleep, stopProcess, ThrowawayPostgres, ThrowawayRedis, waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
-import { type Deliver, type Delivery, driveCustomers, inFlight, type LoadPlan, report, sentByTransport, sleep, storedCount, type Tally, tally, whereLost } from './load.js';
+import { type Deliver, type Delivery, driveCustomers, inFlight, type LoadPlan, report, sentByTransport, storedCount, type Tally, tally, whereLost } from './load.js';
 import { prepareServerProcess } from './server-process.js';
 
 const ADMIN_KEY = 'admin-key-for-fault-tests-0123456789';

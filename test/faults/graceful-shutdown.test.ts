@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { request } from '../support/app.js';
-import { waitFor } from '../support/processes.js';
+import { sleep, waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
 import { inFlight, phoneOf, query, sentByTransport, tally, textOf, whatsAppIdOf } from './load.js';
 import { prepareServerProcess } from './server-process.js';
@@ -96,7 +96,7 @@ describe('graceful shutdown (issue #11, item 2)', () => {
 
     // And everything written before the stop is answered exactly once, in order.
     await waitFor(async () => tally(PLAN, sentByTransport(dataDir, shop.instanceId), 0).answered === 200, 60_000).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     const figures = tally(PLAN, sentByTransport(dataDir, shop.instanceId), 200);
     console.log(`[faults] restart after SIGTERM: connected in ${reconnectMs} ms without pairing; answered ${figures.answered}, duplicates ${figures.duplicates}, lost ${figures.lost}`);
     expect(figures).toMatchObject({ answered: 200, duplicates: 0, lost: 0, outOfOrder: 0 });
