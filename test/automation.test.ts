@@ -12,9 +12,9 @@ import { Clock } from '../src/common/clock.js';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { type BookingStatus, bookingEvents, bookings, contacts, organizations, pets, proactiveMessages, resources } from '../src/database/schema.js';
 import { deleteRedisPrefix, REDIS_URL, request, startTestApp, type TestApp } from './support/app.js';
-import { customerChat, settle } from './support/chatting-app.js';
+import { customerChat } from './support/chatting-app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
-import { waitFor } from './support/processes.js';
+import { sleep, waitFor } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
 
 const ADMIN_KEY = 'admin-key-for-automation-tests-012345';
@@ -152,7 +152,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
 
   it('sends nothing at 07:59 São Paulo, before the default 08:00 summary hour', async () => {
     await tickBoth(at(DAY, '07:59'));
-    await settle(SETTLE_MS);
+    await sleep(SETTLE_MS);
     expect(toOwner()).toEqual([]);
     expect(await db.systemDb.select().from(proactiveMessages)).toEqual([]);
     expect(events).toEqual([]);
@@ -167,7 +167,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
     await tickBoth(at(DAY, '09:30'));
     const retries = await Promise.all([server, twin].map((app) => app.app.get(ProactiveService).runDay(shop.organizationId, DAY)));
     expect(retries).toEqual([[], []]);
-    await settle(SETTLE_MS);
+    await sleep(SETTLE_MS);
 
     const summaries = ownerTexts(/Resumo de/);
     expect(summaries).toHaveLength(1);
@@ -218,7 +218,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
     const retries = await Promise.all([server, twin].map((app) => app.app.get(ProactiveService).alertBooking(shop.organizationId, bookingId, 'no_show')));
     expect(retries).toEqual([false, false]);
     await tickBoth(at(DAY, '11:21'));
-    await settle(SETTLE_MS);
+    await sleep(SETTLE_MS);
 
     const alerts = ownerTexts(/Falta/);
     expect(alerts).toHaveLength(1);
@@ -232,7 +232,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
     expect((await api('POST', `/api/bookings/${bookingId}/cancel`, { reason: 'viagem' })).status).toBe(200);
     await waitFor(() => ownerTexts(/cancelado/).length > 0, 10_000);
     await tickBoth(at(DAY, '11:30'));
-    await settle(SETTLE_MS);
+    await sleep(SETTLE_MS);
 
     const alerts = ownerTexts(/cancelado/);
     expect(alerts).toHaveLength(1);
@@ -256,7 +256,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
     expect(sentTo(customer)[2].text).toContain('Pronto, cancelei *Banho*');
 
     await waitFor(() => ownerTexts(/de Carla/).length > 0, 10_000);
-    await settle(SETTLE_MS);
+    await sleep(SETTLE_MS);
     const alerts = ownerTexts(/de Carla/);
     expect(alerts).toHaveLength(1);
     expect(alerts[0].text).toMatch(/^❌ \*Agendamento cancelado:\* \*Banho\* de Carla, (\S+-feira|sábado|domingo), \d\d\/\d\d às 10:00\./);
@@ -278,7 +278,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
     await tickBoth(at(DAY, '13:00'));
     await waitFor(() => ownerTexts(/Rex \(Ana\) não veio/).length > 0, 10_000);
     await tickBoth(at(DAY, '13:01'));
-    await settle(SETTLE_MS);
+    await sleep(SETTLE_MS);
     expect(ownerTexts(/Rex \(Ana\) não veio/)).toHaveLength(1);
   });
 
@@ -299,13 +299,13 @@ describe('Aurora proactive messages, with two worker processes', () => {
     }
     const nextDay = addDays(DAY, 1);
     await tickBoth(at(nextDay, '06:59'));
-    await settle(SETTLE_MS);
+    await sleep(SETTLE_MS);
     expect(ownerTexts(/Resumo de/)).toHaveLength(1);
 
     await tickBoth(at(nextDay, '07:00'));
     await waitFor(() => ownerTexts(/Resumo de/).length === 2 && ownerTexts(/agendamentos!/).length > 0, 10_000);
     await tickBoth(at(nextDay, '08:00'));
-    await settle(SETTLE_MS);
+    await sleep(SETTLE_MS);
     expect(ownerTexts(/Resumo de/)).toHaveLength(2);
     expect(ownerTexts(/agendamentos!/).map((message) => message.text)).toEqual([
       '🎉 *100 agendamentos!* A loja chegou ao 100º agendamento. Parabéns pelo trabalho! 🥳',

@@ -6,8 +6,8 @@ import { CampaignSender } from '../src/campaigns/campaign-sender.service.js';
 import { CampaignsRepository } from '../src/campaigns/campaigns.repository.js';
 import { InactiveContactsQuery } from '../src/campaigns/inactive-contacts.query.js';
 import { bookings, campaignRecipients, contacts, messages, resources } from '../src/database/schema.js';
-import { type ChattingApp, customerChat, customerPhones, settle, startChattingApp } from './support/chatting-app.js';
-import { waitFor } from './support/processes.js';
+import { type ChattingApp, customerChat, customerPhones, startChattingApp } from './support/chatting-app.js';
+import { sleep, waitFor } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
 
 const ADMIN_KEY = 'admin-key-for-campaign-tests-0123456789';
@@ -111,7 +111,7 @@ describe('campaigns on the sandbox transport', () => {
       expect(created).toMatchObject({ status: 'draft', code: expect.stringMatching(/^[A-HJKMNP-Z2-9]{6}$/), instanceId: shop.instanceId });
       expect((await api('GET', `/api/campaigns?status=draft`)).body.data.map((item: { id: string }) => item.id)).toEqual([created.id]);
       // Nothing goes out before the approval.
-      await settle(500);
+      await sleep(500);
       for (const phone of recent) expect(campaignMessagesTo(phone, text)).toHaveLength(0);
 
       // Approved by its code, as the owner would type it.
@@ -240,9 +240,9 @@ describe('campaigns on the sandbox transport', () => {
     expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelledAt: expect.any(String) });
 
     // The message in flight at the cancel may still go; nothing after it.
-    await settle(1500);
+    await sleep(1500);
     const reached = phones.filter((phone) => campaignMessagesTo(phone, text).length === 1);
-    await settle(1000);
+    await sleep(1000);
     expect(phones.filter((phone) => campaignMessagesTo(phone, text).length === 1)).toEqual(reached);
     expect(reached.length).toBeGreaterThanOrEqual(2);
     expect(reached.length).toBeLessThan(10);
@@ -281,7 +281,7 @@ describe('campaigns on the sandbox transport', () => {
     expect(await runs).toEqual(['sent', 'sent']);
     await waitFor(async () => (await campaign(created.id)).status === 'sent', 15_000);
 
-    await settle(1000);
+    await sleep(1000);
     for (const phone of phones) expect(campaignMessagesTo(phone, text), phone).toHaveLength(1);
     const stored = await server.db.systemDb
       .select({ phone: messages.remotePhone })

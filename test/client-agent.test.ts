@@ -7,10 +7,10 @@ import {
   customerChat,
   customerPhones,
   expectNoScriptedRepliesLeft,
-  settle,
   startChattingAppWithModel,
 } from './support/chatting-app.js';
 import type { FakeOpenAi, FakeReply, RecordedRequest } from './support/fake-openai.js';
+import { sleep } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
 
 const ADMIN_KEY = 'admin-key-for-client-agent-tests-0123';
@@ -233,7 +233,7 @@ describe('GPT client agent through the inbound pipeline', () => {
     // With a person on it, the bot (and the model) stay quiet.
     const before = fake.requests.length;
     await write(phone, 'alô?');
-    await settle(1500);
+    await sleep(1500);
     expect(fake.requests.length).toBe(before);
     expect(sentTo(phone)).toHaveLength(1);
   });

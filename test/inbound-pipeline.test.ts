@@ -10,8 +10,8 @@ import { MessagesRepository } from '../src/whatsapp/messages.repository.js';
 import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
 import { MEDIA_STORE, type MediaStore } from '../src/media/media-store.js';
 import { request } from './support/app.js';
-import { type ChattingApp, customerChat, customerPhones, settle, startChattingApp } from './support/chatting-app.js';
-import { waitFor } from './support/processes.js';
+import { type ChattingApp, customerChat, customerPhones, startChattingApp } from './support/chatting-app.js';
+import { sleep, waitFor } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
 
 const ADMIN_KEY = 'admin-key-for-inbound-tests-0123456789';
@@ -51,7 +51,7 @@ describe('inbound pipeline on the sandbox transport', () => {
     const phone = newCustomer();
     for (let delivery = 0; delivery < 3; delivery += 1) expect((await write(phone, 'oi', { messageId: 'DUPLICATE0001' })).status).toBe(200);
     await waitFor(() => sentTo(phone).length > 0, 10_000);
-    await settle(SETTLE_MS);
+    await sleep(SETTLE_MS);
 
     const rows = await inboundRows(phone);
     expect(rows).toHaveLength(1);
@@ -99,7 +99,7 @@ describe('inbound pipeline on the sandbox transport', () => {
     // Three more within the minute: stored, not answered now, one "aguarde".
     for (let index = 6; index <= 8; index += 1) await write(phone, `mensagem ${index}`);
     await waitFor(() => sentTo(phone).some((reply) => reply.text?.includes('Aguarde um instante')), 10_000);
-    await settle(SETTLE_MS);
+    await sleep(SETTLE_MS);
     const rows = await inboundRows(phone);
     expect(rows).toHaveLength(8);
     expect(new Set(rows.filter((row) => row.status === 'processed').map((row) => row.turnId)).size).toBe(5);
@@ -155,7 +155,7 @@ describe('inbound pipeline on the sandbox transport', () => {
       await write(phone, 'atendente');
       await write(phone, 'alô?');
       await waitFor(async () => (await inboundRows(phone)).every((row) => row.status === 'processed'), 10_000);
-      await settle(SETTLE_MS);
+      await sleep(SETTLE_MS);
       expect(sentTo(phone)).toHaveLength(2);
       expect(handoffs).toHaveLength(1);
 
@@ -277,8 +277,11 @@ describe('inbound pipeline on the sandbox transport', () => {
     const conversation = await conversationOf(phone);
     const other = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: ADMIN_KEY, body: { name: 'Outra Loja' } });
     const asOther = (method: string, path: string) => request(server.baseUrl, method, path, { token: other.body.apiKey.key });
+    // Filtered by the owner's contact: the owner finds the conversation, the other shop nothing.
+    const byContact = `/api/conversations?contactId=${conversation!.contactId}`;
+    expect((await api('GET', byContact)).body.data.map((item: { id: string }) => item.id)).toEqual([conversation!.id]);
     expect((await asOther('GET', '/api/conversations')).body.data).toEqual([]);
-    expect((await asOther('GET', `/api/conversations?contactId=${conversation!.id}`)).body.data).toEqual([]);
+    expect((await asOther('GET', byContact)).body.data).toEqual([]);
     for (const [method, path] of [
       ['GET', ''],
       ['GET', '/messages'],

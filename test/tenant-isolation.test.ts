@@ -253,6 +253,20 @@ describe('tenant isolation over HTTP and Socket.IO: every documented route, gene
   });
 
   it("answers B 404 (or an empty list) on every route that names A's resources, and B sees nothing of A's anywhere", async () => {
+    // A's records as A sees them before B's attempts, to compare afterwards.
+    const recordsOfA = [
+      `/api/pets/${a.petId}`,
+      `/api/services/${a.services.banho}`,
+      `/api/resources/${a.resourceId}`,
+      `/api/contacts/${a.contactId}`,
+      `/api/conversations/${a.conversationId}`,
+    ];
+    const before = new Map<string, unknown>();
+    for (const path of recordsOfA) {
+      const response = await api('GET', path, a.key);
+      expect(response.status, path).toBe(200);
+      before.set(path, response.body);
+    }
     const checked: { route: string; probe: string; status: number }[] = [];
     // An id B itself sent may come back ("Pet <id> was not found"); anything else of A's must not.
     const mentionsOfA = (answer: unknown, asked: string) => idsOfA().filter((id) => !asked.includes(id) && JSON.stringify(answer).includes(id));
@@ -311,9 +325,10 @@ describe('tenant isolation over HTTP and Socket.IO: every documented route, gene
     // B's attempts changed nothing of A's.
     expect((await api('GET', `/api/bookings/${a.bookingId}`, a.key)).body.status).toBe('scheduled');
     expect((await api('GET', `/api/whatsapp/instances/${a.instanceId}/status`, a.key)).body.status).toBe('connected');
-    for (const path of ['/api/pets/', '/api/services/', '/api/resources/', '/api/contacts/', '/api/conversations/']) {
-      const id = { '/api/pets/': a.petId, '/api/services/': a.services.banho, '/api/resources/': a.resourceId, '/api/contacts/': a.contactId, '/api/conversations/': a.conversationId }[path];
-      expect((await api('GET', `${path}${id}`, a.key)).status, path).toBe(200);
+    for (const path of recordsOfA) {
+      const after = await api('GET', path, a.key);
+      expect(after.status, path).toBe(200);
+      expect(after.body, path).toEqual(before.get(path));
     }
     expect((await api('GET', '/api/organizations/me', a.extraKey)).status).toBe(200);
   });

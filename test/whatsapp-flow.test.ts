@@ -12,7 +12,7 @@ import { outboundJobOptions } from '../src/whatsapp/outbound/outbound.service.js
 import { AUTH_STATE_STORE, type AuthStateStore } from '../src/session/auth-state-store.js';
 import { request, startTestApp, type TestApp } from './support/app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
-import { waitFor } from './support/processes.js';
+import { sleep, waitFor } from './support/processes.js';
 
 const ADMIN_KEY = 'admin-key-for-whatsapp-tests-01234';
 const PIXEL = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -137,9 +137,15 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
       .values({ organizationId: orgA, instanceId: id, remotePhone: '+5511912340000', direction: 'outbound', origin: 'agent', type: 'text', body: 'Seu banho está marcado.', status: 'queued' })
       .returning({ id: messages.id });
     await server.app.get(QueueService).enqueue('outbound', 'send', { messageId: reply.id, organizationId: orgA }, outboundJobOptions(reply.id));
-    // Long enough for two failed attempts, were the missing socket counted as the message's failure.
-    await new Promise((resolve) => setTimeout(resolve, 4000));
-    const job = await server.app.get<Queue>(getQueueToken('outbound')).getJob(reply.id);
+    // Until a worker has taken the job twice and put it back each time: two failed attempts, were the missing
+    // socket counted as the message's failure (a fixed wait proves nothing on a machine too slow to take it).
+    const outboundQueue = server.app.get<Queue>(getQueueToken('outbound'));
+    await waitFor(async () => {
+      const taken = await outboundQueue.getJob(reply.id);
+      return taken !== undefined && taken.attemptsStarted >= 2 && (await taken.getState()) === 'delayed';
+    }, 15_000);
+    const job = await outboundQueue.getJob(reply.id);
+    expect(job?.processedOn).toBeDefined();
     expect(job?.attemptsMade).toBe(0);
     const rowOf = async () => (await database.systemDb.select().from(messages).where(eq(messages.id, reply.id)))[0];
     expect(await rowOf()).toMatchObject({ status: 'queued', error: null });
@@ -162,7 +168,7 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     await api('POST', `/api/sandbox/instances/${id}/disconnect`, keyA, { statusCode: 401 });
     await waitForStatus(id, 'logged_out', 5000);
     expect(await store.exists({ organizationId: orgA, instanceId: id })).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     expect((await statusOf(id))).toMatchObject({ status: 'logged_out', live: false, lastDisconnectReason: 'logged out (401)' });
   });
 

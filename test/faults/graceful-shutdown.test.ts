@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { request } from '../support/app.js';
-import { waitFor } from '../support/processes.js';
+import { sleep, waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
-import { phoneOf, query, sentByTransport, tally, textOf, whatsAppIdOf } from './load.js';
+import { inFlight, phoneOf, query, sentByTransport, tally, textOf, whatsAppIdOf } from './load.js';
 import { prepareServerProcess } from './server-process.js';
 
 const ADMIN_KEY = 'admin-key-for-shutdown-tests-0123456789';
@@ -52,6 +52,8 @@ describe('graceful shutdown (issue #11, item 2)', () => {
         }
       }),
     );
+    // Work still in flight when the signal comes; without it there is nothing to drain, and the checks below would say so as a shutdown bug.
+    expect(await inFlight(databaseUrl, shop.instanceId), 'nothing in flight at SIGTERM: nothing to drain').toBeGreaterThan(0);
     const sentAtSignal = sentByTransport(dataDir, shop.instanceId).length;
     const signalledAt = Date.now();
     first.child.kill('SIGTERM');
@@ -94,7 +96,7 @@ describe('graceful shutdown (issue #11, item 2)', () => {
 
     // And everything written before the stop is answered exactly once, in order.
     await waitFor(async () => tally(PLAN, sentByTransport(dataDir, shop.instanceId), 0).answered === 200, 60_000).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     const figures = tally(PLAN, sentByTransport(dataDir, shop.instanceId), 200);
     console.log(`[faults] restart after SIGTERM: connected in ${reconnectMs} ms without pairing; answered ${figures.answered}, duplicates ${figures.duplicates}, lost ${figures.lost}`);
     expect(figures).toMatchObject({ answered: 200, duplicates: 0, lost: 0, outOfOrder: 0 });

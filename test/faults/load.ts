@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { sleep } from '../support/processes.js';
 
 /**
  * The customers of the fault runs and what they count. Each contact writes its
@@ -166,5 +167,3 @@ export function report(label: string, figures: Tally & Record<string, number | s
       `duplicates ${figures.duplicates}, lost ${figures.lost}, out of order ${figures.outOfOrder} (${extra})`,
   );
 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InboundIntakeService } from '../../src/messaging/inbound-intake.service.js';
 import { SandboxTransport } from '../../src/whatsapp/transport/sandbox.transport.js';
 import { deleteRedisPrefix, REDIS_URL, startTestApp } from '../support/app.js';
-import { ThrowawayPostgres, waitFor } from '../support/processes.js';
+import { sleep, ThrowawayPostgres, waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
 import { phoneOf, sentByTransport, storedCount, tally, textOf, whatsAppIdOf } from './load.js';
 
@@ -39,6 +39,12 @@ describe('the inbound spool across a stop', () => {
       WHATSAPP_LEASE_TTL_MS: '3000',
     };
     const first = await startTestApp(environment);
+    // The test closes the first app itself, keeping its data folder and Redis prefix for the second (so app.close, not close);
+    // this closes it only if the test failed before that.
+    let firstClosed = false;
+    cleanups.push(async () => {
+      if (!firstClosed) await first.app.close();
+    });
     const shop = await createChattingShop(first.baseUrl, ADMIN_KEY);
     const sandbox = first.app.get(SandboxTransport);
 
@@ -52,6 +58,7 @@ describe('the inbound spool across a stop', () => {
     expect(first.app.get(InboundIntakeService).spooled().pending).toBe(true);
     // The server stops (a deploy, say) before the database is back; its spool stays on the disk.
     await first.app.close();
+    firstClosed = true;
     const spoolFolder = join(dataDir, 'inbound-spool');
     expect(readdirSync(spoolFolder).length).toBeGreaterThan(0);
 
@@ -60,7 +67,7 @@ describe('the inbound spool across a stop', () => {
     cleanups.push(() => second.close());
     const total = PLAN.contacts * PLAN.perContact;
     await waitFor(async () => tally(PLAN, sentByTransport(dataDir, shop.instanceId), 0).answered === total, 60_000).catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     const figures = tally(PLAN, sentByTransport(dataDir, shop.instanceId), await storedCount(postgres.url, shop.instanceId));
     console.log(`[faults] spooled while PostgreSQL was down, across a stop: sent ${figures.sent}, stored ${figures.stored}, answered ${figures.answered}, duplicates ${figures.duplicates}, lost ${figures.lost}`);
     expect(figures).toMatchObject({ sent: total, stored: total, answered: total, duplicates: 0, lost: 0, outOfOrder: 0 });

@@ -88,11 +88,9 @@ export function customerPhones(prefix: string): () => string {
   return () => `${prefix}${String((count += 1)).padStart(2, '0')}`;
 }
 
-/** Gives the workers time to do what they must not (a second reply, a duplicate row) before a test checks they did not. */
-export const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 export interface ConversationSummary {
   id: string;
+  contactId: string;
   contactPhone: string;
   state: string;
   agent: string;

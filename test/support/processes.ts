@@ -68,11 +68,17 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
   await once(child, 'exit');
 }
 
+/**
+ * Waits a fixed time: for a fault to last, or to give the workers time to do what they must not
+ * (a second reply, a duplicate row) before a test checks they did not. To wait for something, use waitFor.
+ */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 export async function waitFor(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
