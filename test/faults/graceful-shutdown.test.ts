@@ -88,10 +88,12 @@ describe('graceful shutdown (issue #11, item 2)', () => {
     // The next start takes the free lease at once and reconnects from the stored session: no QR, no pairing code.
     const restartedAt = Date.now();
     const second = await server.start();
-    await waitFor(async () => (await instanceRow()).status === 'connected', 20_000);
+    // The row still says `connected` from before the stop (a stop keeps the status): the live socket is what tells.
+    const statusOf = () => request(url, 'GET', `/api/whatsapp/instances/${shop.instanceId}/status`, { token: shop.key });
+    await waitFor(async () => (await statusOf()).body.live === true && (await instanceRow()).status === 'connected', 20_000);
     const reconnectMs = Date.now() - restartedAt;
     expect((await instanceRow()).lease_owner).toContain(`:${second.child.pid}:`);
-    const status = await request(url, 'GET', `/api/whatsapp/instances/${shop.instanceId}/status`, { token: shop.key });
+    const status = await statusOf();
     expect(status.body).toMatchObject({ status: 'connected', qr: null, pairingCode: null });
 
     // And everything written before the stop is answered exactly once, in order.
