@@ -2,6 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { JobsOptions, Queue } from 'bullmq';
+import { resolvesWithin } from '../common/resolves-within.js';
 import { type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './queues.js';
 
 export interface QueueCounts {
@@ -107,17 +108,11 @@ export class QueueService implements OnModuleInit {
 
   /** True once `work` is done within `timeoutMs`; false on a timeout or an error (logged), never a throw. */
   private async confirmedWithin(work: () => Promise<void>, timeoutMs: number, log: { queue: QueueName; job: string; failure: string }): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
     try {
-      return await Promise.race([work().then(() => true), timeout]);
+      return await resolvesWithin(work(), timeoutMs);
     } catch (error) {
       this.logger.warn({ queue: log.queue, job: log.job, err: (error as Error).message }, log.failure);
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 
