@@ -2,6 +2,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { UnauthenticatedException } from './auth.exceptions.js';
+import { bearerTokenOf } from './bearer-token.js';
 import { CredentialsVerifier } from './credentials-verifier.js';
 import { IS_ADMIN, IS_PUBLIC } from './tenant-context.js';
 
@@ -22,7 +23,8 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<Request>();
-    const token = bearerToken(request);
+    const token = bearerTokenOf(request);
+    if (token === null) throw new UnauthenticatedException('Missing credentials: send the header "Authorization: Bearer <api key>"');
 
     if (this.reflector.getAllAndOverride<boolean>(IS_ADMIN, targets)) {
       this.credentials.verifyAdmin(token);
@@ -34,13 +36,4 @@ export class AuthGuard implements CanActivate {
     });
     return true;
   }
-}
-
-function bearerToken(request: Request): string {
-  const header = request.header('authorization') ?? '';
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  if (match === null) {
-    throw new UnauthenticatedException('Missing credentials: send the header "Authorization: Bearer <api key>"');
-  }
-  return match[1];
 }

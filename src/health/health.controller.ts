@@ -4,6 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import type { Redis } from 'ioredis';
 import { Public } from '../auth/tenant-context.js';
 import { ErrorResponseDto } from '../common/error-response.dto.js';
+import { resolvesWithin } from '../common/resolves-within.js';
 import { DATABASE, type Database } from '../database/database.js';
 import { QueueService } from '../queue/queue.service.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -17,15 +18,8 @@ const HEALTH_RUN_STALE_MS = 15 * 60_000;
 
 /** Rejects if `work` takes longer than the probe budget, so a hung dependency reads as down. */
 async function withinBudget<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`)), PROBE_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  if (!(await resolvesWithin(work, PROBE_TIMEOUT_MS))) throw new Error(`no answer within ${PROBE_TIMEOUT_MS} ms`);
+  return work;
 }
 
 @ApiTags('health')

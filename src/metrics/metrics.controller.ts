@@ -1,7 +1,8 @@
-import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { UnauthenticatedException } from '../auth/auth.exceptions.js';
+import { bearerTokenOf } from '../auth/bearer-token.js';
 import { sameSecret } from '../auth/credentials-verifier.js';
 import { Public } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
@@ -30,16 +31,16 @@ export class MetricsController {
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text format 0.0.4', schema: { type: 'string' } })
   @ApiErrors(401, 403)
-  async scrape(@Headers('authorization') authorization: string | undefined, @Res() response: Response): Promise<void> {
-    this.verify(authorization);
+  async scrape(@Req() request: Request, @Res() response: Response): Promise<void> {
+    this.verify(request);
     const body = await this.metrics.render();
     response.set('content-type', this.metrics.contentType).set('cache-control', 'no-store').send(body);
   }
 
-  private verify(authorization: string | undefined): void {
+  private verify(request: Request): void {
     if (this.config.metricsToken === null) throw new MetricsDisabledException();
-    const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-    if (token === undefined) {
+    const token = bearerTokenOf(request);
+    if (token === null) {
       throw new UnauthenticatedException('Missing credentials: send the header "Authorization: Bearer <METRICS_TOKEN>"');
     }
     if (!sameSecret(token, this.config.metricsToken)) throw new UnauthenticatedException('Invalid metrics token');

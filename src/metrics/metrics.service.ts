@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { resolvesWithin } from '../common/resolves-within.js';
 
 /** What a finished AI turn reports; the agent (client, aurora, offline, ...) names itself. */
 export interface AiTurnRecord {
@@ -31,18 +32,6 @@ const SECONDS = (milliseconds: number) => milliseconds / 1000;
 
 /** A scrape-time reading that takes longer (Redis or the database hanging) counts as failed. */
 const SCRAPE_BUDGET_MS = 2_000;
-
-async function withinScrapeBudget(work: Promise<void>): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${SCRAPE_BUDGET_MS} ms`)), SCRAPE_BUDGET_MS);
-  });
-  try {
-    await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * The process's Prometheus metrics (exported at `/metrics`). Each app instance has
@@ -208,8 +197,8 @@ export class MetricsService {
   async render(): Promise<string> {
     await Promise.all(
       [...this.collectors].map(async ([name, collect]) => {
-        const up = await withinScrapeBudget(collect()).then(
-          () => 1,
+        const up = await resolvesWithin(collect(), SCRAPE_BUDGET_MS).then(
+          (inTime) => (inTime ? 1 : 0),
           () => 0,
         );
         this.collectorUp.set({ collector: name }, up);

@@ -8,6 +8,7 @@ import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response } from 'express';
 import { UnauthenticatedException } from '../auth/auth.exceptions.js';
 import { AuthModule } from '../auth/auth.module.js';
+import { bearerTokenOf } from '../auth/bearer-token.js';
 import { CredentialsVerifier } from '../auth/credentials-verifier.js';
 import { QUEUE_NAMES } from './queues.js';
 
@@ -19,10 +20,10 @@ export const QUEUE_DASHBOARD_PATH = '/admin/queues';
  * for scripts, or HTTP Basic with any user name and the key as password, which a
  * browser asks for once and then sends with every request the dashboard's page makes.
  */
-export function adminKeyFrom(authorization: string | undefined): string | null {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-  if (bearer !== null) return bearer[1];
-  const basic = /^Basic\s+(\S+)$/i.exec(authorization ?? '');
+export function adminKeyFrom(request: Request): string | null {
+  const bearer = bearerTokenOf(request);
+  if (bearer !== null) return bearer;
+  const basic = /^Basic\s+(\S+)$/i.exec(request.header('authorization') ?? '');
   if (basic === null) return null;
   const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
   return decoded.includes(':') ? decoded.slice(decoded.indexOf(':') + 1) : null;
@@ -30,7 +31,7 @@ export function adminKeyFrom(authorization: string | undefined): string | null {
 
 function requireAdminKey(credentials: CredentialsVerifier) {
   return (request: Request, response: Response, next: NextFunction): void => {
-    const key = adminKeyFrom(request.header('authorization'));
+    const key = adminKeyFrom(request);
     // Lets a browser show its login prompt; the body is still the usual JSON error.
     response.setHeader('www-authenticate', 'Basic realm="Oxy queues", charset="UTF-8"');
     if (key === null) {

@@ -2,6 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { JobsOptions, Queue } from 'bullmq';
+import { resolvesWithin } from '../common/resolves-within.js';
 import { type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './queues.js';
 
 export interface QueueCounts {
@@ -60,6 +61,8 @@ export class QueueService implements OnModuleInit {
    * given up: a job of that id that failed (retries spent, or stalled by
    * processes killed under it too often) is removed and added anew, since
    * adding over an existing id is a no-op and the work would stay stranded.
+   * One state read decides, so a sweep costs one round trip per message whose
+   * job is still there (waiting, active, delayed, completed and kept).
    */
   async tryRequeue<Q extends QueueName, J extends JobName<Q>>(
     queue: Q,
@@ -69,8 +72,15 @@ export class QueueService implements OnModuleInit {
     timeoutMs = TRY_ENQUEUE_TIMEOUT_MS,
   ): Promise<boolean> {
     const requeue = async () => {
-      const existing = await this.get(queue).getJob(options.jobId);
-      if (existing !== undefined && (await existing.isFailed())) await existing.remove();
+      const state = await this.get(queue).getJobState(options.jobId);
+      if (state === 'failed') {
+        // Queue.remove answers 0 for a locked job where Job.remove threw; the throw keeps it a logged 'requeue failed'.
+        const removed = await this.get(queue).remove(options.jobId);
+        if (removed === 0) throw new Error(`Job ${options.jobId} could not be removed because it is locked by another worker`);
+      } else if (state !== 'unknown') {
+        // The job is still there: adding over its id would be a no-op.
+        return;
+      }
       await this.enqueue(queue, job, payload, options);
     };
     return this.confirmedWithin(requeue, timeoutMs, { queue, job, failure: 'requeue failed' });
@@ -107,17 +117,11 @@ export class QueueService implements OnModuleInit {
 
   /** True once `work` is done within `timeoutMs`; false on a timeout or an error (logged), never a throw. */
   private async confirmedWithin(work: () => Promise<void>, timeoutMs: number, log: { queue: QueueName; job: string; failure: string }): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
     try {
-      return await Promise.race([work().then(() => true), timeout]);
+      return await resolvesWithin(work(), timeoutMs);
     } catch (error) {
       this.logger.warn({ queue: log.queue, job: log.job, err: (error as Error).message }, log.failure);
       return false;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -2,6 +2,7 @@ import { WorkerHost } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { Worker } from 'bullmq';
+import { resolvesWithin } from '../common/resolves-within.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 /** Share of SHUTDOWN_TIMEOUT_MS the workers may take; the rest closes sockets, leases and connections. */
@@ -52,13 +53,5 @@ export class WorkerDrain implements OnModuleDestroy {
 /** Closes the workers (waiting for their running jobs); false when `ms` passed first. */
 async function closeWithin(workers: Worker[], ms: number): Promise<boolean> {
   if (ms <= 0) return false;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([Promise.all(workers.map((worker) => worker.close())).then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return resolvesWithin(Promise.all(workers.map((worker) => worker.close())), ms);
 }

@@ -10,6 +10,7 @@ import {
 } from '@nestjs/throttler';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
+import { bearerTokenOf } from '../auth/bearer-token.js';
 import { DomainException } from '../common/domain.exception.js';
 
 export class RateLimitedException extends DomainException {
@@ -21,12 +22,6 @@ export class RateLimitedException extends DomainException {
       { limit, retryAfterSeconds },
     );
   }
-}
-
-/** The bearer token of a request, or null; whether it is valid is the auth guard's business. */
-export function bearerTokenOf(request: Request): string | null {
-  const match = /^Bearer\s+(\S+)$/i.exec(request.header('authorization') ?? '');
-  return match === null ? null : match[1];
 }
 
 /**

@@ -3,9 +3,10 @@ import { APP_GUARD } from '@nestjs/core';
 import { type ThrottlerOptions, ThrottlerModule } from '@nestjs/throttler';
 import type { Request } from 'express';
 import type { Redis } from 'ioredis';
+import { bearerTokenOf } from '../auth/bearer-token.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { REDIS } from '../redis/redis.module.js';
-import { ApiThrottlerGuard, bearerTokenOf, credentialTracker, ipTracker } from './api-throttler.guard.js';
+import { ApiThrottlerGuard, credentialTracker, ipTracker } from './api-throttler.guard.js';
 import { RedisThrottlerStorage } from './redis-throttler.storage.js';
 
 const MINUTE_MS = 60_000;
