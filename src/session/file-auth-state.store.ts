@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { access, chmod, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { forEachLimited } from '../common/concurrency.js';
 import {
   type AuthenticationCreds,
   initAuthCreds,
@@ -21,7 +22,7 @@ import {
 import type { CredsBackups } from './creds-backup.js';
 import { CachedKeyStore } from './cached-key-store.js';
 import { parseCreds } from './creds-validation.js';
-import { type KeyChange, SessionKeyFiles } from './key-journal.js';
+import { type KeyChange, PARALLEL_FILE_OPERATIONS, SessionKeyFiles } from './key-journal.js';
 import { assertKeyId, assertSessionRef, decodeValue, encodeValue } from './session-codec.js';
 import { SessionCorruptedError, type SessionStoreEvents } from './session-events.js';
 
@@ -198,20 +199,18 @@ export class FileAuthStateStore implements AuthStateStore {
     return {
       get: async <T extends keyof SignalDataTypeMap>(type: T, ids: string[]) => {
         const found: { [id: string]: SignalDataTypeMap[T] } = {};
-        await Promise.all(
-          ids.map(async (id) => {
-            assertKeyId(id);
-            const text = await keyFiles.read(type, id);
-            if (text === null) return;
-            try {
-              found[id] = decodeValue(type, text) as SignalDataTypeMap[T];
-            } catch {
-              // Atomic writes make this unexpected; a missing key is recoverable, a crash is not.
-              this.logger.warn({ type, id }, 'unreadable session key ignored');
-              this.options.events?.keyUnreadable();
-            }
-          }),
-        );
+        ids.forEach(assertKeyId);
+        await forEachLimited(ids, PARALLEL_FILE_OPERATIONS, async (id) => {
+          const text = await keyFiles.read(type, id);
+          if (text === null) return;
+          try {
+            found[id] = decodeValue(type, text) as SignalDataTypeMap[T];
+          } catch {
+            // Atomic writes make this unexpected; a missing key is recoverable, a crash is not.
+            this.logger.warn({ type, id }, 'unreadable session key ignored');
+            this.options.events?.keyUnreadable();
+          }
+        });
         return found;
       },
       set: async (data: SignalDataSet) => {

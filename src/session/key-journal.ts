@@ -10,7 +10,8 @@ export type KeyChange = [type: string, id: string, encoded: string | null];
 
 export const JOURNAL_FILE = 'keys.journal';
 const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
-const PARALLEL_FILE_WRITES = 32;
+/** File operations of one batch under way at once: a history sync's thousands of keys must not exhaust file descriptors. */
+export const PARALLEL_FILE_OPERATIONS = 32;
 
 /** A record: the JSON of its changes, a tab, their CRC-32 in hex, a newline. JSON never holds a raw tab or newline. */
 export function frameRecord(changes: KeyChange[]): string {
@@ -105,7 +106,11 @@ export class SessionKeyFiles {
   async read(type: string, id: string): Promise<string | null> {
     const pending = this.pending.get(keyFileName(type, id));
     if (pending !== undefined) return pending[2];
-    return readFile(join(this.folder, 'keys', keyFileName(type, id)), 'utf8').catch(() => null);
+    // Only a missing file means "no key": any other failure (EMFILE, EIO) must not pass for one.
+    return readFile(join(this.folder, 'keys', keyFileName(type, id)), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return null;
+      throw error;
+    });
   }
 
   write(changes: KeyChange[]): Promise<void> {
@@ -118,7 +123,7 @@ export class SessionKeyFiles {
         (known && !this.closed ? journaled : direct).push(change);
       }
       if (journaled.length > 0) await this.append(journaled);
-      await forEachLimited(direct, PARALLEL_FILE_WRITES, (change) => this.writeFile(change));
+      await forEachLimited(direct, PARALLEL_FILE_OPERATIONS, (change) => this.writeFile(change));
       if (this.journalBytes > COMPACT_AFTER_BYTES) await this.compactNow();
     });
   }
@@ -160,7 +165,7 @@ export class SessionKeyFiles {
 
   private async compactNow(): Promise<void> {
     await this.closeJournal();
-    await forEachLimited([...this.pending.values()], PARALLEL_FILE_WRITES, (change) => this.writeFile(change));
+    await forEachLimited([...this.pending.values()], PARALLEL_FILE_OPERATIONS, (change) => this.writeFile(change));
     await removeFile(this.journalPath);
     this.pending.clear();
     this.journalBytes = 0;
