@@ -1,13 +1,8 @@
+import { GroupCommit } from '../common/group-commit.js';
 import type { SignalDataSet, SignalDataTypeMap, SignalKeyStore } from '../whatsapp/transport/baileys-auth.js';
 import { assertKeyId } from './session-codec.js';
 
 const DEFAULT_MAX_ENTRIES = 20_000;
-
-interface PendingWrite {
-  data: SignalDataSet;
-  resolve(): void;
-  reject(error: unknown): void;
-}
 
 /**
  * The in-memory layer in front of a session's key store (in place of Baileys'
@@ -17,13 +12,15 @@ interface PendingWrite {
  * - Reads are served from a bounded LRU; misses go to the store.
  * - Writes reach the store first and the cache only once the store took them.
  * - Group commit: while one write is in flight, later ones queue and are merged,
- *   in call order, into the next single store write (one transaction, or one
- *   pass of atomic files). A caller's promise settles when its data is stored.
+ *   in call order, into the next single store write (one statement, or one
+ *   journal append). A caller's promise settles when its data is stored.
  */
 export class CachedKeyStore implements SignalKeyStore {
   private readonly cache = new Map<string, unknown>();
-  private queue: PendingWrite[] = [];
-  private flushing = false;
+  private readonly writes = new GroupCommit<SignalDataSet>((batches) => this.write(mergeInOrder(batches)), {
+    maxInFlight: 1,
+    keyOf: () => 'session',
+  });
   /** Bumped by each completed write, so a read that raced with one does not cache a stale value. */
   private writeEpoch = 0;
 
@@ -60,34 +57,19 @@ export class CachedKeyStore implements SignalKeyStore {
 
   async set(data: SignalDataSet): Promise<void> {
     for (const entries of Object.values(data)) Object.keys(entries ?? {}).forEach(assertKeyId);
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ data, resolve, reject });
-      void this.flush();
-    });
+    return this.writes.submit(data);
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
+  private async write(data: SignalDataSet): Promise<void> {
     try {
-      while (this.queue.length > 0) {
-        const group = this.queue;
-        this.queue = [];
-        const merged = mergeInOrder(group.map((write) => write.data));
-        try {
-          await this.store.set(merged);
-          this.writeEpoch++;
-          this.applyToCache(merged);
-          group.forEach((write) => write.resolve());
-        } catch (error) {
-          // What the store refused may be half-applied elsewhere; forget it so reads go back to the store.
-          this.forget(merged);
-          group.forEach((write) => write.reject(error));
-        }
-      }
-    } finally {
-      this.flushing = false;
+      await this.store.set(data);
+    } catch (error) {
+      // What the store refused may be half-applied elsewhere; forget it so reads go back to the store.
+      this.forget(data);
+      throw error;
     }
+    this.writeEpoch++;
+    this.applyToCache(data);
   }
 
   private applyToCache(data: SignalDataSet): void {

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { GroupCommit } from './group-commit.js';
+
+interface Write {
+  key: string;
+  value: number;
+}
+
+/** A store whose runs finish only when the test lets them, recording what each run held. */
+function controlledStore(fail: (items: Write[]) => boolean = () => false) {
+  const runs: Write[][] = [];
+  const finishers: (() => void)[] = [];
+  const commit = new GroupCommit<Write>(
+    (items) =>
+      new Promise<void>((resolve, reject) => {
+        runs.push(items);
+        finishers.push(() => (fail(items) ? reject(new Error(`refused ${items.map((item) => item.value).join(',')}`)) : resolve()));
+      }),
+    { maxInFlight: 1, keyOf: (write) => write.key },
+  );
+  const finishNext = async () => {
+    finishers.shift()!();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { commit, runs, finishNext };
+}
+
+describe('GroupCommit', () => {
+  it('writes a lone item at once, and everything that came while it ran in one next run', async () => {
+    const { commit, runs, finishNext } = controlledStore();
+    const first = commit.submit({ key: 'a', value: 1 });
+    expect(runs).toEqual([[{ key: 'a', value: 1 }]]);
+    const waiting = [2, 3, 4].map((value) => commit.submit({ key: String(value), value }));
+    expect(runs).toHaveLength(1);
+    await finishNext();
+    await first;
+    expect(runs[1].map((item) => item.value)).toEqual([2, 3, 4]);
+    await finishNext();
+    await Promise.all(waiting);
+  });
+
+  it('never runs one key in two runs at once, so a later write cannot land first', async () => {
+    const runs: number[][] = [];
+    let release: () => void = () => undefined;
+    const commit = new GroupCommit<Write>(
+      async (items) => {
+        runs.push(items.map((item) => item.value));
+        if (items.some((item) => item.value === 1)) await new Promise<void>((resolve) => (release = resolve));
+      },
+      { maxInFlight: 4, keyOf: (write) => write.key },
+    );
+    const writes = [commit.submit({ key: 'a', value: 1 })];
+    writes.push(commit.submit({ key: 'a', value: 2 }), commit.submit({ key: 'b', value: 3 }), commit.submit({ key: 'a', value: 4 }));
+    await new Promise((resolve) => setImmediate(resolve));
+    // b had a free run; a's later writes waited for the first, then went together in order.
+    expect(runs).toEqual([[1], [3]]);
+    release();
+    await Promise.all(writes);
+    expect(runs).toEqual([[1], [3], [2, 4]]);
+  });
+
+  it('fails only the caller whose item the store refuses when a shared run fails', async () => {
+    const { commit, runs, finishNext } = controlledStore((items) => items.some((item) => item.value === 3));
+    const first = commit.submit({ key: 'a', value: 1 });
+    const grouped = Promise.allSettled([2, 3, 4].map((value) => commit.submit({ key: String(value), value })));
+    await finishNext();
+    await first;
+    await finishNext(); // the shared run [2, 3, 4] fails
+    await finishNext(); // 2 alone
+    await finishNext(); // 3 alone: refused
+    await finishNext(); // 4 alone
+    const outcomes = await grouped;
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason.message).toBe('refused 3');
+    expect(runs.map((items) => items.map((item) => item.value))).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
+  });
+});

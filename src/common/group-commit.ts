@@ -1,0 +1,96 @@
+interface Submitted<T> {
+  item: T;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+export interface GroupCommitOptions<T> {
+  /** Runs that may be under way at once; while all are busy, new items wait and go out together. */
+  maxInFlight: number;
+  /**
+   * Items with the same key are never in two runs at once, so a later one cannot
+   * commit before an earlier one; several of them may share one run, in
+   * submission order (the run merges them).
+   */
+  keyOf(item: T): string;
+}
+
+/**
+ * Group commit: a lone item is written at once; items submitted while every
+ * run is busy wait and are written together by the next one, so a busy store
+ * does one statement and one commit for many callers. Each caller's promise
+ * settles with its own item: a run of several that fails is tried again one
+ * item at a time, so one item's fault fails only its own caller. `run` must
+ * be all-or-nothing (one statement or one transaction) for that retry to be safe.
+ */
+export class GroupCommit<T> {
+  private waiting: Submitted<T>[] = [];
+  private running = 0;
+  /** Keys of the items in runs under way, with how many runs hold each. */
+  private readonly busyKeys = new Map<string, number>();
+
+  constructor(
+    private readonly run: (items: T[]) => Promise<void>,
+    private readonly options: GroupCommitOptions<T>,
+  ) {}
+
+  submit(item: T): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ item, resolve, reject });
+      this.startRuns();
+    });
+  }
+
+  private startRuns(): void {
+    while (this.running < this.options.maxInFlight) {
+      const batch = this.takeReady();
+      if (batch.length === 0) return;
+      this.running += 1;
+      void this.execute(batch).finally(() => {
+        this.running -= 1;
+        this.startRuns();
+      });
+    }
+  }
+
+  /** Every waiting item whose key no run holds; the others keep their place. */
+  private takeReady(): Submitted<T>[] {
+    const ready: Submitted<T>[] = [];
+    const held: Submitted<T>[] = [];
+    for (const submitted of this.waiting) {
+      (this.busyKeys.has(this.options.keyOf(submitted.item)) ? held : ready).push(submitted);
+    }
+    this.waiting = held;
+    return ready;
+  }
+
+  private async execute(batch: Submitted<T>[]): Promise<void> {
+    const keys = batch.map((submitted) => this.options.keyOf(submitted.item));
+    for (const key of keys) this.busyKeys.set(key, (this.busyKeys.get(key) ?? 0) + 1);
+    try {
+      await this.run(batch.map((submitted) => submitted.item));
+      batch.forEach((submitted) => submitted.resolve());
+    } catch (error) {
+      if (batch.length === 1) batch[0].reject(error);
+      else await this.retryOneByOne(batch);
+    } finally {
+      for (const key of keys) {
+        const count = this.busyKeys.get(key)! - 1;
+        if (count === 0) this.busyKeys.delete(key);
+        else this.busyKeys.set(key, count);
+      }
+    }
+  }
+
+  /** In submission order, so items of one key still apply in the order they came. */
+  private async retryOneByOne(batch: Submitted<T>[]): Promise<void> {
+    for (const submitted of batch) {
+      try {
+        await this.run([submitted.item]);
+        submitted.resolve();
+      } catch (error) {
+        submitted.reject(error);
+      }
+    }
+  }
+}
