@@ -161,6 +161,46 @@ describe.each(engines)('AuthStateStore conformance: $name', (engine) => {
     expect((await fresh.state.keys.get('sender-key', ['shared'])).shared).toEqual(last);
   });
 
+  it("stores a history sync's 20,000 keys in one set, and a batch that deletes and rewrites together", async () => {
+    const session = ref();
+    const opened = await store.open(session);
+    // More keys than one statement of five parameters per key could carry (65,535).
+    const mappings = Object.fromEntries(Array.from({ length: 20_000 }, (_, index) => [`55119${String(index).padStart(8, '0')}`, `${index}@lid`]));
+    await opened.state.keys.set({ 'lid-mapping': mappings });
+    await opened.state.keys.set({ 'lid-mapping': { '5511900000000': null, '5511900000001': 'rewritten@lid' }, 'pre-key': { '9': { public: randomBytes(32), private: randomBytes(32) } } });
+    const fresh = await (await reopen()).open(session);
+    const read = await fresh.state.keys.get('lid-mapping', Object.keys(mappings));
+    expect(Object.keys(read)).toHaveLength(19_999);
+    expect(read['5511900000001']).toBe('rewritten@lid');
+    expect(read['5511900019999']).toBe('19999@lid');
+    expect(Object.keys(await fresh.state.keys.get('pre-key', ['9']))).toEqual(['9']);
+  });
+
+  it('keeps every write of 30 sessions writing keys and creds at the same time', async () => {
+    const sessions = Array.from({ length: 30 }, ref);
+    const opened = await Promise.all(sessions.map((session) => store.open(session)));
+    const records = sessions.map(() => Array.from({ length: 20 }, () => randomBytes(300)));
+    await Promise.all(
+      opened.map(async (session, index) => {
+        for (const [contact, record] of records[index].entries()) {
+          await session.state.keys.set({ session: { [`contact-${contact}.0`]: record } });
+          if (contact % 5 === 4) {
+            session.state.creds.accountSyncCounter = contact;
+            await session.saveCreds();
+          }
+        }
+      }),
+    );
+    const reopened = await reopen();
+    for (const [index, session] of sessions.entries()) {
+      const fresh = await reopened.open(session);
+      const ids = records[index].map((_, contact) => `contact-${contact}.0`);
+      const read = await fresh.state.keys.get('session', ids);
+      expect(ids.map((id) => read[id])).toEqual(records[index]);
+      expect(fresh.state.creds.accountSyncCounter).toBe(19);
+    }
+  });
+
   it('keeps two instances apart', async () => {
     const a = ref();
     const b = ref();

@@ -5,9 +5,14 @@ import type { Schema } from './schema.js';
 /** A Drizzle handle: the system connection or a tenant-scoped transaction. */
 export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
-/** Runs raw SQL on one connection; used by the migrator and the benchmarks. */
+/** Runs raw SQL on one connection; used by the migrator, the hottest writes and the benchmarks. */
 export interface SqlRunner {
-  query<Row = Record<string, unknown>>(text: string, params?: unknown[]): Promise<Row[]>;
+  /**
+   * `name` prepares the statement once per connection (PostgreSQL; PGlite
+   * ignores it): for a constant text run so often that parsing and planning
+   * it would cost more than running it.
+   */
+  query<Row = Record<string, unknown>>(text: string, params?: unknown[], name?: string): Promise<Row[]>;
   /** Several statements in one call (simple query protocol). */
   exec(text: string): Promise<void>;
 }

@@ -48,7 +48,7 @@ export class PostgresDatabase implements Database {
     const client = await this.pool.connect();
     try {
       return await work({
-        query: async <Row>(text: string, params?: unknown[]) => (await client.query(text, params)).rows as Row[],
+        query: async <Row>(text: string, params?: unknown[], name?: string) => (await client.query({ text, values: params, name })).rows as Row[],
         exec: async (text: string) => {
           await client.query(text);
         },

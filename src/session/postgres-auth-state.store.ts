@@ -1,5 +1,6 @@
-import { and, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt } from 'drizzle-orm';
 import { pino, type Logger } from 'pino';
+import { GroupCommit } from '../common/group-commit.js';
 import type { Database } from '../database/database.js';
 import { whatsappAuthCreds, whatsappAuthKeys } from '../database/schema.js';
 import {
@@ -24,11 +25,27 @@ import { SessionCorruptedError, type SessionStoreEvents } from './session-events
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** Statements of key writes (and of creds saves) that may run at once; writes beyond them wait and go out together. */
+const WRITE_STATEMENTS_IN_FLIGHT = 2;
+
 /**
  * Sessions in PostgreSQL, for deployments where more than one process may host
- * sockets. Each `keys.set` batch is one statement (an upsert of every value, with
- * a delete of every null in the same statement when there are both), so a crash
- * leaves the batch applied or not at all.
+ * sockets.
+ *
+ * Writes are group-committed across every session of the process: a lone
+ * `keys.set` is one statement at once, and the sets that arrive while
+ * statements are under way share the next one (creds saves likewise). Each
+ * `keys.set` is applied whole or not at all, and a caller's promise settles
+ * when its own data is stored.
+ *
+ * Key writes commit asynchronously (`synchronous_commit = off` for their
+ * statement): once PostgreSQL has answered they survive this process being
+ * killed, and a crash of PostgreSQL itself can lose at most its last fraction
+ * of a second of them, never half a batch; the file store's key writes (no
+ * fsync) and Baileys' own store make the same trade. Waiting for the WAL flush
+ * tripled the cost of a message turn. Creds saves still wait for it, and since
+ * the WAL is flushed in order, a creds save also makes every key written
+ * before it durable (the pre-keys of a pairing, say).
  *
  * The signal keys and creds are read and written on the owner connection with
  * the organization in every filter and row, not through a tenant transaction: a
@@ -40,6 +57,14 @@ const DAY_MS = 24 * 3600 * 1000;
 export class PostgresAuthStateStore implements AuthStateStore {
   readonly kind = 'postgres';
   private readonly logger: Logger;
+  private readonly keyWrites = new GroupCommit<KeyWriteBatch>((batches) => this.writeKeys(batches), {
+    maxInFlight: WRITE_STATEMENTS_IN_FLIGHT,
+    keyOf: (batch) => batch.ref.instanceId,
+  });
+  private readonly credsWrites = new GroupCommit<CredsWrite>((writes) => this.writeCreds(writes), {
+    maxInFlight: WRITE_STATEMENTS_IN_FLIGHT,
+    keyOf: (write) => write.ref.instanceId,
+  });
 
   constructor(
     private readonly database: Database,
@@ -123,11 +148,21 @@ export class PostgresAuthStateStore implements AuthStateStore {
     return false;
   }
 
-  private async saveCreds(ref: SessionRef, creds: AuthenticationCreds): Promise<void> {
-    await this.database.systemDb
-      .update(whatsappAuthCreds)
-      .set({ creds: encodeValue(creds), lastUsedAt: new Date() })
-      .where(and(eq(whatsappAuthCreds.instanceId, ref.instanceId), eq(whatsappAuthCreds.organizationId, ref.organizationId)));
+  /** Encoded now: Baileys goes on mutating the creds object while the write waits. */
+  private saveCreds(ref: SessionRef, creds: AuthenticationCreds): Promise<void> {
+    return this.credsWrites.submit({ ref, creds: encodeValue(creds) });
+  }
+
+  /** One statement for the group; an instance's last save wins. */
+  private async writeCreds(writes: CredsWrite[]): Promise<void> {
+    const rows = [...new Map(writes.map((write) => [write.ref.instanceId, write])).values()];
+    await this.database.withConnection((runner) =>
+      runner.query(
+        SAVE_CREDS.text,
+        [rows.map(({ ref }) => ref.organizationId), rows.map(({ ref }) => ref.instanceId), rows.map(({ creds }) => creds)],
+        SAVE_CREDS.name,
+      ),
+    );
   }
 
   private keyStore(ref: SessionRef): SignalKeyStore {
@@ -151,46 +186,119 @@ export class PostgresAuthStateStore implements AuthStateStore {
         return found;
       },
       set: async (data: SignalDataSet) => {
-        const upserts = new Map<string, typeof whatsappAuthKeys.$inferInsert>();
-        const deletes: { type: string; id: string }[] = [];
+        const changes: KeyChange[] = [];
         for (const [type, entries] of Object.entries(data)) {
           for (const [id, value] of Object.entries(entries ?? {})) {
             assertKeyId(id);
-            if (value === null || value === undefined) deletes.push({ type, id });
-            // One row per (type, id): a batch that names a key twice keeps its last value, as a sequence of sets would.
-            else upserts.set(`${type}\0${id}`, { organizationId: ref.organizationId, instanceId: ref.instanceId, type, id, value: encodeValue(value) });
+            changes.push({ type, id, value: value === null || value === undefined ? null : encodeValue(value) });
           }
         }
-        if (upserts.size === 0 && deletes.length === 0) return;
-        await this.database.systemDb.execute(setStatement(ref, [...upserts.values()], deletes));
+        if (changes.length > 0) await this.keyWrites.submit({ ref, changes });
       },
     };
   }
+
+  /**
+   * One statement for every batch in the group, so each batch is applied whole
+   * or not at all. Within the group, later changes of a key override earlier
+   * ones, as a sequence of sets would.
+   */
+  private async writeKeys(batches: KeyWriteBatch[]): Promise<void> {
+    const latest = new Map<string, KeyWrite>();
+    for (const { ref, changes } of batches) {
+      for (const change of changes) latest.set(`${ref.instanceId}\0${change.type}\0${change.id}`, { ref, change });
+    }
+    const keys = [...latest.values()];
+    // Raw prepared statements rather than Drizzle templates: this runs on every message, and building and
+    // planning the query cost more than running it.
+    await this.database.withConnection(async (runner) => {
+      const [only] = keys;
+      if (keys.length === 1 && only.change.value !== null) {
+        const { ref, change } = only;
+        await runner.query(UPSERT_ONE_KEY.text, [ref.organizationId, ref.instanceId, change.type, change.id, change.value], UPSERT_ONE_KEY.name);
+        return;
+      }
+      const upserts = keys.filter(({ change }) => change.value !== null);
+      const deletes = keys.filter(({ change }) => change.value === null);
+      await runner.query(WRITE_KEYS.text, [...keyColumns(deletes).slice(0, 4), ...keyColumns(upserts)], WRITE_KEYS.name);
+    });
+  }
 }
 
+interface KeyWrite {
+  ref: SessionRef;
+  change: KeyChange;
+}
+
+/** Organization ids, instance ids, types, ids and values, as parallel arrays. */
+function keyColumns(keys: KeyWrite[]): (string | null)[][] {
+  return [
+    keys.map(({ ref }) => ref.organizationId),
+    keys.map(({ ref }) => ref.instanceId),
+    keys.map(({ change }) => change.type),
+    keys.map(({ change }) => change.id),
+    keys.map(({ change }) => change.value),
+  ];
+}
+
+/** Creds of any sessions; waits for the WAL flush, as the file store fsyncs its creds. */
+const SAVE_CREDS = {
+  name: 'oxy_auth_creds_save',
+  text: `UPDATE whatsapp_auth_creds AS stored
+            SET creds = saved.creds, last_used_at = now()
+           FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS saved (organization_id, instance_id, creds)
+          WHERE stored.instance_id = saved.instance_id AND stored.organization_id = saved.organization_id`,
+};
+
+/** Ends every key write: `synchronous_commit = off` for its statement's transaction alone (see the class comment). */
+const WITHOUT_WAITING_FOR_THE_FLUSH = "SELECT set_config('synchronous_commit', 'off', true)";
+
+/** A message turn's write: one key. */
+const UPSERT_ONE_KEY = {
+  name: 'oxy_auth_key_upsert',
+  text: `WITH written AS (
+           INSERT INTO whatsapp_auth_keys (organization_id, instance_id, type, id, value) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (instance_id, type, id) DO UPDATE SET value = excluded.value)
+         ${WITHOUT_WAITING_FOR_THE_FLUSH}`,
+};
+
 /**
- * One statement for a whole `keys.set` batch: the upsert, the delete, or both
- * (the delete as a data-modifying CTE of the upsert), so the batch is atomic
- * without a transaction's extra round trips.
+ * Any number of keys of any sessions, deletes and upserts, as parallel arrays:
+ * one text whatever the size (pairing's 812 pre-keys, a history sync's
+ * thousands of lid mappings), so it is prepared once per connection and never
+ * meets the limit of 65,535 parameters.
  */
-function setStatement(ref: SessionRef, upserts: (typeof whatsappAuthKeys.$inferInsert)[], deletes: { type: string; id: string }[]): SQL {
-  const removal =
-    deletes.length === 0
-      ? null
-      : sql`DELETE FROM whatsapp_auth_keys
-             WHERE instance_id = ${ref.instanceId} AND organization_id = ${ref.organizationId}
-               AND (type, id) IN (${sql.join(
-                 deletes.map((key) => sql`(${key.type}, ${key.id})`),
-                 sql`, `,
-               )})`;
-  if (upserts.length === 0) return removal!;
-  const upsert = sql`INSERT INTO whatsapp_auth_keys (organization_id, instance_id, type, id, value)
-    VALUES ${sql.join(
-      upserts.map((row) => sql`(${row.organizationId}, ${row.instanceId}, ${row.type}, ${row.id}, ${row.value})`),
-      sql`, `,
-    )}
-    ON CONFLICT (instance_id, type, id) DO UPDATE SET value = excluded.value`;
-  return removal === null ? upsert : sql`WITH removed AS (${removal}) ${upsert}`;
+const WRITE_KEYS = {
+  name: 'oxy_auth_keys_write',
+  text: `WITH removed AS (
+           DELETE FROM whatsapp_auth_keys AS stored
+            USING unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[]) AS gone (organization_id, instance_id, type, id)
+            WHERE stored.instance_id = gone.instance_id AND stored.organization_id = gone.organization_id
+              AND stored.type = gone.type AND stored.id = gone.id
+         ), written AS (
+           INSERT INTO whatsapp_auth_keys (organization_id, instance_id, type, id, value)
+           SELECT * FROM unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[])
+           ON CONFLICT (instance_id, type, id) DO UPDATE SET value = excluded.value)
+         ${WITHOUT_WAITING_FOR_THE_FLUSH}`,
+};
+
+interface CredsWrite {
+  ref: SessionRef;
+  /** Encoded. */
+  creds: string;
+}
+
+interface KeyChange {
+  type: string;
+  id: string;
+  /** Encoded; null deletes the key. */
+  value: string | null;
+}
+
+/** One `keys.set` call of one session. */
+interface KeyWriteBatch {
+  ref: SessionRef;
+  changes: KeyChange[];
 }
 
 function toMetadata(
