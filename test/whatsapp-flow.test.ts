@@ -156,6 +156,31 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(outbound.map((sent: { to: string; text: string }) => [sent.to, sent.text])).toEqual([['5511912340000', 'Seu banho está marcado.']]);
   }, 40_000);
 
+  it('a burst of sends to one person goes out in the order accepted, each as soon as the one before has left', async () => {
+    const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Burst', provider: 'sandbox', phoneNumber: '5511987652222' });
+    const id = created.body.id as string;
+    await waitFor(async () => (await statusOf(id)).pairingCode !== null, 5000);
+    await api('POST', `/api/sandbox/instances/${id}/pair`, keyA, {});
+    await waitForStatus(id, 'connected');
+    const texts = Array.from({ length: 60 }, (_, index) => `Foto ${index + 1} do Rex no banho`);
+    const started = performance.now();
+    // All at once, as a shop's system posting an album would: most of them queue behind an earlier one.
+    const accepted = await Promise.all(texts.map((text) => api('POST', '/api/whatsapp/send/text', keyA, { instanceId: id, to: '5511912342222', text })));
+    expect(accepted.map((response) => response.status)).toEqual(texts.map(() => 202));
+    const sentTexts = async () => (await api('GET', `/api/sandbox/instances/${id}/outbound`, keyA)).body.data.map((sent: { text: string }) => sent.text);
+    await waitFor(async () => (await sentTexts()).length === texts.length, 30_000);
+    const seconds = (performance.now() - started) / 1000;
+    const database = server.app.get<Database>(DATABASE);
+    const inAcceptedOrder = await database.systemDb
+      .select({ body: messages.body })
+      .from(messages)
+      .where(eq(messages.instanceId, id))
+      .orderBy(messages.createdAt, messages.id);
+    expect(await sentTexts()).toEqual(inAcceptedOrder.map((row) => row.body));
+    // Waiting sends used to poll the database on a growing back-off, and a burst trickled out over many seconds.
+    expect(seconds).toBeLessThan(4);
+  }, 60_000);
+
   it('on 401 (logged out) wipes the session and never reconnects', async () => {
     const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Logout', provider: 'sandbox', phoneNumber: '5511987650000' });
     const id = created.body.id as string;

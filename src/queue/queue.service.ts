@@ -105,6 +105,23 @@ export class QueueService implements OnModuleInit {
     return queued;
   }
 
+  /**
+   * Runs a delayed job now; false when there is no such job, or it is not
+   * delayed (already waiting, running or done), which callers may ignore.
+   */
+  async promote(queue: QueueName, jobId: string): Promise<boolean> {
+    const job = await this.get(queue).getJob(jobId);
+    if (job === undefined || !(await job.isDelayed())) return false;
+    try {
+      await job.promote();
+      return true;
+    } catch (error) {
+      // Taken out of the delayed set (or removed) between the two calls: it runs, or ran, anyway.
+      if (/is not in the delayed state|Missing key for job/.test((error as Error).message)) return false;
+      throw error;
+    }
+  }
+
   async counts(): Promise<Record<QueueName, QueueCounts>> {
     const entries = await Promise.all(
       QUEUE_NAMES.map(async (name) => {

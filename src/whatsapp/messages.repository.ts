@@ -99,6 +99,25 @@ export class MessagesRepository {
     return row ?? null;
   }
 
+  /** The oldest message to `remotePhone` still waiting to be sent from the instance: the next in line once one leaves. */
+  async nextQueuedTo(organizationId: string, instanceId: string, remotePhone: string): Promise<string | null> {
+    const [row] = await this.database.systemDb
+      .select({ id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.organizationId, organizationId),
+          eq(messages.instanceId, instanceId),
+          eq(messages.remotePhone, remotePhone),
+          eq(messages.direction, 'outbound'),
+          eq(messages.status, 'queued'),
+        ),
+      )
+      .orderBy(messages.createdAt, messages.id)
+      .limit(1);
+    return row?.id ?? null;
+  }
+
   /**
    * Stamps a sent message with WhatsApp's id. A receipt that came first (kept
    * while the send was under way) is folded into the same statement: the

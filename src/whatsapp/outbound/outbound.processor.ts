@@ -4,6 +4,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { MEDIA_STORE, type MediaStore } from '../../media/media-store.js';
 import { LoggedWorkerHost } from '../../queue/logged-worker-host.js';
+import { QueueService } from '../../queue/queue.service.js';
 import type { JobPayload } from '../../queue/queues.js';
 import { ConnectionManager, InstanceNotLiveError } from '../connection/connection-manager.js';
 import { InstancesRepository } from '../instances.repository.js';
@@ -20,6 +21,12 @@ export function whatsAppMessageIdFor(messageId: string): string {
   return `3EB0${messageId.replace(/-/g, '').toUpperCase()}`;
 }
 
+/**
+ * How long a send behind an earlier one to the same person stays put: the
+ * earlier send wakes it as it leaves (or fails), so this only bounds the wait
+ * when that wake-up is lost (the process killed between the two).
+ */
+const BEHIND_EARLIER_SEND_MS = 30_000;
 /** How soon a send picked up by a process without the instance's socket is offered again. */
 const NOT_HERE_RETRY_MS = 100;
 /** Statuses of an instance whose socket is expected back on its own: a restart restores it, the manager reconnects it. */
@@ -51,6 +58,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
     private readonly events: WhatsappEvents,
     private readonly instances: InstancesRepository,
     @Inject(MEDIA_STORE) private readonly media: MediaStore,
+    private readonly queues: QueueService,
   ) {
     super();
     this.pacer = new SendPacer(config.whatsapp.outboundMinGapMs, config.whatsapp.outboundJitterMs);
@@ -62,8 +70,11 @@ export class OutboundProcessor extends LoggedWorkerHost {
     // Sent already (a retried job after a crash between send and ack) or gone: nothing to do.
     if (message === null || message.status !== 'queued') return;
     if (message.waitsForEarlier) {
-      // An earlier message to the same person goes first (its job may be retrying after a crash): wait, without spending an attempt.
-      await job.moveToDelayed(Date.now() + waitingSendDelayMs(Date.now() - message.createdAt.getTime()), token);
+      // An earlier message to the same person goes first (its job may be retrying after a crash): wait for it to
+      // wake this one, without spending an attempt and without polling.
+      await job.moveToDelayed(Date.now() + BEHIND_EARLIER_SEND_MS, token);
+      // It may have left between the read above and the move, when this job was not delayed yet and could not be woken.
+      if ((await this.messages.findForSend(organizationId, messageId))?.waitsForEarlier === false) await job.promote();
       throw new DelayedError();
     }
     if (!this.connections.holds(message.instanceId) && (await this.instances.heldByAnother(message.instanceId, this.connections.owner))) {
@@ -85,6 +96,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
       });
       await this.messages.markSent(organizationId, messageId, sent.messageId, message.instanceId);
       this.events.emit('message:sent', { organizationId, instanceId: message.instanceId, messageId, status: 'sent', at: new Date().toISOString() });
+      await this.wakeNextInLine(message);
     } catch (error) {
       // The socket went away (a reconnect, a restart after a crash): that is the instance's state, not this
       // message's failure. Its retries are kept for real send errors, or a few restarts in a row would use them up.
@@ -93,10 +105,23 @@ export class OutboundProcessor extends LoggedWorkerHost {
         throw new DelayedError();
       }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (lastAttempt) await this.messages.markFailed(organizationId, messageId, (error as Error).message);
+      if (lastAttempt) {
+        await this.messages.markFailed(organizationId, messageId, (error as Error).message);
+        await this.wakeNextInLine(message);
+      }
       throw error;
     } finally {
       this.messages.notSending(waMessageId);
+    }
+  }
+
+  /** The next message to the same person may go now; a failure here is logged, never the send's (it has left). */
+  private async wakeNextInLine(message: MessageRow): Promise<void> {
+    try {
+      const next = await this.messages.nextQueuedTo(message.organizationId, message.instanceId, message.remotePhone);
+      if (next !== null) await this.queues.promote('outbound', next);
+    } catch (error) {
+      this.logger.warn({ messageId: message.id, err: (error as Error).message }, 'next send to the same person not woken: it goes within 30 s');
     }
   }
 
