@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
 import { type InstanceStatus, type MessageStatus, messages, whatsappInstances } from '../database/schema.js';
 import type { ReceiptStatus } from './transport/whatsapp-transport.js';
@@ -99,40 +99,44 @@ export class MessagesRepository {
     return row ?? null;
   }
 
-  /** The oldest message to `remotePhone` still waiting to be sent from the instance: the next in line once one leaves. */
-  async nextQueuedTo(organizationId: string, instanceId: string, remotePhone: string): Promise<string | null> {
-    const [row] = await this.database.systemDb
-      .select({ id: messages.id })
-      .from(messages)
-      .where(
-        and(
-          eq(messages.organizationId, organizationId),
-          eq(messages.instanceId, instanceId),
-          eq(messages.remotePhone, remotePhone),
-          eq(messages.direction, 'outbound'),
-          eq(messages.status, 'queued'),
-        ),
-      )
-      .orderBy(messages.createdAt, messages.id)
-      .limit(1);
-    return row?.id ?? null;
-  }
-
   /**
    * Stamps a sent message with WhatsApp's id. A receipt that came first (kept
    * while the send was under way) is folded into the same statement: the
-   * message goes straight to `delivered` or `read`.
+   * message goes straight to `delivered` or `read`. Answers the next message
+   * to the same person waiting to be sent, found by the same statement.
    */
-  async markSent(organizationId: string, messageId: string, waMessageId: string, instanceId: string): Promise<void> {
+  async markSent(organizationId: string, messageId: string, waMessageId: string, instanceId: string): Promise<string | null> {
     const folded = this.earlyReceipts.get(waMessageId)?.status;
-    await this.database.systemDb
-      .update(messages)
-      .set({ status: folded ?? 'sent', waMessageId, error: null, updatedAt: new Date() })
-      .where(and(eq(messages.id, messageId), eq(messages.organizationId, organizationId), eq(messages.status, 'queued')));
+    const next = await this.endWait(
+      this.database.systemDb,
+      messageId,
+      sql`status = ${folded ?? 'sent'}, wa_message_id = ${waMessageId}, error = NULL, updated_at = ${new Date()}`,
+      sql`id = ${messageId} AND organization_id = ${organizationId} AND status = 'queued'`,
+    );
     this.inFlight.delete(waMessageId);
     // A receipt that came while the statement ran was kept, not written: it is applied now.
     const later = this.earlyReceipts.get(waMessageId)?.status;
     if (later !== undefined && later !== folded) await this.moveForward(instanceId, waMessageId, later);
+    return next;
+  }
+
+  /**
+   * Updates one outgoing message out of its wait (sent or failed) and, in the
+   * same statement, reads the oldest other message to the same person still
+   * queued: the next in line, which the caller wakes. The statement's snapshot
+   * still shows the updated row as queued, hence the `<>`.
+   */
+  private async endWait(db: Db, messageId: string, assignments: SQL, filter: SQL): Promise<string | null> {
+    const result = await db.execute(sql`
+      WITH ended AS (UPDATE messages SET ${assignments} WHERE ${filter} RETURNING organization_id, instance_id, remote_phone)
+      SELECT next.id FROM ended
+        JOIN messages next
+          ON next.organization_id = ended.organization_id AND next.instance_id = ended.instance_id AND next.remote_phone = ended.remote_phone
+       WHERE next.direction = 'outbound' AND next.status = 'queued' AND next.id <> ${messageId}
+       ORDER BY next.created_at, next.id
+       LIMIT 1`);
+    const [row] = (result as unknown as { rows: { id: string }[] }).rows;
+    return row?.id ?? null;
   }
 
   /** A send is under way with this WhatsApp id: its receipts are kept for markSent rather than written twice. */
@@ -145,9 +149,10 @@ export class MessagesRepository {
     this.inFlight.delete(waMessageId);
   }
 
-  async markFailed(organizationId: string, messageId: string, error: string): Promise<void> {
-    await this.database.withTenant(organizationId, (tx) =>
-      tx.update(messages).set({ status: 'failed', error, updatedAt: new Date() }).where(eq(messages.id, messageId)),
+  /** Answers the next message to the same person waiting to be sent, as markSent does. */
+  async markFailed(organizationId: string, messageId: string, error: string): Promise<string | null> {
+    return this.database.withTenant(organizationId, (tx) =>
+      this.endWait(tx, messageId, sql`status = 'failed', error = ${error}, updated_at = ${new Date()}`, sql`id = ${messageId}`),
     );
   }
 

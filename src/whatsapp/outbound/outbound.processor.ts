@@ -94,9 +94,9 @@ export class OutboundProcessor extends LoggedWorkerHost {
       const sent = await this.connections.send(message.instanceId, message.remotePhone.replace(/^\+/, ''), await this.contentOf(message), {
         messageId: waMessageId,
       });
-      await this.messages.markSent(organizationId, messageId, sent.messageId, message.instanceId);
+      const next = await this.messages.markSent(organizationId, messageId, sent.messageId, message.instanceId);
       this.events.emit('message:sent', { organizationId, instanceId: message.instanceId, messageId, status: 'sent', at: new Date().toISOString() });
-      await this.wakeNextInLine(message);
+      await this.wake(next);
     } catch (error) {
       // The socket went away (a reconnect, a restart after a crash): that is the instance's state, not this
       // message's failure. Its retries are kept for real send errors, or a few restarts in a row would use them up.
@@ -105,10 +105,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
         throw new DelayedError();
       }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (lastAttempt) {
-        await this.messages.markFailed(organizationId, messageId, (error as Error).message);
-        await this.wakeNextInLine(message);
-      }
+      if (lastAttempt) await this.wake(await this.messages.markFailed(organizationId, messageId, (error as Error).message));
       throw error;
     } finally {
       this.messages.notSending(waMessageId);
@@ -116,13 +113,11 @@ export class OutboundProcessor extends LoggedWorkerHost {
   }
 
   /** The next message to the same person may go now; a failure here is logged, never the send's (it has left). */
-  private async wakeNextInLine(message: MessageRow): Promise<void> {
-    try {
-      const next = await this.messages.nextQueuedTo(message.organizationId, message.instanceId, message.remotePhone);
-      if (next !== null) await this.queues.promote('outbound', next);
-    } catch (error) {
-      this.logger.warn({ messageId: message.id, err: (error as Error).message }, 'next send to the same person not woken: it goes within 30 s');
-    }
+  private async wake(next: string | null): Promise<void> {
+    if (next === null) return;
+    await this.queues.promote('outbound', next).catch((error: Error) => {
+      this.logger.warn({ messageId: next, err: error.message }, 'next send to the same person not woken: it goes within 30 s');
+    });
   }
 
   /** Whether the instance is expected to connect again, and the message has not waited for it past the limit. */
