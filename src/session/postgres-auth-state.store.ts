@@ -1,5 +1,4 @@
 import { and, eq, inArray, lt } from 'drizzle-orm';
-import { pino, type Logger } from 'pino';
 import { GroupCommit } from '../common/group-commit.js';
 import type { Database } from '../database/database.js';
 import { whatsappAuthCreds, whatsappAuthKeys } from '../database/schema.js';
@@ -56,7 +55,6 @@ const WRITE_STATEMENTS_IN_FLIGHT = 2;
  */
 export class PostgresAuthStateStore implements AuthStateStore {
   readonly kind = 'postgres';
-  private readonly logger: Logger;
   private readonly keyWrites = new GroupCommit<KeyWriteBatch>((batches) => this.writeKeys(batches), {
     maxInFlight: WRITE_STATEMENTS_IN_FLIGHT,
     keyOf: (batch) => batch.ref.instanceId,
@@ -68,10 +66,8 @@ export class PostgresAuthStateStore implements AuthStateStore {
 
   constructor(
     private readonly database: Database,
-    private readonly options: { logger?: Logger; events?: SessionStoreEvents } = {},
-  ) {
-    this.logger = options.logger ?? pino({ level: 'silent' });
-  }
+    private readonly options: { events?: SessionStoreEvents } = {},
+  ) {}
 
   async open(ref: SessionRef, options: OpenOptions = {}): Promise<OpenSession> {
     assertSessionRef(ref);

@@ -16,7 +16,7 @@ export async function createAuthStateStore(
   events?: SessionStoreEvents,
   logger: Logger = pino({ level: 'silent' }),
 ): Promise<AuthStateStore> {
-  if (config.sessionStore === 'postgres') return new PostgresAuthStateStore(database, { logger, events });
+  if (config.sessionStore === 'postgres') return new PostgresAuthStateStore(database, { events });
   if (config.encryptionKey === null) {
     logger.warn('ENCRYPTION_KEY is not set: session creds are not backed up');
   }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBase64, IsBoolean, IsOptional, IsString, IsUrl, IsUUID, Length, Matches } from 'class-validator';
+import { IsBase64, IsBoolean, IsString, IsUrl, IsUUID, Length, Matches } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/validation.js';
 
 const RECIPIENT = /^\+?\d{10,15}$/;
