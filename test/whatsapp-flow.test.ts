@@ -27,6 +27,15 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
   const statusOf = async (id: string) => (await api('GET', `/api/whatsapp/instances/${id}/status`, keyA)).body;
   const waitForStatus = (id: string, status: string, timeoutMs = 20_000) =>
     waitFor(async () => (await statusOf(id)).status === status, timeoutMs);
+  /** An instance paired through the sandbox with a pairing code, connected. */
+  const connectedInstance = async (name: string, phoneNumber: string) => {
+    const created = await api('POST', '/api/whatsapp/instances', keyA, { name, provider: 'sandbox', phoneNumber });
+    const id = created.body.id as string;
+    await waitFor(async () => (await statusOf(id)).pairingCode !== null, 5000);
+    await api('POST', `/api/sandbox/instances/${id}/pair`, keyA, {});
+    await waitForStatus(id, 'connected');
+    return id;
+  };
 
   beforeAll(async () => {
     testDatabase = await createTestDatabase('whatsapp');
@@ -120,11 +129,7 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
   });
 
   it('a reply queued while the socket is away (its server restarting) waits for it without spending retries, and goes out once', async () => {
-    const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Restart', provider: 'sandbox', phoneNumber: '5511987651111' });
-    const id = created.body.id as string;
-    await waitFor(async () => (await statusOf(id)).pairingCode !== null, 5000);
-    await api('POST', `/api/sandbox/instances/${id}/pair`, keyA, {});
-    await waitForStatus(id, 'connected');
+    const id = await connectedInstance('Restart', '5511987651111');
     // What a server killed mid-run leaves behind: the database says connected, and no process holds the socket.
     const connections = server.app.get(ConnectionManager);
     await connections.stop(id, { logout: false, keepStatus: true });
@@ -157,11 +162,7 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
   }, 40_000);
 
   it('a burst of sends to one person goes out in the order accepted, each as soon as the one before has left', async () => {
-    const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Burst', provider: 'sandbox', phoneNumber: '5511987652222' });
-    const id = created.body.id as string;
-    await waitFor(async () => (await statusOf(id)).pairingCode !== null, 5000);
-    await api('POST', `/api/sandbox/instances/${id}/pair`, keyA, {});
-    await waitForStatus(id, 'connected');
+    const id = await connectedInstance('Burst', '5511987652222');
     const texts = Array.from({ length: 60 }, (_, index) => `Foto ${index + 1} do Rex no banho`);
     const started = performance.now();
     // All at once, as a shop's system posting an album would: most of them queue behind an earlier one.
@@ -182,11 +183,7 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
   }, 60_000);
 
   it('on 401 (logged out) wipes the session and never reconnects', async () => {
-    const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Logout', provider: 'sandbox', phoneNumber: '5511987650000' });
-    const id = created.body.id as string;
-    await waitFor(async () => (await statusOf(id)).pairingCode !== null, 5000);
-    await api('POST', `/api/sandbox/instances/${id}/pair`, keyA, {});
-    await waitForStatus(id, 'connected');
+    const id = await connectedInstance('Logout', '5511987650000');
     const store = server.app.get<AuthStateStore>(AUTH_STATE_STORE);
     expect(await store.exists({ organizationId: orgA, instanceId: id })).toBe(true);
 
