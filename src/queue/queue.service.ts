@@ -1,8 +1,10 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import type { JobsOptions, Queue } from 'bullmq';
+import type { Job, JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { resolvesWithin } from '../common/resolves-within.js';
+import { REDIS } from '../redis/redis.module.js';
 import { type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './queues.js';
 
 export interface QueueCounts {
@@ -14,6 +16,8 @@ export interface QueueCounts {
 
 /** How long tryEnqueue waits on Redis before leaving the work to whoever sweeps for it. */
 const TRY_ENQUEUE_TIMEOUT_MS = 2_000;
+/** A wake-up note outlives any gap between a job deciding to sleep and sleeping; it only needs to expire eventually. */
+const WAKE_NOTE_TTL_MS = 60_000;
 
 /** Typed access to every queue: the only way code enqueues jobs. */
 @Injectable()
@@ -21,7 +25,10 @@ export class QueueService implements OnModuleInit {
   private readonly logger = new Logger('Queues');
   private readonly queues = new Map<QueueName, Queue>();
 
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(
+    private readonly moduleRef: ModuleRef,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
 
   onModuleInit(): void {
     for (const name of QUEUE_NAMES) {
@@ -106,17 +113,37 @@ export class QueueService implements OnModuleInit {
   }
 
   /**
-   * Runs a delayed job now; false when there is no such job, or it is not
-   * delayed (already waiting, running or done), which callers may ignore.
+   * Wakes a job sleeping in sleepUntilWoken. The job may be between deciding
+   * to sleep and sleeping, where it cannot be promoted: then a note is left
+   * for it, and the promote tried once more. Whichever side comes second sees
+   * the other, so the wake-up is never lost: either the second promote finds
+   * the job delayed, or the job finds the note as it goes to sleep.
    */
-  async promote(queue: QueueName, jobId: string): Promise<boolean> {
+  async wake(queue: QueueName, jobId: string): Promise<void> {
+    if (await this.promote(queue, jobId)) return;
+    await this.redis.set(wakeNoteKey(queue, jobId), '1', 'PX', WAKE_NOTE_TTL_MS);
+    await this.promote(queue, jobId);
+  }
+
+  /**
+   * Puts the running `job` back as delayed for up to `delayMs` (without
+   * spending an attempt), to be woken earlier by `wake`. The processor throws
+   * BullMQ's DelayedError next.
+   */
+  async sleepUntilWoken(job: Job, token: string | undefined, delayMs: number): Promise<void> {
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    if ((await this.redis.getdel(wakeNoteKey(job.queueName, job.id!))) !== null) await job.promote();
+  }
+
+  /** Runs a delayed job now; false when there is no such job, or it is not delayed (waiting, running or done). */
+  private async promote(queue: QueueName, jobId: string): Promise<boolean> {
     const job = await this.get(queue).getJob(jobId);
     if (job === undefined || !(await job.isDelayed())) return false;
     try {
       await job.promote();
       return true;
     } catch (error) {
-      // Taken out of the delayed set (or removed) between the two calls: it runs, or ran, anyway.
+      // Taken out of the delayed set (or removed) between the two calls.
       if (/is not in the delayed state|Missing key for job/.test((error as Error).message)) return false;
       throw error;
     }
@@ -147,4 +174,8 @@ export class QueueService implements OnModuleInit {
     if (queue === undefined) throw new Error(`queue ${name} is not registered`);
     return queue;
   }
+}
+
+function wakeNoteKey(queue: string, jobId: string): string {
+  return `wake:${queue}:${jobId}`;
 }

@@ -72,9 +72,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
     if (message.waitsForEarlier) {
       // An earlier message to the same person goes first (its job may be retrying after a crash): wait for it to
       // wake this one, without spending an attempt and without polling.
-      await job.moveToDelayed(Date.now() + BEHIND_EARLIER_SEND_MS, token);
-      // It may have left between the read above and the move, when this job was not delayed yet and could not be woken.
-      if ((await this.messages.findForSend(organizationId, messageId))?.waitsForEarlier === false) await job.promote();
+      await this.queues.sleepUntilWoken(job, token, BEHIND_EARLIER_SEND_MS);
       throw new DelayedError();
     }
     if (!this.connections.holds(message.instanceId) && (await this.instances.heldByAnother(message.instanceId, this.connections.owner))) {
@@ -115,7 +113,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
   /** The next message to the same person may go now; a failure here is logged, never the send's (it has left). */
   private async wake(next: string | null): Promise<void> {
     if (next === null) return;
-    await this.queues.promote('outbound', next).catch((error: Error) => {
+    await this.queues.wake('outbound', next).catch((error: Error) => {
       this.logger.warn({ messageId: next, err: error.message }, 'next send to the same person not woken: it goes within 30 s');
     });
   }
