@@ -17,15 +17,15 @@ import 'reflect-metadata';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Queue, Worker } from 'bullmq';
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { register } from 'node:module';
 import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../src/database/database.js';
 import { messages } from '../src/database/schema.js';
+import { appUnderLoadEnvironment } from './app-under-load.js';
 import { reportFigure, scaled } from './report.js';
-import { ADMIN_URL, median, percentile, withThrowawayPostgres } from './throwaway-postgres.js';
+import { median, percentile, withThrowawayPostgres } from './throwaway-postgres.js';
 
 const MESSAGES = scaled(5_000, 200);
 const CONTACTS = scaled(500, 20);
@@ -176,17 +176,7 @@ async function bullMqNoOp(redisUrl: string, prefix: string, concurrency: number)
 
 async function measure(application: Application, databaseName: string): Promise<void> {
   const config = application.loadConfig(
-    application.testEnvironment({
-      DATABASE_URL: Object.assign(new URL(ADMIN_URL), { pathname: `/${databaseName}` }).toString(),
-      REDIS_PREFIX: `bench:${randomBytes(4).toString('hex')}`,
-      ADMIN_API_KEY: ADMIN_KEY,
-      OUTBOUND_MIN_GAP_MS: '0',
-      OUTBOUND_JITTER_MS: '0',
-      // One client address and one key send everything: counted (the cost is part of the figure), never refused.
-      RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000',
-      RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
-      INBOUND_RATE_LIMIT_PER_MINUTE: '10000',
-    }),
+    application.testEnvironment({ ...appUnderLoadEnvironment(databaseName, ADMIN_KEY), INBOUND_RATE_LIMIT_PER_MINUTE: '10000' }),
   );
   let app: NestExpressApplication | undefined;
   try {

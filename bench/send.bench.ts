@@ -17,7 +17,6 @@
 import 'reflect-metadata';
 import { Body, Controller, HttpCode, Module, Post } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { register } from 'node:module';
@@ -28,8 +27,9 @@ import { eq, sql } from 'drizzle-orm';
 import { Public } from '../src/auth/tenant-context.js';
 import type { Database } from '../src/database/database.js';
 import { messages } from '../src/database/schema.js';
+import { appUnderLoadEnvironment } from './app-under-load.js';
 import { reportFigure, scaled } from './report.js';
-import { ADMIN_URL, median, percentile, withThrowawayPostgres } from './throwaway-postgres.js';
+import { median, percentile, withThrowawayPostgres } from './throwaway-postgres.js';
 
 const CLIENTS = 50;
 const WARM_UP_MS = scaled(2_000, 500);
@@ -213,16 +213,7 @@ function summary(target: Target) {
 
 async function measure(application: Application, database: Database, databaseName: string): Promise<void> {
   const config = application.loadConfig(
-    application.testEnvironment({
-      DATABASE_URL: Object.assign(new URL(ADMIN_URL), { pathname: `/${databaseName}` }).toString(),
-      REDIS_PREFIX: `bench:${randomBytes(4).toString('hex')}`,
-      ADMIN_API_KEY: ADMIN_KEY,
-      OUTBOUND_MIN_GAP_MS: '0',
-      OUTBOUND_JITTER_MS: '0',
-      // One client address and one key send everything: counted (the cost is part of the figure), never refused.
-      RATE_LIMIT_PER_KEY_PER_MINUTE: '1000000',
-      RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
-    }),
+    application.testEnvironment(appUnderLoadEnvironment(databaseName, ADMIN_KEY)),
   );
   let app: NestExpressApplication | undefined;
   let clients: LoadClients | undefined;
