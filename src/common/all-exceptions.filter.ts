@@ -54,11 +54,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
       const text = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
       return this.body(status, text, requestId, details, code);
     }
-    const parserError = exception as { type?: string; status?: number; expose?: boolean; message?: string };
-    if (typeof parserError.status === 'number' && parserError.expose === true) {
-      // body-parser errors: malformed JSON, body too large, wrong charset.
-      return this.body(parserError.status, describeParserError(parserError), requestId, undefined, parserError.type);
-    }
     if (isPostgresError(exception, PostgresErrorCode.characterNotInRepertoire)) {
       // A NUL that came another way than a JSON body (a query string, a path): the statement stored nothing.
       return this.body(HttpStatus.BAD_REQUEST, NUL_IN_TEXT_MESSAGE, requestId, undefined, 'invalid_text');
@@ -82,15 +77,4 @@ export class AllExceptionsFilter implements ExceptionFilter {
 function isHealthCheckResult(response: object): response is { status: 'error'; error: Record<string, unknown> } {
   const candidate = response as { status?: unknown; error?: unknown };
   return candidate.status === 'error' && typeof candidate.error === 'object' && candidate.error !== null;
-}
-
-function describeParserError(error: { type?: string; message?: string }): string {
-  switch (error.type) {
-    case 'entity.parse.failed':
-      return 'The request body is not valid JSON';
-    case 'entity.too.large':
-      return 'The request body is too large';
-    default:
-      return error.message ?? 'The request body could not be read';
-  }
 }

@@ -3,6 +3,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 /**
+ * Whether this process hosts WhatsApp sockets (and so receives their
+ * messages): every role but `api`, which serves HTTP only.
+ */
+export function holdsSockets(config: Pick<AppConfig, 'appRole'>): boolean {
+  return config.appRole !== 'api';
+}
+
+/**
  * The one typed view of the environment. Built once at boot by `loadConfig`;
  * nothing else in the code base reads `process.env`.
  */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { join } from 'node:path';
-import { APP_CONFIG, type AppConfig, fallbackDirectory } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig, fallbackDirectory, holdsSockets } from '../config/app-config.js';
 import { isDatabaseUnavailable } from '../database/postgres-errors.js';
 import { MEDIA_STORE, type MediaStore } from '../media/media-store.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -83,7 +83,7 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
   }
 
   onModuleInit(): void {
-    if (this.config.appRole === 'api') return;
+    if (!holdsSockets(this.config)) return;
     this.connections.onInbound((source, messages) => this.accept(source, messages));
     // Messages a previous run held and did not store before it stopped.
     if (this.spool.hasPending()) {

@@ -95,7 +95,7 @@ export function normalizeInbound(raw: InboundWhatsAppMessage, options: { ignoreG
  * to store and be lost). They carry nothing a reader would see.
  */
 function storable(value: string): string {
-  return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+  return value.replaceAll('\u0000', '');
 }
 
 function skip(reason: SkipReason): NormalizeResult {
@@ -116,7 +116,11 @@ function unwrap(message: Content | null): Content | null {
 }
 
 function describe(content: Content): Pick<NormalizedInbound, 'type' | 'text' | 'media'> {
-  const text = (value: unknown) => (typeof value === 'string' && storable(value).trim() !== '' ? storable(value) : null);
+  const text = (value: unknown) => {
+    if (typeof value !== 'string') return null;
+    const stored = storable(value);
+    return stored.trim() !== '' ? stored : null;
+  };
   const field = (name: string): Content | null => (isObject(content[name]) ? (content[name] as Content) : null);
   const mediaOf = (part: Content, fallback: string) => ({
     mimetype: text(part.mimetype) ?? fallback,

@@ -20,7 +20,7 @@ export const QUEUE_DASHBOARD_PATH = '/admin/queues';
  * for scripts, or HTTP Basic with any user name and the key as password, which a
  * browser asks for once and then sends with every request the dashboard's page makes.
  */
-export function adminKeyFrom(request: Request): string | null {
+function adminKeyFrom(request: Request): string | null {
   const bearer = bearerTokenOf(request);
   if (bearer !== null) return bearer;
   const basic = /^Basic\s+(\S+)$/i.exec(request.header('authorization') ?? '');

@@ -138,12 +138,12 @@ export class QueueService implements OnModuleInit {
   /** Runs a delayed job now; false when there is no such job, or it is not delayed (waiting, running or done). */
   private async promote(queue: QueueName, jobId: string): Promise<boolean> {
     const job = await this.get(queue).getJob(jobId);
-    if (job === undefined || !(await job.isDelayed())) return false;
+    if (job === undefined) return false;
     try {
       await job.promote();
       return true;
     } catch (error) {
-      // Taken out of the delayed set (or removed) between the two calls.
+      // BullMQ's promote script checks the state itself: no separate read of it first.
       if (/is not in the delayed state|Missing key for job/.test((error as Error).message)) return false;
       throw error;
     }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import QRCode from 'qrcode';
-import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { APP_CONFIG, type AppConfig, holdsSockets } from '../config/app-config.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import { isPostgresError, PostgresErrorCode } from '../database/postgres-errors.js';
 import { SessionCleanupService } from '../session/session-cleanup.service.js';
@@ -41,7 +41,7 @@ export class InstancesService {
     }
     await this.instances.update(row.id, { status: 'connecting' });
     // A process without sockets (APP_ROLE=api) leaves it to a worker, which adopts it on its next heartbeat.
-    if (this.runsSockets()) await this.connections.start({ ...row, status: 'connecting' });
+    if (holdsSockets(this.config)) await this.connections.start({ ...row, status: 'connecting' });
     return this.get(organizationId, row.id);
   }
 
@@ -98,9 +98,5 @@ export class InstancesService {
     await this.connections.stop(instanceId, { logout: true, keepStatus: true });
     await this.cleanup.deleteSession({ organizationId, instanceId });
     await this.instances.delete(organizationId, instanceId);
-  }
-
-  private runsSockets(): boolean {
-    return this.config.appRole !== 'api';
   }
 }

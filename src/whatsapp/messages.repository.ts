@@ -31,6 +31,7 @@ export class MessagesRepository {
 
   /** WhatsApp ids of sends under way in this process (between the transport's send and markSent). */
   private readonly inFlight = new Set<string>();
+
   constructor(@Inject(DATABASE) private readonly database: Database) {}
 
   async insert(message: NewMessage): Promise<MessageRow> {
@@ -71,17 +72,15 @@ export class MessagesRepository {
   }
 
   /**
+   * The message to send, and whether an earlier message of the instance to the
+   * same person is still waiting to be sent: sends to one person leave in the
+   * order they were written (a retried send after a crash must not be overtaken
+   * by the next reply). Compared in SQL, where created_at keeps its microseconds.
+   *
    * The outbound worker serves every organization's sends, like the receipts
    * below: it reads and stamps one message by id with a single statement on the
    * owner connection, the organization in the filter, instead of three round
    * trips of a tenant transaction per step (the send path's largest cost).
-   */
-  /**
-   * The message to send, and whether an earlier message of the instance to the
-   * same person is still waiting to be sent: sends to one person leave in the
-   * order they were written (a retried send after a crash must not be overtaken
-   * by the next reply). One statement; compared in SQL, where
-   * created_at keeps its microseconds.
    */
   async findForSend(organizationId: string, messageId: string): Promise<(MessageRow & { waitsForEarlier: boolean }) | null> {
     const [row] = await this.database.systemDb

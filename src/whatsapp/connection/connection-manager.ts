@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
+import { APP_CONFIG, type AppConfig, holdsSockets } from '../../config/app-config.js';
 import { REDIS } from '../../redis/redis.module.js';
 import { AUTH_STATE_STORE, type AuthStateStore, type OpenSession, type SessionRef } from '../../session/auth-state-store.js';
 import { type InstanceRow, InstancesRepository } from '../instances.repository.js';
@@ -79,8 +79,7 @@ export class ConnectionManager implements OnApplicationBootstrap, BeforeApplicat
   }
 
   onApplicationBootstrap(): void {
-    // APP_ROLE=api serves HTTP only; sockets live in processes that also run workers.
-    if (this.config.appRole === 'api') return;
+    if (!holdsSockets(this.config)) return;
     const interval = Math.max(1000, Math.floor(this.config.whatsapp.leaseTtlMs / 3));
     this.heartbeat = setInterval(() => void this.tick(), interval);
     this.heartbeat.unref();

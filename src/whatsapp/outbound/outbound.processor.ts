@@ -33,11 +33,10 @@ const NOT_HERE_RETRY_MS = 100;
 const COMING_BACK: readonly string[] = ['connected', 'connecting', 'reconnecting'];
 
 /**
- * How soon a send that waits (for its socket to come back, or for an earlier
- * send to the same person) looks again: at once after a short wait, less often
- * the longer it has waited, so a backlog behind an outage does not poll the database.
+ * How soon a send whose socket is away looks again: soon after a quick drop,
+ * less often the longer the outage, so a backlog behind it does not poll the database.
  */
-export function waitingSendDelayMs(waitedMs: number): number {
+export function socketWaitDelayMs(waitedMs: number): number {
   return Math.min(15_000, Math.max(200, Math.floor(waitedMs / 4)));
 }
 
@@ -99,7 +98,7 @@ export class OutboundProcessor extends LoggedWorkerHost {
       // The socket went away (a reconnect, a restart after a crash): that is the instance's state, not this
       // message's failure. Its retries are kept for real send errors, or a few restarts in a row would use them up.
       if (error instanceof InstanceNotLiveError && (await this.socketComingBack(message))) {
-        await job.moveToDelayed(Date.now() + waitingSendDelayMs(Date.now() - message.createdAt.getTime()), token);
+        await job.moveToDelayed(Date.now() + socketWaitDelayMs(Date.now() - message.createdAt.getTime()), token);
         throw new DelayedError();
       }
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
