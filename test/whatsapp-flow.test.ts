@@ -24,6 +24,7 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
   let orgA: string;
 
   const api = (method: string, path: string, token: string, body?: unknown) => request(server.baseUrl, method, path, { token, body });
+  const database = () => server.app.get<Database>(DATABASE);
   const statusOf = async (id: string) => (await api('GET', `/api/whatsapp/instances/${id}/status`, keyA)).body;
   const waitForStatus = (id: string, status: string, timeoutMs = 20_000) =>
     waitFor(async () => (await statusOf(id)).status === status, timeoutMs);
@@ -93,9 +94,8 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(outbound[1]).toMatchObject({ text: 'O Rex', bytes: Buffer.from(PIXEL, 'base64').length });
     expect(outbound[2].ptt).toBe(true);
 
-    const database = server.app.get<Database>(DATABASE);
     await waitFor(async () => {
-      const rows = await database.systemDb.select().from(messages).where(eq(messages.instanceId, id));
+      const rows = await database().systemDb.select().from(messages).where(eq(messages.instanceId, id));
       return rows.length === 3 && rows.every((row) => row.status === 'delivered' && row.waMessageId !== null);
     }, 10_000);
     // What a recipient whose phone failed to decrypt a message gets re-sent: the text by WhatsApp's id; media is not rebuilt.
@@ -136,8 +136,7 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(await statusOf(id)).toMatchObject({ status: 'connected', live: false });
 
     // A reply the pipeline stored meanwhile, as a turn stores it.
-    const database = server.app.get<Database>(DATABASE);
-    const [reply] = await database.systemDb
+    const [reply] = await database().systemDb
       .insert(messages)
       .values({ organizationId: orgA, instanceId: id, remotePhone: '+5511912340000', direction: 'outbound', origin: 'agent', type: 'text', body: 'Seu banho está marcado.', status: 'queued' })
       .returning({ id: messages.id });
@@ -152,7 +151,7 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     const job = await outboundQueue.getJob(reply.id);
     expect(job?.processedOn).toBeDefined();
     expect(job?.attemptsMade).toBe(0);
-    const rowOf = async () => (await database.systemDb.select().from(messages).where(eq(messages.id, reply.id)))[0];
+    const rowOf = async () => (await database().systemDb.select().from(messages).where(eq(messages.id, reply.id)))[0];
     expect(await rowOf()).toMatchObject({ status: 'queued', error: null });
 
     await connections.reconnect(id);
@@ -171,8 +170,7 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     const sentTexts = async () => (await api('GET', `/api/sandbox/instances/${id}/outbound`, keyA)).body.data.map((sent: { text: string }) => sent.text);
     await waitFor(async () => (await sentTexts()).length === texts.length, 30_000);
     const seconds = (performance.now() - started) / 1000;
-    const database = server.app.get<Database>(DATABASE);
-    const inAcceptedOrder = await database.systemDb
+    const inAcceptedOrder = await database().systemDb
       .select({ body: messages.body })
       .from(messages)
       .where(eq(messages.instanceId, id))

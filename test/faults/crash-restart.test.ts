@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SandboxTransport } from '../../src/whatsapp/transport/sandbox.transport.js';
-import { deleteRedisPrefix, REDIS_URL, request, startTestApp } from '../support/app.js';
+import { request, startTestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { sleep, stopProcess, ThrowawayPostgres, ThrowawayRedis, waitFor } from '../support/processes.js';
 import { createChattingShop } from '../support/shop.js';
@@ -154,12 +153,11 @@ describe('crash and restart of a running system (issue #11, item 1)', () => {
   it('1,000 messages from 100 contacts with PostgreSQL restarted mid-run: those that arrive while it is down are spooled, none lost', async () => {
     const postgres = await ThrowawayPostgres.start();
     cleanups.push(() => postgres.destroy());
-    const prefix = `test:faults-pg:${randomBytes(4).toString('hex')}`;
-    cleanups.push(() => deleteRedisPrefix(REDIS_URL, prefix));
+    // The shared Redis, under the test app's own prefix (startTestApp makes it and deletes it on close).
     const { figures, outage } = await runThroughOutage(cleanups, {
       label: 'PostgreSQL restarted mid-run (4 s down), 1,000 messages / 100 contacts',
       databaseUrl: postgres.url,
-      environment: { REDIS_URL, REDIS_PREFIX: prefix },
+      environment: {},
       outage: async (delivery) => {
         await postgres.stop();
         const atStop = delivery.acknowledged();
