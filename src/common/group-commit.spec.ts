@@ -74,4 +74,22 @@ describe('GroupCommit', () => {
     expect((outcomes[1] as PromiseRejectedResult).reason.message).toBe('refused 3');
     expect(runs.map((items) => items.map((item) => item.value))).toEqual([[1], [2, 3, 4], [2], [3], [4]]);
   });
+
+  it('keeps items of different batch keys in different runs, each run holding one batch key', async () => {
+    const runs: string[][] = [];
+    let release: () => void = () => undefined;
+    const commit = new GroupCommit<Write>(
+      async (items) => {
+        runs.push(items.map((item) => `${item.key}${item.value}`));
+        if (runs.length === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+      { maxInFlight: 1, keyOf: (write) => `${write.key}${write.value}`, batchKeyOf: (write) => write.key },
+    );
+    const writes = [commit.submit({ key: 'a', value: 1 })];
+    writes.push(...[['b', 2], ['a', 3], ['b', 4], ['a', 5]].map(([key, value]) => commit.submit({ key: key as string, value: value as number })));
+    release();
+    await Promise.all(writes);
+    // The first waiting item's batch key goes first, with every other item of that key; then the rest.
+    expect(runs).toEqual([['a1'], ['b2', 'b4'], ['a3', 'a5']]);
+  });
 });

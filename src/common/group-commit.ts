@@ -13,6 +13,11 @@ export interface GroupCommitOptions<T> {
    * submission order (the run merges them).
    */
   keyOf(item: T): string;
+  /**
+   * Items with different batch keys never share a run (each run is one tenant's
+   * transaction, say); without it any ready items may go together.
+   */
+  batchKeyOf?(item: T): string;
 }
 
 /**
@@ -53,12 +58,22 @@ export class GroupCommit<T> {
     }
   }
 
-  /** Every waiting item whose key no run holds; the others keep their place. */
+  /**
+   * Every waiting item whose key no run holds and whose batch key is the first
+   * such item's; the others keep their place.
+   */
   private takeReady(): Submitted<T>[] {
+    const { keyOf, batchKeyOf } = this.options;
     const ready: Submitted<T>[] = [];
     const held: Submitted<T>[] = [];
+    let batchKey: string | undefined;
     for (const submitted of this.waiting) {
-      (this.busyKeys.has(this.options.keyOf(submitted.item)) ? held : ready).push(submitted);
+      let fits = !this.busyKeys.has(keyOf(submitted.item));
+      if (fits && batchKeyOf !== undefined) {
+        batchKey ??= batchKeyOf(submitted.item);
+        fits = batchKeyOf(submitted.item) === batchKey;
+      }
+      (fits ? ready : held).push(submitted);
     }
     this.waiting = held;
     return ready;
