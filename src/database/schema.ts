@@ -371,6 +371,11 @@ export const messages = pgTable(
     index('messages_status_idx').on(table.status),
     // A contact's pending turn and its history are read by (organization, phone) in arrival order.
     index('messages_organization_remote_created_idx').on(table.organizationId, table.remotePhone, table.createdAt),
+    // Sends waiting to leave, per person in order: the send path asks for the earlier and the next one on
+    // every send, which must not walk that person's whole sent history.
+    index('messages_queued_outbound_idx')
+      .on(table.organizationId, table.instanceId, table.remotePhone, table.createdAt, table.id)
+      .where(sql`direction = 'outbound' AND status = 'queued'`),
     // The sweeper's scan: only the few rows still waiting for a job.
     index('messages_unfinished_created_idx')
       .on(table.createdAt)
