@@ -58,7 +58,7 @@ describe('first start in development on a bare machine (embedded database)', () 
   const dataDir = mkdtempSync(join(tmpdir(), 'oxy-boot-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('creates the demo shop once, logs its key once, and the key works', async () => {
+  it('creates the demo shop once, logs its key once, and the key works: sends through a sandbox instance included', async () => {
     const port = String(await freePort());
     const environment = isolatedEnvironment({ DATA_DIR: dataDir, PORT: port, NODE_ENV: 'development' });
     const first = runNode(MAIN, [], environment);
@@ -72,6 +72,22 @@ describe('first start in development on a bare machine (embedded database)', () 
     const services = await fetch(`http://127.0.0.1:${port}/api/services`, { headers: { authorization: `Bearer ${key}` } });
     const names = ((await services.json()) as { data: { name: string; priceCents: number }[] }).data.map((service) => service.name);
     expect(names.sort()).toEqual(['Banho', 'Consulta veterinária', 'Tosa']);
+    // A send through the API, stored and sent on the embedded database too.
+    const api = async (method: string, path: string, body?: unknown) => {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const instance = (await api('POST', '/api/whatsapp/instances', { name: 'Demo', provider: 'sandbox', phoneNumber: '5511987650000' })).body.id as string;
+    await waitFor(async () => (await api('GET', `/api/whatsapp/instances/${instance}/status`)).body.pairingCode !== null, 10_000);
+    await api('POST', `/api/sandbox/instances/${instance}/pair`, {});
+    await waitFor(async () => (await api('GET', `/api/whatsapp/instances/${instance}/status`)).body.status === 'connected', 10_000);
+    const sends = await Promise.all(['Oi!', 'Tudo bem?'].map((text) => api('POST', '/api/whatsapp/send/text', { instanceId: instance, to: '5511912345678', text })));
+    expect(sends.map((send) => send.status)).toEqual([202, 202]);
+    await waitFor(async () => (await api('GET', `/api/sandbox/instances/${instance}/outbound`)).body.data.length === 2, 10_000);
     await stopProcess(first.child, 'SIGTERM');
     expect(first.child.exitCode ?? first.child.signalCode).not.toBeNull();
 

@@ -257,7 +257,7 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect(sentTo(phone)[0].text).toContain('Desculpe: no momento estou atendendo só pelo menu automático');
 
     // A reply stored by a turn whose process died before it could queue the send.
-    await server.app.get(MessagesRepository).insertIfConnected({
+    await server.app.get(MessagesRepository).insert({
       organizationId: shop.organizationId,
       instanceId: shop.instanceId,
       remotePhone: `+${phone}`,

@@ -180,6 +180,48 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(seconds).toBeLessThan(4);
   }, 60_000);
 
+  it('sends posted together share their storing, and each gets its own answer: 202, 404 or 409', async () => {
+    const connected = await connectedInstance('Together', '5511987653333');
+    const pairing = (await api('POST', '/api/whatsapp/instances', keyA, { name: 'Not yet paired', provider: 'sandbox' })).body.id as string;
+    const other = await request(server.baseUrl, 'POST', '/api/admin/organizations', { token: ADMIN_KEY, body: { name: 'Shop B' } });
+    const keyB = other.body.apiKey.key as string;
+    const elsewhere = (await api('POST', '/api/whatsapp/instances', keyB, { name: 'B', provider: 'sandbox' })).body.id as string;
+    const targets = [connected, pairing, randomUUID(), elsewhere];
+    const posts = Array.from({ length: 40 }, (_, index) => ({ instanceId: targets[index % targets.length], to: `55119123${String(index).padStart(5, '0')}`, text: `Aviso ${index}` }));
+
+    const answers = await Promise.all(posts.map((body) => api('POST', '/api/whatsapp/send/text', keyA, body)));
+
+    expect(answers.map((answer) => answer.status)).toEqual(posts.map((_, index) => [202, 409, 404, 404][index % 4]));
+    expect(answers[1].body).toMatchObject({ code: 'instance_not_connected', details: { status: 'pairing' } });
+    // Each accepted send got its own message id, and that row holds its own text.
+    const accepted = answers.flatMap((answer, index) => (answer.status === 202 ? [[answer.body.messageId as string, posts[index].text]] : []));
+    const rows = await database().systemDb.select({ id: messages.id, body: messages.body }).from(messages).where(eq(messages.instanceId, connected));
+    expect(new Map(rows.map((row) => [row.id, row.body]))).toEqual(new Map(accepted as [string, string][]));
+    await waitFor(async () => (await api('GET', `/api/sandbox/instances/${connected}/outbound`, keyA)).body.data.length === accepted.length, 15_000);
+  });
+
+  it('a send stored behind an earlier one to the same person waits for it only while that one is still queued', async () => {
+    const id = await connectedInstance('Behind', '5511987654444');
+    const store = server.app.get(MessagesRepository);
+    const draft = (text: string) => ({ id: randomUUID(), instanceId: id, remotePhone: '+5511912344444', origin: 'api' as const, type: 'text' as const, body: text, mediaRef: null, mediaMimetype: null });
+    const [first, second, third] = [draft('um'), draft('dois'), draft('três')];
+    // Two in one batch: the second is behind the first of its own batch.
+    const together = await store.insertOutbound(orgA, [first, second]);
+    expect([together.get(first.id), together.get(second.id)]).toEqual([
+      { stored: true, waitsForEarlier: false },
+      { stored: true, waitsForEarlier: true },
+    ]);
+    // A later batch sees both as earlier.
+    expect((await store.insertOutbound(orgA, [third])).get(third.id)).toEqual({ stored: true, waitsForEarlier: true });
+    expect(await store.stillWaitingForEarlier([second.id, third.id])).toEqual(new Set([second.id, third.id]));
+
+    // The earlier sends leave before the later ones' queue step looks again: nothing is left asleep behind them.
+    await store.markSent(orgA, first.id, 'WAID-FIRST', id);
+    expect(await store.stillWaitingForEarlier([second.id, third.id])).toEqual(new Set([third.id]));
+    await store.markSent(orgA, second.id, 'WAID-SECOND', id);
+    expect(await store.stillWaitingForEarlier([third.id])).toEqual(new Set());
+  });
+
   it('on 401 (logged out) wipes the session and never reconnects', async () => {
     const id = await connectedInstance('Logout', '5511987650000');
     const store = server.app.get<AuthStateStore>(AUTH_STATE_STORE);

@@ -97,15 +97,15 @@ export class ConversationsRepository {
     return row ?? null;
   }
 
-  /** A staff message to a customer waiting for a person: the person has answered (in the send's own transaction). */
-  async staffAnswered(tx: Db, phone: string, now: Date): Promise<void> {
+  /** Staff messages to customers waiting for a person: the person has answered (in the sends' own transaction). */
+  async staffAnswered(tx: Db, phones: string[], now: Date): Promise<void> {
     await tx
       .update(conversations)
       .set({ state: 'human', stateChangedAt: now, updatedAt: now })
       .where(
         and(
           eq(conversations.state, 'waiting_human'),
-          inArray(conversations.contactId, tx.select({ id: contacts.id }).from(contacts).where(eq(contacts.phone, phone))),
+          inArray(conversations.contactId, tx.select({ id: contacts.id }).from(contacts).where(inArray(contacts.phone, phones))),
         ),
       );
   }

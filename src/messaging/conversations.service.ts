@@ -26,7 +26,7 @@ export class ConversationsService implements OnModuleInit {
 
   onModuleInit(): void {
     // A person answering through the send endpoint has taken the conversation.
-    this.outbound.onStaffSend((tx, { to }) => this.conversations.staffAnswered(tx, to, this.clock.now()));
+    this.outbound.onStaffSend((tx, sends) => this.conversations.staffAnswered(tx, [...new Set(sends.map((send) => send.to))], this.clock.now()));
   }
 
   list(organizationId: string, filter: ConversationFilter, limit: number, offset: number) {

@@ -49,6 +49,24 @@ export class QueueService implements OnModuleInit {
   }
 
   /**
+   * Adds several jobs of one kind in one round trip. A job given
+   * `asleepForMs` starts delayed that long, for `wake` to cut short: work known
+   * to wait for an earlier job, added without being picked up only to wait. A
+   * wake that came before such a job existed left a note, honoured here.
+   */
+  async enqueueBulk<Q extends QueueName, J extends JobName<Q>>(
+    queue: Q,
+    job: J,
+    jobs: { payload: JobPayload<Q, J>; options: JobsOptions & { jobId: string }; asleepForMs?: number }[],
+  ): Promise<void> {
+    await this.get(queue).addBulk(
+      jobs.map(({ payload, options, asleepForMs }) => ({ name: job, data: payload, opts: asleepForMs === undefined ? options : { ...options, delay: asleepForMs } })),
+    );
+    const asleep = jobs.filter((entry) => entry.asleepForMs !== undefined).map((entry) => entry.options.jobId);
+    if (asleep.length > 0) await this.wakeNoted(queue, asleep);
+  }
+
+  /**
    * Enqueues without waiting on a Redis that is down: false when the job could
    * not be confirmed within `timeoutMs`. For callers whose data is already safe
    * in PostgreSQL and swept later; the jobId keeps a late write from doubling the job.
@@ -132,7 +150,18 @@ export class QueueService implements OnModuleInit {
    */
   async sleepUntilWoken(job: Job, token: string | undefined, delayMs: number): Promise<void> {
     await job.moveToDelayed(Date.now() + delayMs, token);
-    if ((await this.redis.getdel(wakeNoteKey(job.queueName, job.id!))) !== null) await job.promote();
+    await this.wakeNoted(job.queueName as QueueName, [job.id!]);
+  }
+
+  /** Promotes those of these sleeping jobs whose wake-up came before they slept (and left a note). */
+  private async wakeNoted(queue: QueueName, jobIds: string[]): Promise<void> {
+    const pipeline = this.redis.pipeline();
+    for (const jobId of jobIds) pipeline.getdel(wakeNoteKey(queue, jobId));
+    const notes = (await pipeline.exec()) ?? [];
+    for (const [index, [error, note]] of notes.entries()) {
+      if (error !== null) throw error;
+      if (note !== null) await this.promote(queue, jobIds[index]);
+    }
   }
 
   /** Runs a delayed job now; false when there is no such job, or it is not delayed (waiting, running or done). */

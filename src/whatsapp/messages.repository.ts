@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, eq, getTableColumns, inArray, type SQL, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
-import { type InstanceStatus, type MessageStatus, messages, whatsappInstances } from '../database/schema.js';
+import { type InstanceStatus, type MessageOrigin, type MessageStatus, type MessageType, messages, whatsappInstances } from '../database/schema.js';
 import type { ReceiptStatus } from './transport/whatsapp-transport.js';
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -14,6 +14,32 @@ const EARLIER_THAN: Record<ReceiptStatus, MessageStatus[]> = {
   read: ['queued', 'sent', 'delivered'],
   failed: ['queued', 'sent'],
 };
+
+/** An outgoing message as the send endpoint accepted it; the caller picks its id, so each draft finds its row. */
+export interface OutboundDraft {
+  id: string;
+  instanceId: string;
+  remotePhone: string;
+  origin: MessageOrigin;
+  type: MessageType;
+  body: string | null;
+  mediaRef: string | null;
+  mediaMimetype: string | null;
+}
+
+export type OutboundStored = { stored: true; waitsForEarlier: boolean } | { stored: false; instanceStatus: InstanceStatus | null };
+
+/**
+ * Whether an earlier message of the instance to the same person is still
+ * waiting to be sent, for the row named "messages" (written out rather than
+ * interpolated, so the inner row is "earlier"): sends to one person leave in
+ * the order they were written. Compared in SQL, where created_at keeps its microseconds.
+ */
+const WAITS_FOR_EARLIER = sql<boolean>`EXISTS (
+  SELECT 1 FROM messages earlier
+   WHERE earlier.organization_id = messages.organization_id AND earlier.remote_phone = messages.remote_phone
+     AND earlier.instance_id = messages.instance_id AND earlier.direction = 'outbound' AND earlier.status = 'queued'
+     AND (earlier.created_at, earlier.id) < (messages.created_at, messages.id))`;
 
 /** How long a receipt that found no message yet is kept for the send that is about to record its id. */
 const EARLY_RECEIPT_TTL_MS = 60_000;
@@ -40,42 +66,81 @@ export class MessagesRepository {
   }
 
   /**
-   * Stores an outgoing message only while its instance is connected: one INSERT
-   * ... SELECT on the hot path (the send endpoint); the status is read only when
-   * nothing was inserted. `status` null: no such instance in this organization.
-   * `alsoWhenStored` runs in the same transaction once the row is in (what a
-   * stored send changes elsewhere commits with it, without a transaction of its own).
+   * Stores outgoing messages of one organization (the send endpoint's, several
+   * callers' at once) in one transaction, each only while its instance is
+   * connected: one INSERT ... SELECT, in the drafts' order. Each stored row says
+   * whether an earlier message of its instance to the same person is still
+   * queued (a row earlier in the same batch counts), so its send can wait for
+   * that one's wake-up instead of being picked up only to wait. Instance statuses
+   * are read only for drafts that were not stored (null: no such instance here).
+   * `alsoWhenStored` runs in the same transaction with the stored drafts (what a
+   * stored send changes elsewhere commits with it).
    */
-  async insertIfConnected(
-    message: NewMessage,
-    alsoWhenStored?: (tx: Db) => Promise<void>,
-  ): Promise<{ status: InstanceStatus | null; message: { id: string; status: MessageStatus } | null }> {
-    return this.database.withTenant(message.organizationId, async (tx) => {
+  async insertOutbound(
+    organizationId: string,
+    drafts: readonly OutboundDraft[],
+    alsoWhenStored?: (tx: Db, stored: OutboundDraft[]) => Promise<void>,
+  ): Promise<Map<string, OutboundStored>> {
+    const column = <K extends keyof OutboundDraft>(key: K) => sql.param(drafts.map((draft) => draft[key]));
+    return this.database.withTenant(organizationId, async (tx) => {
       const inserted = await tx.execute(sql`
-        INSERT INTO messages (organization_id, instance_id, remote_phone, direction, origin, type, body, media_ref, media_mimetype, status)
-        SELECT ${message.organizationId}, ${message.instanceId}, ${message.remotePhone}, ${message.direction}, ${message.origin ?? null}, ${message.type},
-               ${message.body ?? null}, ${message.mediaRef ?? null}, ${message.mediaMimetype ?? null}, ${message.status}
-          FROM whatsapp_instances
-         WHERE id = ${message.instanceId} AND status = 'connected'
-        RETURNING id, status`);
-      const [row] = (inserted as unknown as { rows: { id: string; status: MessageStatus }[] }).rows;
-      if (row !== undefined) {
-        await alsoWhenStored?.(tx);
-        return { status: 'connected', message: row };
+        INSERT INTO messages (id, organization_id, instance_id, remote_phone, direction, origin, type, body, media_ref, media_mimetype, status, created_at)
+        SELECT draft.id, ${organizationId}, draft.instance_id, draft.remote_phone, 'outbound', draft.origin, draft.type, draft.body,
+               draft.media_ref, draft.media_mimetype, 'queued',
+               -- Apart by a microsecond each, so the order of sends to one person is the batch's, never a tie.
+               now() + draft.position * interval '1 microsecond'
+          FROM unnest(${column('id')}::uuid[], ${column('instanceId')}::uuid[], ${column('remotePhone')}::text[], ${column('origin')}::text[],
+                      ${column('type')}::text[], ${column('body')}::text[], ${column('mediaRef')}::text[], ${column('mediaMimetype')}::text[])
+               WITH ORDINALITY AS draft(id, instance_id, remote_phone, origin, type, body, media_ref, media_mimetype, position)
+          JOIN whatsapp_instances instance ON instance.id = draft.instance_id AND instance.status = 'connected'
+         ORDER BY draft.position
+        RETURNING id, ${WAITS_FOR_EARLIER} AS waits_for_earlier`);
+      // The statement's snapshot holds only rows from before it: a row earlier in this batch is added here.
+      const waits = new Map((inserted as unknown as { rows: { id: string; waits_for_earlier: boolean }[] }).rows.map((row) => [row.id, row.waits_for_earlier]));
+      const outcomes = new Map<string, OutboundStored>();
+      const queuedPeople = new Set<string>();
+      for (const draft of drafts) {
+        const waitsForEarlier = waits.get(draft.id);
+        if (waitsForEarlier === undefined) continue;
+        const person = `${draft.instanceId} ${draft.remotePhone}`;
+        outcomes.set(draft.id, { stored: true, waitsForEarlier: waitsForEarlier || queuedPeople.has(person) });
+        queuedPeople.add(person);
       }
-      const [instance] = await tx
-        .select({ status: whatsappInstances.status })
-        .from(whatsappInstances)
-        .where(eq(whatsappInstances.id, message.instanceId));
-      return { status: instance?.status ?? null, message: null };
+      const stored = drafts.filter((draft) => outcomes.has(draft.id));
+      if (stored.length > 0) await alsoWhenStored?.(tx, stored);
+      if (stored.length < drafts.length) {
+        const instanceIds = [...new Set(drafts.filter((draft) => !outcomes.has(draft.id)).map((draft) => draft.instanceId))];
+        const statuses = new Map(
+          (
+            await tx.select({ id: whatsappInstances.id, status: whatsappInstances.status }).from(whatsappInstances).where(inArray(whatsappInstances.id, instanceIds))
+          ).map((instance) => [instance.id, instance.status]),
+        );
+        for (const draft of drafts) {
+          if (!outcomes.has(draft.id)) outcomes.set(draft.id, { stored: false, instanceStatus: statuses.get(draft.instanceId) ?? null });
+        }
+      }
+      return outcomes;
     });
+  }
+
+  /**
+   * Of these stored messages, the ones still behind an earlier queued message
+   * to the same person, read after their transaction committed: the earlier send
+   * may have left in between, before it could see them to wake them.
+   */
+  async stillWaitingForEarlier(messageIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.database.systemDb
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(inArray(messages.id, [...messageIds]), eq(messages.status, 'queued'), WAITS_FOR_EARLIER));
+    return new Set(rows.map((row) => row.id));
   }
 
   /**
    * The message to send, and whether an earlier message of the instance to the
    * same person is still waiting to be sent: sends to one person leave in the
    * order they were written (a retried send after a crash must not be overtaken
-   * by the next reply). Compared in SQL, where created_at keeps its microseconds.
+   * by the next reply).
    *
    * The outbound worker serves every organization's sends, like the receipts
    * below: it reads and stamps one message by id with a single statement on the
@@ -86,12 +151,7 @@ export class MessagesRepository {
     const [row] = await this.database.systemDb
       .select({
         ...getTableColumns(messages),
-        // Written out rather than interpolated: the outer row must be named "messages", not the inner "earlier".
-        waitsForEarlier: sql<boolean>`EXISTS (
-          SELECT 1 FROM messages earlier
-           WHERE earlier.organization_id = messages.organization_id AND earlier.remote_phone = messages.remote_phone
-             AND earlier.instance_id = messages.instance_id AND earlier.direction = 'outbound' AND earlier.status = 'queued'
-             AND (earlier.created_at, earlier.id) < (messages.created_at, messages.id))`,
+        waitsForEarlier: WAITS_FOR_EARLIER,
       })
       .from(messages)
       .where(and(eq(messages.id, messageId), eq(messages.organizationId, organizationId)));

@@ -11,6 +11,7 @@ import { InstancesRepository } from '../instances.repository.js';
 import { type MessageRow, MessagesRepository } from '../messages.repository.js';
 import type { OutboundContent } from '../transport/whatsapp-transport.js';
 import { WhatsappEvents } from '../whatsapp-events.js';
+import { BEHIND_EARLIER_SEND_MS } from './outbound.service.js';
 import { SendPacer } from './send-pacer.js';
 
 /**
@@ -21,12 +22,6 @@ export function whatsAppMessageIdFor(messageId: string): string {
   return `3EB0${messageId.replace(/-/g, '').toUpperCase()}`;
 }
 
-/**
- * How long a send behind an earlier one to the same person stays put: the
- * earlier send wakes it as it leaves (or fails), so this only bounds the wait
- * when that wake-up is lost (the process killed between the two).
- */
-const BEHIND_EARLIER_SEND_MS = 30_000;
 /** How soon a send picked up by a process without the instance's socket is offered again. */
 const NOT_HERE_RETRY_MS = 100;
 /** Statuses of an instance whose socket is expected back on its own: a restart restores it, the manager reconnects it. */

@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { ResourceNotFoundException } from '../../common/domain.exception.js';
+import { GroupCommit } from '../../common/group-commit.js';
 import type { Db } from '../../database/database.js';
 import type { MessageType } from '../../database/schema.js';
 import { MEDIA_STORE, type MediaStore } from '../../media/media-store.js';
 import { QueueService } from '../../queue/queue.service.js';
 import { InstancesRepository } from '../instances.repository.js';
-import { MessagesRepository } from '../messages.repository.js';
+import { MessagesRepository, type OutboundDraft, type OutboundStored } from '../messages.repository.js';
 import { InstanceNotConnectedException, InvalidMediaException, MediaTooLargeException } from '../whatsapp.exceptions.js';
 import { fetchMediaUrl } from './media-url-fetcher.js';
 
@@ -31,10 +33,34 @@ export function outboundJobOptions(messageId: string) {
 }
 
 /**
- * Told about every message staff sent through the API (the conversation moves
- * to `human`), inside the transaction that stores it: both commit or neither.
+ * How long a send behind an earlier one to the same person sleeps: the earlier
+ * send wakes it as it leaves (or fails), so this only bounds the wait when that
+ * wake-up is lost (the process killed between the two).
  */
-export type StaffSendListener = (tx: Db, send: { organizationId: string; instanceId: string; to: string }) => Promise<void>;
+export const BEHIND_EARLIER_SEND_MS = 30_000;
+
+/**
+ * Told about the messages staff sent through the API (their conversations move
+ * to `human`), inside the transaction that stores them: both commit or neither.
+ */
+export type StaffSendListener = (tx: Db, sends: { organizationId: string; instanceId: string; to: string }[]) => Promise<void>;
+
+/** A send on its way into the database; `outcome` is filled by the run that stores it. */
+interface PendingSend {
+  organizationId: string;
+  draft: OutboundDraft;
+  outcome?: OutboundStored;
+}
+
+/** A stored send on its way onto the queue. */
+interface StoredSend {
+  organizationId: string;
+  messageId: string;
+  waitsForEarlier: boolean;
+}
+
+/** Store runs under way at once, each one organization's transaction; more callers wait and share the next. */
+const STORE_RUNS_IN_FLIGHT = 4;
 
 const DEFAULT_MIMETYPE = { image: 'image/jpeg', audio: 'audio/ogg; codecs=opus' } as const;
 const FETCH_TIMEOUT_MS = 15_000;
@@ -43,11 +69,27 @@ const FETCH_TIMEOUT_MS = 15_000;
  * Accepts a send: stores the message row (status queued) and puts one job on the
  * outbound queue, keyed by the message id so it is sent once. The socket work
  * happens in the outbound processor, paced per instance.
+ *
+ * Sends that arrive together share the work (group commit): one transaction
+ * per organization stores them all, and one Redis round trip queues them, so
+ * a busy endpoint does not pay a commit and a queue write per request. Each
+ * caller still gets its own answer; a shared run that fails is retried one send
+ * at a time, so only the faulty one fails.
  */
 @Injectable()
 export class OutboundService {
   private readonly logger = new Logger('Outbound');
   private readonly staffSendListeners: StaffSendListener[] = [];
+  private readonly storing = new GroupCommit<PendingSend>((sends) => this.store(sends), {
+    maxInFlight: STORE_RUNS_IN_FLIGHT,
+    // One run per organization at a time: the sends that came meanwhile go together in the next.
+    keyOf: (send) => send.organizationId,
+    batchKeyOf: (send) => send.organizationId,
+  });
+  private readonly queueing = new GroupCommit<StoredSend>((sends) => this.queue(sends), {
+    maxInFlight: 1,
+    keyOf: (send) => send.messageId,
+  });
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -65,34 +107,67 @@ export class OutboundService {
     // Media is stored only for an instance that can send it; text goes straight to the one transaction below.
     if (message.kind !== 'text') await this.requireConnected(organizationId, instanceId);
     const stored = message.kind === 'text' ? null : await this.storeMedia(organizationId, message);
-    const remotePhone = `+${to.replace(/^\+/, '')}`;
-    const { status, message: row } = await this.messages.insertIfConnected(
-      {
-        organizationId,
+    const send: PendingSend = {
+      organizationId,
+      draft: {
+        id: randomUUID(),
         instanceId,
-        remotePhone,
-        direction: 'outbound',
+        remotePhone: `+${to.replace(/^\+/, '')}`,
         origin: 'api',
         type: message.kind satisfies MessageType,
         body: message.kind === 'text' ? message.text : message.kind === 'image' ? (message.caption ?? null) : message.ptt ? 'ptt' : null,
         mediaRef: stored?.ref ?? null,
         mediaMimetype: stored?.mimetype ?? null,
-        status: 'queued',
       },
-      async (tx) => {
-        for (const listener of this.staffSendListeners) await listener(tx, { organizationId, instanceId, to: remotePhone });
-      },
-    );
-    if (status === null) throw new ResourceNotFoundException('WhatsApp instance', instanceId);
-    if (row === null) throw new InstanceNotConnectedException(instanceId, status);
+    };
+    await this.storing.submit(send);
+    const outcome = send.outcome!;
+    if (!outcome.stored) {
+      if (outcome.instanceStatus === null) throw new ResourceNotFoundException('WhatsApp instance', instanceId);
+      throw new InstanceNotConnectedException(instanceId, outcome.instanceStatus);
+    }
+    const messageId = send.draft.id;
     try {
-      await this.queues.enqueue('outbound', 'send', { messageId: row.id, organizationId }, outboundJobOptions(row.id));
+      await this.queueing.submit({ organizationId, messageId, waitsForEarlier: outcome.waitsForEarlier });
     } catch (error) {
-      await this.messages.markFailed(organizationId, row.id, 'queue unavailable: not sent');
-      this.logger.error({ messageId: row.id, err: (error as Error).message }, 'outbound enqueue failed');
+      await this.messages.markFailed(organizationId, messageId, 'queue unavailable: not sent');
+      this.logger.error({ messageId, err: (error as Error).message }, 'outbound enqueue failed');
       throw error;
     }
-    return row;
+    return { id: messageId, status: 'queued' };
+  }
+
+  /** One organization's sends, in one transaction with what the listeners change. */
+  private async store(sends: PendingSend[]): Promise<void> {
+    const organizationId = sends[0].organizationId;
+    const outcomes = await this.messages.insertOutbound(
+      organizationId,
+      sends.map((send) => send.draft),
+      async (tx, stored) => {
+        const staffSends = stored.map((draft) => ({ organizationId, instanceId: draft.instanceId, to: draft.remotePhone }));
+        for (const listener of this.staffSendListeners) await listener(tx, staffSends);
+      },
+    );
+    for (const send of sends) send.outcome = outcomes.get(send.draft.id);
+  }
+
+  /**
+   * Stored sends onto the queue. One behind an earlier send to the same person
+   * goes on asleep, for that send to wake as it leaves; whether it still waits
+   * is read after its commit, since the earlier one may have left in between.
+   */
+  private async queue(sends: StoredSend[]): Promise<void> {
+    const behind = sends.filter((send) => send.waitsForEarlier).map((send) => send.messageId);
+    const stillBehind = behind.length === 0 ? new Set<string>() : await this.messages.stillWaitingForEarlier(behind);
+    await this.queues.enqueueBulk(
+      'outbound',
+      'send',
+      sends.map(({ organizationId, messageId }) => ({
+        payload: { messageId, organizationId },
+        options: outboundJobOptions(messageId),
+        asleepForMs: stillBehind.has(messageId) ? BEHIND_EARLIER_SEND_MS : undefined,
+      })),
+    );
   }
 
   private async requireConnected(organizationId: string, instanceId: string): Promise<void> {
