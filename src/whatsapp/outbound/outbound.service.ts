@@ -45,22 +45,19 @@ export const BEHIND_EARLIER_SEND_MS = 30_000;
  */
 export type StaffSendListener = (tx: Db, sends: { organizationId: string; instanceId: string; to: string }[]) => Promise<void>;
 
-/** A send on its way into the database; `outcome` is filled by the run that stores it. */
+/**
+ * A send on its way into the database and onto the queue; the run that takes
+ * it fills `outcome`, and `queueError` when it was stored but not queued.
+ */
 interface PendingSend {
   organizationId: string;
   draft: OutboundDraft;
   outcome?: OutboundStored;
+  queueError?: Error;
 }
 
-/** A stored send on its way onto the queue. */
-interface StoredSend {
-  organizationId: string;
-  messageId: string;
-  waitsForEarlier: boolean;
-}
-
-/** Store runs under way at once, each one organization's transaction; more callers wait and share the next. */
-const STORE_RUNS_IN_FLIGHT = 4;
+/** Runs under way at once, each one organization's sends; more callers wait and share the next. */
+const ACCEPT_RUNS_IN_FLIGHT = 4;
 
 const DEFAULT_MIMETYPE = { image: 'image/jpeg', audio: 'audio/ogg; codecs=opus' } as const;
 const FETCH_TIMEOUT_MS = 15_000;
@@ -80,15 +77,11 @@ const FETCH_TIMEOUT_MS = 15_000;
 export class OutboundService {
   private readonly logger = new Logger('Outbound');
   private readonly staffSendListeners: StaffSendListener[] = [];
-  private readonly storing = new GroupCommit<PendingSend>((sends) => this.store(sends), {
-    maxInFlight: STORE_RUNS_IN_FLIGHT,
+  private readonly accepting = new GroupCommit<PendingSend>((sends) => this.storeAndQueue(sends), {
+    maxInFlight: ACCEPT_RUNS_IN_FLIGHT,
     // One run per organization at a time: the sends that came meanwhile go together in the next.
     keyOf: (send) => send.organizationId,
     batchKeyOf: (send) => send.organizationId,
-  });
-  private readonly queueing = new GroupCommit<StoredSend>((sends) => this.queue(sends), {
-    maxInFlight: 1,
-    keyOf: (send) => send.messageId,
   });
 
   constructor(
@@ -120,21 +113,36 @@ export class OutboundService {
         mediaMimetype: stored?.mimetype ?? null,
       },
     };
-    await this.storing.submit(send);
+    await this.accepting.submit(send);
     const outcome = send.outcome!;
     if (!outcome.stored) {
       if (outcome.instanceStatus === null) throw new ResourceNotFoundException('WhatsApp instance', instanceId);
       throw new InstanceNotConnectedException(instanceId, outcome.instanceStatus);
     }
     const messageId = send.draft.id;
-    try {
-      await this.queueing.submit({ organizationId, messageId, waitsForEarlier: outcome.waitsForEarlier });
-    } catch (error) {
+    if (send.queueError !== undefined) {
       await this.messages.markFailed(organizationId, messageId, 'queue unavailable: not sent');
-      this.logger.error({ messageId, err: (error as Error).message }, 'outbound enqueue failed');
-      throw error;
+      this.logger.error({ messageId, err: send.queueError.message }, 'outbound enqueue failed');
+      throw send.queueError;
     }
     return { id: messageId, status: 'queued' };
+  }
+
+  /**
+   * One organization's sends: stored in one transaction (a failure here fails the
+   * run, which GroupCommit retries one send at a time), then queued. A queue
+   * failure is each send's own, not the run's: the rows are in, and a retry
+   * would store them twice.
+   */
+  private async storeAndQueue(sends: PendingSend[]): Promise<void> {
+    await this.store(sends);
+    const stored = sends.filter((send) => send.outcome?.stored === true);
+    if (stored.length === 0) return;
+    try {
+      await this.queue(stored);
+    } catch (error) {
+      for (const send of stored) send.queueError = error as Error;
+    }
   }
 
   /** One organization's sends, in one transaction with what the listeners change. */
@@ -156,16 +164,16 @@ export class OutboundService {
    * goes on asleep, for that send to wake as it leaves; whether it still waits
    * is read after its commit, since the earlier one may have left in between.
    */
-  private async queue(sends: StoredSend[]): Promise<void> {
-    const behind = sends.filter((send) => send.waitsForEarlier).map((send) => send.messageId);
+  private async queue(sends: PendingSend[]): Promise<void> {
+    const behind = sends.filter((send) => send.outcome?.stored === true && send.outcome.waitsForEarlier).map((send) => send.draft.id);
     const stillBehind = behind.length === 0 ? new Set<string>() : await this.messages.stillWaitingForEarlier(behind);
     await this.queues.enqueueBulk(
       'outbound',
       'send',
-      sends.map(({ organizationId, messageId }) => ({
-        payload: { messageId, organizationId },
-        options: outboundJobOptions(messageId),
-        asleepForMs: stillBehind.has(messageId) ? BEHIND_EARLIER_SEND_MS : undefined,
+      sends.map(({ organizationId, draft: { id } }) => ({
+        payload: { messageId: id, organizationId },
+        options: outboundJobOptions(id),
+        asleepForMs: stillBehind.has(id) ? BEHIND_EARLIER_SEND_MS : undefined,
       })),
     );
   }
