@@ -93,6 +93,14 @@ describe('inbound pipeline when Redis or a worker dies', () => {
     // Every message is in PostgreSQL while Redis is away, none answered.
     await waitFor(async () => (await conversationRows(db, shop.instanceId)).filter((row) => row.body?.startsWith('pedido-')).length === 100, 20_000);
     expect((await conversationRows(db, shop.instanceId)).filter((row) => row.body?.startsWith('pedido-') && row.status === 'processed')).toHaveLength(0);
+    // A send through the API meanwhile is stored and accepted at once, not held until Redis answers: it goes out once Redis is back.
+    const posted = performance.now();
+    const send = await request(server.baseUrl, 'POST', '/api/whatsapp/send/text', {
+      token: shop.key,
+      body: { instanceId: shop.instanceId, to: '5511981999999', text: 'Aviso enviado com o Redis fora' },
+    });
+    expect(send.status, JSON.stringify(send.body)).toBe(202);
+    expect(performance.now() - posted).toBeLessThan(5_000);
 
     await redis.restart();
     await waitFor(async () => {
@@ -100,6 +108,8 @@ describe('inbound pipeline when Redis or a worker dies', () => {
       return rows.every((row) => ['processed', 'sent', 'delivered', 'read'].includes(row.status));
     }, 60_000);
     await expectAnsweredOnceInOrder(db, shop.instanceId, contacts, perContact, phoneOf);
+    const sent = sandbox.outbound(shop.instanceId).filter((message) => message.to === '5511981999999');
+    expect(sent.map((message) => message.text)).toEqual(['Aviso enviado com o Redis fora']);
   }, 120_000);
 
   it('answers the messages of a worker killed mid-turn after another process takes over, and none twice', async () => {

@@ -49,21 +49,26 @@ export class QueueService implements OnModuleInit {
   }
 
   /**
-   * Adds several jobs of one kind in one round trip. A job given
-   * `asleepForMs` starts delayed that long, for `wake` to cut short: work known
-   * to wait for an earlier job, added without being picked up only to wait. A
-   * wake that came before such a job existed left a note, honoured here.
+   * Adds several jobs of one kind in one round trip, without waiting on a Redis
+   * that is down (false, as tryEnqueue). A job given `asleepForMs` starts
+   * delayed that long, for `wake` to cut short: work known to wait for an
+   * earlier job, added without being picked up only to wait. A wake that came
+   * before such a job existed left a note, honoured here.
    */
-  async enqueueBulk<Q extends QueueName, J extends JobName<Q>>(
+  async tryEnqueueBulk<Q extends QueueName, J extends JobName<Q>>(
     queue: Q,
     job: J,
     jobs: { payload: JobPayload<Q, J>; options: JobsOptions & { jobId: string }; asleepForMs?: number }[],
-  ): Promise<void> {
-    await this.get(queue).addBulk(
-      jobs.map(({ payload, options, asleepForMs }) => ({ name: job, data: payload, opts: asleepForMs === undefined ? options : { ...options, delay: asleepForMs } })),
-    );
-    const asleep = jobs.filter((entry) => entry.asleepForMs !== undefined).map((entry) => entry.options.jobId);
-    if (asleep.length > 0) await this.wakeNoted(queue, asleep);
+    timeoutMs = TRY_ENQUEUE_TIMEOUT_MS,
+  ): Promise<boolean> {
+    const enqueue = async () => {
+      await this.get(queue).addBulk(
+        jobs.map(({ payload, options, asleepForMs }) => ({ name: job, data: payload, opts: asleepForMs === undefined ? options : { ...options, delay: asleepForMs } })),
+      );
+      const asleep = jobs.filter((entry) => entry.asleepForMs !== undefined).map((entry) => entry.options.jobId);
+      if (asleep.length > 0) await this.wakeNoted(queue, asleep);
+    };
+    return this.confirmedWithin(enqueue, timeoutMs, { queue, job, failure: 'bulk enqueue failed' });
   }
 
   /**

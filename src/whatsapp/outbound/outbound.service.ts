@@ -45,15 +45,11 @@ export const BEHIND_EARLIER_SEND_MS = 30_000;
  */
 export type StaffSendListener = (tx: Db, sends: { organizationId: string; instanceId: string; to: string }[]) => Promise<void>;
 
-/**
- * A send on its way into the database and onto the queue; the run that takes
- * it fills `outcome`, and `queueError` when it was stored but not queued.
- */
+/** A send on its way into the database and onto the queue; the run that takes it fills `outcome`. */
 interface PendingSend {
   organizationId: string;
   draft: OutboundDraft;
   outcome?: OutboundStored;
-  queueError?: Error;
 }
 
 /** Runs under way at once, each one organization's sends; more callers wait and share the next. */
@@ -119,30 +115,26 @@ export class OutboundService {
       if (outcome.instanceStatus === null) throw new ResourceNotFoundException('WhatsApp instance', instanceId);
       throw new InstanceNotConnectedException(instanceId, outcome.instanceStatus);
     }
-    const messageId = send.draft.id;
-    if (send.queueError !== undefined) {
-      await this.messages.markFailed(organizationId, messageId, 'queue unavailable: not sent');
-      this.logger.error({ messageId, err: send.queueError.message }, 'outbound enqueue failed');
-      throw send.queueError;
-    }
-    return { id: messageId, status: 'queued' };
+    return { id: send.draft.id, status: 'queued' };
   }
 
   /**
-   * One organization's sends: stored in one transaction (a failure here fails the
-   * run, which GroupCommit retries one send at a time), then queued. A queue
-   * failure is each send's own, not the run's: the rows are in, and a retry
-   * would store them twice.
+   * One organization's sends: stored in one transaction (a failure there fails
+   * the run, which GroupCommit retries one send at a time), then queued. Once
+   * stored, a send is accepted: if Redis (or the database, for the wait check)
+   * does not take it now, its row stays queued and the sweeper queues it
+   * (INBOUND_SWEEP_AFTER_MS), as it does a turn's replies. Failing the run
+   * instead would store the rows twice on the retry.
    */
   private async storeAndQueue(sends: PendingSend[]): Promise<void> {
     await this.store(sends);
     const stored = sends.filter((send) => send.outcome?.stored === true);
     if (stored.length === 0) return;
-    try {
-      await this.queue(stored);
-    } catch (error) {
-      for (const send of stored) send.queueError = error as Error;
-    }
+    const queued = await this.queue(stored).catch((error: Error) => {
+      this.logger.warn({ err: error.message }, 'outbound wait check failed');
+      return false;
+    });
+    if (!queued) this.logger.warn({ messageIds: stored.map((send) => send.draft.id) }, 'sends stored but not queued: the sweeper queues them');
   }
 
   /** One organization's sends, in one transaction with what the listeners change. */
@@ -164,10 +156,10 @@ export class OutboundService {
    * goes on asleep, for that send to wake as it leaves; whether it still waits
    * is read after its commit, since the earlier one may have left in between.
    */
-  private async queue(sends: PendingSend[]): Promise<void> {
+  private async queue(sends: PendingSend[]): Promise<boolean> {
     const behind = sends.filter((send) => send.outcome?.stored === true && send.outcome.waitsForEarlier).map((send) => send.draft.id);
     const stillBehind = behind.length === 0 ? new Set<string>() : await this.messages.stillWaitingForEarlier(behind);
-    await this.queues.enqueueBulk(
+    return this.queues.tryEnqueueBulk(
       'outbound',
       'send',
       sends.map(({ organizationId, draft: { id } }) => ({
