@@ -4,9 +4,8 @@ import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { conversations } from '../src/database/schema.js';
+import { conversations, messages } from '../src/database/schema.js';
 import { InboundRepository } from '../src/messaging/inbound.repository.js';
-import { MessagesRepository } from '../src/whatsapp/messages.repository.js';
 import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
 import { MEDIA_STORE, type MediaStore } from '../src/media/media-store.js';
 import { request } from './support/app.js';
@@ -257,7 +256,7 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect(sentTo(phone)[0].text).toContain('Desculpe: no momento estou atendendo só pelo menu automático');
 
     // A reply stored by a turn whose process died before it could queue the send.
-    await server.app.get(MessagesRepository).insert({
+    await server.db.systemDb.insert(messages).values({
       organizationId: shop.organizationId,
       instanceId: shop.instanceId,
       remotePhone: `+${phone}`,
