@@ -92,4 +92,25 @@ describe('GroupCommit', () => {
     // The first waiting item's batch key goes first, with every other item of that key; then the rest.
     expect(runs).toEqual([['a1'], ['b2', 'b4'], ['a3', 'a5']]);
   });
+
+  it('fails every caller of a shared run at once when splitOnFailure says no item caused the failure', async () => {
+    const runs: number[][] = [];
+    let release: () => void = () => undefined;
+    const commit = new GroupCommit<Write>(
+      async (items) => {
+        runs.push(items.map((item) => item.value));
+        if (runs.length === 1) await new Promise<void>((resolve) => (release = resolve));
+        else throw new Error('database unreachable');
+      },
+      { maxInFlight: 1, keyOf: (write) => write.key, splitOnFailure: (error) => !/unreachable/.test((error as Error).message) },
+    );
+    const first = commit.submit({ key: 'a', value: 1 });
+    const waiting = [2, 3, 4].map((value) => commit.submit({ key: String(value), value }));
+    release();
+    await first;
+    const outcomes = await Promise.allSettled(waiting);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    // One shared attempt, not one more per item.
+    expect(runs).toEqual([[1], [2, 3, 4]]);
+  });
 });

@@ -18,6 +18,12 @@ export interface GroupCommitOptions<T> {
    * transaction, say); without it any ready items may go together.
    */
   batchKeyOf?(item: T): string;
+  /**
+   * Whether a failed run of several items is tried again one item at a time
+   * (default: always). An error no single item could have caused (the database
+   * unreachable) fails every caller at once instead of once per item.
+   */
+  splitOnFailure?(error: unknown): boolean;
 }
 
 /**
@@ -25,7 +31,8 @@ export interface GroupCommitOptions<T> {
  * run is busy wait and are written together by the next one, so a busy store
  * does one statement and one commit for many callers. Each caller's promise
  * settles with its own item: a run of several that fails is tried again one
- * item at a time, so one item's fault fails only its own caller. `run` must
+ * item at a time, so one item's fault fails only its own caller (unless
+ * `splitOnFailure` says no item could have caused it). `run` must
  * be all-or-nothing (one statement or one transaction) for that retry to be safe.
  */
 export class GroupCommit<T> {
@@ -86,8 +93,8 @@ export class GroupCommit<T> {
       await this.run(batch.map((submitted) => submitted.item));
       batch.forEach((submitted) => submitted.resolve());
     } catch (error) {
-      if (batch.length === 1) batch[0].reject(error);
-      else await this.retryOneByOne(batch);
+      if (batch.length > 1 && (this.options.splitOnFailure?.(error) ?? true)) await this.retryOneByOne(batch);
+      else batch.forEach((submitted) => submitted.reject(error));
     } finally {
       for (const key of keys) {
         const count = this.busyKeys.get(key)! - 1;
