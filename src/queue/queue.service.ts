@@ -136,11 +136,12 @@ export class QueueService implements OnModuleInit {
   }
 
   /**
-   * Wakes a job sleeping in sleepUntilWoken. The job may be between deciding
-   * to sleep and sleeping, where it cannot be promoted: then a note is left
-   * for it, and the promote tried once more. Whichever side comes second sees
-   * the other, so the wake-up is never lost: either the second promote finds
-   * the job delayed, or the job finds the note as it goes to sleep.
+   * Wakes a job sleeping in sleepUntilWoken, or added asleep by
+   * tryEnqueueBulk. The job may be between deciding to sleep and sleeping (or
+   * not added yet), where it cannot be promoted: then a note is left for it,
+   * and the promote tried once more. Whichever side comes second sees the
+   * other, so the wake-up is never lost: either the second promote finds the
+   * job delayed, or the job finds the note as it goes to sleep.
    */
   async wake(queue: QueueName, jobId: string): Promise<void> {
     if (await this.promote(queue, jobId)) return;

@@ -13,7 +13,10 @@ export class SendController {
 
   @Post('text')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Queue a text message', description: 'Stored and queued; sent paced per instance. 409 when the instance is not connected.' })
+  @ApiOperation({
+    summary: 'Queue a text message',
+    description: 'Stored and queued (by the sweeper, if Redis is away); sent paced per instance, in order per recipient. 409 when the instance is not connected.',
+  })
   @ApiAcceptedResponse({ type: MessageAcceptedDto })
   @ApiErrors(400, 401, 404, 409)
   async text(@CurrentTenant() tenant: TenantContext, @Body() body: SendTextDto): Promise<MessageAcceptedDto> {

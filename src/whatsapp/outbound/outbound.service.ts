@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../../config/app-config.js';
 import { ResourceNotFoundException } from '../../common/domain.exception.js';
 import { GroupCommit } from '../../common/group-commit.js';
+import { isDatabaseUnavailable } from '../../database/postgres-errors.js';
 import type { Db } from '../../database/database.js';
 import type { MessageType } from '../../database/schema.js';
 import { MEDIA_STORE, type MediaStore } from '../../media/media-store.js';
@@ -45,15 +46,21 @@ export const BEHIND_EARLIER_SEND_MS = 30_000;
  */
 export type StaffSendListener = (tx: Db, sends: { organizationId: string; instanceId: string; to: string }[]) => Promise<void>;
 
-/** A send on its way into the database and onto the queue; the run that takes it fills `outcome`. */
+/**
+ * A send on its way into the database and onto the queue. The run that stores
+ * it fills `outcome`, and `queued` once stored: settled when its batch has
+ * been offered to the queue (never rejected: a send Redis did not take is the
+ * sweeper's).
+ */
 interface PendingSend {
   organizationId: string;
   draft: OutboundDraft;
   outcome?: OutboundStored;
+  queued?: Promise<void>;
 }
 
-/** Runs under way at once, each one organization's sends; more callers wait and share the next. */
-const ACCEPT_RUNS_IN_FLIGHT = 4;
+/** Store runs under way at once, each one organization's transaction; more callers wait and share the next. */
+const STORE_RUNS_IN_FLIGHT = 4;
 
 const DEFAULT_MIMETYPE = { image: 'image/jpeg', audio: 'audio/ogg; codecs=opus' } as const;
 const FETCH_TIMEOUT_MS = 15_000;
@@ -73,11 +80,13 @@ const FETCH_TIMEOUT_MS = 15_000;
 export class OutboundService {
   private readonly logger = new Logger('Outbound');
   private readonly staffSendListeners: StaffSendListener[] = [];
-  private readonly accepting = new GroupCommit<PendingSend>((sends) => this.storeAndQueue(sends), {
-    maxInFlight: ACCEPT_RUNS_IN_FLIGHT,
+  private readonly storing = new GroupCommit<PendingSend>((sends) => this.store(sends), {
+    maxInFlight: STORE_RUNS_IN_FLIGHT,
     // One run per organization at a time: the sends that came meanwhile go together in the next.
     keyOf: (send) => send.organizationId,
     batchKeyOf: (send) => send.organizationId,
+    // A database that cannot be reached fails the batch once, not once per send after a wait each.
+    splitOnFailure: (error) => !isDatabaseUnavailable(error),
   });
 
   constructor(
@@ -109,35 +118,22 @@ export class OutboundService {
         mediaMimetype: stored?.mimetype ?? null,
       },
     };
-    await this.accepting.submit(send);
+    await this.storing.submit(send);
     const outcome = send.outcome!;
     if (!outcome.stored) {
       if (outcome.instanceStatus === null) throw new ResourceNotFoundException('WhatsApp instance', instanceId);
       throw new InstanceNotConnectedException(instanceId, outcome.instanceStatus);
     }
+    await send.queued;
     return { id: send.draft.id, status: 'queued' };
   }
 
   /**
-   * One organization's sends: stored in one transaction (a failure there fails
-   * the run, which GroupCommit retries one send at a time), then queued. Once
-   * stored, a send is accepted: if Redis (or the database, for the wait check)
-   * does not take it now, its row stays queued and the sweeper queues it
-   * (INBOUND_SWEEP_AFTER_MS), as it does a turn's replies. Failing the run
-   * instead would store the rows twice on the retry.
+   * One organization's sends, in one transaction with what the listeners change
+   * (a failure fails the run, which GroupCommit retries one send at a time).
+   * The stored ones are then queued outside the run, so a slow or absent Redis
+   * does not hold the organization's next sends back from being stored.
    */
-  private async storeAndQueue(sends: PendingSend[]): Promise<void> {
-    await this.store(sends);
-    const stored = sends.filter((send) => send.outcome?.stored === true);
-    if (stored.length === 0) return;
-    const queued = await this.queue(stored).catch((error: Error) => {
-      this.logger.warn({ err: error.message }, 'outbound wait check failed');
-      return false;
-    });
-    if (!queued) this.logger.warn({ messageIds: stored.map((send) => send.draft.id) }, 'sends stored but not queued: the sweeper queues them');
-  }
-
-  /** One organization's sends, in one transaction with what the listeners change. */
   private async store(sends: PendingSend[]): Promise<void> {
     const organizationId = sends[0].organizationId;
     const outcomes = await this.messages.insertOutbound(
@@ -149,25 +145,40 @@ export class OutboundService {
       },
     );
     for (const send of sends) send.outcome = outcomes.get(send.draft.id);
+    const stored = sends.filter((send) => send.outcome?.stored === true);
+    if (stored.length === 0) return;
+    const queued = this.queue(organizationId, stored);
+    for (const send of stored) send.queued = queued;
   }
 
   /**
-   * Stored sends onto the queue. One behind an earlier send to the same person
-   * goes on asleep, for that send to wake as it leaves; whether it still waits
-   * is read after its commit, since the earlier one may have left in between.
+   * Stored sends onto the queue, in one Redis round trip. One behind an earlier
+   * send to the same person goes on asleep, for that send to wake as it leaves;
+   * whether it still waits is read after its commit, since the earlier one may
+   * have left in between. Once stored a send is accepted: if Redis does not take
+   * it within 2 s, its row stays queued and the sweeper queues it
+   * (INBOUND_SWEEP_AFTER_MS), as it does a turn's replies.
    */
-  private async queue(sends: PendingSend[]): Promise<boolean> {
+  private async queue(organizationId: string, sends: PendingSend[]): Promise<void> {
     const behind = sends.filter((send) => send.outcome?.stored === true && send.outcome.waitsForEarlier).map((send) => send.draft.id);
-    const stillBehind = behind.length === 0 ? new Set<string>() : await this.messages.stillWaitingForEarlier(behind);
-    return this.queues.tryEnqueueBulk(
+    const stillBehind =
+      behind.length === 0
+        ? new Set<string>()
+        : await this.messages.stillWaitingForEarlier(organizationId, behind).catch((error: Error) => {
+            // Queued awake instead: the worker checks again before sending, as for any send.
+            this.logger.warn({ err: error.message }, 'outbound wait check failed');
+            return new Set<string>();
+          });
+    const queued = await this.queues.tryEnqueueBulk(
       'outbound',
       'send',
-      sends.map(({ organizationId, draft: { id } }) => ({
+      sends.map(({ draft: { id } }) => ({
         payload: { messageId: id, organizationId },
         options: outboundJobOptions(id),
         asleepForMs: stillBehind.has(id) ? BEHIND_EARLIER_SEND_MS : undefined,
       })),
     );
+    if (!queued) this.logger.warn({ messageIds: sends.map((send) => send.draft.id) }, 'sends stored but not queued: the sweeper queues them');
   }
 
   private async requireConnected(organizationId: string, instanceId: string): Promise<void> {
