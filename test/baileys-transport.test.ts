@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileAuthStateStore } from '../src/session/file-auth-state.store.js';
 import { BaileysTransport, closeCodeMismatches, DisconnectReason } from '../src/whatsapp/transport/baileys.transport.js';
 import { CloseCode, type TransportEvent } from '../src/whatsapp/transport/whatsapp-transport.js';
+import { sleep } from './support/processes.js';
 
 /** The little of `ws` this test uses: the package ships no types and the project adds none for it. */
 interface TestSocket {
@@ -87,7 +88,6 @@ async function connectTo(url: string) {
 }
 
 const closeCodes: number[] = Object.values(CloseCode);
-const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('BaileysTransport against a local WebSocket server', () => {
   it('reports a close with a WhatsApp close code when the server hangs up at once', async () => {
@@ -99,7 +99,7 @@ describe('BaileysTransport against a local WebSocket server', () => {
     expect(closeCodes).toContain(close.statusCode);
     expect(close.statusCode).toBe(CloseCode.connectionClosed);
     expect(close.message).toEqual(expect.any(String));
-    await settle(100);
+    await sleep(100);
     expect(events.filter((event) => event.type === 'close')).toHaveLength(1);
     expect(events.some((event) => event.type === 'open' || event.type === 'qr')).toBe(false);
     expect(unhandled).toEqual([]);
@@ -115,7 +115,7 @@ describe('BaileysTransport against a local WebSocket server', () => {
     expect(closeCodes).toContain(close.statusCode);
     await expect(connection.send('5511987654321', { kind: 'text', text: 'oi' })).rejects.toThrow(/closed/);
     await connection.close(); // harmless on a socket that already ended
-    await settle(100);
+    await sleep(100);
     expect(unhandled).toEqual([]);
   });
 
@@ -123,10 +123,10 @@ describe('BaileysTransport against a local WebSocket server', () => {
     const server = await startServer(() => undefined); // accepts and never answers
     servers.push(server);
     const { connection, events } = await connectTo(server.url);
-    await settle(200);
+    await sleep(200);
 
     await connection.close();
-    await settle(100);
+    await sleep(100);
     expect(events).toEqual([]);
     expect(unhandled).toEqual([]);
   });
@@ -137,7 +137,7 @@ describe('BaileysTransport against a local WebSocket server', () => {
     const { connection, events } = await connectTo(server.url);
 
     await connection.close();
-    await settle(200);
+    await sleep(200);
     expect(events).toEqual([]);
     expect(unhandled).toEqual([]);
   });

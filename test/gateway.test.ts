@@ -9,7 +9,7 @@ import { REALTIME_EVENT_NAMES } from '../src/gateway/realtime-events.js';
 import { WhatsappEvents } from '../src/whatsapp/whatsapp-events.js';
 import { request, startTestApp, type TestApp } from './support/app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
-import { waitFor } from './support/processes.js';
+import { sleep, waitFor } from './support/processes.js';
 
 const ADMIN_KEY = 'admin-key-for-gateway-tests-0123';
 const JWT_SECRET = 'a-supabase-jwt-secret-for-the-gateway-tests';
@@ -52,7 +52,8 @@ function refusal(baseUrl: string, auth?: Record<string, string>): Promise<Error 
   });
 }
 
-const settle = (ms = 400) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How long a test listens to see that an event it must not get does not come. */
+const QUIET_MS = 400;
 
 /** The reason a socket was disconnected, or a failure after a few seconds instead of the test's whole timeout. */
 function disconnection(client: Client, timeoutMs = 5000): Promise<string> {
@@ -120,7 +121,7 @@ describe('Socket.IO gateway: per-organization events, handshake auth, revocation
     expect((await api('POST', `/api/sandbox/instances/${instanceA}/pair`, shopA.key, {})).status).toBe(200);
     expect((await api('POST', `/api/sandbox/instances/${instanceB}/pair`, shopB.key, {})).status).toBe(200);
     await waitFor(() => hasEvent(clientA, 'whatsapp:connected', instanceA) && hasEvent(clientB, 'whatsapp:connected', instanceB), 15_000);
-    await settle();
+    await sleep(QUIET_MS);
 
     const pairingCode = clientA.received.find((received) => received.event === 'whatsapp:pairing_code')!.payload;
     expect(pairingCode).toMatchObject({ instanceId: instanceA, code: expect.stringMatching(/^[1-9A-HJ-NP-TV-Z]{8}$/), expiresAt: expect.any(String) });
@@ -177,7 +178,7 @@ describe('Socket.IO gateway: per-organization events, handshake auth, revocation
     const forB = alertFor(server, shopB.id);
     const forA = alertFor(server, shopA.id);
     await waitFor(() => hasEvent(chosen, 'whatsapp:alert', forB), 5000);
-    await settle();
+    await sleep(QUIET_MS);
     expect(hasEvent(chosen, 'whatsapp:alert', forA)).toBe(false);
     chosen.close();
   });
@@ -204,10 +205,10 @@ describe('Socket.IO gateway: per-organization events, handshake auth, revocation
       clientB.socket.emit(event, `org:${shopA.id}`);
       clientB.socket.emit(event, { room: `org:${shopA.id}`, organizationId: shopA.id });
     }
-    await settle(200);
+    await sleep(200);
     const instanceId = alertFor(server, shopA.id);
     await waitFor(() => hasEvent(clientA, 'whatsapp:alert', instanceId), 5000);
-    await settle();
+    await sleep(QUIET_MS);
     expect(clientB.received).toEqual([]);
     expect(clientB.socket.connected).toBe(true);
     clientA.close();
@@ -262,13 +263,13 @@ describe('Socket.IO gateway: per-organization events, handshake auth, revocation
       await waitFor(() => hasEvent(onFirst, 'whatsapp:alert', raisedOnTwin) && hasEvent(onTwin, 'whatsapp:alert', raisedOnTwin), 5000);
       const raisedOnFirst = alertFor(server, shopA.id);
       await waitFor(() => hasEvent(onTwin, 'whatsapp:alert', raisedOnFirst), 5000);
-      await settle();
+      await sleep(QUIET_MS);
 
       expect(otherShopOnFirst.received).toEqual([]);
       expect(onStranger.received).toEqual([]);
       const raisedOnStranger = alertFor(stranger, shopA.id);
       await waitFor(() => hasEvent(onStranger, 'whatsapp:alert', raisedOnStranger), 5000);
-      await settle();
+      await sleep(QUIET_MS);
       expect(hasEvent(onFirst, 'whatsapp:alert', raisedOnStranger)).toBe(false);
       for (const client of [onFirst, otherShopOnFirst, onTwin, onStranger]) client.close();
     });

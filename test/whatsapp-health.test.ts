@@ -7,7 +7,7 @@ import { HealthJobScheduler } from '../src/health/health-job.js';
 import { ConnectionManager } from '../src/whatsapp/connection/connection-manager.js';
 import { deleteRedisPrefix, REDIS_URL, request, startTestApp, type TestApp } from './support/app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
-import { waitFor } from './support/processes.js';
+import { sleep, waitFor } from './support/processes.js';
 
 const ADMIN_KEY = 'admin-key-for-health-job-tests-0123';
 
@@ -53,7 +53,7 @@ describe('the WhatsApp health job', () => {
     // Both replicas enqueued the boot slot already; tick both again in the same slot.
     await waitFor(async () => (await clusterRuns()) >= 1, 15_000);
     await Promise.all([first.app.get(HealthJobScheduler).enqueue(), second.app.get(HealthJobScheduler).enqueue()]);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     expect(await clusterRuns()).toBe(1);
   });
 

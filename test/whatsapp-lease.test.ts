@@ -9,7 +9,7 @@ import { whatsappInstances } from '../src/database/schema.js';
 import { ConnectionManager } from '../src/whatsapp/connection/connection-manager.js';
 import { deleteRedisPrefix, REDIS_URL, request, startTestApp } from './support/app.js';
 import { createTestDatabase } from './support/postgres.js';
-import { freePort, runNode, stopProcess, waitFor } from './support/processes.js';
+import { freePort, runNode, sleep, stopProcess, waitFor } from './support/processes.js';
 
 const MAIN = join(import.meta.dirname, '..', 'dist', 'main.js');
 const ADMIN_KEY = 'admin-key-for-lease-tests-0123456789';
@@ -58,7 +58,7 @@ describe('exactly one socket per instance across processes', () => {
       expect(await leaseOwner()).toContain(`:${holder.child.pid}:`);
       const manager = other.app.get(ConnectionManager);
       // Several heartbeats of the second process: it must not open a second socket (WhatsApp would answer 440).
-      await new Promise((resolve) => setTimeout(resolve, 2500));
+      await sleep(2500);
       expect(manager.isLive(id)).toBe(false);
 
       await stopProcess(holder.child, 'SIGKILL');
