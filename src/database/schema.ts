@@ -371,6 +371,11 @@ export const messages = pgTable(
     index('messages_status_idx').on(table.status),
     // A contact's pending turn and its history are read by (organization, phone) in arrival order.
     index('messages_organization_remote_created_idx').on(table.organizationId, table.remotePhone, table.createdAt),
+    // A contact's messages waiting for a turn, in order: every turn claims them, which must not walk the
+    // contact's whole history (a long-standing customer has thousands of messages).
+    index('messages_waiting_inbound_idx')
+      .on(table.organizationId, table.remotePhone, table.createdAt, table.id)
+      .where(sql`direction = 'inbound' AND status IN ('received', 'processing')`),
     // Sends waiting to leave, per person in order: the send path asks for the earlier and the next one on
     // every send, which must not walk that person's whole sent history.
     index('messages_queued_outbound_idx')
