@@ -99,14 +99,22 @@ async function deliver(
       sandbox.inbound(instanceId, { from: customer, text: TEXTS[Math.floor(index / contacts) % TEXTS.length], messageId: id });
     }
     const ids = [...deliveredAt.keys()];
-    const pendingCount = async () => {
+    // Done when every delivered message is stored (the intake is asynchronous: the last ones may not be yet)
+    // and nothing of the instance is left unanswered or unsent.
+    const progress = async () => {
       const [row] = await database.systemDb
-        .select({ waiting: sql<number>`count(*)::int` })
+        .select({
+          stored: sql<number>`count(*) FILTER (WHERE ${messages.direction} = 'inbound' AND ${messages.waMessageId} LIKE ${`${run.toUpperCase()}%`})::int`,
+          waiting: sql<number>`count(*) FILTER (WHERE ${inArray(messages.status, ['received', 'processing', 'queued'])})::int`,
+        })
         .from(messages)
-        .where(and(eq(messages.instanceId, instanceId), inArray(messages.status, ['received', 'processing', 'queued'])));
-      return row.waiting;
+        .where(eq(messages.instanceId, instanceId));
+      return row;
     };
-    await application.waitFor(async () => (await pendingCount()) === 0 && sentAt.size > 0, 300_000);
+    await application.waitFor(async () => {
+      const { stored, waiting } = await progress();
+      return stored === count && waiting === 0;
+    }, 300_000);
     const finished = Math.max(...sentAt.values());
     // Jobs of messages a batched turn already answered are still queued: the next run must not inherit them.
     await application.waitFor(async () => Object.values(await queues.counts()).every((count) => count.waiting + count.active + count.delayed === 0), 300_000);
