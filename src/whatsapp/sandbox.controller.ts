@@ -43,7 +43,7 @@ export class SandboxController {
   }
 
   @Get(':id/outbound')
-  @ApiOperation({ summary: 'Everything the instance sent through the sandbox, with receipt status' })
+  @ApiOperation({ summary: 'What the instance sent through the sandbox (its latest 500 messages), with receipt status' })
   @ApiOkResponse({ description: 'Sent messages, oldest first' })
   @ApiErrors(400, 401, 404, 409)
   async outbound(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string) {

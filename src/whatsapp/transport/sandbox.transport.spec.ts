@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -178,6 +178,37 @@ describe('SandboxTransport', () => {
         ['3EB0AAAA', 'Oi!'],
         ['3EB0BBBB', 'Tudo bem?'],
       ]);
+      await second.connection.close();
+    } finally {
+      rmSync(journal, { recursive: true, force: true });
+    }
+  });
+
+  it('remembers only the latest sends by id, and keeps its journal to about that many across restarts', async () => {
+    const journal = mkdtempSync(join(tmpdir(), 'oxy-sandbox-journal-'));
+    try {
+      const ref = newRef();
+      const options = { receiptDelayMs: 1, journalDirectory: journal, sentIdsKept: 10 };
+      const before = new SandboxTransport(options);
+      const { connection } = await pairedConnection(before, ref);
+      for (let index = 0; index < 45; index += 1) {
+        await connection.send('5511911112222', { kind: 'text', text: `Mensagem ${index}` }, { messageId: `3EB0${String(index).padStart(4, '0')}` });
+      }
+      await connection.close();
+      const lines = readFileSync(join(journal, `${ref.instanceId}.outbound.jsonl`), 'utf8').trim().split('\n');
+      // Cut back to the latest 10 each time it passed 20: never more than twice the ids kept.
+      expect(lines.length).toBeLessThanOrEqual(20);
+      expect(JSON.parse(lines.at(-1)!).messageId).toBe('3EB00044');
+
+      const after = new SandboxTransport(options);
+      const second = await connect(after, ref);
+      await vi.waitFor(() => expect(second.ofType('open')).toHaveLength(1));
+      // A recent id is still the same message; one from 40 sends ago is forgotten, as WhatsApp would.
+      await second.connection.send('5511911112222', { kind: 'text', text: 'Mensagem 44' }, { messageId: '3EB00044' });
+      await second.connection.send('5511911112222', { kind: 'text', text: 'Mensagem 4' }, { messageId: '3EB00004' });
+      const sent = after.outbound(ref.instanceId).map((record) => record.messageId);
+      expect(sent.filter((id) => id === '3EB00044')).toHaveLength(1);
+      expect(sent.at(-1)).toBe('3EB00004');
       await second.connection.close();
     } finally {
       rmSync(journal, { recursive: true, force: true });

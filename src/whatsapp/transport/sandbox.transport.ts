@@ -1,6 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { randomBytes, randomInt } from 'node:crypto';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { DomainException } from '../../common/domain.exception.js';
@@ -93,6 +93,12 @@ export interface SandboxOptions {
    * earlier send. Unset: memory only.
    */
   journalDirectory?: string;
+  /**
+   * How many of an instance's latest sends WhatsApp remembers by id (default
+   * 10,000): a resend after a crash comes within seconds, never thousands of
+   * messages later. Memory and the journal are bounded by it.
+   */
+  sentIdsKept?: number;
 }
 
 /** Kept per instance; older outbound and presence records are dropped beyond it. */
@@ -103,8 +109,10 @@ const PAIRING_CODE_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTVWXYZ';
 /** What the simulator remembers about an instance across its connections. */
 interface SimulatedPhone {
   outbound: SandboxOutboundMessage[];
-  /** Every message id the instance ever sent: WhatsApp takes a repeated id as the same message. */
+  /** The ids of the instance's latest sends, oldest first: WhatsApp takes a repeated id as the same message. */
   sentIds: Set<string>;
+  /** Records in the instance's journal file; past twice sentIdsKept it is cut back to the latest ones. */
+  journalLines: number;
   /** Bytes of the media customers sent, by message id (WhatsApp's CDN). */
   media: Map<string, Buffer>;
   presences: SandboxPresence[];
@@ -137,8 +145,10 @@ export class SandboxTransport implements WhatsAppTransport {
   private readonly clock: { now(): Date };
   private readonly logger: Logger;
   private journalDirectory: string | null;
+  private readonly sentIdsKept: number;
 
   constructor(options: SandboxOptions = {}) {
+    this.sentIdsKept = options.sentIdsKept ?? 10_000;
     this.qrIntervalMs = options.qrIntervalMs ?? 20_000;
     this.receiptDelayMs = options.receiptDelayMs ?? 5;
     this.readReceipts = options.readReceipts ?? false;
@@ -318,8 +328,9 @@ export class SandboxTransport implements WhatsAppTransport {
       at: this.clock.now().toISOString(),
     };
     // On WhatsApp's side first (synchronously, so a crash right after the send cannot unsend it), then the view.
-    if (this.journalDirectory !== null) appendFileSync(this.journalOf(socket.instanceId), `${JSON.stringify(record)}\n`);
+    if (this.journalDirectory !== null) this.journal(socket.instanceId, phone, record);
     phone.sentIds.add(record.messageId);
+    if (phone.sentIds.size > this.sentIdsKept) phone.sentIds.delete(phone.sentIds.values().next().value!);
     append(phone.outbound, record);
     const receipt = (status: ReceiptStatus) => {
       record.status = status;
@@ -376,7 +387,8 @@ export class SandboxTransport implements WhatsAppTransport {
       const journaled = this.readJournal(instanceId);
       phone = {
         outbound: journaled.slice(-LOG_LIMIT),
-        sentIds: new Set(journaled.map((record) => record.messageId)),
+        sentIds: new Set(journaled.slice(-this.sentIdsKept).map((record) => record.messageId)),
+        journalLines: journaled.length,
         media: new Map(),
         presences: [],
         pairingPhone: null,
@@ -385,6 +397,23 @@ export class SandboxTransport implements WhatsAppTransport {
       this.phones.set(instanceId, phone);
     }
     return phone;
+  }
+
+  /**
+   * Appends a send to the instance's journal, synchronously (a crash right after
+   * the send cannot unsend it). Past twice sentIdsKept records the file is
+   * rewritten with the latest sentIdsKept (temp file and rename: a crash keeps
+   * the old file or the new one), so a long-running demo does not grow it forever.
+   */
+  private journal(instanceId: string, phone: SimulatedPhone, record: SandboxOutboundMessage): void {
+    const path = this.journalOf(instanceId);
+    appendFileSync(path, `${JSON.stringify(record)}\n`);
+    phone.journalLines += 1;
+    if (phone.journalLines <= 2 * this.sentIdsKept) return;
+    const kept = this.readJournal(instanceId).slice(-this.sentIdsKept);
+    writeFileSync(`${path}.tmp`, kept.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+    renameSync(`${path}.tmp`, path);
+    phone.journalLines = kept.length;
   }
 
   private journalOf(instanceId: string): string {
