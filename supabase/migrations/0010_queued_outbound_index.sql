@@ -1,1 +1,1 @@
-CREATE INDEX "messages_queued_outbound_idx" ON "messages" USING btree ("organization_id","instance_id","remote_phone","created_at","id") WHERE direction = 'outbound' AND status = 'queued';
+CREATE INDEX IF NOT EXISTS "messages_queued_outbound_idx" ON "messages" USING btree ("organization_id","instance_id","remote_phone","created_at","id") WHERE direction = 'outbound' AND status = 'queued';

@@ -1,1 +1,1 @@
-CREATE INDEX "messages_waiting_inbound_idx" ON "messages" USING btree ("organization_id","remote_phone","created_at","id") WHERE direction = 'inbound' AND status IN ('received', 'processing');
+CREATE INDEX IF NOT EXISTS "messages_waiting_inbound_idx" ON "messages" USING btree ("organization_id","remote_phone","created_at","id") WHERE direction = 'inbound' AND status IN ('received', 'processing');
