@@ -268,4 +268,22 @@ describe('hostile input: every documented route, generated from the OpenAPI docu
     expect(refused.status).toBe(400);
     expect(refused.body.details).toEqual([expect.objectContaining({ field: 'audience' })]);
   });
+
+  it('an array where an object belongs is a 400 naming the field, not a 500 (sandbox media, business hours, a weekday, proactive settings)', async () => {
+    const inbound = await request(server.baseUrl, 'POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, {
+      token: shop.key,
+      body: { from: '5511912345678', text: 'Oi', media: [] },
+    });
+    expect(inbound.status).toBe(400);
+    expect(inbound.body.details).toEqual([expect.objectContaining({ field: 'media' })]);
+    for (const [body, field] of [
+      [{ businessHours: [] }, 'businessHours'],
+      [{ businessHours: { '1': [] } }, 'businessHours.1'],
+      [{ proactive: [] }, 'proactive'],
+    ] as const) {
+      const refused = await request(server.baseUrl, 'PATCH', '/api/organizations/me', { token: shop.key, body });
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.body.details).toEqual([expect.objectContaining({ field })]);
+    }
+  });
 });

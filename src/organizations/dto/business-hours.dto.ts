@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsOptional, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsObject, IsOptional, Matches, ValidateNested } from 'class-validator';
 
 const CLOCK = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const CLOCK_MESSAGE = '$property must be a time as HH:MM (00:00 to 24:00)';
@@ -37,6 +37,7 @@ const day = (name: string) =>
   [
     ApiPropertyOptional({ type: DayHoursDto, description: `${name}; absent = closed` }),
     IsOptional(),
+    IsObject(),
     ValidateNested(),
     Type(() => DayHoursDto),
   ] as PropertyDecorator[];

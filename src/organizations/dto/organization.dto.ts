@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
 import type { BusinessHours } from '../../database/schema.js';
 import { BusinessHoursDto } from './business-hours.dto.js';
 import { IsPhoneNumber } from '../../common/phone-number.js';
@@ -158,6 +158,7 @@ export class UpdateOrganizationDto {
     description: 'Replaces the whole week; a missing weekday is closed',
   })
   @IsOptionalNotNull()
+  @IsObject()
   @ValidateNested()
   @Type(() => BusinessHoursDto)
   businessHours?: BusinessHoursDto;
@@ -193,6 +194,7 @@ export class UpdateOrganizationDto {
     description: "Aurora's own messages to the owner numbers; fields left out keep their value",
   })
   @IsOptionalNotNull()
+  @IsObject()
   @ValidateNested()
   @Type(() => ProactiveSettingsDto)
   proactive?: ProactiveSettingsDto;

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsBase64, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { IsBase64, IsIn, IsInt, IsObject, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 
 const PHONE = /^\+?\d{10,15}$/;
 
@@ -48,6 +48,8 @@ export class SandboxInboundDto {
 
   @ApiPropertyOptional({ type: SandboxInboundMediaDto, description: 'An image, voice note or document the customer sends' })
   @IsOptional()
+  // An array would pass ValidateNested (it validates each element of none) and reach the transport as media.
+  @IsObject()
   @ValidateNested()
   @Type(() => SandboxInboundMediaDto)
   media?: SandboxInboundMediaDto;
