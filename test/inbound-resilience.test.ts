@@ -101,6 +101,8 @@ describe('inbound pipeline when Redis or a worker dies', () => {
     });
     expect(send.status, JSON.stringify(send.body)).toBe(202);
     expect(performance.now() - posted).toBeLessThan(5_000);
+    // Stored and waiting for the queue, not given up on.
+    expect((await conversationRows(db, shop.instanceId)).find((row) => row.id === send.body.messageId)).toMatchObject({ status: 'queued' });
 
     await redis.restart();
     await waitFor(async () => {

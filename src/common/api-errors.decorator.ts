@@ -8,6 +8,7 @@ const DESCRIPTIONS: Record<number, string> = {
   403: 'Not allowed with these credentials',
   404: 'Not found in this organization',
   409: 'Conflicts with the current state',
+  413: 'The media is larger than MEDIA_MAX_BYTES',
   503: 'A dependency is down; `details` says which',
 };
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
 import { type InstanceStatus, type MessageOrigin, type MessageStatus, type MessageType, messages, whatsappInstances } from '../database/schema.js';
@@ -45,6 +45,8 @@ const EARLY_RECEIPT_TTL_MS = 60_000;
 
 @Injectable()
 export class MessagesRepository {
+  private readonly logger = new Logger('Messages');
+
   /**
    * WhatsApp can acknowledge a message before the sender has stored its id (the
    * sandbox does so within milliseconds). Every receipt is remembered here for a
@@ -171,16 +173,22 @@ export class MessagesRepository {
     // A receipt that came while the statement ran was kept, not written: it is applied now.
     const later = this.earlyReceipts.get(waMessageId)?.status;
     if (later !== undefined && later !== folded) await this.moveForward(instanceId, waMessageId, later);
-    return ended === undefined ? null : this.nextInLine(organizationId, instanceId, ended.remotePhone);
+    if (ended === undefined) return null;
+    // The message is sent and recorded: failing to find the next one must not turn this send into a failure.
+    // That one then wakes on its own within BEHIND_EARLIER_SEND_MS.
+    return this.nextInLine(organizationId, instanceId, ended.remotePhone).catch((error: Error) => {
+      this.logger.warn({ messageId, err: error.message }, 'next send to the same person not looked up');
+      return null;
+    });
   }
 
-  /** Answers the next message to the same person waiting to be sent, as markSent does. */
+  /** Answers the next message to the same person waiting to be sent, as markSent does. Never fails a sent message. */
   async markFailed(organizationId: string, messageId: string, error: string): Promise<string | null> {
     const [ended] = await this.database.withTenant(organizationId, (tx) =>
       tx
         .update(messages)
         .set({ status: 'failed', error, updatedAt: new Date() })
-        .where(eq(messages.id, messageId))
+        .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')))
         .returning({ instanceId: messages.instanceId, remotePhone: messages.remotePhone }),
     );
     return ended === undefined ? null : this.nextInLine(organizationId, ended.instanceId, ended.remotePhone);

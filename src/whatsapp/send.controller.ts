@@ -26,9 +26,9 @@ export class SendController {
 
   @Post('image')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Queue an image (url or base64), with an optional caption', description: '413 beyond MEDIA_MAX_BYTES.' })
+  @ApiOperation({ summary: 'Queue an image (url or base64), with an optional caption', description: 'Stored and queued, as a text. 413 beyond MEDIA_MAX_BYTES.' })
   @ApiAcceptedResponse({ type: MessageAcceptedDto })
-  @ApiErrors(400, 401, 404, 409)
+  @ApiErrors(400, 401, 404, 409, 413)
   async image(@CurrentTenant() tenant: TenantContext, @Body() body: SendImageDto): Promise<MessageAcceptedDto> {
     const { instanceId, to, ...media } = body;
     const row = await this.outbound.accept(tenant.organizationId, instanceId, to, { kind: 'image', ...media });
@@ -37,9 +37,9 @@ export class SendController {
 
   @Post('audio')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Queue an audio (url or base64), as a voice note with ptt', description: '413 beyond MEDIA_MAX_BYTES.' })
+  @ApiOperation({ summary: 'Queue an audio (url or base64), as a voice note with ptt', description: 'Stored and queued, as a text. 413 beyond MEDIA_MAX_BYTES.' })
   @ApiAcceptedResponse({ type: MessageAcceptedDto })
-  @ApiErrors(400, 401, 404, 409)
+  @ApiErrors(400, 401, 404, 409, 413)
   async audio(@CurrentTenant() tenant: TenantContext, @Body() body: SendAudioDto): Promise<MessageAcceptedDto> {
     const { instanceId, to, ...media } = body;
     const row = await this.outbound.accept(tenant.organizationId, instanceId, to, { kind: 'audio', ...media });

@@ -54,7 +54,11 @@ export function driveCustomers(plan: LoadPlan, deliver: Deliver, deadlineMs: num
   return { acknowledged: () => acknowledged, redeliveries: () => redeliveries, done };
 }
 
-/** What the sandbox sent, read from its record on the simulated WhatsApp side (DATA_DIR/sandbox). */
+/**
+ * What the sandbox sent, read from its record on the simulated WhatsApp side (DATA_DIR/sandbox). The record
+ * keeps an instance's latest sends only (cut back past twice SandboxOptions.sentIdsKept, 10,000): a plan that
+ * sends more than that would read as lost replies here.
+ */
 export function sentByTransport(dataDir: string, instanceId: string): { to: string; text: string | null; messageId: string }[] {
   const path = join(dataDir, 'sandbox', `${instanceId}.outbound.jsonl`);
   if (!existsSync(path)) return [];
