@@ -25,17 +25,16 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
 
   const api = (method: string, path: string, token: string, body?: unknown) => request(server.baseUrl, method, path, { token, body });
   const database = () => server.app.get<Database>(DATABASE);
-  const statusOf = async (id: string) => (await api('GET', `/api/whatsapp/instances/${id}/status`, keyA)).body;
-  const waitForStatus = (id: string, status: string, timeoutMs = 20_000) =>
-    waitFor(async () => (await statusOf(id)).status === status, timeoutMs);
+  const statusOf = async (id: string, key = keyA) => (await api('GET', `/api/whatsapp/instances/${id}/status`, key)).body;
+  const waitForStatus = (id: string, status: string, timeoutMs = 20_000, key = keyA) =>
+    waitFor(async () => (await statusOf(id, key)).status === status, timeoutMs);
   /** An instance paired through the sandbox with a pairing code, connected. */
   const connectedInstance = async (name: string, phoneNumber: string, key = keyA) => {
     const created = await api('POST', '/api/whatsapp/instances', key, { name, provider: 'sandbox', phoneNumber });
     const id = created.body.id as string;
-    const status = async () => (await api('GET', `/api/whatsapp/instances/${id}/status`, key)).body;
-    await waitFor(async () => (await status()).pairingCode !== null, 5000);
+    await waitFor(async () => (await statusOf(id, key)).pairingCode !== null, 5000);
     await api('POST', `/api/sandbox/instances/${id}/pair`, key, {});
-    await waitFor(async () => (await status()).status === 'connected', 20_000);
+    await waitForStatus(id, 'connected', 20_000, key);
     return id;
   };
 

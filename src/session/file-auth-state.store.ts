@@ -22,8 +22,8 @@ import {
 import type { CredsBackups } from './creds-backup.js';
 import { CachedKeyStore } from './cached-key-store.js';
 import { parseCreds } from './creds-validation.js';
-import { type KeyChange, PARALLEL_FILE_OPERATIONS, SessionKeyFiles } from './key-journal.js';
-import { assertKeyId, assertSessionRef, decodeValue, encodeValue } from './session-codec.js';
+import { PARALLEL_FILE_OPERATIONS, SessionKeyFiles } from './key-journal.js';
+import { assertKeyId, assertSessionRef, decodeValue, encodeKeyChanges, encodeValue } from './session-codec.js';
 import { SessionCorruptedError, type SessionStoreEvents } from './session-events.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -214,14 +214,7 @@ export class FileAuthStateStore implements AuthStateStore {
         return found;
       },
       set: async (data: SignalDataSet) => {
-        const changes: KeyChange[] = [];
-        for (const [type, entries] of Object.entries(data)) {
-          for (const [id, value] of Object.entries(entries ?? {})) {
-            assertKeyId(id);
-            changes.push([type, id, value === null || value === undefined ? null : encodeValue(value)]);
-          }
-        }
-        await keyFiles.write(changes);
+        await keyFiles.write(encodeKeyChanges(data));
       },
     };
   }

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { frameRecord, JOURNAL_FILE, type KeyChange, parseRecords, SessionKeyFiles } from './key-journal.js';
+import { frameRecord, JOURNAL_FILE, parseRecords, SessionKeyFiles } from './key-journal.js';
+import type { KeyChange } from './session-codec.js';
 
 const folders: string[] = [];
 function sessionFolder(): string {

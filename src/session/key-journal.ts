@@ -3,10 +3,8 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { forEachLimited } from '../common/concurrency.js';
 import { PRIVATE_FILE_MODE, removeFile, writeFileAtomic } from './atomic-file.js';
-import { keyFileName } from './session-codec.js';
+import { type KeyChange, keyFileName } from './session-codec.js';
 
-/** One key change: the key's encoded value (session-codec's encodeValue), or null when it is deleted. */
-export type KeyChange = [type: string, id: string, encoded: string | null];
 
 export const JOURNAL_FILE = 'keys.journal';
 const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;

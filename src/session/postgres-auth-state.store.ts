@@ -19,7 +19,7 @@ import {
 } from './auth-state-store.js';
 import { CachedKeyStore } from './cached-key-store.js';
 import { parseCreds } from './creds-validation.js';
-import { assertKeyId, assertSessionRef, decodeValue, encodeValue } from './session-codec.js';
+import { assertKeyId, assertSessionRef, decodeValue, encodeKeyChanges, encodeValue, type KeyChange } from './session-codec.js';
 import { SessionCorruptedError, type SessionStoreEvents } from './session-events.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -186,13 +186,7 @@ export class PostgresAuthStateStore implements AuthStateStore {
         return found;
       },
       set: async (data: SignalDataSet) => {
-        const changes: KeyChange[] = [];
-        for (const [type, entries] of Object.entries(data)) {
-          for (const [id, value] of Object.entries(entries ?? {})) {
-            assertKeyId(id);
-            changes.push({ type, id, value: value === null || value === undefined ? null : encodeValue(value) });
-          }
-        }
+        const changes = encodeKeyChanges(data);
         if (changes.length > 0) await this.keyWrites.submit({ ref, changes });
       },
     };
@@ -206,20 +200,20 @@ export class PostgresAuthStateStore implements AuthStateStore {
   private async writeKeys(batches: KeyWriteBatch[]): Promise<void> {
     const latest = new Map<string, KeyWrite>();
     for (const { ref, changes } of batches) {
-      for (const change of changes) latest.set(`${ref.instanceId}\0${change.type}\0${change.id}`, { ref, change });
+      for (const change of changes) latest.set(`${ref.instanceId}\0${change[0]}\0${change[1]}`, { ref, change });
     }
     const keys = [...latest.values()];
     // Raw prepared statements rather than Drizzle templates: this runs on every message, and building and
     // planning the query cost more than running it.
     await this.database.withConnection(async (runner) => {
       const [only] = keys;
-      if (keys.length === 1 && only.change.value !== null) {
-        const { ref, change } = only;
-        await runner.query(UPSERT_ONE_KEY.text, [ref.organizationId, ref.instanceId, change.type, change.id, change.value], UPSERT_ONE_KEY.name);
+      if (keys.length === 1 && only.change[2] !== null) {
+        const { ref, change: [type, id, value] } = only;
+        await runner.query(UPSERT_ONE_KEY.text, [ref.organizationId, ref.instanceId, type, id, value], UPSERT_ONE_KEY.name);
         return;
       }
-      const upserts = keys.filter(({ change }) => change.value !== null);
-      const deletes = keys.filter(({ change }) => change.value === null);
+      const upserts = keys.filter(({ change }) => change[2] !== null);
+      const deletes = keys.filter(({ change }) => change[2] === null);
       await runner.query(WRITE_KEYS.text, [...keyColumns(deletes).slice(0, 4), ...keyColumns(upserts)], WRITE_KEYS.name);
     });
   }
@@ -235,9 +229,9 @@ function keyColumns(keys: KeyWrite[]): (string | null)[][] {
   return [
     keys.map(({ ref }) => ref.organizationId),
     keys.map(({ ref }) => ref.instanceId),
-    keys.map(({ change }) => change.type),
-    keys.map(({ change }) => change.id),
-    keys.map(({ change }) => change.value),
+    keys.map(({ change: [type] }) => type),
+    keys.map(({ change: [, id] }) => id),
+    keys.map(({ change: [, , value] }) => value),
   ];
 }
 
@@ -286,13 +280,6 @@ interface CredsWrite {
   ref: SessionRef;
   /** Encoded. */
   creds: string;
-}
-
-interface KeyChange {
-  type: string;
-  id: string;
-  /** Encoded; null deletes the key. */
-  value: string | null;
 }
 
 /** One `keys.set` call of one session. */

@@ -1,5 +1,5 @@
 import { isUuid } from '../database/database.js';
-import { BufferJSON, proto } from '../whatsapp/transport/baileys-auth.js';
+import { BufferJSON, proto, type SignalDataSet } from '../whatsapp/transport/baileys-auth.js';
 import type { SessionRef } from './auth-state-store.js';
 
 export class InvalidSessionKeyError extends Error {
@@ -26,6 +26,21 @@ export function assertKeyId(id: string): void {
 /** Same JSON as Baileys' own stores, so folders and rows move between them unchanged. */
 export function encodeValue(value: unknown): string {
   return JSON.stringify(value, BufferJSON.replacer);
+}
+
+/** One key change as the stores write it: the key's encoded value, or null when it is deleted. */
+export type KeyChange = [type: string, id: string, encoded: string | null];
+
+/** A `keys.set` batch as the changes to write, every id checked and every value encoded. */
+export function encodeKeyChanges(data: SignalDataSet): KeyChange[] {
+  const changes: KeyChange[] = [];
+  for (const [type, entries] of Object.entries(data)) {
+    for (const [id, value] of Object.entries(entries ?? {})) {
+      assertKeyId(id);
+      changes.push([type, id, value === null || value === undefined ? null : encodeValue(value)]);
+    }
+  }
+  return changes;
 }
 
 export function decodeValue(type: string, text: string): unknown {
