@@ -23,9 +23,43 @@ export function assertKeyId(id: string): void {
   }
 }
 
-/** Same JSON as Baileys' own stores, so folders and rows move between them unchanged. */
+/**
+ * Same JSON as Baileys' own stores (`JSON.stringify(value, BufferJSON.replacer)`,
+ * byte for byte), so folders and rows move between them unchanged.
+ *
+ * Why not that call itself: JSON.stringify runs Buffer's toJSON before any
+ * replacer sees it, so every byte of a key becomes an element of a number array
+ * that the replacer then copies back into a Buffer to base64 it. Key values are
+ * mostly Buffers and every message turn writes one, so this walk base64s them
+ * directly and leaves everything else to JSON.stringify as Baileys' replacer would.
+ */
 export function encodeValue(value: unknown): string {
-  return JSON.stringify(value, BufferJSON.replacer);
+  return JSON.stringify(withBuffersEncoded(value, ''));
+}
+
+interface EncodedBuffer {
+  type: 'Buffer';
+  data: string;
+}
+
+/** What Baileys' replacer turns `value` into, with the same applied to everything under it. */
+function withBuffersEncoded(value: unknown, key: string): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (value instanceof Uint8Array) return encodedBuffer(value);
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    // Dates, protobuf messages: JSON.stringify would call toJSON first and hand its result to the replacer.
+    return withBuffersEncoded((value as { toJSON(key: string): unknown }).toJSON(key), key);
+  }
+  if ((value as { type?: unknown }).type === 'Buffer') return BufferJSON.replacer(key, value) as EncodedBuffer;
+  if (Array.isArray(value)) return value.map((item, index) => withBuffersEncoded(item, String(index)));
+  const copy: Record<string, unknown> = {};
+  for (const name of Object.keys(value)) copy[name] = withBuffersEncoded((value as Record<string, unknown>)[name], name);
+  return copy;
+}
+
+function encodedBuffer(bytes: Uint8Array): EncodedBuffer {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { type: 'Buffer', data: buffer.toString('base64') };
 }
 
 /** One key change as the stores write it: the key's encoded value, or null when it is deleted. */
