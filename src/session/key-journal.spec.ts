@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,17 @@ describe('session key files', () => {
     await keys.close();
     expect(existsSync(file)).toBe(false);
     expect(existsSync(join(folder, JOURNAL_FILE))).toBe(false);
+  });
+
+  it('rejects a rewrite the journal could not take and goes on serving the value before it', async () => {
+    const folder = sessionFolder();
+    const keys = await SessionKeyFiles.open(folder);
+    await keys.write([['session', 'a.0', '"one"']]);
+    // A full disk: every append to the journal fails with ENOSPC.
+    symlinkSync('/dev/full', join(folder, JOURNAL_FILE));
+
+    await expect(keys.write([['session', 'a.0', '"two"']])).rejects.toThrow(/ENOSPC/);
+    expect(await keys.read('session', 'a.0')).toBe('"one"');
   });
 
   it('replays what a killed process journaled, up to its torn last append', async () => {

@@ -1,4 +1,5 @@
-import { type FileHandle, open, readdir, readFile } from 'node:fs/promises';
+import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { forEachLimited } from '../common/concurrency.js';
@@ -65,12 +66,19 @@ function parseChanges(payload: string): KeyChange[] | null {
  * crash anywhere replays to the same values. No fsync, as for the key files
  * before: a write that reached the OS survives the process being killed.
  *
+ * Appends are synchronous system calls, as pino's log destination does: a record
+ * of a few KB into the page cache takes microseconds, less than the round trip
+ * through libuv's thread pool that an async write costs on every message turn,
+ * and it leaves the pool's four threads to the file writes and fsyncs that do
+ * wait on the disk.
+ *
  * Writes and compactions run one at a time, in call order.
  */
 export class SessionKeyFiles {
   /** Journaled changes not yet written to their files, by file name (ids that share a file share an entry). */
   private readonly pending = new Map<string, KeyChange>();
-  private journal: FileHandle | null = null;
+  /** File descriptor of the open journal. */
+  private journal: number | null = null;
   private journalBytes = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -120,7 +128,7 @@ export class SessionKeyFiles {
         const known = this.pending.has(name) || this.files.has(name);
         (known && !this.closed ? journaled : direct).push(change);
       }
-      if (journaled.length > 0) await this.append(journaled);
+      if (journaled.length > 0) this.append(journaled);
       await forEachLimited(direct, PARALLEL_FILE_OPERATIONS, (change) => this.writeFile(change));
       if (this.journalBytes > COMPACT_AFTER_BYTES) await this.compactNow();
     });
@@ -137,20 +145,24 @@ export class SessionKeyFiles {
   /** Releases the journal without writing anything: the session is being deleted. */
   discard(): Promise<void> {
     return this.serially(async () => {
-      await this.closeJournal();
+      this.closeJournal();
       this.pending.clear();
       this.closed = true;
     });
   }
 
-  private async append(changes: KeyChange[]): Promise<void> {
-    this.journal ??= await open(this.journalPath, 'a', PRIVATE_FILE_MODE);
+  private append(changes: KeyChange[]): void {
+    this.journal ??= openSync(this.journalPath, 'a', PRIVATE_FILE_MODE);
     const record = Buffer.from(frameRecord(changes));
     try {
-      await this.journal.appendFile(record);
+      for (let written = 0; written < record.length; ) written += writeSync(this.journal, record, written);
     } catch (error) {
       // Cut back to the last whole record, or every record appended after this one would be lost at replay.
-      await this.journal.truncate(this.journalBytes).catch(() => undefined);
+      try {
+        ftruncateSync(this.journal, this.journalBytes);
+      } catch {
+        // Nothing more to try: the write's own error is the one to report.
+      }
       throw error;
     }
     this.journalBytes += record.length;
@@ -162,17 +174,17 @@ export class SessionKeyFiles {
   }
 
   private async compactNow(): Promise<void> {
-    await this.closeJournal();
+    this.closeJournal();
     await forEachLimited([...this.pending.values()], PARALLEL_FILE_OPERATIONS, (change) => this.writeFile(change));
     await removeFile(this.journalPath);
     this.pending.clear();
     this.journalBytes = 0;
   }
 
-  private async closeJournal(): Promise<void> {
+  private closeJournal(): void {
     const journal = this.journal;
     this.journal = null;
-    await journal?.close();
+    if (journal !== null) closeSync(journal);
   }
 
   private async writeFile([type, id, encoded]: KeyChange): Promise<void> {
