@@ -31,6 +31,11 @@ const values: Record<string, unknown> = {
     when: new Date(1_700_000_000_000),
   },
   'an object without a prototype': Object.assign(Object.create(null) as object, { key: bytes.subarray(0, 8), n: 1 }),
+  "a toJSON whose result has a toJSON of its own (JSON.stringify calls only the first)": {
+    toJSON: () => ({ toJSON: () => 'second', bytes: bytes.subarray(0, 4), child: { toJSON: () => 'a child is called' } }),
+  },
+  'an own __proto__ key (as JSON.parse makes it)': JSON.parse('{"__proto__":{"a":1},"b":2}') as unknown,
+  'boxed primitives': { text: new String('boxed'), count: new Number(7), flag: new Boolean(false) },
   'a lid mapping (a string)': '123456789',
   'a device list (an array of strings)': ['0', '12', '27'],
   null: null,

@@ -46,14 +46,23 @@ interface EncodedBuffer {
 function withBuffersEncoded(value: unknown, key: string): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (value instanceof Uint8Array) return encodedBuffer(value);
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    // Dates, protobuf messages: JSON.stringify would call toJSON first and hand its result to the replacer.
-    return withBuffersEncoded((value as { toJSON(key: string): unknown }).toJSON(key), key);
-  }
-  if ((value as { type?: unknown }).type === 'Buffer') return BufferJSON.replacer(key, value) as EncodedBuffer;
-  if (Array.isArray(value)) return value.map((item, index) => withBuffersEncoded(item, String(index)));
+  // Dates, protobuf messages: JSON.stringify calls toJSON once and hands its result to the replacer.
+  const own = typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON(key: string): unknown }).toJSON(key) : value;
+  if (typeof own !== 'object' || own === null) return own;
+  if (own instanceof Uint8Array) return encodedBuffer(own);
+  if ((own as { type?: unknown }).type === 'Buffer') return BufferJSON.replacer(key, own) as EncodedBuffer;
+  // A boxed primitive (new String('x')) is written as its primitive; JSON.stringify unboxes it itself.
+  if (own instanceof String || own instanceof Number || own instanceof Boolean) return own;
+  if (Array.isArray(own)) return own.map((item, index) => withBuffersEncoded(item, String(index)));
   const copy: Record<string, unknown> = {};
-  for (const name of Object.keys(value)) copy[name] = withBuffersEncoded((value as Record<string, unknown>)[name], name);
+  for (const name of Object.keys(own)) {
+    const member = withBuffersEncoded((own as Record<string, unknown>)[name], name);
+    // JSON.stringify leaves these out anyway; kept, a function named toJSON would be called on the copy.
+    if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
+    // An own "__proto__" (JSON.parse makes one) assigned as copy[name] would set the copy's prototype instead.
+    if (name === '__proto__') Object.defineProperty(copy, name, { value: member, enumerable: true, writable: true, configurable: true });
+    else copy[name] = member;
+  }
   return copy;
 }
 
