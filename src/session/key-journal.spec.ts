@@ -65,6 +65,24 @@ describe('session key files', () => {
 
     await expect(keys.write([['session', 'a.0', '"two"']])).rejects.toThrow(/ENOSPC/);
     expect(await keys.read('session', 'a.0')).toBe('"one"');
+    await keys.discard();
+  });
+
+  it('journals a batch too large for a synchronous append (a group send) and replays it whole', async () => {
+    const folder = sessionFolder();
+    const ids = Array.from({ length: 100 }, (_, index) => `5511${index}.0`);
+    const keys = await SessionKeyFiles.open(folder);
+    await keys.write(ids.map((id): KeyChange => ['session', id, '"first"']));
+    const record = `"${'x'.repeat(2_000)}"`;
+    await keys.write(ids.map((id): KeyChange => ['session', id, record]));
+    expect(await keys.read('session', ids[99])).toBe(record);
+    expect(readFileSync(join(folder, JOURNAL_FILE)).length).toBeGreaterThan(100 * 2_000);
+
+    // As after a crash: the journal is left behind and replayed by the next open.
+    await keys.discard();
+    const reopened = await SessionKeyFiles.open(folder);
+    expect(await Promise.all(ids.map((id) => reopened.read('session', id)))).toEqual(ids.map(() => record));
+    await reopened.close();
   });
 
   it('replays what a killed process journaled, up to its torn last append', async () => {

@@ -1,5 +1,6 @@
-import { closeSync, ftruncateSync, openSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, openSync, write, writeSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { forEachLimited } from '../common/concurrency.js';
@@ -9,6 +10,14 @@ import { type KeyChange, keyFileName } from './session-codec.js';
 
 export const JOURNAL_FILE = 'keys.journal';
 const COMPACT_AFTER_BYTES = 4 * 1024 * 1024;
+/**
+ * Records up to this size are appended with a synchronous write (a message
+ * turn's session record is 2-4 KB); larger ones (a group send's many session
+ * records, a history sync) go through the thread pool, so a page cache under
+ * pressure can stall the event loop for a small write at most.
+ */
+const SYNC_APPEND_MAX_BYTES = 64 * 1024;
+const writeAsync = promisify(write);
 /** File operations of one batch under way at once: a history sync's thousands of keys must not exhaust file descriptors. */
 export const PARALLEL_FILE_OPERATIONS = 32;
 
@@ -66,11 +75,11 @@ function parseChanges(payload: string): KeyChange[] | null {
  * crash anywhere replays to the same values. No fsync, as for the key files
  * before: a write that reached the OS survives the process being killed.
  *
- * Appends are synchronous system calls, as pino's log destination does: a record
- * of a few KB into the page cache takes microseconds, less than the round trip
- * through libuv's thread pool that an async write costs on every message turn,
- * and it leaves the pool's four threads to the file writes and fsyncs that do
- * wait on the disk.
+ * Small appends are synchronous system calls, as the inbound spool's are: a
+ * record of a few KB into the page cache takes microseconds, less than the round
+ * trip through libuv's thread pool that an async write costs on every message
+ * turn, and it leaves the pool's four threads to the file writes and fsyncs that
+ * do wait on the disk.
  *
  * Writes and compactions run one at a time, in call order.
  */
@@ -128,7 +137,7 @@ export class SessionKeyFiles {
         const known = this.pending.has(name) || this.files.has(name);
         (known && !this.closed ? journaled : direct).push(change);
       }
-      if (journaled.length > 0) this.append(journaled);
+      if (journaled.length > 0) await this.append(journaled);
       await forEachLimited(direct, PARALLEL_FILE_OPERATIONS, (change) => this.writeFile(change));
       if (this.journalBytes > COMPACT_AFTER_BYTES) await this.compactNow();
     });
@@ -151,15 +160,18 @@ export class SessionKeyFiles {
     });
   }
 
-  private append(changes: KeyChange[]): void {
-    this.journal ??= openSync(this.journalPath, 'a', PRIVATE_FILE_MODE);
+  private async append(changes: KeyChange[]): Promise<void> {
+    const journal = (this.journal ??= openSync(this.journalPath, 'a', PRIVATE_FILE_MODE));
     const record = Buffer.from(frameRecord(changes));
     try {
-      for (let written = 0; written < record.length; ) written += writeSync(this.journal, record, written);
+      for (let written = 0; written < record.length; ) {
+        if (record.length <= SYNC_APPEND_MAX_BYTES) written += writeSync(journal, record, written);
+        else written += (await writeAsync(journal, record, written, record.length - written, null)).bytesWritten;
+      }
     } catch (error) {
       // Cut back to the last whole record, or every record appended after this one would be lost at replay.
       try {
-        ftruncateSync(this.journal, this.journalBytes);
+        ftruncateSync(journal, this.journalBytes);
       } catch {
         // Nothing more to try: the write's own error is the one to report.
       }
