@@ -116,4 +116,21 @@ describe('the WhatsApp health job', () => {
     }
     expect((await request(first.baseUrl, 'GET', '/health/whatsapp')).status).toBe(200);
   });
+
+  it('keeps a zombie that two overlapping runs reconnect at once connected, not stopped as replaced', async () => {
+    const id = await connectedInstance('Zumbi duplo');
+    const holder = [first, second].find((app) => app.app.get(ConnectionManager).isLive(id))!;
+    await holder.app.get(ConnectionManager).stop(id, { logout: false, keepStatus: true });
+
+    // A shop's manual run overlapping another (or the 5-minute job), in one process.
+    const runs = await Promise.all([api('POST', '/api/whatsapp/health-check'), api('POST', '/api/whatsapp/health-check')]);
+    expect(runs.map((run) => run.status)).toEqual([200, 200]);
+    await waitFor(() => first.app.get(ConnectionManager).isLive(id), 10_000);
+    // The socket a second start would open replaces the first (440); that close must not stop the instance.
+    await sleep(1000);
+    expect(await statusOf(id)).toMatchObject({ status: 'connected' });
+    expect(first.app.get(ConnectionManager).isLive(id)).toBe(true);
+    const later = await api('POST', '/api/whatsapp/health-check');
+    expect(later.body).toMatchObject({ reconnectedInstances: 0, failedInstances: 1 });
+  });
 });

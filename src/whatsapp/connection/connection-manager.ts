@@ -28,7 +28,7 @@ interface LiveInstance {
   connection: WhatsAppConnection | null;
   open: boolean;
   pairingRequested: boolean;
-  /** Counts connects: events of an older connection of the instance must not act on the current one. */
+  /** The number of its current connection (process-wide): events of any other connection must not act on it. */
   generation: number;
 }
 
@@ -60,6 +60,14 @@ export class ConnectionManager implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger('Connections');
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   private readonly live = new Map<string, LiveInstance>();
+  /** Starts under way, by instance: a second start (a health run overlapping another, the heartbeat) joins the first. */
+  private readonly starting = new Map<string, Promise<boolean>>();
+  /**
+   * Connections are numbered across the process, not per instance entry: a socket
+   * of an entry that was replaced must never pass for its successor's, or its
+   * close (440, connection replaced) would stop the instance.
+   */
+  private connections = 0;
   private readonly scheduler: ReconnectScheduler;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -119,7 +127,15 @@ export class ConnectionManager implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** Opens the socket of an instance if no other process holds it. */
-  async start(instance: InstanceRow): Promise<boolean> {
+  start(instance: InstanceRow): Promise<boolean> {
+    const underway = this.starting.get(instance.id);
+    if (underway !== undefined) return underway;
+    const started = this.startOnce(instance).finally(() => this.starting.delete(instance.id));
+    this.starting.set(instance.id, started);
+    return started;
+  }
+
+  private async startOnce(instance: InstanceRow): Promise<boolean> {
     if (this.stopping || this.live.has(instance.id)) return this.live.has(instance.id);
     if (!(await this.instances.acquireLease(instance.id, this.owner, this.config.whatsapp.leaseTtlMs))) return false;
     const ref = { organizationId: instance.organizationId, instanceId: instance.id };
@@ -203,7 +219,8 @@ export class ConnectionManager implements OnApplicationBootstrap, BeforeApplicat
     const live = this.live.get(instanceId);
     if (live === undefined || this.stopping) return;
     await this.instances.update(instanceId, { status: live.session.state.creds.registered ? 'connecting' : 'pairing' });
-    const generation = ++live.generation;
+    const generation = ++this.connections;
+    live.generation = generation;
     try {
       const connection = await this.transports.for(live.instance.provider).connect({
         ref: live.ref,
