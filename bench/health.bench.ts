@@ -21,6 +21,7 @@ const { loadConfig } = await import('../src/config/app-config.js');
 const { DATABASE } = await import('../src/database/database.js');
 const { organizations, whatsappInstances } = await import('../src/database/schema.js');
 const { WhatsappHealthCheckService } = await import('../src/health/whatsapp-health-check.service.js');
+const { HealthJobProcessor } = await import('../src/health/health-job.js');
 const { AUTH_STATE_STORE } = await import('../src/session/auth-state-store.js');
 const { ConnectionManager } = await import('../src/whatsapp/connection/connection-manager.js');
 const { median, withThrowawayPostgres } = await import('./throwaway-postgres.js');
@@ -49,11 +50,16 @@ await withThrowawayPostgres(10, async (_database, name) => {
   });
   const app = await createApp(config);
   await app.init();
+  // The app's own 5-minute job runs the same check in the background: once it reconnected the zombies at a :05 mark
+  // before the measured run, which then timed a steady run. Only the measured runs may run here.
+  await app.get(HealthJobProcessor).worker.pause();
   const database = app.get<Database>(DATABASE);
   const manager = app.get(ConnectionManager);
   const sessions = app.get<AuthStateStore>(AUTH_STATE_STORE);
   const job = app.get(WhatsappHealthCheckService);
   const rows: string[][] = [];
+  /** Sizes whose measured run did not find the planned zombies, healthy and failed instances. */
+  const offPlan: number[] = [];
   try {
     for (const size of SIZES) {
       const [organization] = await database.systemDb.insert(organizations).values({ name: `bench ${size}` }).returning();
@@ -86,6 +92,11 @@ await withThrowawayPostgres(10, async (_database, name) => {
       const firstRun = await timed(() => job.run());
       const steadyRun = await timed(() => job.run());
       const select = median(selects);
+      const planned = (kind: string) => plan.filter((planKind) => planKind === kind).length;
+      const found = firstRun.value;
+      if (found.reconnectedInstances !== planned('zombie') || found.healthyInstances !== planned('healthy') || found.failedInstances !== planned('failed')) {
+        offPlan.push(size);
+      }
       const figure = { unit: 'ms', baseline: 'a plain SELECT of the instance rows', baselineValue: select, better: 'lower' } as const;
       reportFigure({ ...figure, figure: `health job, ${size} instances, 20% zombies`, value: firstRun.ms });
       reportFigure({ ...figure, figure: `health job, ${size} instances, steady`, value: steadyRun.ms });
@@ -112,6 +123,10 @@ await withThrowawayPostgres(10, async (_database, name) => {
   console.log(`\nPostgreSQL (database ${name}), Node ${process.version}; 70% healthy, 20% zombies, 10% failed`);
   for (const row of table) console.log(row.map((cell, column) => cell.padStart(widths[column])).join('  '));
   const largest = Number(rows.at(-1)?.[2] ?? Infinity);
-  console.log(`goal: job under ${GOAL_MS} ms at 1,000 instances: ${largest.toFixed(0)} ms, ${largest < GOAL_MS ? 'met' : 'NOT met'}`);
+  if (offPlan.length > 0) {
+    console.log(`the measured run did not find the planned 70/20/10 split at ${offPlan.join(', ')} instances: those times are not the job's`);
+  }
+  const verdict = offPlan.includes(SIZES.at(-1)!) ? 'not judged, so NOT met' : largest < GOAL_MS ? 'met' : 'NOT met';
+  console.log(`goal: job under ${GOAL_MS} ms at 1,000 instances: ${largest.toFixed(0)} ms, ${verdict}`);
   console.log('linear: ms per instance should stay about the same from 250 to 1,000');
 });
