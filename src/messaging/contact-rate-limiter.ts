@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisScript } from '../redis/redis-script.js';
 
 const WINDOW_MS = 60_000;
 
@@ -27,13 +28,17 @@ export type TurnAdmission = { admitted: true } | { admitted: false; retryAt: Dat
  * the limit, and nothing the customer wrote is dropped.
  */
 export class ContactRateLimiter {
+  private readonly takeTurnScript;
+
   constructor(
     private readonly redis: Redis,
     private readonly limit: number,
-  ) {}
+  ) {
+    this.takeTurnScript = redisScript<number>(redis, 'oxyTakeTurn', 1, TAKE_TURN);
+  }
 
   async takeTurn(organizationId: string, phone: string, turnId: string, now: Date): Promise<TurnAdmission> {
-    const retryAt = (await this.redis.eval(TAKE_TURN, 1, `turns:${organizationId}:${phone}`, now.getTime(), WINDOW_MS, this.limit, turnId)) as number;
+    const retryAt = await this.takeTurnScript([`turns:${organizationId}:${phone}`], now.getTime(), WINDOW_MS, this.limit, turnId);
     if (retryAt < 0) return { admitted: true };
     const notice = await this.redis.set(`turns-notice:${organizationId}:${phone}`, '1', 'PX', WINDOW_MS, 'NX');
     return { admitted: false, retryAt: new Date(retryAt), sendNotice: notice === 'OK' };

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { Redis } from 'ioredis';
+import { redisScript } from '../redis/redis-script.js';
 
 /**
  * One fixed window per key: INCR the window's counter (expiring with the window)
@@ -24,21 +25,16 @@ type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>
 /** @nestjs/throttler's storage on the application's Redis client (keys under REDIS_PREFIX). */
 export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('Throttling');
+  private readonly incrementWindow;
 
-  constructor(private readonly redis: Redis) {}
+  constructor(redis: Redis) {
+    this.incrementWindow = redisScript<[number, number, number]>(redis, 'oxyThrottleIncrement', 2, INCREMENT_SCRIPT);
+  }
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
     const base = `throttle:${throttlerName}:${key}`;
     try {
-      const [hits, windowLeftMs, blockLeftMs] = (await this.redis.eval(
-        INCREMENT_SCRIPT,
-        2,
-        `${base}:hits`,
-        `${base}:blocked`,
-        String(ttl),
-        String(limit),
-        String(blockDuration),
-      )) as [number, number, number];
+      const [hits, windowLeftMs, blockLeftMs] = await this.incrementWindow([`${base}:hits`, `${base}:blocked`], ttl, limit, blockDuration);
       return {
         totalHits: hits,
         timeToExpire: Math.max(0, Math.ceil(windowLeftMs / 1000)),
