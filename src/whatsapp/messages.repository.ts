@@ -270,11 +270,17 @@ export class MessagesRepository {
     const known = this.earlyReceipts.get(waMessageId)?.status;
     // Keep the furthest status: a late "delivered" must not undo an earlier "read".
     if (known !== undefined && EARLIER_THAN[known].includes(status as MessageStatus)) return;
+    // Moved to the end rather than updated in place: the map stays in expiry order (one TTL for all).
+    this.earlyReceipts.delete(waMessageId);
     this.earlyReceipts.set(waMessageId, { status, expiresAt: Date.now() + EARLY_RECEIPT_TTL_MS });
   }
 
+  /** Drops the expired receipts at the front, and stops at the first live one: not a scan of a minute of receipts per batch. */
   private forgetExpiredReceipts(): void {
     const now = Date.now();
-    for (const [id, receipt] of this.earlyReceipts) if (receipt.expiresAt <= now) this.earlyReceipts.delete(id);
+    for (const [id, receipt] of this.earlyReceipts) {
+      if (receipt.expiresAt > now) break;
+      this.earlyReceipts.delete(id);
+    }
   }
 }
