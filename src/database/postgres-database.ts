@@ -2,6 +2,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { type Database, type Db, type SqlRunner, tenantTransactionPreamble, timed } from './database.js';
 import { schema } from './schema.js';
+import { namingClient, StatementNames } from './statement-names.js';
 
 /** PostgreSQL through node-postgres (Supabase in production). */
 export class PostgresDatabase implements Database {
@@ -15,7 +16,12 @@ export class PostgresDatabase implements Database {
   }
 
   static connect(url: string, poolSize: number): PostgresDatabase {
-    const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: poolSize,
+      connectionTimeoutMillis: 5000,
+      Client: namingClient(new StatementNames()),
+    });
     // An idle client that loses its connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
     // Nor may a checked-out one between two statements of a transaction (the pool listens only to idle

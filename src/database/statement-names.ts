@@ -1,0 +1,77 @@
+import pg from 'pg';
+
+/**
+ * How many distinct statement texts a process names. The hot ones are a few
+ * dozen; the rest are IN lists of every length and one-off admin reads, which
+ * would otherwise grow each connection's prepared statements without end.
+ */
+const MAX_NAMED_STATEMENTS = 500;
+
+/**
+ * One name per statement text, for the whole process: the same text has the
+ * same name on every connection, and a name never stands for two texts (which
+ * node-postgres would refuse).
+ */
+export class StatementNames {
+  private readonly names = new Map<string, string>();
+
+  constructor(private readonly limit = MAX_NAMED_STATEMENTS) {}
+
+  /** The text's name, given on first sight while there is room; undefined once full (the text then runs unnamed). */
+  nameFor(text: string): string | undefined {
+    let name = this.names.get(text);
+    if (name === undefined && this.names.size < this.limit) {
+      name = `oxy_stmt_${this.names.size + 1}`;
+      this.names.set(text, name);
+    }
+    return name;
+  }
+
+  get size(): number {
+    return this.names.size;
+  }
+}
+
+type QueryArguments = [config: unknown, values?: unknown, callback?: unknown];
+
+interface QueryConfigLike {
+  text: string;
+  name?: string;
+  values?: unknown[];
+}
+
+function isQueryConfig(config: unknown): config is QueryConfigLike {
+  // A Submittable (a cursor, a stream) carries its own protocol: left alone.
+  return typeof config === 'object' && config !== null && typeof (config as QueryConfigLike).text === 'string' && !('submit' in config);
+}
+
+/** The same call, with a name for a parameterized statement that has none. */
+export function withStatementName(names: StatementNames, [config, values, callback]: QueryArguments): QueryArguments {
+  const text = typeof config === 'string' ? config : isQueryConfig(config) && config.name === undefined ? config.text : undefined;
+  const params = Array.isArray(values) ? values : isQueryConfig(config) ? config.values : undefined;
+  // Without parameters, node-postgres uses the simple protocol (one round trip, several statements allowed): kept.
+  if (text === undefined || params === undefined || params.length === 0) return [config, values, callback];
+  const name = names.nameFor(text);
+  if (name === undefined) return [config, values, callback];
+  return [typeof config === 'string' ? { text, name } : { ...(config as QueryConfigLike), name }, values, callback];
+}
+
+/**
+ * A node-postgres client that names every parameterized statement by its text,
+ * so each connection parses it once and PostgreSQL can keep its plan. Drizzle
+ * sends unnamed statements, which PostgreSQL parses and plans on every run: for
+ * the short statements of a conversation turn that was most of the database's
+ * CPU. Plans stay correct across tenants: a plan that depends on row-level
+ * security is checked again when the role changes, and the organization is a
+ * setting read at run time. Needs a session per connection (a direct connection
+ * or a session pooler), which the migrations' advisory lock needs already.
+ */
+export function namingClient(names: StatementNames): typeof pg.Client {
+  return class NamingClient extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super(config);
+      const query = this.query.bind(this) as (...args: QueryArguments) => unknown;
+      this.query = ((...args: QueryArguments) => query(...withStatementName(names, args))) as pg.Client['query'];
+    }
+  };
+}

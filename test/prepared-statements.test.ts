@@ -1,0 +1,74 @@
+import { eq, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../src/database/migrator.js';
+import { PostgresDatabase } from '../src/database/postgres-database.js';
+import { organizations, whatsappInstances } from '../src/database/schema.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+
+interface PreparedStatementRow {
+  name: string;
+  statement: string;
+  generic_plans: number;
+  custom_plans: number;
+}
+
+/**
+ * The pool names every parameterized statement, so a connection parses it once
+ * and PostgreSQL may keep one plan for it. One connection here, so every
+ * statement below shares it: the owner and two tenants run the same text, past
+ * the five runs after which PostgreSQL tries a generic plan, and each still
+ * sees only its own rows.
+ */
+describe('named statements on one shared connection', () => {
+  let testDatabase: TestDatabase;
+  let database: PostgresDatabase;
+  let orgA: string;
+  let orgB: string;
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase('prepared');
+    database = PostgresDatabase.connect(testDatabase.url, 1);
+    await migrate(database);
+    [{ id: orgA }, { id: orgB }] = await database.systemDb.insert(organizations).values([{ name: 'Shop A' }, { name: 'Shop B' }]).returning();
+    await database.systemDb.insert(whatsappInstances).values([
+      { organizationId: orgA, name: 'a-main' },
+      { organizationId: orgA, name: 'a-second' },
+      { organizationId: orgB, name: 'b-main' },
+    ]);
+  });
+
+  afterAll(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+  const preparedStatements = async () => {
+    const result = await database.systemDb.execute(sql`SELECT name, statement, generic_plans::int, custom_plans::int FROM pg_prepared_statements`);
+    return (result as unknown as { rows: PreparedStatementRow[] }).rows;
+  };
+
+  it('parses a parameterized statement once and runs it by name afterwards', async () => {
+    for (let run = 0; run < 8; run++) {
+      const [row] = await database.systemDb.select({ name: organizations.name }).from(organizations).where(eq(organizations.id, orgA));
+      expect(row.name).toBe('Shop A');
+    }
+    const statements = await preparedStatements();
+    const byOrganizationId = statements.filter((statement) => /from "organizations" where "organizations"\."id" = \$1/.test(statement.statement));
+    expect(byOrganizationId).toHaveLength(1);
+    expect(byOrganizationId[0].name).toMatch(/^oxy_stmt_\d+$/);
+    expect(byOrganizationId[0].generic_plans + byOrganizationId[0].custom_plans).toBe(8);
+  });
+
+  it('keeps each tenant to its own rows when the owner and two tenants run the same statement in turn', async () => {
+    const instanceNames = (rows: { name: string }[]) => rows.map((row) => row.name).sort();
+    // A limit makes the statement parameterized (named); no WHERE on the organization: row-level security alone filters.
+    const everyInstance = (db: typeof database.systemDb) => db.select({ name: whatsappInstances.name }).from(whatsappInstances).limit(100);
+    for (let round = 0; round < 8; round++) {
+      expect(instanceNames(await database.withTenant(orgA, everyInstance))).toEqual(['a-main', 'a-second']);
+      expect(instanceNames(await database.withTenant(orgB, everyInstance))).toEqual(['b-main']);
+      expect(instanceNames(await everyInstance(database.systemDb))).toEqual(['a-main', 'a-second', 'b-main']);
+    }
+    const statements = await preparedStatements();
+    expect(statements.filter((statement) => statement.statement.includes('from "whatsapp_instances" limit $1'))).toHaveLength(1);
+  });
+});
