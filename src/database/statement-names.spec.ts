@@ -33,6 +33,30 @@ describe('withStatementName', () => {
     expect(names.size).toBe(0);
   });
 
+  it('names statements whose values node-postgres serializes without user code: dates, bytes, arrays of those', () => {
+    const names = new StatementNames();
+    const values = [new Date(0), Buffer.from('x'), ['a', 1, null, [true]], 10n, undefined];
+    expect(withStatementName(names, ['SELECT $1, $2, $3, $4, $5', values])[0]).toEqual({ text: 'SELECT $1, $2, $3, $4, $5', name: 'oxy_stmt_1' });
+  });
+
+  it('leaves unnamed what would waste a name or could break it: IN lists, bulk writes, objects to serialize', () => {
+    const names = new StatementNames();
+    const inList = 'select "id" from "messages" where "messages"."id" in ($1, $2)';
+    const bulk = `insert into t values ${Array.from({ length: 65 }, (_, index) => `($${index + 1})`).join(', ')}`;
+    const objectValue = { toJSON: () => { throw new Error('circular'); } };
+    for (const [text, values] of [
+      [inList, ['a', 'b']],
+      [bulk, Array.from({ length: 65 }, (_, index) => index)],
+      ['SELECT $1::jsonb', [objectValue]],
+      ['SELECT $1::text[]', [[objectValue]]],
+    ] as const) {
+      expect(withStatementName(names, [text, values])[0]).toBe(text);
+    }
+    expect(names.size).toBe(0);
+    // A list of one keeps one text whatever happens: it is named.
+    expect(withStatementName(names, ['select "id" from "messages" where "messages"."id" in ($1)', ['a']])[0]).toMatchObject({ name: 'oxy_stmt_1' });
+  });
+
   it('stops naming new texts once full, and keeps naming the ones it has', () => {
     const names = new StatementNames(1);
     expect(withStatementName(names, ['SELECT $1::int', [1]])[0]).toEqual({ text: 'SELECT $1::int', name: 'oxy_stmt_1' });

@@ -1,11 +1,18 @@
+import { Logger } from '@nestjs/common';
 import pg from 'pg';
 
 /**
  * How many distinct statement texts a process names. The hot ones are a few
- * dozen; the rest are IN lists of every length and one-off admin reads, which
- * would otherwise grow each connection's prepared statements without end.
+ * dozen; one-off reads and writes of other shapes fill the rest, which would
+ * otherwise grow each connection's prepared statements without end.
  */
 const MAX_NAMED_STATEMENTS = 500;
+
+/** Beyond this many parameters a statement is a bulk write of its own shape (a pre-key upload, a big multi-row insert): not worth a name. */
+const MAX_NAMED_PARAMETERS = 64;
+
+/** An IN list of two or more parameters: its text changes with the list's length, so each length would take a name. */
+const PARAMETER_LIST = /\bin \(\$\d+, \$/i;
 
 /**
  * One name per statement text, for the whole process: the same text has the
@@ -13,6 +20,7 @@ const MAX_NAMED_STATEMENTS = 500;
  * node-postgres would refuse).
  */
 export class StatementNames {
+  private readonly logger = new Logger('Database');
   private readonly names = new Map<string, string>();
 
   constructor(private readonly limit = MAX_NAMED_STATEMENTS) {}
@@ -23,6 +31,9 @@ export class StatementNames {
     if (name === undefined && this.names.size < this.limit) {
       name = `oxy_stmt_${this.names.size + 1}`;
       this.names.set(text, name);
+      if (this.names.size === this.limit) {
+        this.logger.warn({ limit: this.limit }, 'statement names used up: statements of new shapes run unnamed (parsed and planned on every run) until a restart');
+      }
     }
     return name;
   }
@@ -40,6 +51,28 @@ interface QueryConfigLike {
   values?: unknown[];
 }
 
+/**
+ * Values node-postgres turns into wire format without calling code that could
+ * throw (toJSON, toPostgres). When that code throws, node-postgres closes the
+ * statement on the server but still counts it as parsed on the connection, so
+ * the name would fail there from then on: such calls run unnamed, as before.
+ * (Drizzle hands JSON columns over as strings already.)
+ */
+function serializesSafely(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'bigint':
+      return true;
+    case 'object':
+      return value instanceof Date || ArrayBuffer.isView(value) || (Array.isArray(value) && value.every(serializesSafely));
+    default:
+      return false;
+  }
+}
+
 function isQueryConfig(config: unknown): config is QueryConfigLike {
   // A Submittable (a cursor, a stream) carries its own protocol: left alone.
   return typeof config === 'object' && config !== null && typeof (config as QueryConfigLike).text === 'string' && !('submit' in config);
@@ -50,7 +83,8 @@ export function withStatementName(names: StatementNames, [config, values, callba
   const text = typeof config === 'string' ? config : isQueryConfig(config) && config.name === undefined ? config.text : undefined;
   const params = Array.isArray(values) ? values : isQueryConfig(config) ? config.values : undefined;
   // Without parameters, node-postgres uses the simple protocol (one round trip, several statements allowed): kept.
-  if (text === undefined || params === undefined || params.length === 0) return [config, values, callback];
+  if (text === undefined || params === undefined || params.length === 0 || params.length > MAX_NAMED_PARAMETERS) return [config, values, callback];
+  if (PARAMETER_LIST.test(text) || !params.every(serializesSafely)) return [config, values, callback];
   const name = names.nameFor(text);
   if (name === undefined) return [config, values, callback];
   return [typeof config === 'string' ? { text, name } : { ...(config as QueryConfigLike), name }, values, callback];
