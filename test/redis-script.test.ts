@@ -57,11 +57,11 @@ describe('Lua scripts run by digest', () => {
     expect(await countUp(['after-flush'], 1)).toBe(2);
   });
 
-  it('refuses a second body under a name already defined, and a wrong number of keys', () => {
+  it('refuses a second body under a name already defined, and a wrong number of keys', async () => {
     redisScript<number>(client, 'testCountUp', 1, COUNT_UP);
     expect(() => redisScript<number>(client, 'testCountUp', 1, `return 0`)).toThrow(/already defined on this client with another body/);
 
     const countUp = redisScript<number>(client, 'testCountUp', 1, COUNT_UP);
-    expect(() => countUp(['one', 'two'], 1)).toThrow(/takes 1 key, got 2/);
+    await expect(countUp(['one', 'two'], 1)).rejects.toThrow(/takes 1 key, got 2/);
   });
 });

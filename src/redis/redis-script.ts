@@ -24,8 +24,9 @@ export function redisScript<Result>(redis: Redis, name: string, numberOfKeys: nu
     throw new Error(`Redis script ${name} is already defined on this client with another body`);
   }
   const command = (redis as unknown as Record<string, ScriptCommand>)[name];
-  return (keys: string[], ...args: ScriptArgument[]): Promise<Result> => {
+  // A rejection, never a throw: callers chain .catch() on the call (a lock renewal in a timer).
+  return async (keys: string[], ...args: ScriptArgument[]): Promise<Result> => {
     if (keys.length !== numberOfKeys) throw new Error(`Redis script ${name} takes ${numberOfKeys} key${numberOfKeys === 1 ? '' : 's'}, got ${keys.length}`);
-    return command.call(redis, ...keys, ...args) as Promise<Result>;
+    return (await command.call(redis, ...keys, ...args)) as Result;
   };
 }
