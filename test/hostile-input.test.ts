@@ -269,13 +269,20 @@ describe('hostile input: every documented route, generated from the OpenAPI docu
     expect(refused.body.details).toEqual([expect.objectContaining({ field: 'audience' })]);
   });
 
-  it('an array where an object belongs is a 400 naming the field, not a 500 (sandbox media, business hours, a weekday, proactive settings)', async () => {
+  it('an array where an object belongs is a 400 naming the field, not a 500 (sandbox media, business hours, a weekday, proactive settings); null sandbox media is none', async () => {
     const inbound = await request(server.baseUrl, 'POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, {
       token: shop.key,
       body: { from: '5511912345678', text: 'Oi', media: [] },
     });
     expect(inbound.status).toBe(400);
     expect(inbound.body.details).toEqual([expect.objectContaining({ field: 'media' })]);
+    // null media is none (the fuzzer's 500): without text, a 400 naming it (a text with null media: inbound-pipeline.test.ts).
+    const nothing = await request(server.baseUrl, 'POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, {
+      token: shop.key,
+      body: { from: '5511912345678', media: null },
+    });
+    expect(nothing.status).toBe(400);
+    expect(nothing.body.details).toEqual([expect.objectContaining({ field: 'text' })]);
     for (const [body, field] of [
       [{ businessHours: [] }, 'businessHours'],
       [{ businessHours: { '1': [] } }, 'businessHours.1'],

@@ -86,6 +86,13 @@ describe('inbound pipeline on the sandbox transport', () => {
     const invalid = await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: phone, media: { kind: 'video', base64: 'x', mimetype: 'nope' } });
     expect(invalid.status).toBe(400);
     expect(invalid.body.message).toContain('media.kind must be one of image, audio, document');
+
+    // null media is none: a text message (it once was a 500).
+    const textOnly = newCustomer();
+    const withNullMedia = await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: textOnly, text: 'oi', media: null });
+    expect(withNullMedia.status).toBe(200);
+    await waitFor(async () => (await inboundRows(textOnly)).length === 1, 10_000);
+    expect((await inboundRows(textOnly))[0]).toMatchObject({ type: 'text', body: 'oi', mediaRef: null });
   });
 
   it('takes at most 5 turns a minute per contact, sends one notice, and answers the rest together once the minute allows', async () => {

@@ -38,7 +38,8 @@ export class SandboxController {
   async inbound(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: SandboxInboundDto) {
     await this.requireSandbox(tenant, id);
     const { media, ...message } = body;
-    const delivered = media === undefined ? message : { ...message, media: { ...media, data: Buffer.from(media.base64, 'base64') } };
+    // null is "no media", as validation lets an optional field be null.
+    const delivered = media == null ? message : { ...message, media: { ...media, data: Buffer.from(media.base64, 'base64') } };
     return { messageId: await this.sandbox.inboundAcknowledged(id, delivered) };
   }
 

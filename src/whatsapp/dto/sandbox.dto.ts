@@ -41,7 +41,7 @@ export class SandboxInboundDto {
     maxLength: 4096,
     description: 'The text; the caption when media is sent. Required without media.',
   })
-  @ValidateIf((body: SandboxInboundDto) => body.media === undefined || body.text !== undefined)
+  @ValidateIf((body: SandboxInboundDto) => body.media == null || body.text !== undefined)
   @IsString()
   @Length(1, 4096)
   text?: string;
