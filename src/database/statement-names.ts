@@ -11,8 +11,12 @@ const MAX_NAMED_STATEMENTS = 500;
 /** Beyond this many parameters a statement is a bulk write of its own shape (a pre-key upload, a big multi-row insert): not worth a name. */
 const MAX_NAMED_PARAMETERS = 64;
 
-/** An IN list of two or more parameters: its text changes with the list's length, so each length would take a name. */
-const PARAMETER_LIST = /\bin \(\$\d+, \$/i;
+/**
+ * An IN list of more than eight parameters: a list whose length varies with the
+ * data (ids of a batch, keys of a history sync), whose text, and name, would
+ * change with every length. Short lists are mostly fixed (statuses) and stay named.
+ */
+const LONG_PARAMETER_LIST = /\bin \(\$\d+(?:, \$\d+){8,}\)/i;
 
 /**
  * One name per statement text, for the whole process: the same text has the
@@ -84,7 +88,7 @@ export function withStatementName(names: StatementNames, [config, values, callba
   const params = Array.isArray(values) ? values : isQueryConfig(config) ? config.values : undefined;
   // Without parameters, node-postgres uses the simple protocol (one round trip, several statements allowed): kept.
   if (text === undefined || params === undefined || params.length === 0 || params.length > MAX_NAMED_PARAMETERS) return [config, values, callback];
-  if (PARAMETER_LIST.test(text) || !params.every(serializesSafely)) return [config, values, callback];
+  if (LONG_PARAMETER_LIST.test(text) || !params.every(serializesSafely)) return [config, values, callback];
   const name = names.nameFor(text);
   if (name === undefined) return [config, values, callback];
   return [typeof config === 'string' ? { text, name } : { ...(config as QueryConfigLike), name }, values, callback];
