@@ -29,15 +29,19 @@ export class StatementNames {
 
   constructor(private readonly limit = MAX_NAMED_STATEMENTS) {}
 
-  /** The text's name, given on first sight while there is room; undefined once full (the text then runs unnamed). */
+  /**
+   * The text's name, given on first sight while there is room; undefined for a
+   * long IN list, or once full (the text then runs unnamed). A known text is one
+   * map lookup: what the text itself decides is looked at only on first sight.
+   */
   nameFor(text: string): string | undefined {
-    let name = this.names.get(text);
-    if (name === undefined && this.names.size < this.limit) {
-      name = `oxy_stmt_${this.names.size + 1}`;
-      this.names.set(text, name);
-      if (this.names.size === this.limit) {
-        this.logger.warn({ limit: this.limit }, 'statement names used up: statements of new shapes run unnamed (parsed and planned on every run) until a restart');
-      }
+    const known = this.names.get(text);
+    if (known !== undefined) return known;
+    if (this.names.size >= this.limit || LONG_PARAMETER_LIST.test(text)) return undefined;
+    const name = `oxy_stmt_${this.names.size + 1}`;
+    this.names.set(text, name);
+    if (this.names.size === this.limit) {
+      this.logger.warn({ limit: this.limit }, 'statement names used up: statements of new shapes run unnamed (parsed and planned on every run) until a restart');
     }
     return name;
   }
@@ -88,7 +92,7 @@ export function withStatementName(names: StatementNames, [config, values, callba
   const params = Array.isArray(values) ? values : isQueryConfig(config) ? config.values : undefined;
   // Without parameters, node-postgres uses the simple protocol (one round trip, several statements allowed): kept.
   if (text === undefined || params === undefined || params.length === 0 || params.length > MAX_NAMED_PARAMETERS) return [config, values, callback];
-  if (LONG_PARAMETER_LIST.test(text) || !params.every(serializesSafely)) return [config, values, callback];
+  if (!params.every(serializesSafely)) return [config, values, callback];
   const name = names.nameFor(text);
   if (name === undefined) return [config, values, callback];
   return [typeof config === 'string' ? { text, name } : { ...(config as QueryConfigLike), name }, values, callback];

@@ -14,8 +14,8 @@ const definedScripts = new WeakMap<Redis, Map<string, string>>();
  * with EVAL.
  */
 export function redisScript<Result>(redis: Redis, name: string, numberOfKeys: number, lua: string) {
-  const scripts = definedScripts.get(redis) ?? new Map<string, string>();
-  definedScripts.set(redis, scripts);
+  let scripts = definedScripts.get(redis);
+  if (scripts === undefined) definedScripts.set(redis, (scripts = new Map<string, string>()));
   const defined = scripts.get(name);
   if (defined === undefined) {
     redis.defineCommand(name, { numberOfKeys, lua });
