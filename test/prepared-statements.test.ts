@@ -1,6 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../src/database/database.js';
 import { migrate } from '../src/database/migrator.js';
+import { preparedQuery } from '../src/database/prepared-query.js';
 import { PostgresDatabase } from '../src/database/postgres-database.js';
 import { organizations, whatsappInstances } from '../src/database/schema.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
@@ -70,5 +72,30 @@ describe('named statements on one shared connection', () => {
     }
     const statements = await preparedStatements();
     expect(statements.filter((statement) => statement.statement.includes('from "whatsapp_instances" limit $1'))).toHaveLength(1);
+  });
+
+  it('runs a query Drizzle built once with the values of each run, parsed once and still confined to each tenant', async () => {
+    const instancesLike = (db: Db) =>
+      db
+        .select({ name: whatsappInstances.name })
+        .from(whatsappInstances)
+        .where(sql`${whatsappInstances.name} LIKE ${sql.placeholder('pattern')}`)
+        .orderBy(whatsappInstances.name);
+    const run = (db: Db, pattern: string) => preparedQuery(db, 'test_instances_like', instancesLike).execute({ pattern });
+    for (let round = 0; round < 8; round++) {
+      expect(await database.withTenant(orgA, (tx) => run(tx, '%main'))).toEqual([{ name: 'a-main' }]);
+      expect(await database.withTenant(orgA, (tx) => run(tx, '%'))).toEqual([{ name: 'a-main' }, { name: 'a-second' }]);
+      expect(await database.withTenant(orgB, (tx) => run(tx, '%'))).toEqual([{ name: 'b-main' }]);
+      expect(await run(database.systemDb, '%main')).toEqual([{ name: 'a-main' }, { name: 'b-main' }]);
+    }
+    const [statement] = (await preparedStatements()).filter((row) => row.name === 'test_instances_like');
+    expect(statement.generic_plans + statement.custom_plans).toBe(32);
+  });
+
+  it('refuses a second builder under a name already used: one name is one statement', () => {
+    const byName = (db: Db) => db.select({ id: organizations.id }).from(organizations).where(eq(organizations.name, sql.placeholder('name')));
+    const byId = (db: Db) => db.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, sql.placeholder('name')));
+    preparedQuery(database.systemDb, 'test_organization_lookup', byName);
+    expect(() => preparedQuery(database.systemDb, 'test_organization_lookup', byId)).toThrow(/already built by another builder/);
   });
 });

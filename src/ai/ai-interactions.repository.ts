@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, desc, eq, type SQL } from 'drizzle-orm';
-import { DATABASE, type Database } from '../database/database.js';
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { DATABASE, type Database, type Db } from '../database/database.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import { type AiOutcome, aiInteractions, type ConversationAgentKind } from '../database/schema.js';
 
 export type AiInteractionRow = typeof aiInteractions.$inferSelect;
@@ -11,6 +12,25 @@ export interface AiInteractionFilter {
   agent?: ConversationAgentKind;
   outcome?: AiOutcome;
 }
+
+const { placeholder } = sql;
+
+/** One turn's audit row. */
+const insertInteraction = (db: Db) =>
+  db.insert(aiInteractions).values({
+    organizationId: placeholder('organizationId'),
+    conversationId: placeholder('conversationId'),
+    contactId: placeholder('contactId'),
+    agent: placeholder('agent'),
+    model: placeholder('model'),
+    outcome: placeholder('outcome'),
+    rounds: placeholder('rounds'),
+    promptTokens: placeholder('promptTokens'),
+    completionTokens: placeholder('completionTokens'),
+    toolCalls: placeholder('toolCalls'),
+    latencyMs: placeholder('latencyMs'),
+    error: placeholder('error'),
+  });
 
 /** The audit of agent turns, read under the organization's row-level security. */
 @Injectable()
@@ -24,7 +44,18 @@ export class AiInteractionsRepository {
    * commit per turn. Reads stay under row-level security.
    */
   async record(organizationId: string, interaction: NewAiInteraction): Promise<void> {
-    await this.database.systemDb.insert(aiInteractions).values({ ...interaction, organizationId });
+    await preparedQuery(this.database.systemDb, 'oxy_ai_interaction', insertInteraction).execute({
+      conversationId: null,
+      contactId: null,
+      model: null,
+      rounds: 0,
+      promptTokens: 0,
+      completionTokens: 0,
+      toolCalls: [],
+      error: null,
+      ...interaction,
+      organizationId,
+    });
   }
 
   /** Newest first. */

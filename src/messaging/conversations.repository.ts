@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
+import { preparedQuery, setPlaceholder } from '../database/prepared-query.js';
 import { type ConversationAgentKind, type ConversationState, contacts, conversations, messages } from '../database/schema.js';
 
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -12,6 +13,42 @@ export interface ConversationFilter {
 
 /** States a person is answering in: the bot stays quiet. */
 export const HUMAN_STATES: readonly ConversationState[] = ['waiting_human', 'human'];
+
+/** Closed, or with a person past the handoff timeout (`staleBefore`): the conversation goes back to the bot. */
+const backToBot = sql`${conversations.state} = 'closed' OR (${conversations.state} IN ('waiting_human', 'human') AND ${conversations.stateChangedAt} < ${sql.placeholder('staleBefore')}::timestamptz)`;
+
+/** Every turn's conversation (see openFor). */
+const openForTurn = (db: Db) =>
+  db
+    .insert(conversations)
+    .values({
+      organizationId: sql.placeholder('organizationId'),
+      contactId: sql.placeholder('contactId'),
+      instanceId: sql.placeholder('instanceId'),
+      agent: sql.placeholder('agent'),
+      lastMessageAt: sql.placeholder('now'),
+      stateChangedAt: sql.placeholder('now'),
+    })
+    .onConflictDoUpdate({
+      target: [conversations.organizationId, conversations.contactId],
+      set: {
+        instanceId: sql`excluded.instance_id`,
+        agent: sql`excluded.agent`,
+        lastMessageAt: sql`excluded.last_message_at`,
+        state: sql`CASE WHEN ${backToBot} THEN 'bot' ELSE ${conversations.state} END`,
+        handoffReason: sql`CASE WHEN ${backToBot} THEN NULL ELSE ${conversations.handoffReason} END`,
+        stateChangedAt: sql`CASE WHEN ${backToBot} THEN excluded.state_changed_at ELSE ${conversations.stateChangedAt} END`,
+        updatedAt: sql`excluded.last_message_at`,
+      },
+    })
+    .returning();
+
+/** The agent's memory after a turn; JSON as a string (null clears it). */
+const saveAgentState = (db: Db) =>
+  db
+    .update(conversations)
+    .set({ agentState: sql`${sql.placeholder('agentState')}::jsonb`, updatedAt: setPlaceholder('now') })
+    .where(eq(conversations.id, sql.placeholder('id')));
 
 @Injectable()
 export class ConversationsRepository {
@@ -29,24 +66,12 @@ export class ConversationsRepository {
     now: Date,
     handoffTimeoutMs: number,
   ): Promise<ConversationRow> {
-    const staleBefore = new Date(now.getTime() - handoffTimeoutMs).toISOString();
-    const backToBot = sql`${conversations.state} = 'closed' OR (${conversations.state} IN ('waiting_human', 'human') AND ${conversations.stateChangedAt} < ${staleBefore}::timestamptz)`;
-    const [row] = await tx
-      .insert(conversations)
-      .values({ organizationId, ...contact, lastMessageAt: now, stateChangedAt: now })
-      .onConflictDoUpdate({
-        target: [conversations.organizationId, conversations.contactId],
-        set: {
-          instanceId: sql`excluded.instance_id`,
-          agent: sql`excluded.agent`,
-          lastMessageAt: now,
-          state: sql`CASE WHEN ${backToBot} THEN 'bot' ELSE ${conversations.state} END`,
-          handoffReason: sql`CASE WHEN ${backToBot} THEN NULL ELSE ${conversations.handoffReason} END`,
-          stateChangedAt: sql`CASE WHEN ${backToBot} THEN excluded.state_changed_at ELSE ${conversations.stateChangedAt} END`,
-          updatedAt: now,
-        },
-      })
-      .returning();
+    const [row] = await preparedQuery(tx, 'oxy_conversation_open', openForTurn).execute({
+      organizationId,
+      ...contact,
+      now,
+      staleBefore: new Date(now.getTime() - handoffTimeoutMs).toISOString(),
+    });
     return row;
   }
 
@@ -58,7 +83,11 @@ export class ConversationsRepository {
     now: Date,
   ): Promise<{ handedOver: boolean }> {
     if (changes.agentState !== undefined) {
-      await tx.update(conversations).set({ agentState: changes.agentState, updatedAt: now }).where(eq(conversations.id, conversationId));
+      await preparedQuery(tx, 'oxy_conversation_agent_state', saveAgentState).execute({
+        id: conversationId,
+        agentState: changes.agentState === null ? null : JSON.stringify(changes.agentState),
+        now,
+      });
     }
     if (changes.handoffReason === undefined) return { handedOver: false };
     const moved = await tx

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
+import { preparedQuery, setPlaceholder } from '../database/prepared-query.js';
 import { type MessageType, messages } from '../database/schema.js';
 
 export interface NewInboundMessage {
@@ -47,6 +48,42 @@ interface ClaimedRow {
 /** How many of a contact's waiting messages one turn takes (a flood is answered over several turns). */
 const TURN_BATCH_LIMIT = 50;
 
+const { placeholder } = sql;
+
+/** One delivered message, or nothing for a duplicate delivery (see `insert`). */
+const insertInbound = (db: Db) =>
+  db
+    .insert(messages)
+    .values({
+      organizationId: placeholder('organizationId'),
+      instanceId: placeholder('instanceId'),
+      waMessageId: placeholder('waMessageId'),
+      remotePhone: placeholder('remotePhone'),
+      type: placeholder('type'),
+      body: placeholder('body'),
+      mediaMimetype: placeholder('mediaMimetype'),
+      pushName: placeholder('pushName'),
+      status: placeholder('status'),
+      error: placeholder('error'),
+      direction: 'inbound',
+      origin: 'customer',
+    })
+    .onConflictDoNothing({ target: [messages.instanceId, messages.waMessageId] })
+    .returning({ id: messages.id });
+
+/** The messages a turn answered: one list parameter, so the statement has one text whatever the turn's size. */
+const markAnswered = (db: Db) =>
+  db
+    .update(messages)
+    .set({
+      status: 'processed',
+      turnId: setPlaceholder('turnId'),
+      contactId: setPlaceholder('contactId'),
+      conversationId: setPlaceholder('conversationId'),
+      updatedAt: setPlaceholder('now'),
+    })
+    .where(sql`${messages.id} = ANY(${placeholder('ids')}::uuid[])`);
+
 /** The inbound pipeline's reads and writes of `messages`. */
 @Injectable()
 export class InboundRepository {
@@ -60,11 +97,11 @@ export class InboundRepository {
    * round trips on the busiest path.
    */
   async insert(message: NewInboundMessage): Promise<string | null> {
-    const [row] = await this.database.systemDb
-      .insert(messages)
-      .values({ status: 'received', ...message, direction: 'inbound', origin: 'customer' })
-      .onConflictDoNothing({ target: [messages.instanceId, messages.waMessageId] })
-      .returning({ id: messages.id });
+    const [row] = await preparedQuery(this.database.systemDb, 'oxy_inbound_insert', insertInbound).execute({
+      status: 'received',
+      error: null,
+      ...message,
+    });
     return row?.id ?? null;
   }
 
@@ -132,10 +169,13 @@ export class InboundRepository {
   ): Promise<string[]> {
     const now = new Date();
     if (turn.answered.length > 0) {
-      await tx
-        .update(messages)
-        .set({ status: 'processed', turnId: turn.turnId, contactId: turn.contactId, conversationId: turn.conversationId, updatedAt: now })
-        .where(inArray(messages.id, turn.answered));
+      await preparedQuery(tx, 'oxy_turn_answered', markAnswered).execute({
+        ids: turn.answered,
+        turnId: turn.turnId,
+        contactId: turn.contactId,
+        conversationId: turn.conversationId,
+        now,
+      });
     }
     if (turn.unanswered.ids.length > 0) {
       await tx

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
+import { preparedQuery, setPlaceholder } from '../database/prepared-query.js';
 import { type InstanceStatus, type MessageOrigin, type MessageStatus, type MessageType, messages, whatsappInstances } from '../database/schema.js';
 import type { ReceiptStatus } from './transport/whatsapp-transport.js';
 
@@ -42,6 +43,53 @@ const WAITS_FOR_EARLIER = sql<boolean>`EXISTS (
 
 /** How long a receipt that found no message yet is kept for the send that is about to record its id. */
 const EARLY_RECEIPT_TTL_MS = 60_000;
+
+const { placeholder } = sql;
+
+/** A send's message by id (see findForSend). */
+const findForSend = (db: Db) =>
+  db
+    .select({ ...getTableColumns(messages), waitsForEarlier: WAITS_FOR_EARLIER })
+    .from(messages)
+    .where(and(eq(messages.id, placeholder('messageId')), eq(messages.organizationId, placeholder('organizationId'))));
+
+/** A queued message sent, stamped with WhatsApp's id (see markSent). */
+const markSent = (db: Db) =>
+  db
+    .update(messages)
+    .set({ status: setPlaceholder('status'), waMessageId: setPlaceholder('waMessageId'), error: null, updatedAt: setPlaceholder('now') })
+    .where(and(eq(messages.id, placeholder('messageId')), eq(messages.organizationId, placeholder('organizationId')), eq(messages.status, 'queued')))
+    .returning({ remotePhone: messages.remotePhone });
+
+/** The oldest message of the instance to a person still waiting to be sent (see nextInLine). */
+const nextInLine = (db: Db) =>
+  db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.organizationId, placeholder('organizationId')),
+        eq(messages.instanceId, placeholder('instanceId')),
+        eq(messages.remotePhone, placeholder('remotePhone')),
+        eq(messages.direction, 'outbound'),
+        eq(messages.status, 'queued'),
+      ),
+    )
+    .orderBy(messages.createdAt, messages.id)
+    .limit(1);
+
+/** A receipt's status, applied only to a message in one of the `earlier` statuses. */
+const applyReceipt = (db: Db) =>
+  db
+    .update(messages)
+    .set({ status: setPlaceholder('status'), updatedAt: setPlaceholder('now') })
+    .where(
+      and(
+        eq(messages.instanceId, placeholder('instanceId')),
+        eq(messages.waMessageId, placeholder('waMessageId')),
+        sql`${messages.status} = ANY(${placeholder('earlier')}::text[])`,
+      ),
+    );
 
 @Injectable()
 export class MessagesRepository {
@@ -146,13 +194,7 @@ export class MessagesRepository {
    * trips of a tenant transaction per step (the send path's largest cost).
    */
   async findForSend(organizationId: string, messageId: string): Promise<(MessageRow & { waitsForEarlier: boolean }) | null> {
-    const [row] = await this.database.systemDb
-      .select({
-        ...getTableColumns(messages),
-        waitsForEarlier: WAITS_FOR_EARLIER,
-      })
-      .from(messages)
-      .where(and(eq(messages.id, messageId), eq(messages.organizationId, organizationId)));
+    const [row] = await preparedQuery(this.database.systemDb, 'oxy_message_for_send', findForSend).execute({ messageId, organizationId });
     return row ?? null;
   }
 
@@ -164,11 +206,13 @@ export class MessagesRepository {
    */
   async markSent(organizationId: string, messageId: string, waMessageId: string, instanceId: string): Promise<string | null> {
     const folded = this.earlyReceipts.get(waMessageId)?.status;
-    const [ended] = await this.database.systemDb
-      .update(messages)
-      .set({ status: folded ?? 'sent', waMessageId, error: null, updatedAt: new Date() })
-      .where(and(eq(messages.id, messageId), eq(messages.organizationId, organizationId), eq(messages.status, 'queued')))
-      .returning({ remotePhone: messages.remotePhone });
+    const [ended] = await preparedQuery(this.database.systemDb, 'oxy_message_sent', markSent).execute({
+      status: folded ?? 'sent',
+      waMessageId,
+      now: new Date(),
+      messageId,
+      organizationId,
+    });
     this.inFlight.delete(waMessageId);
     // A receipt that came while the statement ran was kept, not written: it is applied now.
     const later = this.earlyReceipts.get(waMessageId)?.status;
@@ -203,20 +247,11 @@ export class MessagesRepository {
    * could miss it: its snapshot would predate that send's commit.
    */
   private async nextInLine(organizationId: string, instanceId: string, remotePhone: string): Promise<string | null> {
-    const [next] = await this.database.systemDb
-      .select({ id: messages.id })
-      .from(messages)
-      .where(
-        and(
-          eq(messages.organizationId, organizationId),
-          eq(messages.instanceId, instanceId),
-          eq(messages.remotePhone, remotePhone),
-          eq(messages.direction, 'outbound'),
-          eq(messages.status, 'queued'),
-        ),
-      )
-      .orderBy(messages.createdAt, messages.id)
-      .limit(1);
+    const [next] = await preparedQuery(this.database.systemDb, 'oxy_message_next_in_line', nextInLine).execute({
+      organizationId,
+      instanceId,
+      remotePhone,
+    });
     return next?.id ?? null;
   }
 
@@ -258,12 +293,13 @@ export class MessagesRepository {
   }
 
   private async moveForward(instanceId: string, waMessageId: string, status: ReceiptStatus): Promise<void> {
-    await this.database.systemDb
-      .update(messages)
-      .set({ status, updatedAt: new Date() })
-      .where(
-        and(eq(messages.instanceId, instanceId), eq(messages.waMessageId, waMessageId), inArray(messages.status, EARLIER_THAN[status])),
-      );
+    await preparedQuery(this.database.systemDb, 'oxy_message_receipt', applyReceipt).execute({
+      status,
+      now: new Date(),
+      instanceId,
+      waMessageId,
+      earlier: EARLIER_THAN[status],
+    });
   }
 
   private remember(waMessageId: string, status: ReceiptStatus): void {
