@@ -15,7 +15,7 @@ import { ContactRateLimiter } from './contact-rate-limiter.js';
 import { ContactTurnLock } from './contact-turn-lock.js';
 import { type AgentContext, type AgentReply, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from './conversation-agent.js';
 import { ConversationsRepository, HUMAN_STATES } from './conversations.repository.js';
-import { InboundRepository, type PendingMessage, type TurnReply } from './inbound.repository.js';
+import { InboundRepository, type PendingMessage, TURN_BATCH_LIMIT, type TurnReply } from './inbound.repository.js';
 import { asksForHuman, pipelineTexts } from './pipeline.pt-br.js';
 import { asksToOptOut, campaignTexts } from '../campaigns/campaigns.pt-br.js';
 
@@ -85,23 +85,32 @@ export class ConversationTurnService {
 
   /**
    * Answers the contact of a stored message: turns run while the contact has
-   * messages waiting, so what arrived during a turn is answered by the next one
-   * right away, and a flood longer than one turn's batch takes several.
-   * `contact-busy`: another turn of theirs is running (it will take this message).
+   * messages waiting. A message stored during a turn is answered by the next one
+   * right away when its job found the contact busy (the lock's "more" flag), or
+   * else by its own job once the lock is free; a flood longer than one turn's
+   * batch takes several. `contact-busy`: another turn of theirs is running (it
+   * will take this message).
    */
   async run(organizationId: string, phone: string): Promise<TurnOutcome> {
     const lock = await this.locks.acquire(organizationId, phone);
     if (lock === null) return 'contact-busy';
+    let held = true;
     try {
       let outcome: TurnOutcome = 'nothing-pending';
       for (;;) {
         const result = await this.turn(organizationId, phone);
-        if (result === 'nothing-pending') return outcome;
         if (result === 'deferred') return 'deferred';
-        outcome = 'answered';
+        if (result !== 'nothing-pending') outcome = 'answered';
+        // A full batch may have left messages behind: look again before letting go.
+        if (result === 'answered-full-batch') continue;
+        // Looking again only when told to saves every turn a claim that would find nothing.
+        if (await lock.releaseUnlessMore()) {
+          held = false;
+          return outcome;
+        }
       }
     } finally {
-      await lock.release();
+      if (held) await lock.release();
     }
   }
 
@@ -128,13 +137,14 @@ export class ConversationTurnService {
   }
 
   /** One turn: what it did with the contact's waiting messages. */
-  private async turn(organizationId: string, phone: string): Promise<'answered' | 'deferred' | 'nothing-pending'> {
+  private async turn(organizationId: string, phone: string): Promise<'answered' | 'answered-full-batch' | 'deferred' | 'nothing-pending'> {
     const prepared = await this.prepare(organizationId, phone);
     if (prepared === null) return 'nothing-pending';
     this.announce(prepared);
     const decision = await this.decide(prepared);
     await this.finish(prepared, decision);
-    return decision.deferUntil === undefined ? 'answered' : 'deferred';
+    if (decision.deferUntil !== undefined) return 'deferred';
+    return prepared.pending.length >= TURN_BATCH_LIMIT ? 'answered-full-batch' : 'answered';
   }
 
   /** First transaction: the waiting messages, the contact and conversation (created if new), and the agent's context. */

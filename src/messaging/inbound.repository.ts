@@ -46,7 +46,7 @@ interface ClaimedRow {
 }
 
 /** How many of a contact's waiting messages one turn takes (a flood is answered over several turns). */
-const TURN_BATCH_LIMIT = 50;
+export const TURN_BATCH_LIMIT = 50;
 
 const { placeholder } = sql;
 
