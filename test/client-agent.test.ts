@@ -115,6 +115,14 @@ describe('GPT client agent through the inbound pipeline', () => {
     expect(recorded.conversationId).toBe((await conversationOf(phone))!.id);
   });
 
+  it('relays an answer with quotes, backslashes, braces and commas exactly as the model wrote it', async () => {
+    const phone = newCustomer();
+    // Replies travel to PostgreSQL as one array parameter: its quoting must not leak into what the customer reads.
+    const answer = 'Claro! O "Banho {completo}", com hidratação, sai por R$ 60,00 \\ promoção: {"desconto": 10}, NULL e \'aspas\'.';
+    fake.reply(complete(answer));
+    expect(await say(phone, 'E o banho completo?')).toEqual([answer]);
+  });
+
   it('registers a pet, then books it, from the model tool calls', async () => {
     const phone = newCustomer();
     fake.reply(

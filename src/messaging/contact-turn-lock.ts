@@ -54,7 +54,7 @@ export class ContactTurnLock {
   private readonly releaseUnlessMoreScript;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly ttlMs: number,
   ) {
     this.acquireScript = redisScript<number>(redis, 'oxyAcquireTurnLock', 2, ACQUIRE);

@@ -273,13 +273,10 @@ export class ConversationTurnService {
         answered: decision.answered,
         unanswered: decision.unanswered,
         replies: decision.replies,
-      });
-      const { handedOver } = await this.conversations.afterTurn(
-        tx,
-        conversation.id,
-        { agentState: decision.agentState, handoffReason: decision.handoffReason },
+        agentState: decision.agentState,
         now,
-      );
+      });
+      const handedOver = decision.handoffReason !== undefined && (await this.conversations.handOver(tx, conversation.id, decision.handoffReason, now));
       return { replyIds, handedOver };
     });
     if (decision.deferUntil !== undefined) await this.scheduleDeferred(prepared, decision.deferUntil);

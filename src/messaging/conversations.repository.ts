@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
-import { preparedQuery, setPlaceholder } from '../database/prepared-query.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import { type ConversationAgentKind, type ConversationState, contacts, conversations, messages } from '../database/schema.js';
 
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -43,13 +43,6 @@ const openForTurn = (db: Db) =>
     })
     .returning();
 
-/** The agent's memory after a turn; JSON as a string (null clears it). */
-const saveAgentState = (db: Db) =>
-  db
-    .update(conversations)
-    .set({ agentState: sql`${sql.placeholder('agentState')}::jsonb`, updatedAt: setPlaceholder('now') })
-    .where(eq(conversations.id, sql.placeholder('id')));
-
 @Injectable()
 export class ConversationsRepository {
   constructor(@Inject(DATABASE) private readonly database: Database) {}
@@ -75,27 +68,14 @@ export class ConversationsRepository {
     return row;
   }
 
-  /** Saves the agent's memory, and hands over when asked; `handedOver` is true only for the turn that moved it. */
-  async afterTurn(
-    tx: Db,
-    conversationId: string,
-    changes: { agentState?: Record<string, unknown> | null; handoffReason?: string },
-    now: Date,
-  ): Promise<{ handedOver: boolean }> {
-    if (changes.agentState !== undefined) {
-      await preparedQuery(tx, 'oxy_conversation_agent_state', saveAgentState).execute({
-        id: conversationId,
-        agentState: changes.agentState === null ? null : JSON.stringify(changes.agentState),
-        now,
-      });
-    }
-    if (changes.handoffReason === undefined) return { handedOver: false };
+  /** Hands a conversation the bot holds to a person; true only for the turn that moved it. */
+  async handOver(tx: Db, conversationId: string, reason: string, now: Date): Promise<boolean> {
     const moved = await tx
       .update(conversations)
-      .set({ state: 'waiting_human', handoffReason: changes.handoffReason, stateChangedAt: now, updatedAt: now })
+      .set({ state: 'waiting_human', handoffReason: reason, stateChangedAt: now, updatedAt: now })
       .where(and(eq(conversations.id, conversationId), eq(conversations.state, 'bot')))
       .returning({ id: conversations.id });
-    return { handedOver: moved.length > 0 };
+    return moved.length > 0;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
-import { preparedQuery, setPlaceholder } from '../database/prepared-query.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import { type MessageType, messages } from '../database/schema.js';
 
 export interface NewInboundMessage {
@@ -45,6 +45,10 @@ interface ClaimedRow {
   position: string | number;
 }
 
+function agentStateJson(agentState: Record<string, unknown> | null | undefined): string | null {
+  return agentState === undefined || agentState === null ? null : JSON.stringify(agentState);
+}
+
 /** How many of a contact's waiting messages one turn takes (a flood is answered over several turns). */
 export const TURN_BATCH_LIMIT = 50;
 
@@ -70,19 +74,6 @@ const insertInbound = (db: Db) =>
     })
     .onConflictDoNothing({ target: [messages.instanceId, messages.waMessageId] })
     .returning({ id: messages.id });
-
-/** The messages a turn answered: one list parameter, so the statement has one text whatever the turn's size. */
-const markAnswered = (db: Db) =>
-  db
-    .update(messages)
-    .set({
-      status: 'processed',
-      turnId: setPlaceholder('turnId'),
-      contactId: setPlaceholder('contactId'),
-      conversationId: setPlaceholder('conversationId'),
-      updatedAt: setPlaceholder('now'),
-    })
-    .where(sql`${messages.id} = ANY(${placeholder('ids')}::uuid[])`);
 
 /** The inbound pipeline's reads and writes of `messages`. */
 @Injectable()
@@ -151,7 +142,10 @@ export class InboundRepository {
   /**
    * Ends a turn in one transaction: the replies are stored (queued) and the
    * messages they answer marked processed together, so a crash either redoes
-   * the whole turn or none of it, and a message is never answered twice.
+   * the whole turn or none of it, and a message is never answered twice. The
+   * agent's memory is saved on the conversation in the same statement (when
+   * `agentState` is given; null clears it): the common turn's writes are one
+   * round trip, not three. Answers the replies' ids, in order.
    */
   async finishTurn(
     tx: Db,
@@ -165,46 +159,40 @@ export class InboundRepository {
       answered: string[];
       unanswered: { ids: string[]; reason: string };
       replies: TurnReply[];
+      agentState?: Record<string, unknown> | null;
+      now: Date;
     },
   ): Promise<string[]> {
-    const now = new Date();
-    if (turn.answered.length > 0) {
-      await preparedQuery(tx, 'oxy_turn_answered', markAnswered).execute({
-        ids: turn.answered,
-        turnId: turn.turnId,
-        contactId: turn.contactId,
-        conversationId: turn.conversationId,
-        now,
-      });
-    }
+    const now = turn.now.toISOString();
     if (turn.unanswered.ids.length > 0) {
       await tx
         .update(messages)
-        .set({ status: 'processed', error: turn.unanswered.reason, contactId: turn.contactId, conversationId: turn.conversationId, updatedAt: now })
+        .set({ status: 'processed', error: turn.unanswered.reason, contactId: turn.contactId, conversationId: turn.conversationId, updatedAt: turn.now })
         .where(inArray(messages.id, turn.unanswered.ids));
     }
-    if (turn.replies.length === 0) return [];
-    // One statement; created_at steps by a microsecond so the replies keep their order.
-    const rows = await tx
-      .insert(messages)
-      .values(
-        turn.replies.map((reply, index) => ({
-          organizationId: turn.organizationId,
-          instanceId: turn.instanceId,
-          contactId: turn.contactId,
-          conversationId: turn.conversationId,
-          turnId: turn.turnId,
-          remotePhone: turn.remotePhone,
-          direction: 'outbound' as const,
-          origin: reply.origin,
-          type: 'text' as const,
-          body: reply.text,
-          status: 'queued' as const,
-          createdAt: sql`clock_timestamp() + ${`${index} microseconds`}::interval`,
-        })),
+    // Every value is cast: parameters in an INSERT's SELECT list would otherwise be read as text. A list is one
+    // parameter (sql.param: interpolated as it is, Drizzle would spread it into one parameter per element).
+    // created_at steps by a microsecond per reply, so the replies keep their order.
+    const result = await tx.execute(sql`
+      WITH answered AS (
+        UPDATE messages
+           SET status = 'processed', turn_id = ${turn.turnId}::uuid, contact_id = ${turn.contactId}::uuid,
+               conversation_id = ${turn.conversationId}::uuid, updated_at = ${now}::timestamptz
+         WHERE id = ANY(${sql.param(turn.answered)}::uuid[])
+      ), memory AS (
+        UPDATE conversations SET agent_state = ${agentStateJson(turn.agentState)}::jsonb, updated_at = ${now}::timestamptz
+         WHERE id = ${turn.conversationId}::uuid AND ${turn.agentState !== undefined}::boolean
       )
-      .returning({ id: messages.id });
-    return rows.map((row) => row.id);
+      INSERT INTO messages (organization_id, instance_id, contact_id, conversation_id, turn_id, remote_phone,
+                            direction, origin, type, body, status, created_at)
+      SELECT ${turn.organizationId}::uuid, ${turn.instanceId}::uuid, ${turn.contactId}::uuid, ${turn.conversationId}::uuid,
+             ${turn.turnId}::uuid, ${turn.remotePhone}::text, 'outbound', reply.origin, 'text', reply.text, 'queued',
+             clock_timestamp() + (reply.position - 1) * interval '1 microsecond'
+        FROM unnest(${sql.param(turn.replies.map((reply) => reply.text))}::text[], ${sql.param(turn.replies.map((reply) => reply.origin))}::text[])
+             WITH ORDINALITY AS reply(text, origin, position)
+       ORDER BY reply.position
+      RETURNING id`);
+    return (result as unknown as { rows: { id: string }[] }).rows.map((row) => row.id);
   }
 
   /**
