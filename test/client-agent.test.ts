@@ -149,6 +149,19 @@ describe('GPT client agent through the inbound pipeline', () => {
       ['agendar_servico', true],
     ]);
     expect(recorded.toolCalls[1].result.agendamento).toMatchObject({ servico: 'Banho', pet: 'Rex', data: tomorrow, hora: '10:00', preco: 'R$ 60,00' });
+
+    // The next turn starts knowing it all: the pet, the booking and the conversation so far.
+    const before = fake.requests.length;
+    fake.reply(complete('De nada! Até amanhã.'));
+    expect(await say(phone, 'Obrigado!')).toEqual(['De nada! Até amanhã.']);
+    const next = fake.requests[before].body;
+    expect(next.messages[0].content).toContain('- Rex (cachorro, vira-lata, porte medio)');
+    expect(next.messages[0].content).toMatch(new RegExp(`- id ${bookings[0].id}: Banho para Rex .*10:00.* \\(scheduled\\)`));
+    expect(next.messages.slice(1).map((message: any) => [message.role, message.content])).toEqual([
+      ['user', 'Quero agendar banho para o Rex amanhã às 10h, ele é um vira-lata médio'],
+      ['assistant', 'Prontinho! Banho do Rex amanhã às 10:00, R$ 60,00.'],
+      ['user', 'Obrigado!'],
+    ]);
   });
 
   it('gives the model a slot-taken result with free alternatives, and books nothing', async () => {

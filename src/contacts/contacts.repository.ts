@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { and, desc, eq, ilike, isNotNull, isNull, or, type SQL, sql } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
 import { isPostgresError, PostgresErrorCode } from '../database/postgres-errors.js';
-import { preparedQuery } from '../database/prepared-query.js';
 import { contacts } from '../database/schema.js';
 
 export type ContactRow = typeof contacts.$inferSelect;
@@ -24,32 +23,6 @@ export interface ContactFilter {
 export function isDuplicatePhone(error: unknown): boolean {
   return isPostgresError(error, PostgresErrorCode.uniqueViolation, 'contacts_organization_phone_key');
 }
-
-/** Every inbound turn's contact: created on their first message, refreshed on each (see upsertFromWhatsapp). */
-const upsertFromWhatsapp = (db: Db) =>
-  db
-    .insert(contacts)
-    .values({
-      organizationId: sql.placeholder('organizationId'),
-      phone: sql.placeholder('phone'),
-      name: sql.placeholder('name'),
-      lid: sql.placeholder('lid'),
-      instanceId: sql.placeholder('instanceId'),
-      waJid: sql.placeholder('waJid'),
-      lastMessageAt: sql.placeholder('at'),
-    })
-    .onConflictDoUpdate({
-      target: [contacts.organizationId, contacts.phone],
-      set: {
-        name: sql`coalesce(${contacts.name}, excluded.name)`,
-        lid: sql`coalesce(excluded.lid, ${contacts.lid})`,
-        instanceId: sql`excluded.instance_id`,
-        waJid: sql`excluded.wa_jid`,
-        lastMessageAt: sql`greatest(${contacts.lastMessageAt}, excluded.last_message_at)`,
-        updatedAt: sql`excluded.last_message_at`,
-      },
-    })
-    .returning();
 
 function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
@@ -107,27 +80,6 @@ export class ContactsRepository {
       if (isDuplicatePhone(error)) return null;
       throw error;
     }
-  }
-
-  /**
-   * The contact behind a WhatsApp sender, created on their first message. A
-   * name staff typed is kept; WhatsApp's display name only fills an empty one.
-   */
-  async upsertFromWhatsapp(
-    tx: Db,
-    organizationId: string,
-    sender: { phone: string; pushName: string | null; lid: string | null; instanceId: string; at: Date },
-  ): Promise<ContactRow> {
-    const [row] = await preparedQuery(tx, 'oxy_contact_from_whatsapp', upsertFromWhatsapp).execute({
-      organizationId,
-      phone: sender.phone,
-      name: sender.pushName,
-      lid: sender.lid,
-      instanceId: sender.instanceId,
-      waJid: `${sender.phone.replace(/^\+/, '')}@s.whatsapp.net`,
-      at: sender.at,
-    });
-    return row;
   }
 
   async update(organizationId: string, id: string, changes: ContactChanges, now: Date): Promise<ContactRow | null> {

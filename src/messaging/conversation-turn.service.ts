@@ -159,28 +159,24 @@ export class ConversationTurnService {
       const last = pending[pending.length - 1];
       const owner = organization.authorizedOwnerNumbers.includes(phone);
       const pushName = [...pending].reverse().find((message) => message.pushName !== null)?.pushName ?? null;
-      const contact = await this.contacts.upsertFromWhatsapp(tx, organizationId, {
+      const { contact, conversation, ...customer } = await this.agentContext.open(tx, {
+        organizationId,
+        instanceId: last.instanceId,
         phone,
         pushName,
-        lid: null,
-        instanceId: last.instanceId,
-        at: last.createdAt,
-      });
-      const conversation = await this.conversations.openFor(
-        tx,
-        organizationId,
-        { contactId: contact.id, instanceId: last.instanceId, agent: owner ? 'aurora' : 'client' },
+        lastMessageAt: last.createdAt,
+        agent: owner ? 'aurora' : 'client',
         now,
-        this.config.inbound.handoffTimeoutMs,
-      );
-      const customer = await this.agentContext.customer(tx, contact, now, this.config.inbound.historyLimit);
+        handoffTimeoutMs: this.config.inbound.handoffTimeoutMs,
+        historyLimit: this.config.inbound.historyLimit,
+      });
       return {
         turnId: randomUUID(),
         pending,
         organization,
         owner,
-        contact: { id: contact.id, phone: contact.phone, name: contact.name },
-        conversation: { id: conversation.id, state: conversation.state, agentState: conversation.agentState ?? null },
+        contact,
+        conversation,
         instanceId: last.instanceId,
         context: { services: shop.services, ...customer },
       };

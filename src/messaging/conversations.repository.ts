@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, desc, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
-import { preparedQuery } from '../database/prepared-query.js';
-import { type ConversationAgentKind, type ConversationState, contacts, conversations, messages } from '../database/schema.js';
+import { type ConversationState, contacts, conversations, messages } from '../database/schema.js';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 
@@ -14,59 +13,9 @@ export interface ConversationFilter {
 /** States a person is answering in: the bot stays quiet. */
 export const HUMAN_STATES: readonly ConversationState[] = ['waiting_human', 'human'];
 
-/** Closed, or with a person past the handoff timeout (`staleBefore`): the conversation goes back to the bot. */
-const backToBot = sql`${conversations.state} = 'closed' OR (${conversations.state} IN ('waiting_human', 'human') AND ${conversations.stateChangedAt} < ${sql.placeholder('staleBefore')}::timestamptz)`;
-
-/** Every turn's conversation (see openFor). */
-const openForTurn = (db: Db) =>
-  db
-    .insert(conversations)
-    .values({
-      organizationId: sql.placeholder('organizationId'),
-      contactId: sql.placeholder('contactId'),
-      instanceId: sql.placeholder('instanceId'),
-      agent: sql.placeholder('agent'),
-      lastMessageAt: sql.placeholder('now'),
-      stateChangedAt: sql.placeholder('now'),
-    })
-    .onConflictDoUpdate({
-      target: [conversations.organizationId, conversations.contactId],
-      set: {
-        instanceId: sql`excluded.instance_id`,
-        agent: sql`excluded.agent`,
-        lastMessageAt: sql`excluded.last_message_at`,
-        state: sql`CASE WHEN ${backToBot} THEN 'bot' ELSE ${conversations.state} END`,
-        handoffReason: sql`CASE WHEN ${backToBot} THEN NULL ELSE ${conversations.handoffReason} END`,
-        stateChangedAt: sql`CASE WHEN ${backToBot} THEN excluded.state_changed_at ELSE ${conversations.stateChangedAt} END`,
-        updatedAt: sql`excluded.last_message_at`,
-      },
-    })
-    .returning();
-
 @Injectable()
 export class ConversationsRepository {
   constructor(@Inject(DATABASE) private readonly database: Database) {}
-
-  /**
-   * The contact's conversation, created on their first message. A closed one
-   * reopens with the bot, and one left with a person longer than `handoffTimeoutMs`
-   * goes back to the bot: both in the same statement.
-   */
-  async openFor(
-    tx: Db,
-    organizationId: string,
-    contact: { contactId: string; instanceId: string; agent: ConversationAgentKind },
-    now: Date,
-    handoffTimeoutMs: number,
-  ): Promise<ConversationRow> {
-    const [row] = await preparedQuery(tx, 'oxy_conversation_open', openForTurn).execute({
-      organizationId,
-      ...contact,
-      now,
-      staleBefore: new Date(now.getTime() - handoffTimeoutMs).toISOString(),
-    });
-    return row;
-  }
 
   /** Hands a conversation the bot holds to a person; true only for the turn that moved it. */
   async handOver(tx: Db, conversationId: string, reason: string, now: Date): Promise<boolean> {
