@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { SignJWT } from 'jose';
+import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { organizationMembers } from '../src/database/schema.js';
 import { REALTIME_EVENT_NAMES } from '../src/gateway/realtime-events.js';
 import { WhatsappEvents } from '../src/whatsapp/whatsapp-events.js';
-import { request, startTestApp, type TestApp } from './support/app.js';
+import { REDIS_URL, request, startTestApp, type TestApp } from './support/app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { sleep, waitFor } from './support/processes.js';
 
@@ -272,6 +273,32 @@ describe('Socket.IO gateway: per-organization events, handshake auth, revocation
       await sleep(QUIET_MS);
       expect(hasEvent(onFirst, 'whatsapp:alert', raisedOnStranger)).toBe(false);
       for (const client of [onFirst, otherShopOnFirst, onTwin, onStranger]) client.close();
+    });
+
+    it('publishes nothing for a shop nobody watches, and reaches a client the moment it connects on another process', async () => {
+      const quiet = await createShop('Loja sem painel');
+      // What crosses Redis for this deployment's sockets: every publish of the adapter, notices between processes included.
+      const observer = new Redis(REDIS_URL);
+      const published: string[] = [];
+      observer.on('pmessage', (_pattern, channel) => published.push(channel));
+      await observer.psubscribe(`${server.config.redisPrefix}:socket.io*`);
+      try {
+        for (let event = 0; event < 5; event++) alertFor(server, quiet.id);
+        await sleep(QUIET_MS);
+        expect(published).toEqual([]);
+
+        // The first process has just seen nobody listening; the client connects to the twin, and the next event,
+        // raised on the first process right away, still reaches it: the twin told the others when it got the client.
+        alertFor(server, quiet.id);
+        const watcher = await connect(twin.baseUrl, { token: quiet.key });
+        await waitFor(() => published.length > 0, 5000);
+        const raised = alertFor(server, quiet.id);
+        await waitFor(() => hasEvent(watcher, 'whatsapp:alert', raised), 5000);
+        expect(watcher.received).toHaveLength(1);
+        watcher.close();
+      } finally {
+        observer.disconnect();
+      }
     });
 
     it("closes a key's sockets on every process when another process revokes it", async () => {

@@ -1,6 +1,7 @@
 import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { type OnGatewayConnection, type OnGatewayInit, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { createAdapter } from '@socket.io/redis-adapter';
+import type { Redis } from 'ioredis';
 import type { DefaultEventsMap, ExtendedError, Server, Socket } from 'socket.io';
 import { ApiKeyEvents } from '../auth/api-key-events.js';
 import { UnauthenticatedException } from '../auth/auth.exceptions.js';
@@ -8,15 +9,20 @@ import { CredentialsVerifier } from '../auth/credentials-verifier.js';
 import type { TenantContext } from '../auth/tenant-context.js';
 import { DomainException } from '../common/domain.exception.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { REDIS } from '../redis/redis.module.js';
 import { type WhatsappEventName, WhatsappEvents } from '../whatsapp/whatsapp-events.js';
 import type { RealtimeEventMap, RealtimeEventName } from './realtime-events.js';
+import { RealtimeListeners } from './realtime-listeners.js';
 import { REALTIME_REDIS, type RealtimeRedisClients } from './realtime-redis.js';
 
 /** Clients send nothing the server listens to: rooms and subscriptions are the server's decision. */
 type ClientEvents = Record<string, never>;
 /** Emits are typed once, by publish(); Socket.IO's own typing cannot follow a generic event name. */
 type ServerEvents = DefaultEventsMap;
-type InterServerEvents = Record<string, never>;
+/** What the processes tell each other through the adapter. */
+interface InterServerEvents {
+  'realtime:listening': (organizationId: string) => void;
+}
 interface SocketData {
   tenant: TenantContext;
 }
@@ -58,14 +64,18 @@ export class RealtimeGateway implements OnGatewayInit<RealtimeServer>, OnGateway
 
   private readonly logger = new Logger('Realtime');
   private readonly unsubscribers: (() => void)[] = [];
+  private readonly listeners: RealtimeListeners;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(REALTIME_REDIS) private readonly redis: RealtimeRedisClients,
+    @Inject(REDIS) appRedis: Redis,
     private readonly credentials: CredentialsVerifier,
     private readonly whatsappEvents: WhatsappEvents,
     private readonly apiKeyEvents: ApiKeyEvents,
-  ) {}
+  ) {
+    this.listeners = new RealtimeListeners(appRedis, (organizationId) => this.server?.serverSideEmit('realtime:listening', organizationId));
+  }
 
   afterInit(server: RealtimeServer): void {
     // REDIS_PREFIX in the channel names: deployments (and test files) sharing a Redis never see each other's events.
@@ -76,6 +86,8 @@ export class RealtimeGateway implements OnGatewayInit<RealtimeServer>, OnGateway
         (error: unknown) => next(this.connectError(error)),
       );
     });
+    server.on('realtime:listening', (organizationId) => this.listeners.heard(organizationId));
+    this.listeners.start();
     for (const event of BROADCAST_WHATSAPP_EVENTS) this.unsubscribers.push(this.broadcast(event));
     this.unsubscribers.push(
       // disconnectSockets goes through the adapter: the key's sockets close in every process.
@@ -88,6 +100,10 @@ export class RealtimeGateway implements OnGatewayInit<RealtimeServer>, OnGateway
     const rooms = [organizationRoom(tenant.organizationId)];
     if (tenant.principal.kind === 'api_key') rooms.push(apiKeyRoom(tenant.principal.apiKeyId));
     await socket.join(rooms);
+    // Gone while joining: 'disconnect' has fired already and would never undo the count.
+    if (socket.disconnected) return;
+    socket.once('disconnect', () => this.listeners.left(tenant.organizationId));
+    await this.listeners.joined(tenant.organizationId);
     if (tenant.principal.kind === 'user' && tenant.principal.expiresAt !== null) this.endAtExpiry(socket, tenant.principal.expiresAt);
     this.logger.debug({ organizationId: tenant.organizationId, principal: tenant.principal.kind }, 'realtime client connected');
   }
@@ -105,14 +121,23 @@ export class RealtimeGateway implements OnGatewayInit<RealtimeServer>, OnGateway
   }
 
   onModuleDestroy(): void {
+    this.listeners.stop();
     for (const unsubscribe of this.unsubscribers.splice(0)) unsubscribe();
   }
 
-  /** Sends an event to every socket of one organization, in every process. The one way to reach clients. */
+  /**
+   * Sends an event to every socket of one organization, in every process. The
+   * one way to reach clients. Nothing is published for an organization with no
+   * client connected anywhere (see RealtimeListeners).
+   */
   publish<E extends RealtimeEventName>(organizationId: string, event: E, payload: RealtimeEventMap[E]): void {
+    const server = this.server;
     // Before the gateway is up no client can be connected, so there is no one to tell.
-    if (this.server === undefined) return;
-    this.server.to(organizationRoom(organizationId)).emit(event, payload);
+    if (server === undefined) return;
+    const emit = () => server.to(organizationRoom(organizationId)).emit(event, payload);
+    const listened = this.listeners.listened(organizationId);
+    if (listened === true) emit();
+    else if (listened !== false) void listened.then((yes) => yes && emit());
   }
 
   private broadcast<E extends WhatsappEventName>(event: E): () => void {
