@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
+import { GroupCommit } from '../common/group-commit.js';
 import { DATABASE, type Database, type Db } from '../database/database.js';
+import { isDatabaseUnavailable } from '../database/postgres-errors.js';
 import { preparedQuery, setPlaceholder } from '../database/prepared-query.js';
 import { type InstanceStatus, type MessageOrigin, type MessageStatus, type MessageType, messages, whatsappInstances } from '../database/schema.js';
 import type { ReceiptStatus } from './transport/whatsapp-transport.js';
@@ -78,18 +80,23 @@ const nextInLine = (db: Db) =>
     .orderBy(messages.createdAt, messages.id)
     .limit(1);
 
-/** A receipt's status, applied only to a message in one of the `earlier` statuses. */
-const applyReceipt = (db: Db) =>
-  db
-    .update(messages)
-    .set({ status: setPlaceholder('status'), updatedAt: setPlaceholder('now') })
-    .where(
-      and(
-        eq(messages.instanceId, placeholder('instanceId')),
-        eq(messages.waMessageId, placeholder('waMessageId')),
-        sql`${messages.status} = ANY(${placeholder('earlier')}::text[])`,
-      ),
-    );
+interface Receipt {
+  instanceId: string;
+  waMessageId: string;
+  status: ReceiptStatus;
+}
+
+/** The statuses a receipt may move a message from, as SQL: a CASE over the receipt's status. */
+const EARLIER_THAN_SQL = sql.raw(
+  `CASE receipt.status ${Object.entries(EARLIER_THAN)
+    .map(([status, earlier]) => `WHEN '${status}' THEN '{${earlier.join(',')}}'::text[]`)
+    .join(' ')} END`,
+);
+
+/** Of two receipts for one message, the one to keep: a late "delivered" must not undo an earlier "read". */
+function furthest(known: ReceiptStatus, next: ReceiptStatus): ReceiptStatus {
+  return EARLIER_THAN[known].includes(next as MessageStatus) ? known : next;
+}
 
 @Injectable()
 export class MessagesRepository {
@@ -106,6 +113,19 @@ export class MessagesRepository {
 
   /** WhatsApp ids of sends under way in this process (between the transport's send and markSent). */
   private readonly inFlight = new Set<string>();
+
+  /**
+   * Receipts come one message at a time (the sandbox) or in floods (a campaign
+   * being read): those that arrive while a write is under way go out together
+   * in the next, one statement for many.
+   */
+  private readonly receiptWrites = new GroupCommit<Receipt>((receipts) => this.writeReceipts(receipts), {
+    maxInFlight: 2,
+    keyOf: (receipt) => `${receipt.instanceId}:${receipt.waMessageId}`,
+    batchKeyOf: (receipt) => receipt.instanceId,
+    // A database that cannot be reached fails the batch once, not once per receipt.
+    splitOnFailure: (error) => !isDatabaseUnavailable(error),
+  });
 
   constructor(@Inject(DATABASE) private readonly database: Database) {}
 
@@ -285,21 +305,31 @@ export class MessagesRepository {
   async applyReceipts(instanceId: string, updates: { messageId: string; status: ReceiptStatus }[]): Promise<void> {
     this.forgetExpiredReceipts();
     for (const update of updates) this.remember(update.messageId, update.status);
-    for (const update of updates) {
-      // Its send has not stamped the id yet: no row would match; markSent applies the receipt.
-      if (this.inFlight.has(update.messageId)) continue;
-      await this.moveForward(instanceId, update.messageId, update.status);
-    }
+    // Its send has not stamped the id yet: no row would match; markSent applies the receipt.
+    const written = updates.filter((update) => !this.inFlight.has(update.messageId));
+    await Promise.all(written.map((update) => this.moveForward(instanceId, update.messageId, update.status)));
   }
 
-  private async moveForward(instanceId: string, waMessageId: string, status: ReceiptStatus): Promise<void> {
-    await preparedQuery(this.database.systemDb, 'oxy_message_receipt', applyReceipt).execute({
-      status,
-      now: new Date(),
-      instanceId,
-      waMessageId,
-      earlier: EARLIER_THAN[status],
-    });
+  private moveForward(instanceId: string, waMessageId: string, status: ReceiptStatus): Promise<void> {
+    return this.receiptWrites.submit({ instanceId, waMessageId, status });
+  }
+
+  /** One instance's receipts in one statement; a message's receipts in the batch count as its furthest. */
+  private async writeReceipts(receipts: Receipt[]): Promise<void> {
+    const byMessage = new Map<string, ReceiptStatus>();
+    for (const { waMessageId, status } of receipts) {
+      const known = byMessage.get(waMessageId);
+      byMessage.set(waMessageId, known === undefined ? status : furthest(known, status));
+    }
+    const waMessageIds = [...byMessage.keys()];
+    // The id list is also matched on its own, so the unique (instance, WhatsApp id) index finds the rows.
+    await this.database.systemDb.execute(sql`
+      UPDATE messages SET status = receipt.status, updated_at = ${new Date().toISOString()}::timestamptz
+        FROM unnest(${sql.param(waMessageIds)}::text[], ${sql.param([...byMessage.values()])}::text[]) AS receipt(wa_message_id, status)
+       WHERE messages.instance_id = ${receipts[0].instanceId}::uuid
+         AND messages.wa_message_id = ANY(${sql.param(waMessageIds)}::text[])
+         AND messages.wa_message_id = receipt.wa_message_id
+         AND messages.status = ANY(${EARLIER_THAN_SQL})`);
   }
 
   private remember(waMessageId: string, status: ReceiptStatus): void {

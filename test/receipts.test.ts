@@ -1,0 +1,69 @@
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../src/database/migrator.js';
+import { PostgresDatabase } from '../src/database/postgres-database.js';
+import { messages, organizations, whatsappInstances } from '../src/database/schema.js';
+import { MessagesRepository } from '../src/whatsapp/messages.repository.js';
+import type { ReceiptStatus } from '../src/whatsapp/transport/whatsapp-transport.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+
+const SENDS = 60;
+const waIdOf = (index: number) => `3EB0RECEIPT${String(index).padStart(4, '0')}`;
+
+/**
+ * Receipts only move a message forward, however they arrive: one by one, in a
+ * flood that is written a batch per statement, out of order, or twice.
+ */
+describe('delivery receipts', () => {
+  let testDatabase: TestDatabase;
+  let database: PostgresDatabase;
+  let instanceId: string;
+
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase('receipts');
+    database = PostgresDatabase.connect(testDatabase.url, 4);
+    await migrate(database);
+    const [organization] = await database.systemDb.insert(organizations).values({ name: 'Receipts Pet Shop' }).returning();
+    [{ id: instanceId }] = await database.systemDb.insert(whatsappInstances).values({ organizationId: organization.id, name: 'main' }).returning();
+    await database.systemDb.insert(messages).values(
+      Array.from({ length: SENDS }, (_, index) => ({
+        organizationId: organization.id,
+        instanceId,
+        remotePhone: `+55119${String(index).padStart(8, '0')}`,
+        direction: 'outbound' as const,
+        origin: 'agent' as const,
+        type: 'text' as const,
+        body: `resposta ${index}`,
+        status: 'sent' as const,
+        waMessageId: waIdOf(index),
+      })),
+    );
+  });
+
+  afterAll(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+  it('leaves each message of a flood at its furthest status: a late "delivered" never undoes "read"', async () => {
+    const repository = new MessagesRepository(database);
+    const receipt = (index: number, status: ReceiptStatus) => repository.applyReceipts(instanceId, [{ messageId: waIdOf(index), status }]);
+    const flood: Promise<void>[] = [];
+    for (let index = 0; index < SENDS; index++) {
+      flood.push(receipt(index, 'delivered'));
+      if (index % 2 === 0) flood.push(receipt(index, 'read'));
+      // Arriving after "read", in the same flood (it may share its statement) or in a batch of its own.
+      if (index % 4 === 0) flood.push(receipt(index, 'delivered'));
+      if (index % 4 === 2) flood.push(repository.applyReceipts(instanceId, [{ messageId: waIdOf(index), status: 'read' }, { messageId: waIdOf(index), status: 'delivered' }]));
+    }
+    await Promise.all(flood);
+    // Long after the flood: still no way back.
+    await receipt(0, 'delivered');
+
+    const rows = await database.systemDb.select({ waMessageId: messages.waMessageId, status: messages.status }).from(messages).where(eq(messages.instanceId, instanceId));
+    const statusOf = new Map(rows.map((row) => [row.waMessageId, row.status]));
+    for (let index = 0; index < SENDS; index++) {
+      expect(statusOf.get(waIdOf(index)), waIdOf(index)).toBe(index % 2 === 0 ? 'read' : 'delivered');
+    }
+  });
+});
