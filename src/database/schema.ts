@@ -368,7 +368,8 @@ export const messages = pgTable(
   (table) => [
     uniqueIndex('messages_instance_wa_message_key').on(table.instanceId, table.waMessageId),
     index('messages_organization_created_idx').on(table.organizationId, table.createdAt),
-    index('messages_status_idx').on(table.status),
+    // No index on status alone: a message changes status three or four times, each change would write to it, and
+    // every query by status has a partial index of its own (below).
     // A contact's pending turn and its history are read by (organization, phone) in arrival order.
     index('messages_organization_remote_created_idx').on(table.organizationId, table.remotePhone, table.createdAt),
     // A contact's messages waiting for a turn, in order: every turn claims them, which must not walk the

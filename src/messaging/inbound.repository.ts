@@ -204,7 +204,8 @@ export class InboundRepository {
     return this.database.systemDb
       .select({ id: messages.id, organizationId: messages.organizationId, direction: messages.direction, remotePhone: messages.remotePhone })
       .from(messages)
-      .where(and(inArray(messages.status, ['received', 'processing', 'queued']), lt(messages.createdAt, olderThan)))
+      // The statuses written out, not parameters: so a prepared plan can use the partial index of unfinished messages.
+      .where(and(sql`${messages.status} IN ('received', 'processing', 'queued')`, lt(messages.createdAt, olderThan)))
       .orderBy(asc(messages.createdAt))
       .limit(limit);
   }

@@ -73,8 +73,8 @@ const nextInLine = (db: Db) =>
         eq(messages.organizationId, placeholder('organizationId')),
         eq(messages.instanceId, placeholder('instanceId')),
         eq(messages.remotePhone, placeholder('remotePhone')),
-        eq(messages.direction, 'outbound'),
-        eq(messages.status, 'queued'),
+        // Written out, not parameters: the prepared plan can then use the partial index of queued sends.
+        sql`${messages.direction} = 'outbound' AND ${messages.status} = 'queued'`,
       ),
     )
     .orderBy(messages.createdAt, messages.id)
