@@ -1,11 +1,10 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/database/database.js';
-import { migrate } from '../src/database/migrator.js';
 import { preparedQuery } from '../src/database/prepared-query.js';
-import { PostgresDatabase } from '../src/database/postgres-database.js';
+import type { PostgresDatabase } from '../src/database/postgres-database.js';
 import { organizations, whatsappInstances } from '../src/database/schema.js';
-import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { type MigratedDatabase, openMigratedDatabase } from './support/postgres.js';
 
 interface PreparedStatementRow {
   name: string;
@@ -22,15 +21,14 @@ interface PreparedStatementRow {
  * sees only its own rows.
  */
 describe('named statements on one shared connection', () => {
-  let testDatabase: TestDatabase;
+  let opened: MigratedDatabase;
   let database: PostgresDatabase;
   let orgA: string;
   let orgB: string;
 
   beforeAll(async () => {
-    testDatabase = await createTestDatabase('prepared');
-    database = PostgresDatabase.connect(testDatabase.url, 1);
-    await migrate(database);
+    opened = await openMigratedDatabase('prepared', 1);
+    ({ database } = opened);
     [{ id: orgA }, { id: orgB }] = await database.systemDb.insert(organizations).values([{ name: 'Shop A' }, { name: 'Shop B' }]).returning();
     await database.systemDb.insert(whatsappInstances).values([
       { organizationId: orgA, name: 'a-main' },
@@ -40,8 +38,7 @@ describe('named statements on one shared connection', () => {
   });
 
   afterAll(async () => {
-    await database?.close();
-    await testDatabase?.drop();
+    await opened?.close();
   });
 
   const preparedStatements = async () => {

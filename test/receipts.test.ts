@@ -1,11 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../src/database/migrator.js';
-import { PostgresDatabase } from '../src/database/postgres-database.js';
+import type { PostgresDatabase } from '../src/database/postgres-database.js';
 import { messages, organizations, whatsappInstances } from '../src/database/schema.js';
 import { MessagesRepository } from '../src/whatsapp/messages.repository.js';
 import type { ReceiptStatus } from '../src/whatsapp/transport/whatsapp-transport.js';
-import { createTestDatabase, type TestDatabase } from './support/postgres.js';
+import { type MigratedDatabase, openMigratedDatabase } from './support/postgres.js';
 
 const SENDS = 60;
 const waIdOf = (index: number) => `3EB0RECEIPT${String(index).padStart(4, '0')}`;
@@ -15,14 +14,13 @@ const waIdOf = (index: number) => `3EB0RECEIPT${String(index).padStart(4, '0')}`
  * flood that is written a batch per statement, out of order, or twice.
  */
 describe('delivery receipts', () => {
-  let testDatabase: TestDatabase;
+  let opened: MigratedDatabase;
   let database: PostgresDatabase;
   let instanceId: string;
 
   beforeAll(async () => {
-    testDatabase = await createTestDatabase('receipts');
-    database = PostgresDatabase.connect(testDatabase.url, 4);
-    await migrate(database);
+    opened = await openMigratedDatabase('receipts', 4);
+    ({ database } = opened);
     const [organization] = await database.systemDb.insert(organizations).values({ name: 'Receipts Pet Shop' }).returning();
     [{ id: instanceId }] = await database.systemDb.insert(whatsappInstances).values({ organizationId: organization.id, name: 'main' }).returning();
     await database.systemDb.insert(messages).values(
@@ -41,8 +39,7 @@ describe('delivery receipts', () => {
   });
 
   afterAll(async () => {
-    await database?.close();
-    await testDatabase?.drop();
+    await opened?.close();
   });
 
   it('leaves each message of a flood at its furthest status: a late "delivered" never undoes "read"', async () => {

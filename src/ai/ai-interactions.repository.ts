@@ -5,7 +5,8 @@ import { preparedQuery } from '../database/prepared-query.js';
 import { type AiOutcome, aiInteractions, type ConversationAgentKind } from '../database/schema.js';
 
 export type AiInteractionRow = typeof aiInteractions.$inferSelect;
-export type NewAiInteraction = Omit<typeof aiInteractions.$inferInsert, 'id' | 'organizationId' | 'createdAt'>;
+/** Every column a turn knows, given explicitly: the insert is prepared once, with a placeholder for each. */
+export type NewAiInteraction = Required<Omit<typeof aiInteractions.$inferInsert, 'id' | 'organizationId' | 'createdAt'>>;
 
 export interface AiInteractionFilter {
   conversationId?: string;
@@ -44,18 +45,7 @@ export class AiInteractionsRepository {
    * commit per turn. Reads stay under row-level security.
    */
   async record(organizationId: string, interaction: NewAiInteraction): Promise<void> {
-    await preparedQuery(this.database.systemDb, 'oxy_ai_interaction', insertInteraction).execute({
-      conversationId: null,
-      contactId: null,
-      model: null,
-      rounds: 0,
-      promptTokens: 0,
-      completionTokens: 0,
-      toolCalls: [],
-      error: null,
-      ...interaction,
-      organizationId,
-    });
+    await preparedQuery(this.database.systemDb, 'oxy_ai_interaction', insertInteraction).execute({ ...interaction, organizationId });
   }
 
   /** Newest first. */

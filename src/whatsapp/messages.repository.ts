@@ -93,9 +93,14 @@ const EARLIER_THAN_SQL = sql.raw(
     .join(' ')} END`,
 );
 
-/** Of two receipts for one message, the one to keep: a late "delivered" must not undo an earlier "read". */
+/** Whether a receipt of `status` would move a message back from `known` (a late "delivered" after "read"). */
+function isBehind(status: ReceiptStatus, known: ReceiptStatus): boolean {
+  return EARLIER_THAN[known].includes(status as MessageStatus);
+}
+
+/** Of two receipts for one message, the one to keep. */
 function furthest(known: ReceiptStatus, next: ReceiptStatus): ReceiptStatus {
-  return EARLIER_THAN[known].includes(next as MessageStatus) ? known : next;
+  return isBehind(next, known) ? known : next;
 }
 
 @Injectable()
@@ -334,8 +339,8 @@ export class MessagesRepository {
 
   private remember(waMessageId: string, status: ReceiptStatus): void {
     const known = this.earlyReceipts.get(waMessageId)?.status;
-    // Keep the furthest status: a late "delivered" must not undo an earlier "read".
-    if (known !== undefined && EARLIER_THAN[known].includes(status as MessageStatus)) return;
+    // Keep the furthest status.
+    if (known !== undefined && isBehind(status, known)) return;
     // Moved to the end rather than updated in place: the map stays in expiry order (one TTL for all).
     this.earlyReceipts.delete(waMessageId);
     this.earlyReceipts.set(waMessageId, { status, expiresAt: Date.now() + EARLY_RECEIPT_TTL_MS });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { migrate } from '../../src/database/migrator.js';
+import { PostgresDatabase } from '../../src/database/postgres-database.js';
 
 /** The machine's PostgreSQL; tests create their own database on it and drop it afterwards. */
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -30,4 +32,24 @@ async function adminQuery(text: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+export interface MigratedDatabase {
+  database: PostgresDatabase;
+  /** Closes the pool and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A throwaway database with the app's migrations applied, through the app's own pool (`poolSize` connections). */
+export async function openMigratedDatabase(label: string, poolSize: number): Promise<MigratedDatabase> {
+  const testDatabase = await createTestDatabase(label);
+  const database = PostgresDatabase.connect(testDatabase.url, poolSize);
+  await migrate(database);
+  return {
+    database,
+    close: async () => {
+      await database.close();
+      await testDatabase.drop();
+    },
+  };
 }
