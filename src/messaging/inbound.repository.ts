@@ -75,6 +75,20 @@ const insertInbound = (db: Db) =>
     .onConflictDoNothing({ target: [messages.instanceId, messages.waMessageId] })
     .returning({ id: messages.id });
 
+/**
+ * The contact's messages waiting for an answer, which a turn's claim took:
+ * added to a turn's updates by id so that no plan can reach them through the
+ * organization's index. Under row-level security every statement also filters
+ * by organization, and with statistics older than the table's growth (a new
+ * shop, a generic plan cached while the table was small, or no autovacuum) the
+ * planner judged scanning the organization's messages cheaper than the ids'
+ * primary key: a turn then read every message the shop ever had. With these
+ * conditions the worst plan reads the contact's waiting messages, a handful.
+ */
+function waitingOf(remotePhone: string) {
+  return sql`${messages.remotePhone} = ${remotePhone} AND ${messages.direction} = 'inbound' AND ${messages.status} IN ('received', 'processing')`;
+}
+
 /** The inbound pipeline's reads and writes of `messages`. */
 @Injectable()
 export class InboundRepository {
@@ -168,7 +182,7 @@ export class InboundRepository {
       await tx
         .update(messages)
         .set({ status: 'processed', error: turn.unanswered.reason, contactId: turn.contactId, conversationId: turn.conversationId, updatedAt: turn.now })
-        .where(inArray(messages.id, turn.unanswered.ids));
+        .where(and(inArray(messages.id, turn.unanswered.ids), waitingOf(turn.remotePhone)));
     }
     // Every value is cast: parameters in an INSERT's SELECT list would otherwise be read as text. A list is one
     // parameter (sql.param: interpolated as it is, Drizzle would spread it into one parameter per element).
@@ -178,7 +192,7 @@ export class InboundRepository {
         UPDATE messages
            SET status = 'processed', turn_id = ${turn.turnId}::uuid, contact_id = ${turn.contactId}::uuid,
                conversation_id = ${turn.conversationId}::uuid, updated_at = ${now}::timestamptz
-         WHERE id = ANY(${sql.param(turn.answered)}::uuid[])
+         WHERE id = ANY(${sql.param(turn.answered)}::uuid[]) AND ${waitingOf(turn.remotePhone)}
       ), memory AS (
         UPDATE conversations SET agent_state = ${agentStateJson(turn.agentState)}::jsonb, updated_at = ${now}::timestamptz
          WHERE id = ${turn.conversationId}::uuid AND ${turn.agentState !== undefined}::boolean

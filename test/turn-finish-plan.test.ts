@@ -1,0 +1,87 @@
+import { eq, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../src/database/database.js';
+import type { PostgresDatabase } from '../src/database/postgres-database.js';
+import { messages, organizations, whatsappInstances } from '../src/database/schema.js';
+import { InboundRepository } from '../src/messaging/inbound.repository.js';
+import { type MigratedDatabase, openMigratedDatabase } from './support/postgres.js';
+
+const HISTORY = 5_000;
+const CUSTOMER = '+5511900000001';
+
+/** Index entries the current transaction has read from `messages`' indexes (counted by PostgreSQL per backend). */
+async function indexEntriesRead(tx: Db): Promise<number> {
+  const result = await tx.execute(sql`
+    SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(indexrelid)), 0)::int AS read
+      FROM pg_index WHERE indrelid = 'messages'::regclass`);
+  return (result as unknown as { rows: { read: number }[] }).rows[0].read;
+}
+
+/**
+ * A turn's last statement marks the messages it answered by id. Under
+ * row-level security it also filters by organization, and with statistics
+ * taken while the shop was small (a new shop, a plan cached early, a server
+ * without autovacuum) PostgreSQL judged the organization's index cheaper than
+ * the ids': every turn then read the shop's whole history. A generic plan,
+ * made against such statistics, must still read only the contact's waiting
+ * messages.
+ */
+describe("a turn's finish with statistics older than the shop's history", () => {
+  let opened: MigratedDatabase;
+  let database: PostgresDatabase;
+  let organizationId: string;
+  let instanceId: string;
+
+  beforeAll(async () => {
+    opened = await openMigratedDatabase('turn_finish_plan', 1);
+    ({ database } = opened);
+    [{ id: organizationId }] = await database.systemDb.insert(organizations).values({ name: 'Big Shop' }).returning();
+    [{ id: instanceId }] = await database.systemDb.insert(whatsappInstances).values({ organizationId, name: 'main' }).returning();
+    // Statistics of the empty table, then a history they do not know about.
+    await database.systemDb.execute(sql`ANALYZE messages`);
+    await database.systemDb.execute(sql`
+      INSERT INTO messages (organization_id, instance_id, wa_message_id, remote_phone, direction, origin, type, body, status)
+      SELECT ${organizationId}::uuid, ${instanceId}::uuid, 'HISTORY' || n, '+55119' || lpad((n % 500)::text, 8, '0'),
+             'inbound', 'customer', 'text', 'oi', 'processed'
+        FROM generate_series(1, ${HISTORY}) AS n`);
+  });
+
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  it("marks the answered message and stores the reply reading only the contact's waiting messages", async () => {
+    const [waiting] = await database.systemDb
+      .insert(messages)
+      .values({ organizationId, instanceId, waMessageId: 'WAITING', remotePhone: CUSTOMER, direction: 'inbound', origin: 'customer', type: 'text', body: 'oi', status: 'processing' })
+      .returning();
+    const repository = new InboundRepository(database);
+    const turnId = randomUUID();
+
+    const { replyIds, read } = await database.withTenant(organizationId, async (tx) => {
+      await tx.execute(sql`SET LOCAL plan_cache_mode = force_generic_plan`);
+      const before = await indexEntriesRead(tx);
+      const replyIds = await repository.finishTurn(tx, {
+        organizationId,
+        turnId,
+        instanceId,
+        remotePhone: CUSTOMER,
+        contactId: null,
+        conversationId: null,
+        answered: [waiting.id],
+        unanswered: { ids: [], reason: '' },
+        replies: [{ text: 'Olá! Como posso ajudar?', origin: 'agent' }],
+        now: new Date(),
+      });
+      return { replyIds, read: (await indexEntriesRead(tx)) - before };
+    });
+
+    const [answered] = await database.systemDb.select().from(messages).where(eq(messages.id, waiting.id));
+    expect(answered).toMatchObject({ status: 'processed', turnId });
+    const [reply] = await database.systemDb.select().from(messages).where(eq(messages.id, replyIds[0]));
+    expect(reply).toMatchObject({ direction: 'outbound', status: 'queued', body: 'Olá! Como posso ajudar?', turnId });
+    // Through the organization's index this was the whole history (over 5,000 entries).
+    expect(read).toBeLessThan(10);
+  });
+});
