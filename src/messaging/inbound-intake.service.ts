@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { join } from 'node:path';
+import { KeyedQueue } from '../common/keyed-queue.js';
 import { APP_CONFIG, type AppConfig, fallbackDirectory, holdsSockets } from '../config/app-config.js';
 import { isDatabaseUnavailable } from '../database/postgres-errors.js';
 import { MEDIA_STORE, type MediaStore } from '../media/media-store.js';
@@ -43,8 +44,8 @@ const SPOOL_RETRY_MS = 1_000;
 @Injectable()
 export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('InboundIntake');
-  /** The last store of each sender (by instance and chat) still running. */
-  private readonly tails = new Map<string, Promise<unknown>>();
+  /** The stores of each sender (by instance and chat), one after another. */
+  private readonly senders = new KeyedQueue();
   private openedSpool: InboundSpool<SpooledMessage> | undefined;
   private spoolTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | null = null;
@@ -117,21 +118,9 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
         }
         continue;
       }
-      stores.push(this.afterPrevious(`${source.instanceId}:${result.message.phone}`, () => this.store(source, raw, result.message)));
+      stores.push(this.senders.run(`${source.instanceId}:${result.message.phone}`, () => this.store(source, raw, result.message)));
     }
     await Promise.all(stores);
-  }
-
-  private afterPrevious<T>(sender: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.tails.get(sender) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(work);
-    this.tails.set(sender, current);
-    void current
-      .catch(() => undefined)
-      .then(() => {
-        if (this.tails.get(sender) === current) this.tails.delete(sender);
-      });
-    return current;
   }
 
   private async store(source: Source, raw: InboundWhatsAppMessage, message: NormalizedInbound): Promise<void> {

@@ -61,19 +61,3 @@ export async function removeFile(path: string): Promise<void> {
     if (error.code !== 'ENOENT') throw error;
   });
 }
-
-/** Runs writes to the same path one after another, in call order, so the last call wins. */
-export class PathQueue {
-  private readonly tails = new Map<string, Promise<void>>();
-
-  run(path: string, work: () => Promise<void>): Promise<void> {
-    const previous = this.tails.get(path) ?? Promise.resolve();
-    const next = previous.then(work, work);
-    const tail = next.catch(() => undefined);
-    this.tails.set(path, tail);
-    void tail.then(() => {
-      if (this.tails.get(path) === tail) this.tails.delete(path);
-    });
-    return next;
-  }
-}

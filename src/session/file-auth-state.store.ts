@@ -3,6 +3,7 @@ import { access, chmod, mkdir, readdir, readFile, rm, stat } from 'node:fs/promi
 import { join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { forEachLimited } from '../common/concurrency.js';
+import { KeyedQueue } from '../common/keyed-queue.js';
 import {
   type AuthenticationCreds,
   initAuthCreds,
@@ -10,7 +11,7 @@ import {
   type SignalDataTypeMap,
   type SignalKeyStore,
 } from '../whatsapp/transport/baileys-auth.js';
-import { type Durability, PathQueue, PRIVATE_FOLDER_MODE, removeFile, writeFileAtomic } from './atomic-file.js';
+import { type Durability, PRIVATE_FOLDER_MODE, removeFile, writeFileAtomic } from './atomic-file.js';
 import {
   type AuthStateStore,
   type OpenOptions,
@@ -56,7 +57,7 @@ export interface FileStoreOptions {
  */
 export class FileAuthStateStore implements AuthStateStore {
   readonly kind = 'file';
-  private readonly writes = new PathQueue();
+  private readonly writes = new KeyedQueue();
   private readonly logger: Logger;
 
   private constructor(

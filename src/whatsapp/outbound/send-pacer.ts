@@ -1,3 +1,5 @@
+import { KeyedQueue } from '../../common/keyed-queue.js';
+
 /**
  * Spaces the sends of each instance: at least `minGapMs` plus up to `jitterMs`
  * of random extra between two sends, so a burst (a campaign) looks like a person
@@ -5,7 +7,7 @@
  * run where its socket is.
  */
 export class SendPacer {
-  private readonly tails = new Map<string, Promise<void>>();
+  private readonly instances = new KeyedQueue();
   private readonly lastSend = new Map<string, number>();
 
   constructor(
@@ -16,14 +18,11 @@ export class SendPacer {
 
   /** Resolves when this instance may send next; calls queue up in order. */
   wait(instanceId: string): Promise<void> {
-    const previous = this.tails.get(instanceId) ?? Promise.resolve();
-    const turn = previous.then(async () => {
+    return this.instances.run(instanceId, async () => {
       const earliest = (this.lastSend.get(instanceId) ?? 0) + this.minGapMs + Math.floor(this.random() * this.jitterMs);
       const delay = earliest - Date.now();
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
       this.lastSend.set(instanceId, Date.now());
     });
-    this.tails.set(instanceId, turn);
-    return turn;
   }
 }
