@@ -76,8 +76,9 @@ const insertInbound = (db: Db) =>
     .returning({ id: messages.id });
 
 /**
- * The contact's messages waiting for an answer, which a turn's claim took:
- * added to a turn's updates by id so that no plan can reach them through the
+ * The contact's messages waiting for an answer (the partial index
+ * messages_waiting_inbound_idx holds exactly these): what a turn claims, and
+ * added to the turn's updates by id so that no plan can reach them through the
  * organization's index. Under row-level security every statement also filters
  * by organization, and with statistics older than the table's growth (a new
  * shop, a generic plan cached while the table was small, or no autovacuum) the
@@ -129,8 +130,7 @@ export class InboundRepository {
     const result = await this.database.systemDb.execute(sql`
       WITH waiting AS (
         SELECT id, status, row_number() OVER (ORDER BY created_at, id) AS position FROM messages
-         WHERE organization_id = ${organizationId} AND remote_phone = ${remotePhone}
-           AND direction = 'inbound' AND status IN ('received', 'processing')
+         WHERE organization_id = ${organizationId} AND ${waitingOf(remotePhone)}
          ORDER BY created_at, id
          LIMIT ${TURN_BATCH_LIMIT}
       )
