@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../src/database/postgres-database.js';
-import { messages, organizations, whatsappInstances } from '../src/database/schema.js';
+import { messages } from '../src/database/schema.js';
 import { MessagesRepository } from '../src/whatsapp/messages.repository.js';
 import type { ReceiptStatus } from '../src/whatsapp/transport/whatsapp-transport.js';
-import { type MigratedDatabase, openMigratedDatabase } from './support/postgres.js';
+import { openShopDatabase, type ShopDatabase } from './support/postgres.js';
 
 const SENDS = 60;
 const waIdOf = (index: number) => `3EB0RECEIPT${String(index).padStart(4, '0')}`;
@@ -14,18 +14,16 @@ const waIdOf = (index: number) => `3EB0RECEIPT${String(index).padStart(4, '0')}`
  * flood that is written a batch per statement, out of order, or twice.
  */
 describe('delivery receipts', () => {
-  let opened: MigratedDatabase;
+  let opened: ShopDatabase;
   let database: PostgresDatabase;
   let instanceId: string;
 
   beforeAll(async () => {
-    opened = await openMigratedDatabase('receipts', 4);
-    ({ database } = opened);
-    const [organization] = await database.systemDb.insert(organizations).values({ name: 'Receipts Pet Shop' }).returning();
-    [{ id: instanceId }] = await database.systemDb.insert(whatsappInstances).values({ organizationId: organization.id, name: 'main' }).returning();
+    opened = await openShopDatabase('receipts', 4, 'Receipts Pet Shop');
+    ({ database, instanceId } = opened);
     await database.systemDb.insert(messages).values(
       Array.from({ length: SENDS }, (_, index) => ({
-        organizationId: organization.id,
+        organizationId: opened.organizationId,
         instanceId,
         remotePhone: `+55119${String(index).padStart(8, '0')}`,
         direction: 'outbound' as const,

@@ -3,9 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/database/database.js';
 import type { PostgresDatabase } from '../src/database/postgres-database.js';
-import { messages, organizations, whatsappInstances } from '../src/database/schema.js';
+import { messages } from '../src/database/schema.js';
 import { InboundRepository } from '../src/messaging/inbound.repository.js';
-import { type MigratedDatabase, openMigratedDatabase } from './support/postgres.js';
+import { openShopDatabase, type ShopDatabase } from './support/postgres.js';
 
 const HISTORY = 5_000;
 const CUSTOMER = '+5511900000001';
@@ -28,16 +28,14 @@ async function indexEntriesRead(tx: Db): Promise<number> {
  * messages.
  */
 describe("a turn's finish with statistics older than the shop's history", () => {
-  let opened: MigratedDatabase;
+  let opened: ShopDatabase;
   let database: PostgresDatabase;
   let organizationId: string;
   let instanceId: string;
 
   beforeAll(async () => {
-    opened = await openMigratedDatabase('turn_finish_plan', 1);
-    ({ database } = opened);
-    [{ id: organizationId }] = await database.systemDb.insert(organizations).values({ name: 'Big Shop' }).returning();
-    [{ id: instanceId }] = await database.systemDb.insert(whatsappInstances).values({ organizationId, name: 'main' }).returning();
+    opened = await openShopDatabase('turn_finish_plan', 1, 'Big Shop');
+    ({ database, organizationId, instanceId } = opened);
     // Statistics of the empty table, then a history they do not know about.
     await database.systemDb.execute(sql`ANALYZE messages`);
     await database.systemDb.execute(sql`

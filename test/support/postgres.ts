@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { migrate } from '../../src/database/migrator.js';
 import { PostgresDatabase } from '../../src/database/postgres-database.js';
+import { organizations, whatsappInstances } from '../../src/database/schema.js';
 
 /** The machine's PostgreSQL; tests create their own database on it and drop it afterwards. */
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -52,4 +53,18 @@ export async function openMigratedDatabase(label: string, poolSize: number): Pro
       await testDatabase.drop();
     },
   };
+}
+
+export interface ShopDatabase extends MigratedDatabase {
+  organizationId: string;
+  instanceId: string;
+}
+
+/** A migrated throwaway database holding one shop with one WhatsApp instance ("main"), written on the owner connection. */
+export async function openShopDatabase(label: string, poolSize: number, shopName: string): Promise<ShopDatabase> {
+  const opened = await openMigratedDatabase(label, poolSize);
+  const { systemDb } = opened.database;
+  const [{ id: organizationId }] = await systemDb.insert(organizations).values({ name: shopName }).returning();
+  const [{ id: instanceId }] = await systemDb.insert(whatsappInstances).values({ organizationId, name: 'main' }).returning();
+  return { ...opened, organizationId, instanceId };
 }
