@@ -1,22 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../src/database/database.js';
 import type { PostgresDatabase } from '../src/database/postgres-database.js';
 import { messages } from '../src/database/schema.js';
 import { InboundRepository } from '../src/messaging/inbound.repository.js';
-import { openShopDatabase, type ShopDatabase } from './support/postgres.js';
+import { indexEntriesRead, openShopDatabase, type ShopDatabase } from './support/postgres.js';
 
 const HISTORY = 5_000;
 const CUSTOMER = '+5511900000001';
-
-/** Index entries the current transaction has read from `messages`' indexes (counted by PostgreSQL per backend). */
-async function indexEntriesRead(tx: Db): Promise<number> {
-  const result = await tx.execute(sql`
-    SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(indexrelid)), 0)::int AS read
-      FROM pg_index WHERE indrelid = 'messages'::regclass`);
-  return (result as unknown as { rows: { read: number }[] }).rows[0].read;
-}
 
 /**
  * A turn's last statement marks the messages it answered by id. Under

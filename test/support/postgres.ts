@@ -1,5 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { Db } from '../../src/database/database.js';
 import { migrate } from '../../src/database/migrator.js';
 import { PostgresDatabase } from '../../src/database/postgres-database.js';
 import { organizations, whatsappInstances } from '../../src/database/schema.js';
@@ -67,4 +69,16 @@ export async function openShopDatabase(label: string, poolSize: number, shopName
   const [{ id: organizationId }] = await systemDb.insert(organizations).values({ name: shopName }).returning();
   const [{ id: instanceId }] = await systemDb.insert(whatsappInstances).values({ organizationId, name: 'main' }).returning();
   return { ...opened, organizationId, instanceId };
+}
+
+/**
+ * Index entries the current transaction has read from `messages`' indexes
+ * (PostgreSQL counts them per backend and transaction): how a test sees which
+ * plan a statement ran with.
+ */
+export async function indexEntriesRead(db: Db): Promise<number> {
+  const result = await db.execute(sql`
+    SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(indexrelid)), 0)::int AS read
+      FROM pg_index WHERE indrelid = 'messages'::regclass`);
+  return (result as unknown as { rows: { read: number }[] }).rows[0].read;
 }
