@@ -69,6 +69,22 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect(audit.body.data).toEqual([expect.objectContaining({ agent: 'client', outcome: 'offline', model: null, rounds: 0, toolCalls: [] })]);
   });
 
+  it('stores and answers 40 customers writing at once, each once, with a repeat delivered during the burst stored once', async () => {
+    const phones = Array.from({ length: 40 }, () => newCustomer());
+    const deliver = (phone: string, index: number) =>
+      server.sandbox.inboundAcknowledged(shop.instanceId, { from: phone, text: 'oi', pushName: 'Cliente', messageId: `BURST${String(index).padStart(8, '0')}` });
+    // Delivered in one go, as a socket's frames would: they are stored and queued a batch at a time.
+    await Promise.all([...phones.map(deliver), deliver(phones[0], 0)]);
+    await waitFor(() => phones.every((phone) => sentTo(phone).length > 0), 20_000);
+    await sleep(SETTLE_MS);
+
+    for (const phone of phones) {
+      expect(await inboundRows(phone)).toEqual([expect.objectContaining({ status: 'processed', body: 'oi', pushName: 'Cliente' })]);
+      expect(sentTo(phone)).toHaveLength(1);
+      expect(sentTo(phone)[0].text).toContain('Pet Shop Teste');
+    }
+  });
+
   it('stores a photo the customer sends, with its caption and its bytes in the media store', async () => {
     const phone = newCustomer();
     const photo = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -246,16 +262,18 @@ describe('inbound pipeline on the sandbox transport', () => {
   it('answers a message whose job was lost, and sends a reply whose job was lost (the sweeper)', async () => {
     const phone = newCustomer();
     // What a crash between storing and enqueueing leaves: a stored message no job refers to.
-    await server.app.get(InboundRepository).insert({
-      organizationId: shop.organizationId,
-      instanceId: shop.instanceId,
-      waMessageId: 'LOSTJOB00000001',
-      remotePhone: `+${phone}`,
-      type: 'text',
-      body: 'oi',
-      mediaMimetype: null,
-      pushName: null,
-    });
+    await server.app.get(InboundRepository).insertMany([
+      {
+        organizationId: shop.organizationId,
+        instanceId: shop.instanceId,
+        waMessageId: 'LOSTJOB00000001',
+        remotePhone: `+${phone}`,
+        type: 'text',
+        body: 'oi',
+        mediaMimetype: null,
+        pushName: null,
+      },
+    ]);
     await waitFor(() => sentTo(phone).length === 1, 15_000);
     expect((await inboundRows(phone))[0]).toMatchObject({ status: 'processed' });
     expect(sentTo(phone)[0].text).toContain('Pet Shop Teste');

@@ -1,15 +1,17 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { join } from 'node:path';
+import { GroupCommit } from '../common/group-commit.js';
 import { KeyedQueue } from '../common/keyed-queue.js';
 import { APP_CONFIG, type AppConfig, fallbackDirectory, holdsSockets } from '../config/app-config.js';
 import { isDatabaseUnavailable } from '../database/postgres-errors.js';
 import { MEDIA_STORE, type MediaStore } from '../media/media-store.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { QueueService } from '../queue/queue.service.js';
+import type { JobPayload } from '../queue/queues.js';
 import { ConnectionManager } from '../whatsapp/connection/connection-manager.js';
 import { BufferJSON } from '../whatsapp/transport/baileys-auth.js';
 import type { InboundWhatsAppMessage } from '../whatsapp/transport/whatsapp-transport.js';
-import { InboundRepository } from './inbound.repository.js';
+import { InboundRepository, type NewInboundMessage } from './inbound.repository.js';
 import { InboundSpool } from './inbound-spool.js';
 import { inboundJobOptions } from './inbound-jobs.js';
 import { type NormalizedInbound, normalizeInbound } from './inbound-normalizer.js';
@@ -21,6 +23,17 @@ interface SpooledMessage {
   source: Source;
   raw: InboundWhatsAppMessage;
 }
+
+/** A normalised message on its way into `messages`. */
+interface PendingInsert {
+  source: Source;
+  raw: InboundWhatsAppMessage;
+  message: NormalizedInbound;
+  row: NewInboundMessage;
+}
+
+/** Inserts under way at once; messages that come meanwhile wait and go together in the next. */
+const INSERT_RUNS_IN_FLIGHT = 2;
 
 /** How often a spool with messages tries the database again. */
 const SPOOL_RETRY_MS = 1_000;
@@ -46,6 +59,17 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
   private readonly logger = new Logger('InboundIntake');
   /** The stores of each sender (by instance and chat), one after another. */
   private readonly senders = new KeyedQueue();
+  /**
+   * Stores that come while every run is busy (a burst, many senders at once)
+   * share the next one: one statement and one Redis round trip for all of them.
+   * A lone message still goes at once.
+   */
+  private readonly inserts = new GroupCommit<PendingInsert>((batch) => this.insertBatch(batch), {
+    maxInFlight: INSERT_RUNS_IN_FLIGHT,
+    keyOf: (pending) => `${pending.source.instanceId}:${pending.message.phone}`,
+    // A database that cannot be reached fails the batch once (each message then goes to the spool).
+    splitOnFailure: (error) => !isDatabaseUnavailable(error),
+  });
   private openedSpool: InboundSpool<SpooledMessage> | undefined;
   private spoolTimer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | null = null;
@@ -176,31 +200,43 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
   }
 
   private async storeNow(source: Source, raw: InboundWhatsAppMessage, message: NormalizedInbound): Promise<void> {
-    const id = await this.inbound.insert({
-      organizationId: source.organizationId,
-      instanceId: source.instanceId,
-      waMessageId: message.waMessageId,
-      remotePhone: message.phone,
-      type: message.type,
-      body: message.text,
-      mediaMimetype: message.media?.mimetype ?? null,
-      pushName: message.pushName,
-      ...(message.group ? { status: 'processed' as const, error: 'group chat: stored, not answered' } : {}),
+    await this.inserts.submit({
+      source,
+      raw,
+      message,
+      row: {
+        organizationId: source.organizationId,
+        instanceId: source.instanceId,
+        waMessageId: message.waMessageId,
+        remotePhone: message.phone,
+        type: message.type,
+        body: message.text,
+        mediaMimetype: message.media?.mimetype ?? null,
+        pushName: message.pushName,
+        ...(message.group ? { status: 'processed' as const, error: 'group chat: stored, not answered' } : {}),
+      },
     });
-    if (id !== null) this.metrics.recordMessageIn(source);
-    if (id === null || message.group) return;
-    void this.afterStore(source, id, raw, message);
   }
 
-  /** Media first (the agent may look at it), then the job; failures leave the row for the sweeper. */
-  private async afterStore(source: Source, messageId: string, raw: InboundWhatsAppMessage, message: NormalizedInbound): Promise<void> {
-    if (message.media !== null) await this.storeMedia(source, messageId, raw);
-    await this.queues.tryEnqueue(
-      'inbound',
-      'turn',
-      { messageId, organizationId: source.organizationId, remotePhone: message.phone },
-      inboundJobOptions(messageId),
-    );
+  /**
+   * The messages stored together, then their turn jobs: the text ones in one
+   * Redis round trip, each with media once its media is in (the agent may look
+   * at it). A duplicate delivery stops at the insert. Neither the media nor the
+   * jobs hold the stores back: a failure leaves the row for the sweeper.
+   */
+  private async insertBatch(batch: PendingInsert[]): Promise<void> {
+    const ids = await this.inbound.insertMany(batch.map((pending) => pending.row));
+    const turns: { payload: JobPayload<'inbound', 'turn'>; options: ReturnType<typeof inboundJobOptions> }[] = [];
+    batch.forEach(({ source, raw, message }, index) => {
+      const messageId = ids[index];
+      if (messageId === null) return;
+      this.metrics.recordMessageIn(source);
+      if (message.group) return;
+      const payload = { messageId, organizationId: source.organizationId, remotePhone: message.phone };
+      if (message.media === null) turns.push({ payload, options: inboundJobOptions(messageId) });
+      else void this.storeMedia(source, messageId, raw).then(() => this.queues.tryEnqueue('inbound', 'turn', payload, inboundJobOptions(messageId)));
+    });
+    if (turns.length > 0) void this.queues.tryEnqueueBulk('inbound', 'turn', turns);
   }
 
   private async storeMedia(source: Source, messageId: string, raw: InboundWhatsAppMessage): Promise<void> {
