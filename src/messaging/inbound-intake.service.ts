@@ -29,7 +29,21 @@ interface PendingInsert {
   source: Source;
   raw: InboundWhatsAppMessage;
   message: NormalizedInbound;
-  row: NewInboundMessage;
+}
+
+/** Its row: group chats are stored already answered (not answered at all). */
+function rowOf({ source, message }: PendingInsert): NewInboundMessage {
+  return {
+    organizationId: source.organizationId,
+    instanceId: source.instanceId,
+    waMessageId: message.waMessageId,
+    remotePhone: message.phone,
+    type: message.type,
+    body: message.text,
+    mediaMimetype: message.media?.mimetype ?? null,
+    pushName: message.pushName,
+    ...(message.group ? { status: 'processed' as const, error: 'group chat: stored, not answered' } : {}),
+  };
 }
 
 /** Inserts under way at once; messages that come meanwhile wait and go together in the next. */
@@ -200,22 +214,7 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
   }
 
   private async storeNow(source: Source, raw: InboundWhatsAppMessage, message: NormalizedInbound): Promise<void> {
-    await this.inserts.submit({
-      source,
-      raw,
-      message,
-      row: {
-        organizationId: source.organizationId,
-        instanceId: source.instanceId,
-        waMessageId: message.waMessageId,
-        remotePhone: message.phone,
-        type: message.type,
-        body: message.text,
-        mediaMimetype: message.media?.mimetype ?? null,
-        pushName: message.pushName,
-        ...(message.group ? { status: 'processed' as const, error: 'group chat: stored, not answered' } : {}),
-      },
-    });
+    await this.inserts.submit({ source, raw, message });
   }
 
   /**
@@ -225,7 +224,7 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
    * jobs hold the stores back: a failure leaves the row for the sweeper.
    */
   private async insertBatch(batch: PendingInsert[]): Promise<void> {
-    const ids = await this.inbound.insertMany(batch.map((pending) => pending.row));
+    const ids = await this.inbound.insertMany(batch.map(rowOf));
     const turns: { payload: JobPayload<'inbound', 'turn'>; options: ReturnType<typeof inboundJobOptions> }[] = [];
     batch.forEach(({ source, raw, message }, index) => {
       const messageId = ids[index];

@@ -52,6 +52,20 @@ function agentStateJson(agentState: Record<string, unknown> | null | undefined):
 export const TURN_BATCH_LIMIT = 50;
 
 /**
+ * A batch of delivered messages, one array per column: a constant text, so the
+ * runner sends it by name and neither Drizzle nor PostgreSQL builds it again.
+ */
+const INSERT_INBOUND = `
+  INSERT INTO messages (organization_id, instance_id, wa_message_id, remote_phone, type, body, media_mimetype, push_name,
+                        status, error, direction, origin)
+  SELECT organization_id, instance_id, wa_message_id, remote_phone, type, body, media_mimetype, push_name,
+         status, error, 'inbound', 'customer'
+    FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+         AS delivered(organization_id, instance_id, wa_message_id, remote_phone, type, body, media_mimetype, push_name, status, error)
+  ON CONFLICT (instance_id, wa_message_id) DO NOTHING
+  RETURNING id, instance_id, wa_message_id`;
+
+/**
  * The contact's messages waiting for an answer (the partial index
  * messages_waiting_inbound_idx holds exactly these): what a turn claims, and
  * added to the turn's updates by id so that no plan can reach them through the
@@ -77,31 +91,28 @@ export class InboundRepository {
    * Like receipts, intake serves a socket, and each organization is its
    * instance's own: one INSERT on the owner connection, with the organization
    * written explicitly, instead of a tenant transaction's three round trips on
-   * the busiest path. The arrays keep the text the same for any batch size, so
-   * the statement stays prepared.
+   * the busiest path.
    */
   async insertMany(batch: NewInboundMessage[]): Promise<(string | null)[]> {
-    const column = (value: (message: NewInboundMessage) => string | null) => sql.param(batch.map(value));
-    const result = await this.database.systemDb.execute(sql`
-      INSERT INTO messages (organization_id, instance_id, wa_message_id, remote_phone, type, body, media_mimetype, push_name,
-                            status, error, direction, origin)
-      SELECT organization_id, instance_id, wa_message_id, remote_phone, type, body, media_mimetype, push_name,
-             status, error, 'inbound', 'customer'
-        FROM unnest(
-               ${column((message) => message.organizationId)}::uuid[],
-               ${column((message) => message.instanceId)}::uuid[],
-               ${column((message) => message.waMessageId)}::text[],
-               ${column((message) => message.remotePhone)}::text[],
-               ${column((message) => message.type)}::text[],
-               ${column((message) => message.body)}::text[],
-               ${column((message) => message.mediaMimetype)}::text[],
-               ${column((message) => message.pushName)}::text[],
-               ${column((message) => message.status ?? 'received')}::text[],
-               ${column((message) => message.error ?? null)}::text[]
-             ) AS delivered(organization_id, instance_id, wa_message_id, remote_phone, type, body, media_mimetype, push_name, status, error)
-      ON CONFLICT (instance_id, wa_message_id) DO NOTHING
-      RETURNING id, instance_id, wa_message_id`);
-    const rows = (result as unknown as { rows: { id: string; instance_id: string; wa_message_id: string }[] }).rows;
+    const column = (value: (message: NewInboundMessage) => string | null) => batch.map(value);
+    const rows = await this.database.withConnection((runner) =>
+      runner.query<{ id: string; instance_id: string; wa_message_id: string }>(
+        INSERT_INBOUND,
+        [
+          column((message) => message.organizationId),
+          column((message) => message.instanceId),
+          column((message) => message.waMessageId),
+          column((message) => message.remotePhone),
+          column((message) => message.type),
+          column((message) => message.body),
+          column((message) => message.mediaMimetype),
+          column((message) => message.pushName),
+          column((message) => message.status ?? 'received'),
+          column((message) => message.error ?? null),
+        ],
+        'oxy_inbound_insert',
+      ),
+    );
     const stored = new Map(rows.map((row) => [`${row.instance_id}:${row.wa_message_id}`, row.id]));
     // A message delivered twice within the batch is stored once: the first of the two gets the id.
     return batch.map((message) => {

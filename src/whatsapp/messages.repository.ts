@@ -326,8 +326,8 @@ export class MessagesRepository {
       const known = byMessage.get(waMessageId);
       byMessage.set(waMessageId, known === undefined ? status : furthest(known, status));
     }
-    // Each receipt finds its row through the unique (instance, WhatsApp id) index, one probe per receipt: the
-    // LATERAL ... LIMIT 1 leaves the planner no other shape. Matching the instance and the id list as a join
+    // Each receipt finds its row through the unique (instance, WhatsApp id) index, one probe per receipt (the
+    // LATERAL ... LIMIT 1 is planned per receipt, not against the instance's message count). Matching the instance and the id list as a join
     // let a generic plan, made with statistics from when the instance had few messages (a new number, a
     // server without autovacuum), read every message of the instance and filter the list: 3-4 ms a batch,
     // half of PostgreSQL's time under bench:inbound. The row is updated by primary key, so a concurrent
