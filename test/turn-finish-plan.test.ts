@@ -10,8 +10,8 @@ const HISTORY = 5_000;
 const CUSTOMER = '+5511900000001';
 
 /**
- * A turn's last statement marks the messages it answered by id. Under
- * row-level security it also filters by organization, and with statistics
+ * A turn's last statement marks the messages it answered by id. It also
+ * filters by organization, and with statistics
  * taken while the shop was small (a new shop, a plan cached early, a server
  * without autovacuum) PostgreSQL judged the organization's index cheaper than
  * the ids': every turn then read the shop's whole history. A generic plan,
@@ -25,6 +25,7 @@ describe("a turn's finish with statistics older than the shop's history", () => 
   let instanceId: string;
 
   beforeAll(async () => {
+    // One pooled connection: the test's transaction below then holds the repository's statement too.
     opened = await openShopDatabase('turn_finish_plan', 1, 'Big Shop');
     ({ database, organizationId, instanceId } = opened);
     // Statistics of the empty table, then a history they do not know about.
@@ -48,10 +49,14 @@ describe("a turn's finish with statistics older than the shop's history", () => 
     const repository = new InboundRepository(database);
     const turnId = randomUUID();
 
-    const { replyIds, read } = await database.withTenant(organizationId, async (tx) => {
-      await tx.execute(sql`SET LOCAL plan_cache_mode = force_generic_plan`);
-      const before = await indexEntriesRead(tx);
-      const replyIds = await repository.finishTurn(tx, {
+    const { systemDb } = database;
+    await systemDb.execute(sql`BEGIN`);
+    let replyIds: string[];
+    let read: number;
+    try {
+      await systemDb.execute(sql`SET LOCAL plan_cache_mode = force_generic_plan`);
+      const before = await indexEntriesRead(systemDb);
+      ({ replyIds } = await repository.finishTurn({
         organizationId,
         turnId,
         instanceId,
@@ -62,9 +67,11 @@ describe("a turn's finish with statistics older than the shop's history", () => 
         unanswered: { ids: [], reason: '' },
         replies: [{ text: 'Olá! Como posso ajudar?', origin: 'agent' }],
         now: new Date(),
-      });
-      return { replyIds, read: (await indexEntriesRead(tx)) - before };
-    });
+      }));
+      read = (await indexEntriesRead(systemDb)) - before;
+    } finally {
+      await systemDb.execute(sql`COMMIT`);
+    }
 
     const [answered] = await database.systemDb.select().from(messages).where(eq(messages.id, waiting.id));
     expect(answered).toMatchObject({ status: 'processed', turnId });

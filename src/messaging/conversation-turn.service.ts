@@ -254,26 +254,23 @@ export class ConversationTurnService {
     return prepared.owner ? this.ownerAgent : this.clientAgent;
   }
 
-  /** Last transaction: replies stored with the messages they answer; then the send jobs and the events. */
+  /** Last statement: replies stored with the messages they answer; then the send jobs and the events. */
   private async finish(prepared: PreparedTurn, decision: TurnDecision): Promise<void> {
     const now = this.clock.now();
     const { organization, contact, conversation } = prepared;
-    const { replyIds, handedOver } = await this.database.withTenant(organization.id, async (tx) => {
-      const replyIds = await this.inbound.finishTurn(tx, {
-        organizationId: organization.id,
-        turnId: prepared.turnId,
-        instanceId: prepared.instanceId,
-        remotePhone: contact.phone,
-        contactId: contact.id,
-        conversationId: conversation.id,
-        answered: decision.answered,
-        unanswered: decision.unanswered,
-        replies: decision.replies,
-        agentState: decision.agentState,
-        now,
-      });
-      const handedOver = decision.handoffReason !== undefined && (await this.conversations.handOver(tx, conversation.id, decision.handoffReason, now));
-      return { replyIds, handedOver };
+    const { replyIds, handedOver } = await this.inbound.finishTurn({
+      organizationId: organization.id,
+      turnId: prepared.turnId,
+      instanceId: prepared.instanceId,
+      remotePhone: contact.phone,
+      contactId: contact.id,
+      conversationId: conversation.id,
+      answered: decision.answered,
+      unanswered: decision.unanswered,
+      replies: decision.replies,
+      agentState: decision.agentState,
+      handoffReason: decision.handoffReason,
+      now,
     });
     if (decision.deferUntil !== undefined) await this.scheduleDeferred(prepared, decision.deferUntil);
     for (const id of replyIds) {

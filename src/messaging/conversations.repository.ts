@@ -17,16 +17,6 @@ export const HUMAN_STATES: readonly ConversationState[] = ['waiting_human', 'hum
 export class ConversationsRepository {
   constructor(@Inject(DATABASE) private readonly database: Database) {}
 
-  /** Hands a conversation the bot holds to a person; true only for the turn that moved it. */
-  async handOver(tx: Db, conversationId: string, reason: string, now: Date): Promise<boolean> {
-    const moved = await tx
-      .update(conversations)
-      .set({ state: 'waiting_human', handoffReason: reason, stateChangedAt: now, updatedAt: now })
-      .where(and(eq(conversations.id, conversationId), eq(conversations.state, 'bot')))
-      .returning({ id: conversations.id });
-    return moved.length > 0;
-  }
-
   /**
    * Moves a conversation from one of `from` to `to`; null when it is in none of
    * them (the caller reads it again to explain). Leaving a person clears the agent's

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
-import { DATABASE, type Database, type Db } from '../database/database.js';
+import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import { DATABASE, type Database } from '../database/database.js';
 import { type MessageType, messages } from '../database/schema.js';
 
 export interface NewInboundMessage {
@@ -67,17 +67,95 @@ const INSERT_INBOUND = `
 
 /**
  * The contact's messages waiting for an answer (the partial index
- * messages_waiting_inbound_idx holds exactly these): what a turn claims, and
- * added to the turn's updates by id so that no plan can reach them through the
- * organization's index. Under row-level security every statement also filters
- * by organization, and with statistics older than the table's growth (a new
- * shop, a generic plan cached while the table was small, or no autovacuum) the
- * planner judged scanning the organization's messages cheaper than the ids'
- * primary key: a turn then read every message the shop ever had. With these
- * conditions the worst plan reads the contact's waiting messages, a handful.
+ * messages_waiting_inbound_idx holds exactly these), `phone` being the
+ * parameter that holds the contact's number: what a turn claims, and added to
+ * the turn's updates by id so that no plan can reach them through the
+ * organization's index. Every statement here filters by organization, a value
+ * the planner cannot know when it plans for any organization, and with
+ * statistics older than the table's growth (a new shop, a generic plan cached
+ * while the table was small, or no autovacuum) it judged scanning the
+ * organization's messages cheaper than the ids' primary key: a turn then read
+ * every message the shop ever had. With these conditions the worst plan reads
+ * the contact's waiting messages, a handful.
  */
-function waitingOf(remotePhone: string) {
-  return sql`${messages.remotePhone} = ${remotePhone} AND ${messages.direction} = 'inbound' AND ${messages.status} IN ('received', 'processing')`;
+function waitingOf(phone: string): string {
+  return `messages.remote_phone = ${phone} AND messages.direction = 'inbound' AND messages.status IN ('received', 'processing')`;
+}
+
+/** $1 organization, $2 phone: see claimPending. */
+const CLAIM_PENDING = `
+  WITH waiting AS (
+    SELECT id, status, row_number() OVER (ORDER BY created_at, id) AS position FROM messages
+     WHERE messages.organization_id = $1::uuid AND ${waitingOf('$2::text')}
+     ORDER BY created_at, id
+     LIMIT ${TURN_BATCH_LIMIT}
+  )
+  UPDATE messages SET status = 'processing', updated_at = now()
+    FROM waiting
+   WHERE messages.id = waiting.id
+  RETURNING messages.id, messages.instance_id, messages.type, messages.body, messages.push_name, messages.created_at,
+            waiting.status AS previous_status, waiting.position`;
+
+/**
+ * $1 organization, $2 turn, $3 contact, $4 conversation, $5 phone, $6 now,
+ * $7 answered ids, $8 unanswered ids, $9 why unanswered, $10 whether the
+ * agent's memory is saved, $11 the memory, $12 the handoff's reason (null: no
+ * handoff), $13 instance, $14 reply texts, $15 reply origins: see finishTurn.
+ *
+ * The conversation is read locked before it is updated: a person who took it
+ * over meanwhile is then seen, so the handoff is this turn's only when the bot
+ * still held it. Replies get created_at a microsecond apart, so they keep their order.
+ */
+const FINISH_TURN = `
+  WITH unanswered AS (
+    UPDATE messages
+       SET status = 'processed', error = $9::text, contact_id = $3::uuid, conversation_id = $4::uuid, updated_at = $6::timestamptz
+     WHERE messages.organization_id = $1::uuid AND messages.id = ANY($8::uuid[]) AND ${waitingOf('$5::text')}
+  ), answered AS (
+    UPDATE messages
+       SET status = 'processed', turn_id = $2::uuid, contact_id = $3::uuid, conversation_id = $4::uuid, updated_at = $6::timestamptz
+     WHERE messages.organization_id = $1::uuid AND messages.id = ANY($7::uuid[]) AND ${waitingOf('$5::text')}
+  ), current AS (
+    SELECT id, $12::text IS NOT NULL AND state = 'bot' AS hands_over FROM conversations
+     WHERE organization_id = $1::uuid AND id = $4::uuid AND ($10::boolean OR $12::text IS NOT NULL)
+       FOR UPDATE
+  ), conversation AS (
+    UPDATE conversations
+       SET agent_state = CASE WHEN $10::boolean THEN $11::jsonb ELSE conversations.agent_state END,
+           state = CASE WHEN current.hands_over THEN 'waiting_human' ELSE conversations.state END,
+           handoff_reason = CASE WHEN current.hands_over THEN $12::text ELSE conversations.handoff_reason END,
+           state_changed_at = CASE WHEN current.hands_over THEN $6::timestamptz ELSE conversations.state_changed_at END,
+           updated_at = $6::timestamptz
+      FROM current
+     WHERE conversations.id = current.id
+    RETURNING current.hands_over
+  ), reply AS (
+    INSERT INTO messages (organization_id, instance_id, contact_id, conversation_id, turn_id, remote_phone,
+                          direction, origin, type, body, status, created_at)
+    SELECT $1::uuid, $13::uuid, $3::uuid, $4::uuid, $2::uuid, $5::text, 'outbound', reply.origin, 'text', reply.text, 'queued',
+           clock_timestamp() + (reply.position - 1) * interval '1 microsecond'
+      FROM unnest($14::text[], $15::text[]) WITH ORDINALITY AS reply(text, origin, position)
+    RETURNING id, created_at
+  )
+  SELECT coalesce((SELECT array_agg(id ORDER BY created_at) FROM reply), '{}') AS reply_ids,
+         coalesce((SELECT hands_over FROM conversation), false) AS handed_over`;
+
+/** How a turn ended: what finishTurn writes. */
+export interface TurnEnding {
+  organizationId: string;
+  turnId: string;
+  instanceId: string;
+  remotePhone: string;
+  contactId: string | null;
+  conversationId: string | null;
+  answered: string[];
+  unanswered: { ids: string[]; reason: string };
+  replies: TurnReply[];
+  /** The agent's memory to save on the conversation (null clears it); undefined leaves it. */
+  agentState?: Record<string, unknown> | null;
+  /** Hand the conversation to a person, for this reason (if the bot still holds it). */
+  handoffReason?: string;
+  now: Date;
 }
 
 /** The inbound pipeline's reads and writes of `messages`. */
@@ -139,19 +217,7 @@ export class InboundRepository {
     // The position comes from PostgreSQL: created_at has microseconds, a JavaScript Date only milliseconds.
     // One statement on the owner connection, the organization in the filter: most turns end here when the
     // contact's messages were answered already, so this check must cost one round trip, not a transaction.
-    const result = await this.database.systemDb.execute(sql`
-      WITH waiting AS (
-        SELECT id, status, row_number() OVER (ORDER BY created_at, id) AS position FROM messages
-         WHERE organization_id = ${organizationId} AND ${waitingOf(remotePhone)}
-         ORDER BY created_at, id
-         LIMIT ${TURN_BATCH_LIMIT}
-      )
-      UPDATE messages SET status = 'processing', updated_at = now()
-        FROM waiting
-       WHERE messages.id = waiting.id
-      RETURNING messages.id, messages.instance_id, messages.type, messages.body, messages.push_name, messages.created_at,
-                waiting.status AS previous_status, waiting.position`);
-    const rows = (result as unknown as { rows: ClaimedRow[] }).rows;
+    const rows = await this.database.withConnection((runner) => runner.query<ClaimedRow>(CLAIM_PENDING, [organizationId, remotePhone], 'oxy_turn_claim'));
     return rows
       .sort((left, right) => Number(left.position) - Number(right.position))
       .map((row) => ({
@@ -166,59 +232,40 @@ export class InboundRepository {
   }
 
   /**
-   * Ends a turn in one transaction: the replies are stored (queued) and the
+   * Ends a turn in one statement: the replies are stored (queued) and the
    * messages they answer marked processed together, so a crash either redoes
-   * the whole turn or none of it, and a message is never answered twice. The
-   * agent's memory is saved on the conversation in the same statement (when
-   * `agentState` is given; null clears it): the common turn's writes are one
-   * round trip, not three. Answers the replies' ids, in order.
+   * the whole turn or none of it, and a message is never answered twice; the
+   * agent's memory and the handoff are written with them. Like the claim, on
+   * the owner connection with the organization written explicitly (every row
+   * it writes is the turn's own, found by id): one round trip where a tenant
+   * transaction took three. Answers the replies' ids, in order, and whether
+   * this turn handed the conversation to a person.
    */
-  async finishTurn(
-    tx: Db,
-    turn: {
-      organizationId: string;
-      turnId: string;
-      instanceId: string;
-      remotePhone: string;
-      contactId: string | null;
-      conversationId: string | null;
-      answered: string[];
-      unanswered: { ids: string[]; reason: string };
-      replies: TurnReply[];
-      agentState?: Record<string, unknown> | null;
-      now: Date;
-    },
-  ): Promise<string[]> {
-    const now = turn.now.toISOString();
-    if (turn.unanswered.ids.length > 0) {
-      await tx
-        .update(messages)
-        .set({ status: 'processed', error: turn.unanswered.reason, contactId: turn.contactId, conversationId: turn.conversationId, updatedAt: turn.now })
-        .where(and(inArray(messages.id, turn.unanswered.ids), waitingOf(turn.remotePhone)));
-    }
-    // Every value is cast: parameters in an INSERT's SELECT list would otherwise be read as text. A list is one
-    // parameter (sql.param: interpolated as it is, Drizzle would spread it into one parameter per element).
-    // created_at steps by a microsecond per reply, so the replies keep their order.
-    const result = await tx.execute(sql`
-      WITH answered AS (
-        UPDATE messages
-           SET status = 'processed', turn_id = ${turn.turnId}::uuid, contact_id = ${turn.contactId}::uuid,
-               conversation_id = ${turn.conversationId}::uuid, updated_at = ${now}::timestamptz
-         WHERE id = ANY(${sql.param(turn.answered)}::uuid[]) AND ${waitingOf(turn.remotePhone)}
-      ), memory AS (
-        UPDATE conversations SET agent_state = ${agentStateJson(turn.agentState)}::jsonb, updated_at = ${now}::timestamptz
-         WHERE id = ${turn.conversationId}::uuid AND ${turn.agentState !== undefined}::boolean
-      )
-      INSERT INTO messages (organization_id, instance_id, contact_id, conversation_id, turn_id, remote_phone,
-                            direction, origin, type, body, status, created_at)
-      SELECT ${turn.organizationId}::uuid, ${turn.instanceId}::uuid, ${turn.contactId}::uuid, ${turn.conversationId}::uuid,
-             ${turn.turnId}::uuid, ${turn.remotePhone}::text, 'outbound', reply.origin, 'text', reply.text, 'queued',
-             clock_timestamp() + (reply.position - 1) * interval '1 microsecond'
-        FROM unnest(${sql.param(turn.replies.map((reply) => reply.text))}::text[], ${sql.param(turn.replies.map((reply) => reply.origin))}::text[])
-             WITH ORDINALITY AS reply(text, origin, position)
-       ORDER BY reply.position
-      RETURNING id`);
-    return (result as unknown as { rows: { id: string }[] }).rows.map((row) => row.id);
+  async finishTurn(turn: TurnEnding): Promise<{ replyIds: string[]; handedOver: boolean }> {
+    const [row] = await this.database.withConnection((runner) =>
+      runner.query<{ reply_ids: string[]; handed_over: boolean }>(
+        FINISH_TURN,
+        [
+          turn.organizationId,
+          turn.turnId,
+          turn.contactId,
+          turn.conversationId,
+          turn.remotePhone,
+          turn.now.toISOString(),
+          turn.answered,
+          turn.unanswered.ids,
+          turn.unanswered.reason,
+          turn.agentState !== undefined,
+          agentStateJson(turn.agentState),
+          turn.handoffReason ?? null,
+          turn.instanceId,
+          turn.replies.map((reply) => reply.text),
+          turn.replies.map((reply) => reply.origin),
+        ],
+        'oxy_turn_finish',
+      ),
+    );
+    return { replyIds: row.reply_ids, handedOver: row.handed_over };
   }
 
   /**
