@@ -30,4 +30,6 @@ EXPOSE 3000
 # Slim images have no curl: Node 22's fetch does the probe.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health').then((response) => process.exit(response.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/main.js"]
+# AsyncLocalStorage (the request-scoped logger) on V8's context frames instead of promise hooks: every promise
+# otherwise pays a hook; about 8-10% of the process's CPU on the message pipeline. Node 24's default.
+CMD ["node", "--experimental-async-context-frame", "dist/main.js"]

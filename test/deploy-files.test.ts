@@ -244,7 +244,7 @@ describe('deploy files agree with the configuration', () => {
 
     it('runs the built server as a non-root user, with a health check on /health', () => {
       expect(dockerfile, 'Dockerfile build stage').toMatch(/^FROM node:22[\w.-]* AS build$/m);
-      expect(dockerfile, 'Dockerfile CMD').toMatch(/^CMD \["node", "dist\/main\.js"\]$/m);
+      expect(dockerfile, 'Dockerfile CMD').toMatch(/^CMD \["node", "--experimental-async-context-frame", "dist\/main\.js"\]$/m);
       const users = [...dockerfile.matchAll(/^USER (\S+)$/gm)].map((match) => match[1]);
       expect(users.at(-1), 'Dockerfile final USER').toBe('node');
       expect(dockerfile, 'Dockerfile HEALTHCHECK on /health').toMatch(/^HEALTHCHECK [^\n]*\\\n[^\n]*\/health/m);

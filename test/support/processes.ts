@@ -89,9 +89,9 @@ export interface RunningProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs a built entry point of the app (dist/) as the Dockerfile and npm start do. */
+/** Runs a built entry point of the app (dist/) as the Dockerfile and npm start do, with their Node flag. */
 export function runNode(script: string, args: string[], env: Record<string, string>): RunningProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, ['--experimental-async-context-frame', script, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
