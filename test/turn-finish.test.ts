@@ -1,0 +1,144 @@
+import { eq, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PostgresDatabase } from '../src/database/postgres-database.js';
+import { type ConversationState, contacts, conversations, messages } from '../src/database/schema.js';
+import { InboundRepository, type TurnEnding } from '../src/messaging/inbound.repository.js';
+import { openShopDatabase, type ShopDatabase } from './support/postgres.js';
+import { waitFor } from './support/processes.js';
+
+/**
+ * A turn ends in one statement: the messages it answered, the agent's memory,
+ * the handoff and the replies. The handoff is the turn's only while the bot
+ * still holds the conversation: a person who took it over first keeps it, and
+ * the pipeline then announces no handoff.
+ */
+describe("a turn's finish", () => {
+  let opened: ShopDatabase;
+  let database: PostgresDatabase;
+  let repository: InboundRepository;
+  let customer = 0;
+
+  beforeAll(async () => {
+    // Three connections: a person's transaction, the turn's finish waiting on it, and the test's look at the locks.
+    opened = await openShopDatabase('turn_finish', 3, 'Pet Shop');
+    database = opened.database;
+    repository = new InboundRepository(database);
+  });
+
+  afterAll(async () => {
+    await opened?.close();
+  });
+
+  /** A customer whose conversation is in `state`, with one message waiting for the turn. */
+  async function customerIn(state: ConversationState) {
+    const { systemDb } = database;
+    const { organizationId, instanceId } = opened;
+    customer += 1;
+    const phone = `+551190000${String(customer).padStart(4, '0')}`;
+    const [contact] = await systemDb.insert(contacts).values({ organizationId, phone, instanceId }).returning();
+    const [conversation] = await systemDb
+      .insert(conversations)
+      .values({ organizationId, contactId: contact.id, instanceId, state, agentState: { step: 'menu' } })
+      .returning();
+    const [waiting] = await systemDb
+      .insert(messages)
+      .values({ organizationId, instanceId, waMessageId: `W${customer}`, remotePhone: phone, direction: 'inbound', origin: 'customer', type: 'text', body: 'atendente', status: 'processing' })
+      .returning();
+    return { phone, contact, conversation, waiting };
+  }
+
+  function ending(of: Awaited<ReturnType<typeof customerIn>>, changes: Partial<TurnEnding>): TurnEnding {
+    return {
+      organizationId: opened.organizationId,
+      turnId: randomUUID(),
+      instanceId: opened.instanceId,
+      remotePhone: of.phone,
+      contactId: of.contact.id,
+      conversationId: of.conversation.id,
+      answered: [of.waiting.id],
+      unanswered: { ids: [], reason: '' },
+      replies: [],
+      now: new Date(),
+      ...changes,
+    };
+  }
+
+  async function conversationOf(id: string) {
+    const [row] = await database.systemDb.select().from(conversations).where(eq(conversations.id, id));
+    return row;
+  }
+
+  it('hands a conversation the bot holds to a person, with the replies in order and the memory cleared', async () => {
+    const of = await customerIn('bot');
+    const turn = ending(of, {
+      replies: [
+        { text: 'Certo! Vou chamar alguém da nossa equipe.', origin: 'system' },
+        { text: 'Enquanto isso, posso ajudar em algo mais?', origin: 'agent' },
+      ],
+      agentState: null,
+      handoffReason: 'o cliente pediu um atendente',
+    });
+
+    const { replyIds, handedOver } = await repository.finishTurn(turn);
+
+    expect(handedOver).toBe(true);
+    expect(await conversationOf(of.conversation.id)).toMatchObject({ state: 'waiting_human', handoffReason: 'o cliente pediu um atendente', agentState: null });
+    const replies = await Promise.all(replyIds.map(async (id) => (await database.systemDb.select().from(messages).where(eq(messages.id, id)))[0]));
+    expect(replies.map((reply) => [reply.body, reply.origin, reply.status, reply.turnId])).toEqual([
+      ['Certo! Vou chamar alguém da nossa equipe.', 'system', 'queued', turn.turnId],
+      ['Enquanto isso, posso ajudar em algo mais?', 'agent', 'queued', turn.turnId],
+    ]);
+    const [answered] = await database.systemDb.select().from(messages).where(eq(messages.id, of.waiting.id));
+    expect(answered).toMatchObject({ status: 'processed', turnId: turn.turnId, conversationId: of.conversation.id });
+  });
+
+  it('leaves a conversation a person took over meanwhile with that person, and says it did not hand it over', async () => {
+    const of = await customerIn('human');
+
+    const { handedOver } = await repository.finishTurn(ending(of, { handoffReason: 'falha técnica do assistente' }));
+
+    expect(handedOver).toBe(false);
+    expect(await conversationOf(of.conversation.id)).toMatchObject({ state: 'human', handoffReason: null });
+  });
+
+  it('waits for a person taking the conversation over at the same moment, and leaves it with them', async () => {
+    const of = await customerIn('bot');
+    let finished: ReturnType<InboundRepository['finishTurn']> | undefined;
+
+    await database.withTenant(opened.organizationId, async (tx) => {
+      await tx.update(conversations).set({ state: 'human', stateChangedAt: new Date() }).where(eq(conversations.id, of.conversation.id));
+      // The turn ends while the take-over is not yet committed: its statement must wait for it, then see it.
+      finished = repository.finishTurn(ending(of, { handoffReason: 'o cliente pediu um atendente' }));
+      await waitFor(async () => {
+        const result = await database.systemDb.execute(
+          sql`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return (result as unknown as { rows: { waiting: number }[] }).rows[0].waiting > 0;
+      }, 5_000);
+    });
+
+    const { handedOver } = await finished!;
+    expect(handedOver).toBe(false);
+    expect(await conversationOf(of.conversation.id)).toMatchObject({ state: 'human', handoffReason: null });
+  });
+
+  it("keeps the agent's memory when the turn gives none, and saves it when it does", async () => {
+    const kept = await customerIn('bot');
+    await repository.finishTurn(ending(kept, { replies: [{ text: 'Olá!', origin: 'agent' }] }));
+    expect(await conversationOf(kept.conversation.id)).toMatchObject({ state: 'bot', agentState: { step: 'menu' } });
+
+    const saved = await customerIn('bot');
+    await repository.finishTurn(ending(saved, { agentState: { step: 'choose-day', serviceId: 'banho' } }));
+    expect(await conversationOf(saved.conversation.id)).toMatchObject({ state: 'bot', agentState: { step: 'choose-day', serviceId: 'banho' } });
+  });
+
+  it("marks messages left for a person with the reason, not as answered by the turn", async () => {
+    const of = await customerIn('human');
+
+    await repository.finishTurn(ending(of, { answered: [], unanswered: { ids: [of.waiting.id], reason: 'with a person' } }));
+
+    const [message] = await database.systemDb.select().from(messages).where(eq(messages.id, of.waiting.id));
+    expect(message).toMatchObject({ status: 'processed', error: 'with a person', turnId: null, conversationId: of.conversation.id });
+  });
+});
