@@ -7,6 +7,9 @@
  *   - steady: delivered at 500 messages/s (open loop); latency of each message from its
  *     delivery to its reply being sent, p50/p99; and, for information, 2,500 at 250/s.
  * Reference in the same run: raw BullMQ, no-op jobs on the same Redis, at concurrency 1 and 50.
+ * Each run also prints the CPU a message cost this process and the local PostgreSQL and Redis
+ * servers (bench/process-cpu.ts): at 250/s, where each message is a turn of its own, that cost
+ * decides how many messages a second the host can answer without a queue.
  * Goals: >= 500 messages/s end to end, p99 < 250 ms at 500 messages/s.
  * A measurement: it exits 0 either way.
  *
@@ -24,6 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../src/database/database.js';
 import { messages } from '../src/database/schema.js';
 import { appUnderLoadEnvironment } from './app-under-load.js';
+import { type CpuPerMessage, cpuPerMessage, cpuSnapshot } from './process-cpu.js';
 import { reportFigure, scaled } from './report.js';
 import { median, percentile, withThrowawayPostgres } from './throwaway-postgres.js';
 
@@ -47,6 +51,8 @@ interface RunResult {
   perSecond: number;
   latenciesMs: number[];
   unanswered: number;
+  /** From the first delivery until every message is answered and sent. */
+  cpu: CpuPerMessage;
 }
 
 async function importApplication() {
@@ -83,6 +89,7 @@ async function deliver(
   const sentAt = new Map<string, number>();
   const stop = events.on('message:sent', ({ messageId }) => sentAt.set(messageId, performance.now()));
   const deliveredAt = new Map<string, number>();
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   try {
     for (let index = 0; index < count; index += 1) {
@@ -115,6 +122,7 @@ async function deliver(
       const { stored, waiting } = await progress();
       return stored === count && waiting === 0;
     }, 300_000);
+    const cpu = cpuPerMessage(cpuBefore, cpuSnapshot(), count);
     const finished = Math.max(...sentAt.values());
     // Jobs of messages a batched turn already answered are still queued: the next run must not inherit them.
     await application.waitFor(async () => Object.values(await queues.counts()).every((count) => count.waiting + count.active + count.delayed === 0), 300_000);
@@ -142,7 +150,7 @@ async function deliver(
       else latenciesMs.push(sent - deliveredAt.get(row.waMessageId!)!);
     }
     const seconds = (finished - started) / 1000;
-    return { seconds, perSecond: count / seconds, latenciesMs, unanswered: unanswered + (count - inbound.length) };
+    return { seconds, perSecond: count / seconds, latenciesMs, unanswered: unanswered + (count - inbound.length), cpu };
   } finally {
     stop();
   }
@@ -202,21 +210,29 @@ async function measure(application: Application, databaseName: string): Promise<
     const half = await deliver(app, application, shop.instanceId, 'h', MESSAGES / 2, CONTACTS, HALF_RATE_PER_SECOND);
 
     const ms = (value: number) => value.toFixed(1).padStart(8);
+    const cpuMs = (value: number | null) => (value === null ? 'n/a' : `${value.toFixed(2)} ms/msg`).padStart(16);
     console.log(`\nNode ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), PostgreSQL database ${databaseName}`);
     console.log(
       `pool ${config.databasePoolSize} connections, inbound concurrency ${config.inbound.concurrency}, outbound pacing off, ` +
         `offline menu assistant; ${MESSAGES} messages from ${CONTACTS} contacts per run (after a ${WARM_UP_MESSAGES}-message warm-up)`,
     );
-    console.log('                                          msg/s    p50 ms    p99 ms  unanswered');
+    console.log(
+      `${''.padEnd(40)}  msg/s    p50 ms    p99 ms  unanswered${['Node', 'PostgreSQL', 'Redis'].map((name) => `${name} CPU`.padStart(16)).join('')}`,
+    );
     for (const [label, result] of [
       ['pipeline, burst (all delivered at once)', burst],
       [`pipeline, steady (${STEADY_RATE_PER_SECOND}/s offered)`, steady],
       [`pipeline, half rate (${HALF_RATE_PER_SECOND}/s offered)`, half],
     ] as const) {
       console.log(
-        `${label.padEnd(40)} ${result.perSecond.toFixed(0).padStart(6)} ${ms(median(result.latenciesMs))}  ${ms(percentile(result.latenciesMs, 0.99))}  ${String(result.unanswered).padStart(10)}`,
+        `${label.padEnd(40)} ${result.perSecond.toFixed(0).padStart(6)} ${ms(median(result.latenciesMs))}  ${ms(percentile(result.latenciesMs, 0.99))}  ${String(result.unanswered).padStart(10)}` +
+          [result.cpu.node, result.cpu.postgres, result.cpu.redis].map(cpuMs).join(''),
       );
     }
+    console.log(
+      'CPU per message delivered, from the first delivery until every reply is sent: this process (the app and the ' +
+        'delivering loop), and every local PostgreSQL and Redis process (/proc)',
+    );
     console.log(`${'raw BullMQ no-op jobs, concurrency 1'.padEnd(40)} ${bullOne.toFixed(0).padStart(6)}`);
     console.log(`${'raw BullMQ no-op jobs, concurrency 50'.padEnd(40)} ${bullFifty.toFixed(0).padStart(6)}`);
     console.log(
@@ -230,6 +246,11 @@ async function measure(application: Application, databaseName: string): Promise<
       const latency = { unit: 'ms', baseline: null, baselineValue: null, better: 'lower' } as const;
       reportFigure({ ...latency, figure: `inbound latency p50, ${label}`, value: median(result.latenciesMs) });
       reportFigure({ ...latency, figure: `inbound latency p99, ${label}`, value: percentile(result.latenciesMs, 0.99) });
+    }
+    // At 250/s nearly every message is a turn of its own: what one costs, where the p99 goal at 500/s is decided.
+    for (const [process, value] of [['Node', half.cpu.node], ['PostgreSQL', half.cpu.postgres], ['Redis', half.cpu.redis]] as const) {
+      if (value === null) continue;
+      reportFigure({ figure: `inbound CPU per message at ${HALF_RATE_PER_SECOND}/s offered, ${process}`, value, unit: 'ms', baseline: null, baselineValue: null, better: 'lower' });
     }
     console.log(`goal: >= ${GOAL_PER_SECOND} messages/s end to end (burst): ${burst.perSecond.toFixed(0)}, ${burst.perSecond >= GOAL_PER_SECOND ? 'met' : 'NOT met'}`);
     const p99 = percentile(steady.latenciesMs, 0.99);
