@@ -142,7 +142,10 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect(fromClient.texts).toEqual([`${fromMenu.texts[0]}\n\nDesculpe: no momento estou atendendo só pelo menu automático. Para falar com uma pessoa, escreva *atendente*.`]);
     expect(fromClient.agentState).toEqual(fromMenu.agentState);
     const later = { ...(await turn()), context: await contextFor(ana, fromMenu.agentState ?? null) };
-    expect(await client.respond(later)).toEqual(await agent.respond(later));
+    // The same answer as the menu's, with the client agent's account of the turn for the audit.
+    const { audit, ...answer } = await client.respond(later);
+    expect(answer).toEqual(await agent.respond(later));
+    expect(audit).toMatchObject({ agent: 'client', model: null, outcome: 'offline', rounds: 0, toolCalls: [] });
     const owner = server.app.get(OWNER_AGENT);
     expect(owner).toBeInstanceOf(AuroraAgent);
     const reply = await owner.respond({

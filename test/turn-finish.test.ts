@@ -1,8 +1,12 @@
 import { eq, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AiInteractionsRepository } from '../src/ai/ai-interactions.repository.js';
+import { AiTurnRecorder } from '../src/ai/ai-turn-recorder.js';
+import { ModelTurn } from '../src/ai/tool-loop.js';
 import type { PostgresDatabase } from '../src/database/postgres-database.js';
-import { type ConversationState, contacts, conversations, messages } from '../src/database/schema.js';
+import { aiInteractions, type ConversationState, contacts, conversations, messages } from '../src/database/schema.js';
+import { MetricsService } from '../src/metrics/metrics.service.js';
 import { InboundRepository, type TurnEnding } from '../src/messaging/inbound.repository.js';
 import { openShopDatabase, type ShopDatabase } from './support/postgres.js';
 import { waitFor } from './support/processes.js';
@@ -131,6 +135,34 @@ describe("a turn's finish", () => {
     const saved = await customerIn('bot');
     await repository.finishTurn(ending(saved, { agentState: { step: 'choose-day', serviceId: 'banho' } }));
     expect(await conversationOf(saved.conversation.id)).toMatchObject({ state: 'bot', agentState: { step: 'choose-day', serviceId: 'banho' } });
+  });
+
+  it("stores the agent's audit row with the turn, without the NUL characters PostgreSQL cannot hold", async () => {
+    const of = await customerIn('bot');
+    const recorder = new AiTurnRecorder(new AiInteractionsRepository(database), new MetricsService());
+    const run = new ModelTurn('gpt-test');
+    run.rounds = 2;
+    run.promptTokens = 812;
+    run.completionTokens = 64;
+    run.toolCalls.push({ name: 'find_free_slots', arguments: { day: 'amanhã\u0000' }, ok: true, result: { slots: ['10:00'] }, durationMs: 12 });
+    const audit = recorder.account({ agent: 'client', turn: run, outcome: 'answered', error: 'nada\u0000', startedAt: performance.now() });
+
+    await repository.finishTurn(ending(of, { replies: [{ text: 'Temos 10:00 amanhã.', origin: 'agent' }], audit }));
+
+    const rows = await database.systemDb.select().from(aiInteractions).where(eq(aiInteractions.conversationId, of.conversation.id));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      organizationId: opened.organizationId,
+      contactId: of.contact.id,
+      agent: 'client',
+      model: 'gpt-test',
+      outcome: 'answered',
+      rounds: 2,
+      promptTokens: 812,
+      completionTokens: 64,
+      toolCalls: [{ name: 'find_free_slots', arguments: { day: 'amanhã' }, ok: true, result: { slots: ['10:00'] }, durationMs: 12 }],
+      error: 'nada',
+    });
   });
 
   it("marks messages left for a person with the reason, not as answered by the turn", async () => {

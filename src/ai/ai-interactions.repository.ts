@@ -39,10 +39,10 @@ export class AiInteractionsRepository {
   constructor(@Inject(DATABASE) private readonly database: Database) {}
 
   /**
-   * Every conversation turn writes one: a single INSERT on the owner connection,
-   * the organization written explicitly (it is the turn's own, never a caller's
-   * input), instead of a tenant transaction's three round trips and a second
-   * commit per turn. Reads stay under row-level security.
+   * A failed turn's row (an answered turn's is stored with its replies, see
+   * InboundRepository.finishTurn): a single INSERT on the owner connection, the
+   * organization written explicitly (it is the turn's own, never a caller's
+   * input). Reads stay under row-level security.
    */
   async record(organizationId: string, interaction: NewAiInteraction): Promise<void> {
     await preparedQuery(this.database.systemDb, 'oxy_ai_interaction', insertInteraction).execute({ ...interaction, organizationId });

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AiOutcome, ConversationAgentKind } from '../database/schema.js';
-import type { AgentContext } from '../messaging/conversation-agent.js';
+import type { AgentContext, AgentTurnAudit } from '../messaging/conversation-agent.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AiInteractionsRepository } from './ai-interactions.repository.js';
 import type { ModelTurn } from './tool-loop.js';
@@ -16,8 +16,10 @@ export interface TurnRecord {
 }
 
 /**
- * Writes each agent turn to `ai_interactions` and the AI metrics: the one
- * place both agents account for what they did.
+ * Accounts for each agent turn in the AI metrics and `ai_interactions`: the one
+ * place both agents describe what they did. An answered turn's row goes back
+ * with the reply and is stored by the statement that stores the replies; a
+ * failed turn, which stores nothing, has its row written here.
  */
 @Injectable()
 export class AiTurnRecorder {
@@ -28,7 +30,8 @@ export class AiTurnRecorder {
     private readonly metrics: MetricsService,
   ) {}
 
-  async record(context: AgentContext, record: TurnRecord): Promise<void> {
+  /** The turn's metrics, and its audit row for the reply to carry. */
+  account(record: TurnRecord): AgentTurnAudit {
     const { turn } = record;
     const latencyMs = Math.round(performance.now() - record.startedAt);
     this.metrics.recordAiTurn({
@@ -42,25 +45,35 @@ export class AiTurnRecorder {
     if (record.outcome === 'fallback' || record.outcome === 'offline') {
       this.metrics.recordAiFallback({ agent: record.agent, reason: fallbackReason(record) });
     }
+    return {
+      agent: record.agent,
+      model: turn?.model ?? null,
+      outcome: record.outcome,
+      rounds: turn?.rounds ?? 0,
+      promptTokens: turn?.promptTokens ?? 0,
+      completionTokens: turn?.completionTokens ?? 0,
+      // The row is written with the customer's answer: nothing in it may be what PostgreSQL refuses to store.
+      toolCalls: withoutNul(turn?.toolCalls ?? []),
+      latencyMs,
+      error: record.error === undefined ? null : withoutNul(record.error.slice(0, 500)),
+    };
+  }
+
+  /** A turn that failed: accounted for and its row written now (there is no reply to carry it). */
+  async recordFailure(context: AgentContext, record: TurnRecord): Promise<void> {
+    const audit = this.account(record);
     try {
-      await this.interactions.record(context.organization.id, {
-        conversationId: context.conversation.id,
-        contactId: context.contact.id,
-        agent: record.agent,
-        model: turn?.model ?? null,
-        outcome: record.outcome,
-        rounds: turn?.rounds ?? 0,
-        promptTokens: turn?.promptTokens ?? 0,
-        completionTokens: turn?.completionTokens ?? 0,
-        toolCalls: turn?.toolCalls ?? [],
-        latencyMs,
-        error: record.error?.slice(0, 500) ?? null,
-      });
+      await this.interactions.record(context.organization.id, { ...audit, conversationId: context.conversation.id, contactId: context.contact.id });
     } catch (error) {
-      // The audit must not cost the customer their answer.
+      // The audit must not hide the failure it records.
       this.logger.error({ err: errorText(error), conversationId: context.conversation.id }, 'ai interaction not recorded');
     }
   }
+}
+
+/** The value with every NUL character removed from its strings (PostgreSQL's text and jsonb cannot hold one). */
+function withoutNul<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'string' ? inner.replaceAll('\0', '') : inner))) as T;
 }
 
 export function errorText(error: unknown): string {

@@ -53,12 +53,12 @@ export class AuroraAgent implements ConversationAgent {
     try {
       result = await this.decide(turn, run);
     } catch (error) {
-      await this.recorder.record(turn.context, { agent: 'aurora', turn: run, outcome: 'failed', error: errorText(error), startedAt });
+      await this.recorder.recordFailure(turn.context, { agent: 'aurora', turn: run, outcome: 'failed', error: errorText(error), startedAt });
       throw error;
     }
     const modelInvolved = run.rounds > 0 || result.outcome === 'fallback';
-    await this.recorder.record(turn.context, { agent: 'aurora', turn: modelInvolved ? run : null, outcome: result.outcome, error: result.error, startedAt });
-    return result.reply;
+    const audit = this.recorder.account({ agent: 'aurora', turn: modelInvolved ? run : null, outcome: result.outcome, error: result.error, startedAt });
+    return { ...result.reply, audit };
   }
 
   private async decide(turn: AgentTurn, run: ModelTurn): Promise<TurnResult> {

@@ -32,7 +32,8 @@ interface TurnResult {
  * tools (bound to this customer by the server) act. Whenever the model cannot
  * answer (no key, an outage, a malformed answer, a loop of tool calls) the
  * customer still gets an answer: the offline menu, what was already done, or
- * the offer of a person. Every turn is recorded in `ai_interactions`.
+ * the offer of a person. Every turn is recorded in `ai_interactions` (an answered
+ * one with its replies).
  */
 @Injectable()
 export class ClientGptAgent implements ConversationAgent {
@@ -57,17 +58,11 @@ export class ClientGptAgent implements ConversationAgent {
     try {
       result = await this.decide(turn, run);
     } catch (error) {
-      await this.recorder.record(turn.context, { agent: 'client', turn: run, outcome: 'failed', error: errorText(error), startedAt });
+      await this.recorder.recordFailure(turn.context, { agent: 'client', turn: run, outcome: 'failed', error: errorText(error), startedAt });
       throw error;
     }
-    await this.recorder.record(turn.context, {
-      agent: 'client',
-      turn: result.outcome === 'offline' ? null : run,
-      outcome: result.outcome,
-      error: result.error,
-      startedAt,
-    });
-    return result.reply;
+    const audit = this.recorder.account({ agent: 'client', turn: result.outcome === 'offline' ? null : run, outcome: result.outcome, error: result.error, startedAt });
+    return { ...result.reply, audit };
   }
 
   private async decide(turn: AgentTurn, run: ModelTurn): Promise<TurnResult> {

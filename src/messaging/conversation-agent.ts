@@ -1,4 +1,4 @@
-import type { BusinessHours, MessageType } from '../database/schema.js';
+import type { aiInteractions, BusinessHours, MessageType } from '../database/schema.js';
 
 /**
  * The one interface the inbound pipeline answers customers and owners through.
@@ -42,7 +42,16 @@ export interface AgentReply {
    * `undefined` keeps what was stored; `null` clears it.
    */
   agentState?: Record<string, unknown> | null;
+  /**
+   * The agent's account of the turn (model, tokens, tools, outcome), stored in
+   * `ai_interactions` by the statement that stores the replies: one row per
+   * answered turn, written or lost with it.
+   */
+  audit?: AgentTurnAudit;
 }
+
+/** An `ai_interactions` row as the agent knows it; the turn adds the organization, conversation and contact. */
+export type AgentTurnAudit = Required<Omit<typeof aiInteractions.$inferInsert, 'id' | 'organizationId' | 'conversationId' | 'contactId' | 'createdAt'>>;
 
 export interface AgentContext {
   /** The instant the turn runs (from the injectable clock). */

@@ -13,7 +13,7 @@ import { inboundJobOptions } from './inbound-jobs.js';
 import { AgentContextRepository, type ShopSnapshot } from './agent-context.repository.js';
 import { ContactRateLimiter } from './contact-rate-limiter.js';
 import { ContactTurnLock } from './contact-turn-lock.js';
-import { type AgentContext, type AgentReply, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from './conversation-agent.js';
+import { type AgentContext, type AgentReply, type AgentTurnAudit, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from './conversation-agent.js';
 import { ConversationsRepository, HUMAN_STATES } from './conversations.repository.js';
 import { InboundRepository, type PendingMessage, TURN_BATCH_LIMIT, type TurnReply } from './inbound.repository.js';
 import { asksForHuman, pipelineTexts } from './pipeline.pt-br.js';
@@ -49,6 +49,7 @@ interface TurnDecision {
   replies: TurnReply[];
   agentState?: Record<string, unknown> | null;
   handoffReason?: string;
+  audit?: AgentTurnAudit;
 }
 
 /**
@@ -247,6 +248,7 @@ export class ConversationTurnService {
       replies: replyTexts(reply).map((text): TurnReply => ({ text, origin: 'agent' })),
       agentState: reply.agentState,
       handoffReason: reply.handoff?.reason,
+      audit: reply.audit,
     };
   }
 
@@ -270,6 +272,7 @@ export class ConversationTurnService {
       replies: decision.replies,
       agentState: decision.agentState,
       handoffReason: decision.handoffReason,
+      audit: decision.audit,
       now,
     });
     if (decision.deferUntil !== undefined) await this.scheduleDeferred(prepared, decision.deferUntil);

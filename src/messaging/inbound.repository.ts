@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import { DATABASE, type Database } from '../database/database.js';
 import { type MessageType, messages } from '../database/schema.js';
+import type { AgentTurnAudit } from './conversation-agent.js';
 
 export interface NewInboundMessage {
   organizationId: string;
@@ -100,7 +101,8 @@ const CLAIM_PENDING = `
  * $1 organization, $2 turn, $3 contact, $4 conversation, $5 phone, $6 now,
  * $7 answered ids, $8 unanswered ids, $9 why unanswered, $10 whether the
  * agent's memory is saved, $11 the memory, $12 the handoff's reason (null: no
- * handoff), $13 instance, $14 reply texts, $15 reply origins: see finishTurn.
+ * handoff), $13 instance, $14 reply texts, $15 reply origins, $16-$24 the
+ * agent's audit row (agent null: none): see finishTurn.
  *
  * The conversation is read locked before it is updated: a person who took it
  * over meanwhile is then seen, so the handoff is this turn's only when the bot
@@ -136,9 +138,22 @@ const FINISH_TURN = `
            clock_timestamp() + (reply.position - 1) * interval '1 microsecond'
       FROM unnest($14::text[], $15::text[]) WITH ORDINALITY AS reply(text, origin, position)
     RETURNING id, created_at
+  ), audit AS (
+    INSERT INTO ai_interactions (organization_id, conversation_id, contact_id, agent, model, outcome, rounds,
+                                 prompt_tokens, completion_tokens, tool_calls, latency_ms, error)
+    SELECT $1::uuid, $4::uuid, $3::uuid, $16::text, $17::text, $18::text, $19::integer,
+           $20::integer, $21::integer, $22::jsonb, $23::integer, $24::text
+     WHERE $16::text IS NOT NULL
   )
   SELECT coalesce((SELECT array_agg(id ORDER BY created_at) FROM reply), '{}') AS reply_ids,
          coalesce((SELECT hands_over FROM conversation), false) AS handed_over`;
+
+/** $16-$24 of FINISH_TURN, in its column order; all null without an audit. */
+function auditParameters(audit: AgentTurnAudit | undefined): unknown[] {
+  if (audit === undefined) return Array.from({ length: 9 }, () => null);
+  const { agent, model, outcome, rounds, promptTokens, completionTokens, toolCalls, latencyMs, error } = audit;
+  return [agent, model, outcome, rounds, promptTokens, completionTokens, JSON.stringify(toolCalls), latencyMs, error];
+}
 
 /** How a turn ended: what finishTurn writes. */
 export interface TurnEnding {
@@ -155,6 +170,8 @@ export interface TurnEnding {
   agentState?: Record<string, unknown> | null;
   /** Hand the conversation to a person, for this reason (if the bot still holds it). */
   handoffReason?: string;
+  /** The agent's account of the turn, stored with it in `ai_interactions`. */
+  audit?: AgentTurnAudit;
   now: Date;
 }
 
@@ -235,7 +252,7 @@ export class InboundRepository {
    * Ends a turn in one statement: the replies are stored (queued) and the
    * messages they answer marked processed together, so a crash either redoes
    * the whole turn or none of it, and a message is never answered twice; the
-   * agent's memory and the handoff are written with them. Like the claim, on
+   * agent's memory, the handoff and the agent's audit row are written with them. Like the claim, on
    * the owner connection with the organization written explicitly (every row
    * it writes is the turn's own, found by id): one round trip where a tenant
    * transaction took three. Answers the replies' ids, in order, and whether
@@ -261,6 +278,7 @@ export class InboundRepository {
           turn.instanceId,
           turn.replies.map((reply) => reply.text),
           turn.replies.map((reply) => reply.origin),
+          ...auditParameters(turn.audit),
         ],
         'oxy_turn_finish',
       ),
