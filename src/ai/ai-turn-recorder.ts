@@ -71,9 +71,19 @@ export class AiTurnRecorder {
   }
 }
 
-/** The value with every NUL character removed from its strings (PostgreSQL's text and jsonb cannot hold one). */
+/**
+ * The value with every NUL character removed from its strings (PostgreSQL's
+ * text and jsonb cannot hold one), walked in place of a JSON round trip: the
+ * row is serialized once, when it is written.
+ */
 function withoutNul<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_key, inner: unknown) => (typeof inner === 'string' ? inner.replaceAll('\0', '') : inner))) as T;
+  if (typeof value === 'string') return value.replaceAll('\0', '') as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  // Plain objects only: a Date (or anything with its own toJSON) is left for JSON to write as it always does.
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [withoutNul(key), withoutNul(inner)])) as T;
+  }
+  return value;
 }
 
 export function errorText(error: unknown): string {

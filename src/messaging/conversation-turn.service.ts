@@ -13,9 +13,9 @@ import { inboundJobOptions } from './inbound-jobs.js';
 import { AgentContextRepository, type ShopSnapshot } from './agent-context.repository.js';
 import { ContactRateLimiter } from './contact-rate-limiter.js';
 import { ContactTurnLock } from './contact-turn-lock.js';
-import { type AgentContext, type AgentReply, type AgentTurnAudit, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from './conversation-agent.js';
-import { ConversationsRepository, HUMAN_STATES } from './conversations.repository.js';
-import { InboundRepository, type PendingMessage, TURN_BATCH_LIMIT, type TurnReply } from './inbound.repository.js';
+import { type AgentContext, type AgentReply, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from './conversation-agent.js';
+import { HUMAN_STATES } from './conversations.repository.js';
+import { InboundRepository, type PendingMessage, TURN_BATCH_LIMIT, type TurnEnding, type TurnReply } from './inbound.repository.js';
 import { asksForHuman, pipelineTexts } from './pipeline.pt-br.js';
 import { asksToOptOut, campaignTexts } from '../campaigns/campaigns.pt-br.js';
 
@@ -40,17 +40,11 @@ interface PreparedTurn {
   context: Omit<AgentContext, 'now' | 'organization' | 'contact' | 'conversation'>;
 }
 
-/** What a turn decided, written in its last transaction. */
-interface TurnDecision {
+/** What a turn decided: the part of its ending the agent (or the pipeline) chose, written by its last statement. */
+type TurnDecision = Pick<TurnEnding, 'answered' | 'unanswered' | 'replies' | 'agentState' | 'handoffReason' | 'audit'> & {
   /** Over the rate limit: the messages stay waiting for a turn at this instant. */
   deferUntil?: Date;
-  answered: string[];
-  unanswered: { ids: string[]; reason: string };
-  replies: TurnReply[];
-  agentState?: Record<string, unknown> | null;
-  handoffReason?: string;
-  audit?: AgentTurnAudit;
-}
+};
 
 /**
  * One turn of a contact's conversation: takes every message of the contact
@@ -73,7 +67,6 @@ export class ConversationTurnService {
     @Inject(CLIENT_AGENT) private readonly clientAgent: ConversationAgent,
     @Inject(OWNER_AGENT) private readonly ownerAgent: ConversationAgent,
     private readonly inbound: InboundRepository,
-    private readonly conversations: ConversationsRepository,
     private readonly contacts: ContactsRepository,
     private readonly agentContext: AgentContextRepository,
     private readonly queues: QueueService,
@@ -260,22 +253,18 @@ export class ConversationTurnService {
   private async finish(prepared: PreparedTurn, decision: TurnDecision): Promise<void> {
     const now = this.clock.now();
     const { organization, contact, conversation } = prepared;
+    const { deferUntil, ...decided } = decision;
     const { replyIds, handedOver } = await this.inbound.finishTurn({
+      ...decided,
       organizationId: organization.id,
       turnId: prepared.turnId,
       instanceId: prepared.instanceId,
       remotePhone: contact.phone,
       contactId: contact.id,
       conversationId: conversation.id,
-      answered: decision.answered,
-      unanswered: decision.unanswered,
-      replies: decision.replies,
-      agentState: decision.agentState,
-      handoffReason: decision.handoffReason,
-      audit: decision.audit,
       now,
     });
-    if (decision.deferUntil !== undefined) await this.scheduleDeferred(prepared, decision.deferUntil);
+    if (deferUntil !== undefined) await this.scheduleDeferred(prepared, deferUntil);
     for (const id of replyIds) {
       // Stored already: if Redis does not take the job now, the sweeper sends it later.
       await this.queues.tryEnqueue('outbound', 'send', { messageId: id, organizationId: organization.id }, outboundJobOptions(id));
