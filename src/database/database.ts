@@ -17,6 +17,30 @@ export interface SqlRunner {
   exec(text: string): Promise<void>;
 }
 
+/**
+ * Makes the current transaction's commit not wait for its WAL to reach disk
+ * (`synchronous_commit = off` for that transaction alone). Once PostgreSQL has
+ * answered, the write survives this process being killed; a crash of the
+ * database server itself can lose its last fraction of a second of such
+ * commits, in order, never part of one (the WAL is flushed in order, so a later
+ * commit that waits makes every earlier one durable too). Only for writes that
+ * the system redoes by itself when they are lost: a turn's claim and opening
+ * (the messages are still waiting, the next turn takes them), a send's `sent`
+ * stamp (the send is redone with the same WhatsApp id, which WhatsApp
+ * dedupes), the signal keys (see PostgresAuthStateStore). What a customer sent
+ * or was answered, and what WhatsApp reported, always waits for the flush.
+ * An expression: a statement evaluates it anywhere before its commit.
+ */
+export const COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH = "set_config('synchronous_commit', 'off', true)";
+
+export interface TenantTransactionOptions {
+  /**
+   * false: the transaction commits without waiting for the WAL flush (see
+   * COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH for when that is allowed). Default true.
+   */
+  waitForFlush?: boolean;
+}
+
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
   /**
@@ -29,7 +53,7 @@ export interface Database {
    * `app.organization_id` set, so row-level security confines every statement,
    * even one without a WHERE on the organization, to that organization.
    */
-  withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>): Promise<T>;
+  withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>, options?: TenantTransactionOptions): Promise<T>;
   /** Runs `work` with one connection held for its whole duration. */
   withConnection<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T>;
   /** Round-trip latency of a trivial query, in milliseconds. */
@@ -50,11 +74,12 @@ export function isUuid(value: string): boolean {
  * (it is checked to be a UUID first) so BEGIN, the role switch and the setting
  * travel in one round trip: that is what keeps tenant writes near plain ones.
  */
-export function tenantTransactionPreamble(organizationId: string): string {
+export function tenantTransactionPreamble(organizationId: string, options: TenantTransactionOptions = {}): string {
   if (!isUuid(organizationId)) throw new Error(`withTenant: not an organization id: ${organizationId}`);
   return (
     'BEGIN; SELECT set_config(\'role\', \'oxy_tenant\', true), ' +
-    `set_config('app.organization_id', '${organizationId.toLowerCase()}', true)`
+    `set_config('app.organization_id', '${organizationId.toLowerCase()}', true)` +
+    (options.waitForFlush === false ? `, ${COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH}` : '')
   );
 }
 

@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
-import { type Database, type Db, type SqlRunner, isUuid, timed } from './database.js';
+import { COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH, type Database, type Db, type SqlRunner, type TenantTransactionOptions, isUuid, timed } from './database.js';
 import { schema } from './schema.js';
 
 /**
@@ -25,11 +25,12 @@ export class PgliteDatabase implements Database {
     return new PgliteDatabase(client);
   }
 
-  async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>): Promise<T> {
+  async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>, options: TenantTransactionOptions = {}): Promise<T> {
     if (!isUuid(organizationId)) throw new Error(`withTenant: not an organization id: ${organizationId}`);
+    const withoutFlushWait = options.waitForFlush === false ? sql.raw(`, ${COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH}`) : sql``;
     return this.systemDb.transaction(async (tx) => {
       await tx.execute(
-        sql`SELECT set_config('role', 'oxy_tenant', true), set_config('app.organization_id', ${organizationId}, true)`,
+        sql`SELECT set_config('role', 'oxy_tenant', true), set_config('app.organization_id', ${organizationId}, true)${withoutFlushWait}`,
       );
       return work(tx);
     });

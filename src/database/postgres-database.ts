@@ -1,6 +1,6 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { type Database, type Db, type SqlRunner, tenantTransactionPreamble, timed } from './database.js';
+import { type Database, type Db, type SqlRunner, type TenantTransactionOptions, tenantTransactionPreamble, timed } from './database.js';
 import { schema } from './schema.js';
 import { namingClient, StatementNames } from './statement-names.js';
 
@@ -31,8 +31,8 @@ export class PostgresDatabase implements Database {
     return new PostgresDatabase(pool);
   }
 
-  async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>): Promise<T> {
-    const preamble = tenantTransactionPreamble(organizationId);
+  async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>, options?: TenantTransactionOptions): Promise<T> {
+    const preamble = tenantTransactionPreamble(organizationId, options);
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {

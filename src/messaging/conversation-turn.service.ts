@@ -141,7 +141,12 @@ export class ConversationTurnService {
     return prepared.pending.length >= TURN_BATCH_LIMIT ? 'answered-full-batch' : 'answered';
   }
 
-  /** First transaction: the waiting messages, the contact and conversation (created if new), and the agent's context. */
+  /**
+   * The waiting messages, then one transaction: the contact and conversation
+   * (created if new), and the agent's context. Neither commit waits for the WAL
+   * flush: what they write, a crash of the database server may undo, and the
+   * turn is then done again (the finish, which waits for it, makes both durable).
+   */
   private async prepare(organizationId: string, phone: string): Promise<PreparedTurn | null> {
     const now = this.clock.now();
     const pending = await this.inbound.claimPending(organizationId, phone);
@@ -174,7 +179,7 @@ export class ConversationTurnService {
         instanceId: last.instanceId,
         context: { services: shop.services, ...customer },
       };
-    });
+    }, { waitForFlush: false });
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
-import { DATABASE, type Database } from '../database/database.js';
+import { COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH, DATABASE, type Database } from '../database/database.js';
 import { type MessageType, messages } from '../database/schema.js';
 import type { AgentTurnAudit } from './conversation-agent.js';
 
@@ -83,7 +83,11 @@ function waitingOf(phone: string): string {
   return `messages.remote_phone = ${phone} AND messages.direction = 'inbound' AND messages.status IN ('received', 'processing')`;
 }
 
-/** $1 organization, $2 phone: see claimPending. */
+/**
+ * $1 organization, $2 phone: see claimPending. Its commit does not wait for the
+ * WAL flush: a claim lost to a crash of the database server leaves the messages
+ * waiting, and the contact's next turn takes them.
+ */
 const CLAIM_PENDING = `
   WITH waiting AS (
     SELECT id, status, row_number() OVER (ORDER BY created_at, id) AS position FROM messages
@@ -93,7 +97,7 @@ const CLAIM_PENDING = `
   )
   UPDATE messages SET status = 'processing', updated_at = now()
     FROM waiting
-   WHERE messages.id = waiting.id
+   WHERE messages.id = waiting.id AND ${COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH} IS NOT NULL
   RETURNING messages.id, messages.instance_id, messages.type, messages.body, messages.push_name, messages.created_at,
             waiting.status AS previous_status, waiting.position`;
 

@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt } from 'drizzle-orm';
 import { GroupCommit } from '../common/group-commit.js';
-import type { Database } from '../database/database.js';
+import { COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH, type Database } from '../database/database.js';
 import { whatsappAuthCreds, whatsappAuthKeys } from '../database/schema.js';
 import {
   type AuthenticationCreds,
@@ -244,8 +244,8 @@ const SAVE_CREDS = {
           WHERE stored.instance_id = saved.instance_id AND stored.organization_id = saved.organization_id`,
 };
 
-/** Ends every key write: `synchronous_commit = off` for its statement's transaction alone (see the class comment). */
-const WITHOUT_WAITING_FOR_THE_FLUSH = "SELECT set_config('synchronous_commit', 'off', true)";
+/** Ends every key write: its statement's transaction commits without waiting for the flush (see the class comment). */
+const WITHOUT_WAITING_FOR_THE_FLUSH = `SELECT ${COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH}`;
 
 /** A message turn's write: one key. */
 const UPSERT_ONE_KEY = {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { GroupCommit } from '../common/group-commit.js';
-import { DATABASE, type Database, type Db } from '../database/database.js';
+import { COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH, DATABASE, type Database, type Db } from '../database/database.js';
 import { isDatabaseUnavailable } from '../database/postgres-errors.js';
 import { preparedQuery, setPlaceholder } from '../database/prepared-query.js';
 import { type InstanceStatus, type MessageOrigin, type MessageStatus, type MessageType, messages, whatsappInstances } from '../database/schema.js';
@@ -55,12 +55,24 @@ const findForSend = (db: Db) =>
     .from(messages)
     .where(and(eq(messages.id, placeholder('messageId')), eq(messages.organizationId, placeholder('organizationId'))));
 
-/** A queued message sent, stamped with WhatsApp's id (see markSent). */
+/**
+ * A queued message sent, stamped with WhatsApp's id (see markSent). Its commit
+ * does not wait for the WAL flush: a stamp lost to a crash of the database
+ * server leaves the message queued, and the send is redone with the same
+ * WhatsApp id, which WhatsApp dedupes (as after a process killed between send and stamp).
+ */
 const markSent = (db: Db) =>
   db
     .update(messages)
     .set({ status: setPlaceholder('status'), waMessageId: setPlaceholder('waMessageId'), error: null, updatedAt: setPlaceholder('now') })
-    .where(and(eq(messages.id, placeholder('messageId')), eq(messages.organizationId, placeholder('organizationId')), eq(messages.status, 'queued')))
+    .where(
+      and(
+        eq(messages.id, placeholder('messageId')),
+        eq(messages.organizationId, placeholder('organizationId')),
+        eq(messages.status, 'queued'),
+        sql.raw(`${COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH} IS NOT NULL`),
+      ),
+    )
     .returning({ remotePhone: messages.remotePhone });
 
 /** The oldest message of the instance to a person still waiting to be sent (see nextInLine). */
