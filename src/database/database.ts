@@ -70,14 +70,14 @@ export function isUuid(value: string): boolean {
 }
 
 /**
- * The statement that opens a tenant transaction. The organization id is inlined
- * (it is checked to be a UUID first) so BEGIN, the role switch and the setting
- * travel in one round trip: that is what keeps tenant writes near plain ones.
+ * The settings of a tenant transaction in one statement: the tenant role, the
+ * organization (inlined, after a check that it is a UUID) and, when asked, a
+ * commit that does not wait for the flush. Both databases run it first thing.
  */
-export function tenantTransactionPreamble(organizationId: string, options: TenantTransactionOptions = {}): string {
+export function tenantSettings(organizationId: string, options: TenantTransactionOptions = {}): string {
   if (!isUuid(organizationId)) throw new Error(`withTenant: not an organization id: ${organizationId}`);
   return (
-    'BEGIN; SELECT set_config(\'role\', \'oxy_tenant\', true), ' +
+    "SELECT set_config('role', 'oxy_tenant', true), " +
     `set_config('app.organization_id', '${organizationId.toLowerCase()}', true)` +
     (options.waitForFlush === false ? `, ${COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH}` : '')
   );

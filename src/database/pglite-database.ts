@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
-import { COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH, type Database, type Db, type SqlRunner, type TenantTransactionOptions, isUuid, timed } from './database.js';
+import { type Database, type Db, type SqlRunner, type TenantTransactionOptions, tenantSettings, timed } from './database.js';
 import { schema } from './schema.js';
 
 /**
@@ -25,13 +25,10 @@ export class PgliteDatabase implements Database {
     return new PgliteDatabase(client);
   }
 
-  async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>, options: TenantTransactionOptions = {}): Promise<T> {
-    if (!isUuid(organizationId)) throw new Error(`withTenant: not an organization id: ${organizationId}`);
-    const withoutFlushWait = options.waitForFlush === false ? sql.raw(`, ${COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH}`) : sql``;
+  async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>, options?: TenantTransactionOptions): Promise<T> {
+    const settings = sql.raw(tenantSettings(organizationId, options));
     return this.systemDb.transaction(async (tx) => {
-      await tx.execute(
-        sql`SELECT set_config('role', 'oxy_tenant', true), set_config('app.organization_id', ${organizationId}, true)${withoutFlushWait}`,
-      );
+      await tx.execute(settings);
       return work(tx);
     });
   }

@@ -1,6 +1,6 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { type Database, type Db, type SqlRunner, type TenantTransactionOptions, tenantTransactionPreamble, timed } from './database.js';
+import { type Database, type Db, type SqlRunner, type TenantTransactionOptions, tenantSettings, timed } from './database.js';
 import { schema } from './schema.js';
 import { namingClient, StatementNames } from './statement-names.js';
 
@@ -32,7 +32,8 @@ export class PostgresDatabase implements Database {
   }
 
   async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>, options?: TenantTransactionOptions): Promise<T> {
-    const preamble = tenantTransactionPreamble(organizationId, options);
+    // BEGIN and the settings in one round trip (simple protocol): what keeps tenant writes near plain ones.
+    const preamble = `BEGIN; ${tenantSettings(organizationId, options)}`;
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {

@@ -270,9 +270,13 @@ export class ConversationTurnService {
       now,
     });
     if (deferUntil !== undefined) await this.scheduleDeferred(prepared, deferUntil);
-    for (const id of replyIds) {
-      // Stored already: if Redis does not take the job now, the sweeper sends it later.
-      await this.queues.tryEnqueue('outbound', 'send', { messageId: id, organizationId: organization.id }, outboundJobOptions(id));
+    if (replyIds.length > 0) {
+      // Stored already: if Redis does not take the jobs now, the sweeper sends them later.
+      await this.queues.tryEnqueueBulk(
+        'outbound',
+        'send',
+        replyIds.map((id) => ({ payload: { messageId: id, organizationId: organization.id }, options: outboundJobOptions(id) })),
+      );
     }
     if (handedOver) {
       this.realtime.publish(organization.id, 'handoff:requested', {
