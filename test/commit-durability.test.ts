@@ -158,7 +158,8 @@ describe('commit durability', () => {
     expect(contact.name).toBe('Ana Souza');
   });
 
-  it('stamps a send as sent without waiting', async () => {
+  /** A reply waiting to be sent to the customer. */
+  async function queuedReply() {
     const customer = await customerWithAMessage();
     const [queued] = await waitingForTheFlush(() =>
       database.systemDb
@@ -166,11 +167,30 @@ describe('commit durability', () => {
         .values({ organizationId, instanceId, remotePhone: customer.remotePhone, direction: 'outbound', origin: 'agent', type: 'text', body: 'Olá!', status: 'queued' })
         .returning(),
     );
+    return queued;
+  }
+
+  it('stamps a send as sent without waiting', async () => {
+    const queued = await queuedReply();
     const sends = new MessagesRepository(database);
 
     expect(await waitsForTheFlush(() => sends.markSent(organizationId, queued.id, `3EB0${randomUUID()}`, instanceId))).toBe(false);
 
     const [sent] = await database.systemDb.select().from(messages).where(eq(messages.id, queued.id));
     expect(sent.status).toBe('sent');
+  });
+
+  it("waits for the flush when the stamp carries WhatsApp's receipt, which came before it, as receipts do", async () => {
+    const queued = await queuedReply();
+    const sends = new MessagesRepository(database);
+    const waMessageId = `3EB0${randomUUID()}`;
+    sends.sending(waMessageId);
+    // Delivered before the send was stamped: kept for the stamp, which writes it (nothing else will).
+    await sends.applyReceipts(instanceId, [{ messageId: waMessageId, status: 'delivered' }]);
+
+    expect(await waitsForTheFlush(() => sends.markSent(organizationId, queued.id, waMessageId, instanceId))).toBe(true);
+
+    const [delivered] = await database.systemDb.select().from(messages).where(eq(messages.id, queued.id));
+    expect(delivered.status).toBe('delivered');
   });
 });

@@ -56,10 +56,12 @@ const findForSend = (db: Db) =>
     .where(and(eq(messages.id, placeholder('messageId')), eq(messages.organizationId, placeholder('organizationId'))));
 
 /**
- * A queued message sent, stamped with WhatsApp's id (see markSent). Its commit
- * does not wait for the WAL flush: a stamp lost to a crash of the database
- * server leaves the message queued, and the send is redone with the same
- * WhatsApp id, which WhatsApp dedupes (as after a process killed between send and stamp).
+ * A queued message sent, stamped with WhatsApp's id (see markSent). A plain
+ * stamp's commit does not wait for the WAL flush: one lost to a crash of the
+ * database server leaves the message queued, and the send is redone with the
+ * same WhatsApp id, which WhatsApp dedupes (as after a process killed between
+ * send and stamp). A stamp carrying a receipt that came first waits, as
+ * receipts do: nothing would write that receipt again.
  */
 const markSent = (db: Db) =>
   db
@@ -70,7 +72,8 @@ const markSent = (db: Db) =>
         eq(messages.id, placeholder('messageId')),
         eq(messages.organizationId, placeholder('organizationId')),
         eq(messages.status, 'queued'),
-        sql.raw(`${COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH} IS NOT NULL`),
+        // CASE, not OR: only CASE promises not to evaluate the branch it does not take.
+        sql`CASE WHEN ${placeholder('status')} = 'sent' THEN ${sql.raw(COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH)} IS NOT NULL ELSE true END`,
       ),
     )
     .returning({ remotePhone: messages.remotePhone });
