@@ -3,6 +3,8 @@ export const PostgresErrorCode = {
   exclusionViolation: '23P01',
   /** A character the database cannot store in text: in practice NUL (\u0000). */
   characterNotInRepertoire: '22021',
+  /** PostgreSQL failed this transaction to break a cycle of waits; run again, it goes through. */
+  deadlockDetected: '40P01',
 } as const;
 
 /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { DATABASE, type Database } from '../database/database.js';
+import { isPostgresError, PostgresErrorCode } from '../database/postgres-errors.js';
 import { type InstanceStatus, whatsappInstances } from '../database/schema.js';
 
 export type InstanceRow = typeof whatsappInstances.$inferSelect;
@@ -8,6 +9,9 @@ export type NewInstance = Pick<typeof whatsappInstances.$inferInsert, 'organizat
 export type InstanceChanges = Partial<
   Pick<InstanceRow, 'status' | 'phoneNumber' | 'lastConnectedAt' | 'lastSeenAt' | 'reconnectAttempts' | 'lastDisconnectReason'>
 >;
+
+/** Tries of an instance's delete that PostgreSQL fails to break a deadlock (see delete). */
+const DELETE_ATTEMPTS = 3;
 
 /** Statuses of an instance that should have a live socket somewhere. */
 export const LIVE_STATUSES: InstanceStatus[] = ['connecting', 'pairing', 'connected', 'reconnecting'];
@@ -36,8 +40,22 @@ export class InstancesRepository {
     return row ?? null;
   }
 
+  /**
+   * The delete cascades into tables that workers write meanwhile (messages,
+   * campaigns): one holding a row of them and then touching the instance's row,
+   * as a turn storing its replies does, deadlocks with it. When PostgreSQL
+   * fails the delete to break the cycle, it is run again: the worker has its
+   * locks by then and finishes.
+   */
   async delete(organizationId: string, instanceId: string): Promise<void> {
-    await this.database.withTenant(organizationId, (tx) => tx.delete(whatsappInstances).where(eq(whatsappInstances.id, instanceId)));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await this.database.withTenant(organizationId, (tx) => tx.delete(whatsappInstances).where(eq(whatsappInstances.id, instanceId)));
+        return;
+      } catch (error) {
+        if (attempt >= DELETE_ATTEMPTS || !isPostgresError(error, PostgresErrorCode.deadlockDetected)) throw error;
+      }
+    }
   }
 
   // The rest is the connection manager's: it serves every organization's sockets, so it
