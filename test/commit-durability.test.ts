@@ -6,6 +6,7 @@ import type { Db } from '../src/database/database.js';
 import { migrate } from '../src/database/migrator.js';
 import { PostgresDatabase } from '../src/database/postgres-database.js';
 import { contacts, conversations, messages, organizations, whatsappInstances } from '../src/database/schema.js';
+import { AgentContextRepository, type TurnOpening } from '../src/messaging/agent-context.repository.js';
 import { InboundRepository } from '../src/messaging/inbound.repository.js';
 import { MessagesRepository } from '../src/whatsapp/messages.repository.js';
 import { sleep, ThrowawayPostgres, waitFor } from './support/processes.js';
@@ -13,7 +14,7 @@ import { sleep, ThrowawayPostgres, waitFor } from './support/processes.js';
 /**
  * Which writes wait for the WAL flush. What a customer sent and what a turn
  * answered must survive a crash of the database server, so their commits wait;
- * a turn's claim and opening and a send's `sent` stamp are redone by the
+ * a turn's opening (its claim of the waiting messages) and a send's `sent` stamp are redone by the
  * pipeline when such a crash loses them, so theirs do not (a commit that waits
  * costs the pipeline a flush and its latency on every message).
  *
@@ -29,6 +30,7 @@ describe('commit durability', () => {
   /** One connection: a setting that outlived its statement would show in the next one. */
   let database: PostgresDatabase;
   let inbound: InboundRepository;
+  let agentContext: AgentContextRepository;
   let organizationId: string;
   let instanceId: string;
 
@@ -37,6 +39,7 @@ describe('commit durability', () => {
     database = PostgresDatabase.connect(cluster.url, 1);
     await migrate(database);
     inbound = new InboundRepository(database);
+    agentContext = new AgentContextRepository(database);
     [{ id: organizationId }] = await database.systemDb.insert(organizations).values({ name: 'Pet Shop' }).returning();
     [{ id: instanceId }] = await database.systemDb.insert(whatsappInstances).values({ organizationId, name: 'main' }).returning();
     admin = new pg.Client({ connectionString: cluster.url });
@@ -99,6 +102,11 @@ describe('commit durability', () => {
     return { remotePhone, messageId: stored!, contactId: contact.id, conversationId: conversation.id };
   }
 
+  /** The opening of a turn of the customer's, as the pipeline asks for it. */
+  function opening(phone: string): TurnOpening {
+    return { organizationId, phone, agent: 'client', now: new Date(), handoffTimeoutMs: 12 * 3_600_000, historyLimit: 10 };
+  }
+
   /** Runs a write whether or not its commit waits (a wait is let go), and answers its result. */
   async function written<T>(write: () => Promise<T>): Promise<{ result: T; waited: boolean }> {
     let result: T | undefined;
@@ -115,7 +123,7 @@ describe('commit durability', () => {
 
   it("waits for the flush when it stores a customer's message and when it stores a turn's answer", async () => {
     const customer = await customerWithAMessage();
-    await written(() => inbound.claimPending(organizationId, customer.remotePhone));
+    await written(() => agentContext.openTurn(opening(customer.remotePhone)));
 
     const finishing = () =>
       inbound.finishTurn({
@@ -136,23 +144,23 @@ describe('commit durability', () => {
     expect(answered.status).toBe('processed');
   });
 
-  it("commits a turn's claim without waiting, and the connection's next write waits again", async () => {
+  it("commits a turn's opening without waiting, and the connection's next write waits again", async () => {
     const customer = await customerWithAMessage();
 
-    const { result: claimed, waited } = await written(() => inbound.claimPending(organizationId, customer.remotePhone));
+    const { result: opened, waited } = await written(() => agentContext.openTurn(opening(customer.remotePhone)));
 
     expect(waited).toBe(false);
-    expect(claimed.map((message) => message.id)).toEqual([customer.messageId]);
-    // The same (only) connection: the claim's setting ended with its transaction.
+    expect(opened?.pending.map((message) => message.id)).toEqual([customer.messageId]);
+    expect(opened?.contact.id).toBe(customer.contactId);
+    // The same (only) connection: the opening's setting ended with its transaction.
     await customerWithAMessage();
   });
 
-  it('commits a tenant transaction asked not to wait without waiting, and one not asked so waiting', async () => {
+  it('waits for the flush when a tenant transaction commits', async () => {
     const customer = await customerWithAMessage();
-    const touch = (name: string) => (tx: Db) => tx.update(contacts).set({ name }).where(eq(contacts.id, customer.contactId));
+    const rename = (tx: Db) => tx.update(contacts).set({ name: 'Ana Souza' }).where(eq(contacts.id, customer.contactId));
 
-    expect(await waitsForTheFlush(() => database.withTenant(organizationId, touch('Ana'), { waitForFlush: false }))).toBe(false);
-    expect(await waitsForTheFlush(() => database.withTenant(organizationId, touch('Ana Souza')))).toBe(true);
+    expect(await waitsForTheFlush(() => database.withTenant(organizationId, rename))).toBe(true);
 
     const [contact] = await database.systemDb.select().from(contacts).where(eq(contacts.id, customer.contactId));
     expect(contact.name).toBe('Ana Souza');

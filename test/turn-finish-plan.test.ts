@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresDatabase } from '../src/database/postgres-database.js';
 import { messages } from '../src/database/schema.js';
+import { AgentContextRepository } from '../src/messaging/agent-context.repository.js';
 import { InboundRepository } from '../src/messaging/inbound.repository.js';
 import { indexEntriesRead, openShopDatabase, type ShopDatabase } from './support/postgres.js';
 
@@ -10,7 +11,8 @@ const HISTORY = 5_000;
 const CUSTOMER = '+5511900000001';
 
 /**
- * A turn's last statement marks the messages it answered by id. It also
+ * A turn's first statement claims the contact's waiting messages and reads
+ * their history; its last statement marks the messages it answered by id. It also
  * filters by organization, and with statistics
  * taken while the shop was small (a new shop, a plan cached early, a server
  * without autovacuum) PostgreSQL judged the organization's index cheaper than
@@ -18,7 +20,7 @@ const CUSTOMER = '+5511900000001';
  * made against such statistics, must still read only the contact's waiting
  * messages.
  */
-describe("a turn's finish with statistics older than the shop's history", () => {
+describe("a turn's opening and finish with statistics older than the shop's history", () => {
   let opened: ShopDatabase;
   let database: PostgresDatabase;
   let organizationId: string;
@@ -79,5 +81,33 @@ describe("a turn's finish with statistics older than the shop's history", () => 
     expect(reply).toMatchObject({ direction: 'outbound', status: 'queued', body: 'Olá! Como posso ajudar?', turnId });
     // Through the organization's index this was the whole history (over 5,000 entries).
     expect(read).toBeLessThan(10);
+  });
+
+  it("opens a turn reading only the contact's waiting messages and their last ones", async () => {
+    // Ten of the history's messages are this customer's.
+    const customer = '+5511900000002';
+    const [waiting] = await database.systemDb
+      .insert(messages)
+      .values({ organizationId, instanceId, waMessageId: 'WAITING-2', remotePhone: customer, direction: 'inbound', origin: 'customer', type: 'text', body: 'oi', status: 'received' })
+      .returning();
+    const repository = new AgentContextRepository(database);
+
+    const { systemDb } = database;
+    await systemDb.execute(sql`BEGIN`);
+    let opened: Awaited<ReturnType<AgentContextRepository['openTurn']>>;
+    let read: number;
+    try {
+      await systemDb.execute(sql`SET LOCAL plan_cache_mode = force_generic_plan`);
+      const before = await indexEntriesRead(systemDb);
+      opened = await repository.openTurn({ organizationId, phone: customer, agent: 'client', now: new Date(), handoffTimeoutMs: 3_600_000, historyLimit: 5 });
+      read = (await indexEntriesRead(systemDb)) - before;
+    } finally {
+      await systemDb.execute(sql`COMMIT`);
+    }
+
+    expect(opened?.pending.map((message) => message.id)).toEqual([waiting.id]);
+    expect(opened?.history).toHaveLength(5);
+    // Through the organization's index, the claim or the history read the shop's history (over 5,000 entries).
+    expect(read).toBeLessThan(20);
   });
 });

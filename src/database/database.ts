@@ -24,22 +24,14 @@ export interface SqlRunner {
  * database server itself can lose its last fraction of a second of such
  * commits, in order, never part of one (the WAL is flushed in order, so a later
  * commit that waits makes every earlier one durable too). Only for writes that
- * the system redoes by itself when they are lost: a turn's claim and opening
- * (the messages are still waiting, the next turn takes them), a send's `sent`
+ * the system redoes by itself when they are lost: a turn's opening (the
+ * messages are still waiting, the next turn takes them), a send's `sent`
  * stamp (the send is redone with the same WhatsApp id, which WhatsApp
  * dedupes), the signal keys (see PostgresAuthStateStore). What a customer sent
  * or was answered, and what WhatsApp reported, always waits for the flush.
  * An expression: a statement evaluates it anywhere before its commit.
  */
 export const COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH = "set_config('synchronous_commit', 'off', true)";
-
-export interface TenantTransactionOptions {
-  /**
-   * false: the transaction commits without waiting for the WAL flush (see
-   * COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH for when that is allowed). Default true.
-   */
-  waitForFlush?: boolean;
-}
 
 export interface Database {
   readonly kind: 'postgres' | 'pglite';
@@ -53,7 +45,7 @@ export interface Database {
    * `app.organization_id` set, so row-level security confines every statement,
    * even one without a WHERE on the organization, to that organization.
    */
-  withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>, options?: TenantTransactionOptions): Promise<T>;
+  withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>): Promise<T>;
   /** Runs `work` with one connection held for its whole duration. */
   withConnection<T>(work: (runner: SqlRunner) => Promise<T>): Promise<T>;
   /** Round-trip latency of a trivial query, in milliseconds. */
@@ -70,17 +62,13 @@ export function isUuid(value: string): boolean {
 }
 
 /**
- * The settings of a tenant transaction in one statement: the tenant role, the
- * organization (inlined, after a check that it is a UUID) and, when asked, a
- * commit that does not wait for the flush. Both databases run it first thing.
+ * The settings of a tenant transaction in one statement: the tenant role and
+ * the organization (inlined, after a check that it is a UUID). Both databases
+ * run it first thing.
  */
-export function tenantSettings(organizationId: string, options: TenantTransactionOptions = {}): string {
+export function tenantSettings(organizationId: string): string {
   if (!isUuid(organizationId)) throw new Error(`withTenant: not an organization id: ${organizationId}`);
-  return (
-    "SELECT set_config('role', 'oxy_tenant', true), " +
-    `set_config('app.organization_id', '${organizationId.toLowerCase()}', true)` +
-    (options.waitForFlush === false ? `, ${COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH}` : '')
-  );
+  return `SELECT set_config('role', 'oxy_tenant', true), set_config('app.organization_id', '${organizationId.toLowerCase()}', true)`;
 }
 
 export async function timed(work: () => Promise<unknown>): Promise<number> {

@@ -3,7 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/pglite';
-import { type Database, type Db, type SqlRunner, type TenantTransactionOptions, tenantSettings, timed } from './database.js';
+import { type Database, type Db, type SqlRunner, tenantSettings, timed } from './database.js';
 import { schema } from './schema.js';
 
 /**
@@ -25,8 +25,8 @@ export class PgliteDatabase implements Database {
     return new PgliteDatabase(client);
   }
 
-  async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>, options?: TenantTransactionOptions): Promise<T> {
-    const settings = sql.raw(tenantSettings(organizationId, options));
+  async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>): Promise<T> {
+    const settings = sql.raw(tenantSettings(organizationId));
     return this.systemDb.transaction(async (tx) => {
       await tx.execute(settings);
       return work(tx);

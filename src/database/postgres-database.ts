@@ -1,6 +1,6 @@
 import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
-import { type Database, type Db, type SqlRunner, type TenantTransactionOptions, tenantSettings, timed } from './database.js';
+import { type Database, type Db, type SqlRunner, tenantSettings, timed } from './database.js';
 import { schema } from './schema.js';
 import { namingClient, StatementNames } from './statement-names.js';
 
@@ -31,9 +31,9 @@ export class PostgresDatabase implements Database {
     return new PostgresDatabase(pool);
   }
 
-  async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>, options?: TenantTransactionOptions): Promise<T> {
+  async withTenant<T>(organizationId: string, work: (tx: Db) => Promise<T>): Promise<T> {
     // BEGIN and the settings in one round trip (simple protocol): what keeps tenant writes near plain ones.
-    const preamble = `BEGIN; ${tenantSettings(organizationId, options)}`;
+    const preamble = `BEGIN; ${tenantSettings(organizationId)}`;
     const client = await this.pool.connect();
     let broken: Error | undefined;
     try {

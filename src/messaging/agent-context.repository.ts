@@ -1,15 +1,24 @@
-import { Injectable } from '@nestjs/common';
-import { asc, eq, sql } from 'drizzle-orm';
-import type { Db } from '../database/database.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { asc, eq } from 'drizzle-orm';
+import { COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH, DATABASE, type Database, type Db } from '../database/database.js';
 import { ACTIVE_BOOKING_STATUSES, type ConversationAgentKind, type ConversationState, organizations, services } from '../database/schema.js';
 import type { AgentContext } from './conversation-agent.js';
+import { type PendingMessage, TURN_BATCH_LIMIT, waitingOf } from './inbound.repository.js';
 
 const UPCOMING_BOOKINGS_SHOWN = 10;
+/** A conversation's state goes back to the bot ($6: before this, a person's conversation is stale). */
+const BACK_TO_BOT = `conversations.state = 'closed'
+  OR (conversations.state IN ('waiting_human', 'human') AND conversations.state_changed_at < $6::timestamptz)`;
 
 export type CustomerContext = Pick<AgentContext, 'pets' | 'upcomingBookings' | 'history'>;
 
-/** One row: the contact and conversation as the turn left them, and the customer's context (JSON has no dates: instants are strings). */
+/**
+ * The opening's one row (none when nothing waited): the claimed messages, the
+ * contact and conversation as the turn left them, and the customer's context.
+ * JSON has no dates: instants are strings.
+ */
 interface OpenedTurnRow {
+  pending: (Omit<PendingMessage, 'createdAt'> & { createdAt: string })[];
   contact_id: string;
   phone: string;
   name: string | null;
@@ -22,18 +31,15 @@ interface OpenedTurnRow {
 }
 
 export interface OpenedTurn extends CustomerContext {
+  /** The contact's waiting messages this turn took, oldest first, with the status they had. */
+  pending: PendingMessage[];
   contact: { id: string; phone: string; name: string | null };
   conversation: { id: string; state: ConversationState; agentState: Record<string, unknown> | null };
 }
 
 export interface TurnOpening {
   organizationId: string;
-  instanceId: string;
   phone: string;
-  /** The WhatsApp profile name, kept only while the contact has no name of their own. */
-  pushName: string | null;
-  /** When the customer's last waiting message arrived. */
-  lastMessageAt: Date;
   agent: ConversationAgentKind;
   now: Date;
   /** A conversation left with a person for longer than this goes back to the bot. */
@@ -41,14 +47,91 @@ export interface TurnOpening {
   historyLimit: number;
 }
 
+/**
+ * $1 organization, $2 phone, $3 WhatsApp JID, $4 agent, $5 now, $6 a
+ * conversation left with a person before this goes back to the bot, $7 history
+ * length: see openTurn. Every row it reads or writes is the organization's, by
+ * its filter or by the contact this statement found in it.
+ */
+const OPEN_TURN = `
+  WITH waiting AS (
+    SELECT id, status, row_number() OVER (ORDER BY created_at, id) AS position FROM messages
+     WHERE messages.organization_id = $1::uuid AND ${waitingOf('$2::text')}
+     ORDER BY created_at, id
+     LIMIT ${TURN_BATCH_LIMIT}
+  ), claimed AS (
+    UPDATE messages SET status = 'processing', updated_at = now()
+      FROM waiting
+     WHERE messages.id = waiting.id AND ${COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH} IS NOT NULL
+    RETURNING messages.id, messages.instance_id, messages.type, messages.body, messages.push_name, messages.created_at,
+              waiting.status AS previous_status, waiting.position
+  ), latest AS (
+    SELECT instance_id, created_at,
+           (SELECT push_name FROM claimed WHERE push_name IS NOT NULL ORDER BY position DESC LIMIT 1) AS push_name
+      FROM claimed
+     ORDER BY position DESC
+     LIMIT 1
+  ), contact AS (
+    INSERT INTO contacts (organization_id, phone, name, instance_id, wa_jid, last_message_at)
+    SELECT $1::uuid, $2::text, latest.push_name, latest.instance_id, $3::text, latest.created_at
+      FROM latest
+    ON CONFLICT (organization_id, phone) DO UPDATE SET
+      name = coalesce(contacts.name, excluded.name),
+      instance_id = excluded.instance_id,
+      wa_jid = excluded.wa_jid,
+      last_message_at = greatest(contacts.last_message_at, excluded.last_message_at),
+      updated_at = excluded.last_message_at
+    RETURNING id, phone, name
+  ), conversation AS (
+    INSERT INTO conversations (organization_id, contact_id, instance_id, agent, last_message_at, state_changed_at)
+    SELECT $1::uuid, contact.id, latest.instance_id, $4::text, $5::timestamptz, $5::timestamptz
+      FROM contact, latest
+    ON CONFLICT (organization_id, contact_id) DO UPDATE SET
+      instance_id = excluded.instance_id,
+      agent = excluded.agent,
+      last_message_at = excluded.last_message_at,
+      state = CASE WHEN ${BACK_TO_BOT} THEN 'bot' ELSE conversations.state END,
+      handoff_reason = CASE WHEN ${BACK_TO_BOT} THEN NULL ELSE conversations.handoff_reason END,
+      state_changed_at = CASE WHEN ${BACK_TO_BOT} THEN excluded.state_changed_at ELSE conversations.state_changed_at END,
+      updated_at = excluded.last_message_at
+    RETURNING id, state, agent_state
+  )
+  SELECT
+    (SELECT json_agg(json_build_object('id', id, 'instanceId', instance_id, 'type', type, 'body', body, 'pushName', push_name,
+                                       'status', previous_status, 'createdAt', created_at) ORDER BY position)
+       FROM claimed) AS pending,
+    contact.id AS contact_id, contact.phone, contact.name,
+    conversation.id AS conversation_id, conversation.state, conversation.agent_state,
+    (SELECT coalesce(json_agg(p ORDER BY p.name), '[]'::json)
+       FROM (SELECT id, name, species, breed, size FROM pets WHERE organization_id = $1::uuid AND contact_id = contact.id) p) AS pets,
+    (SELECT coalesce(json_agg(b ORDER BY b."startsAt"), '[]'::json)
+       FROM (SELECT bookings.id, services.name AS "serviceName", pets.name AS "petName",
+                    lower(bookings.during) AS "startsAt", bookings.status
+               FROM bookings
+               JOIN services ON services.id = bookings.service_id
+               LEFT JOIN pets ON pets.id = bookings.pet_id
+              WHERE bookings.organization_id = $1::uuid AND bookings.contact_id = contact.id
+                AND bookings.status IN (${ACTIVE_BOOKING_STATUSES.map((status) => `'${status}'`).join(', ')})
+                AND lower(bookings.during) > $5::timestamptz
+              ORDER BY lower(bookings.during)
+              LIMIT ${UPCOMING_BOOKINGS_SHOWN}) b) AS bookings,
+    (SELECT coalesce(json_agg(h ORDER BY h.at), '[]'::json)
+       FROM (SELECT direction, body AS text, created_at AS at FROM messages
+              WHERE organization_id = $1::uuid AND remote_phone = $2::text AND status NOT IN ('received', 'processing')
+              ORDER BY created_at DESC
+              LIMIT $7::integer) h) AS history
+    FROM contact, conversation`;
+
 export interface ShopSnapshot {
   organization: AgentContext['organization'] & { authorizedOwnerNumbers: string[] };
   services: AgentContext['services'];
 }
 
-/** What an agent knows about the shop and the customer at the start of a turn, read inside the turn's transaction. */
+/** What an agent knows about the shop and the customer at the start of a turn. */
 @Injectable()
 export class AgentContextRepository {
+  constructor(@Inject(DATABASE) private readonly database: Database) {}
+
   /** The shop as every turn sees it; null when the organization is gone. */
   async shop(tx: Db): Promise<ShopSnapshot | null> {
     const [organization] = await tx
@@ -70,67 +153,43 @@ export class AgentContextRepository {
   }
 
   /**
-   * Opens a turn in one statement: the contact, created on their first message
-   * and refreshed on each (a name of their own is kept over the profile's), the
-   * conversation, created or reopened (a closed one, or one left with a person
-   * past the handoff timeout, goes back to the bot), and what the agent knows of
-   * the customer: pets, upcoming bookings and the conversation's last messages.
-   * Every turn runs it, so it is one round trip rather than three.
+   * Opens a turn in one statement, or answers null when none of the contact's
+   * messages waits for an answer (the caller holds the contact's turn lock):
+   *   - takes the contact's waiting messages, oldest first, marking them
+   *     `processing` (a turn that dies afterwards leaves them so: the contact's
+   *     next turn takes them again);
+   *   - the contact, created on their first message and refreshed on each (a
+   *     name of their own is kept over the profile's), from the last message;
+   *   - the conversation, created or reopened (a closed one, or one left with a
+   *     person past the handoff timeout, goes back to the bot);
+   *   - what the agent knows of the customer: pets, upcoming bookings and the
+   *     conversation's last messages.
+   * Every message starts a turn and most find their message answered already,
+   * so this is one round trip on the owner connection, the organization written
+   * in every filter, where a claim and a tenant transaction took four. Its commit
+   * does not wait for the WAL flush: what a crash of the database server undoes
+   * here, the contact's next turn does again (the finish, which waits, makes it durable).
    */
-  async open(tx: Db, turn: TurnOpening): Promise<OpenedTurn> {
-    const now = turn.now.toISOString();
-    const staleBefore = new Date(turn.now.getTime() - turn.handoffTimeoutMs).toISOString();
-    const backToBot = sql`conversations.state = 'closed'
-      OR (conversations.state IN ('waiting_human', 'human') AND conversations.state_changed_at < ${staleBefore}::timestamptz)`;
-    const result = await tx.execute(sql`
-      WITH contact AS (
-        INSERT INTO contacts (organization_id, phone, name, instance_id, wa_jid, last_message_at)
-        VALUES (${turn.organizationId}::uuid, ${turn.phone}::text, ${turn.pushName}::text, ${turn.instanceId}::uuid,
-                ${`${turn.phone.replace(/^\+/, '')}@s.whatsapp.net`}::text, ${turn.lastMessageAt.toISOString()}::timestamptz)
-        ON CONFLICT (organization_id, phone) DO UPDATE SET
-          name = coalesce(contacts.name, excluded.name),
-          instance_id = excluded.instance_id,
-          wa_jid = excluded.wa_jid,
-          last_message_at = greatest(contacts.last_message_at, excluded.last_message_at),
-          updated_at = excluded.last_message_at
-        RETURNING id, phone, name
-      ), conversation AS (
-        INSERT INTO conversations (organization_id, contact_id, instance_id, agent, last_message_at, state_changed_at)
-        SELECT ${turn.organizationId}::uuid, contact.id, ${turn.instanceId}::uuid, ${turn.agent}::text, ${now}::timestamptz, ${now}::timestamptz
-          FROM contact
-        ON CONFLICT (organization_id, contact_id) DO UPDATE SET
-          instance_id = excluded.instance_id,
-          agent = excluded.agent,
-          last_message_at = excluded.last_message_at,
-          state = CASE WHEN ${backToBot} THEN 'bot' ELSE conversations.state END,
-          handoff_reason = CASE WHEN ${backToBot} THEN NULL ELSE conversations.handoff_reason END,
-          state_changed_at = CASE WHEN ${backToBot} THEN excluded.state_changed_at ELSE conversations.state_changed_at END,
-          updated_at = excluded.last_message_at
-        RETURNING id, state, agent_state
-      )
-      SELECT contact.id AS contact_id, contact.phone, contact.name,
-             conversation.id AS conversation_id, conversation.state, conversation.agent_state,
-        (SELECT coalesce(json_agg(p ORDER BY p.name), '[]'::json)
-           FROM (SELECT id, name, species, breed, size FROM pets WHERE contact_id = contact.id) p) AS pets,
-        (SELECT coalesce(json_agg(b ORDER BY b."startsAt"), '[]'::json)
-           FROM (SELECT bookings.id, services.name AS "serviceName", pets.name AS "petName",
-                        lower(bookings.during) AS "startsAt", bookings.status
-                   FROM bookings
-                   JOIN services ON services.id = bookings.service_id
-                   LEFT JOIN pets ON pets.id = bookings.pet_id
-                  WHERE bookings.contact_id = contact.id
-                    AND bookings.status IN ${[...ACTIVE_BOOKING_STATUSES]}
-                    AND lower(bookings.during) > ${now}::timestamptz
-                  ORDER BY lower(bookings.during)
-                  LIMIT ${UPCOMING_BOOKINGS_SHOWN}) b) AS bookings,
-        (SELECT coalesce(json_agg(h ORDER BY h.at), '[]'::json)
-           FROM (SELECT direction, body AS text, created_at AS at FROM messages
-                  WHERE remote_phone = ${turn.phone} AND status NOT IN ('received', 'processing')
-                  ORDER BY created_at DESC
-                  LIMIT ${turn.historyLimit}) h) AS history
-        FROM contact, conversation`);
-    const [row] = (result as unknown as { rows: OpenedTurnRow[] }).rows;
+  async openTurn(turn: TurnOpening): Promise<OpenedTurn | null> {
+    const staleBefore = new Date(turn.now.getTime() - turn.handoffTimeoutMs);
+    const [row] = await this.database.withConnection((runner) =>
+      runner.query<OpenedTurnRow>(
+        OPEN_TURN,
+        [
+          turn.organizationId,
+          turn.phone,
+          `${turn.phone.replace(/^\+/, '')}@s.whatsapp.net`,
+          turn.agent,
+          turn.now.toISOString(),
+          staleBefore.toISOString(),
+          turn.historyLimit,
+        ],
+        'oxy_turn_open',
+      ),
+    );
+    if (row === undefined) return null;
     return {
+      pending: row.pending.map((message) => ({ ...message, createdAt: new Date(message.createdAt) })),
       contact: { id: row.contact_id, phone: row.phone, name: row.name },
       conversation: { id: row.conversation_id, state: row.state, agentState: row.agent_state },
       pets: row.pets,

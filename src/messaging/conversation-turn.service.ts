@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ContactsRepository } from '../contacts/contacts.repository.js';
-import { DATABASE, type Database, type Db } from '../database/database.js';
+import { DATABASE, type Database } from '../database/database.js';
 import { RealtimeGateway } from '../gateway/realtime.gateway.js';
 import { QueueService } from '../queue/queue.service.js';
 import { REDIS } from '../redis/redis.module.js';
@@ -28,7 +28,7 @@ const DEFERRED_TURN_SLACK_MS = 250;
 
 export type TurnOutcome = 'answered' | 'nothing-pending' | 'contact-busy' | 'deferred';
 
-/** Everything read in the turn's first transaction. */
+/** Everything the turn's opening read. */
 interface PreparedTurn {
   turnId: string;
   pending: PendingMessage[];
@@ -142,55 +142,46 @@ export class ConversationTurnService {
   }
 
   /**
-   * The waiting messages, then one transaction: the contact and conversation
-   * (created if new), and the agent's context. Neither commit waits for the WAL
-   * flush: what they write, a crash of the database server may undo, and the
-   * turn is then done again (the finish, which waits for it, makes both durable).
+   * The shop (cached), then the turn's opening: the contact's waiting
+   * messages, their contact and conversation, and the agent's context, in one
+   * statement (see AgentContextRepository.openTurn).
    */
   private async prepare(organizationId: string, phone: string): Promise<PreparedTurn | null> {
-    const now = this.clock.now();
-    const pending = await this.inbound.claimPending(organizationId, phone);
-    if (pending.length === 0) return null;
-    return this.database.withTenant(organizationId, async (tx) => {
-      const shop = await this.shop(tx, organizationId);
-      if (shop === null) return null;
-      const { organization } = shop;
-      const last = pending[pending.length - 1];
-      const owner = organization.authorizedOwnerNumbers.includes(phone);
-      const pushName = [...pending].reverse().find((message) => message.pushName !== null)?.pushName ?? null;
-      const { contact, conversation, ...customer } = await this.agentContext.open(tx, {
-        organizationId,
-        instanceId: last.instanceId,
-        phone,
-        pushName,
-        lastMessageAt: last.createdAt,
-        agent: owner ? 'aurora' : 'client',
-        now,
-        handoffTimeoutMs: this.config.inbound.handoffTimeoutMs,
-        historyLimit: this.config.inbound.historyLimit,
-      });
-      return {
-        turnId: randomUUID(),
-        pending,
-        organization,
-        owner,
-        contact,
-        conversation,
-        instanceId: last.instanceId,
-        context: { services: shop.services, ...customer },
-      };
-    }, { waitForFlush: false });
+    const shop = await this.shop(organizationId);
+    if (shop === null) return null;
+    const { organization } = shop;
+    const owner = organization.authorizedOwnerNumbers.includes(phone);
+    const opened = await this.agentContext.openTurn({
+      organizationId,
+      phone,
+      agent: owner ? 'aurora' : 'client',
+      now: this.clock.now(),
+      handoffTimeoutMs: this.config.inbound.handoffTimeoutMs,
+      historyLimit: this.config.inbound.historyLimit,
+    });
+    if (opened === null) return null;
+    const { pending, contact, conversation, ...customer } = opened;
+    return {
+      turnId: randomUUID(),
+      pending,
+      organization,
+      owner,
+      contact,
+      conversation,
+      instanceId: pending[pending.length - 1].instanceId,
+      context: { services: shop.services, ...customer },
+    };
   }
 
   /**
    * The shop's name, hours, owner numbers and services, read once per
    * SHOP_CACHE_MS per process: every turn needs them and they rarely change.
    */
-  private async shop(tx: Db, organizationId: string): Promise<ShopSnapshot | null> {
+  private async shop(organizationId: string): Promise<ShopSnapshot | null> {
     const now = Date.now();
     const cached = this.shops.get(organizationId);
     if (cached !== undefined && cached.expiresAt > now) return cached.shop;
-    const shop = await this.agentContext.shop(tx);
+    const shop = await this.database.withTenant(organizationId, (tx) => this.agentContext.shop(tx));
     if (shop !== null) this.shops.set(organizationId, { shop, expiresAt: now + SHOP_CACHE_MS });
     return shop;
   }

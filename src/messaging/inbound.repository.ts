@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
-import { COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH, DATABASE, type Database } from '../database/database.js';
+import { DATABASE, type Database } from '../database/database.js';
 import { type MessageType, messages } from '../database/schema.js';
 import type { AgentTurnAudit } from './conversation-agent.js';
 
@@ -33,18 +33,6 @@ export interface TurnReply {
   origin: 'agent' | 'system';
 }
 
-interface ClaimedRow {
-  id: string;
-  instance_id: string;
-  type: MessageType;
-  body: string | null;
-  push_name: string | null;
-  created_at: string | Date;
-  previous_status: 'received' | 'processing';
-  /** bigint: a string from node-postgres. */
-  position: string | number;
-}
-
 function agentStateJson(agentState: Record<string, unknown> | null | undefined): string | null {
   return agentState === undefined || agentState === null ? null : JSON.stringify(agentState);
 }
@@ -69,7 +57,7 @@ const INSERT_INBOUND = `
 /**
  * The contact's messages waiting for an answer (the partial index
  * messages_waiting_inbound_idx holds exactly these), `phone` being the
- * parameter that holds the contact's number: what a turn claims, and added to
+ * parameter that holds the contact's number: what a turn's opening claims, and added to
  * the turn's updates by id so that no plan can reach them through the
  * organization's index. Every statement here filters by organization, a value
  * the planner cannot know when it plans for any organization, and with
@@ -79,27 +67,9 @@ const INSERT_INBOUND = `
  * every message the shop ever had. With these conditions the worst plan reads
  * the contact's waiting messages, a handful.
  */
-function waitingOf(phone: string): string {
+export function waitingOf(phone: string): string {
   return `messages.remote_phone = ${phone} AND messages.direction = 'inbound' AND messages.status IN ('received', 'processing')`;
 }
-
-/**
- * $1 organization, $2 phone: see claimPending. Its commit does not wait for the
- * WAL flush: a claim lost to a crash of the database server leaves the messages
- * waiting, and the contact's next turn takes them.
- */
-const CLAIM_PENDING = `
-  WITH waiting AS (
-    SELECT id, status, row_number() OVER (ORDER BY created_at, id) AS position FROM messages
-     WHERE messages.organization_id = $1::uuid AND ${waitingOf('$2::text')}
-     ORDER BY created_at, id
-     LIMIT ${TURN_BATCH_LIMIT}
-  )
-  UPDATE messages SET status = 'processing', updated_at = now()
-    FROM waiting
-   WHERE messages.id = waiting.id AND ${COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH} IS NOT NULL
-  RETURNING messages.id, messages.instance_id, messages.type, messages.body, messages.push_name, messages.created_at,
-            waiting.status AS previous_status, waiting.position`;
 
 /**
  * $1 organization, $2 turn, $3 contact, $4 conversation, $5 phone, $6 now,
@@ -229,34 +199,10 @@ export class InboundRepository {
   }
 
   /**
-   * Takes a contact's messages waiting for an answer (the caller holds the
-   * contact's turn lock), oldest first: marks them `processing` and returns them
-   * with the status they had, in one statement. A turn that dies afterwards leaves
-   * them `processing`: the next turn of the contact takes them again.
-   */
-  async claimPending(organizationId: string, remotePhone: string): Promise<PendingMessage[]> {
-    // The position comes from PostgreSQL: created_at has microseconds, a JavaScript Date only milliseconds.
-    // One statement on the owner connection, the organization in the filter: most turns end here when the
-    // contact's messages were answered already, so this check must cost one round trip, not a transaction.
-    const rows = await this.database.withConnection((runner) => runner.query<ClaimedRow>(CLAIM_PENDING, [organizationId, remotePhone], 'oxy_turn_claim'));
-    return rows
-      .sort((left, right) => Number(left.position) - Number(right.position))
-      .map((row) => ({
-        id: row.id,
-        instanceId: row.instance_id,
-        type: row.type,
-        body: row.body,
-        pushName: row.push_name,
-        status: row.previous_status,
-        createdAt: new Date(row.created_at),
-      }));
-  }
-
-  /**
    * Ends a turn in one statement: the replies are stored (queued) and the
    * messages they answer marked processed together, so a crash either redoes
    * the whole turn or none of it, and a message is never answered twice; the
-   * agent's memory, the handoff and the agent's audit row are written with them. Like the claim, on
+   * agent's memory, the handoff and the agent's audit row are written with them. Like the opening, on
    * the owner connection with the organization written explicitly (every row
    * it writes is the turn's own, found by id): one round trip where a tenant
    * transaction took three. Answers the replies' ids, in order, and whether
