@@ -1,14 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { asc, eq } from 'drizzle-orm';
 import { COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH, DATABASE, type Database, type Db } from '../database/database.js';
-import { ACTIVE_BOOKING_STATUSES, type ConversationAgentKind, type ConversationState, organizations, services } from '../database/schema.js';
+import { ACTIVE_BOOKING_STATUSES, type ConversationAgentKind, type ConversationState, type MessageType, organizations, services } from '../database/schema.js';
 import type { AgentContext } from './conversation-agent.js';
-import { type PendingMessage, TURN_BATCH_LIMIT, waitingOf } from './inbound.repository.js';
+import { waitingOf } from './inbound.repository.js';
 
 const UPCOMING_BOOKINGS_SHOWN = 10;
+
+/** How many of a contact's waiting messages one turn takes (a flood is answered over several turns). */
+export const TURN_BATCH_LIMIT = 50;
+
 /** A conversation's state goes back to the bot ($6: before this, a person's conversation is stale). */
 const BACK_TO_BOT = `conversations.state = 'closed'
   OR (conversations.state IN ('waiting_human', 'human') AND conversations.state_changed_at < $6::timestamptz)`;
+
+/** A waiting message a turn took, with the status it had. */
+export interface PendingMessage {
+  id: string;
+  instanceId: string;
+  type: MessageType;
+  body: string | null;
+  pushName: string | null;
+  status: 'received' | 'processing';
+  createdAt: Date;
+}
 
 export type CustomerContext = Pick<AgentContext, 'pets' | 'upcomingBookings' | 'history'>;
 

@@ -10,12 +10,12 @@ import { QueueService } from '../queue/queue.service.js';
 import { REDIS } from '../redis/redis.module.js';
 import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
 import { inboundJobOptions } from './inbound-jobs.js';
-import { AgentContextRepository, type ShopSnapshot } from './agent-context.repository.js';
+import { AgentContextRepository, type PendingMessage, type ShopSnapshot, TURN_BATCH_LIMIT } from './agent-context.repository.js';
 import { ContactRateLimiter } from './contact-rate-limiter.js';
 import { ContactTurnLock } from './contact-turn-lock.js';
 import { type AgentContext, type AgentReply, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from './conversation-agent.js';
 import { HUMAN_STATES } from './conversations.repository.js';
-import { InboundRepository, type PendingMessage, TURN_BATCH_LIMIT, type TurnEnding, type TurnReply } from './inbound.repository.js';
+import { InboundRepository, type TurnEnding, type TurnReply } from './inbound.repository.js';
 import { asksForHuman, pipelineTexts } from './pipeline.pt-br.js';
 import { asksToOptOut, campaignTexts } from '../campaigns/campaigns.pt-br.js';
 

@@ -18,16 +18,6 @@ export interface NewInboundMessage {
   error?: string;
 }
 
-export interface PendingMessage {
-  id: string;
-  instanceId: string;
-  type: MessageType;
-  body: string | null;
-  pushName: string | null;
-  status: 'received' | 'processing';
-  createdAt: Date;
-}
-
 export interface TurnReply {
   text: string;
   origin: 'agent' | 'system';
@@ -36,9 +26,6 @@ export interface TurnReply {
 function agentStateJson(agentState: Record<string, unknown> | null | undefined): string | null {
   return agentState === undefined || agentState === null ? null : JSON.stringify(agentState);
 }
-
-/** How many of a contact's waiting messages one turn takes (a flood is answered over several turns). */
-export const TURN_BATCH_LIMIT = 50;
 
 /**
  * A batch of delivered messages, one array per column: a constant text, so the
