@@ -62,9 +62,15 @@ export class QueueService implements OnModuleInit {
     timeoutMs = TRY_ENQUEUE_TIMEOUT_MS,
   ): Promise<boolean> {
     const enqueue = async () => {
-      await this.get(queue).addBulk(
-        jobs.map(({ payload, options, asleepForMs }) => ({ name: job, data: payload, opts: asleepForMs === undefined ? options : { ...options, delay: asleepForMs } })),
-      );
+      const entries = jobs.map(({ payload, options, asleepForMs }) => ({
+        name: job,
+        data: payload,
+        opts: asleepForMs === undefined ? options : { ...options, delay: asleepForMs },
+      }));
+      // One job (a turn's only reply, a quiet intake) skips addBulk's pipeline: ioredis builds every pipeline by
+      // copying each script the client defines (BullMQ defines dozens), which cost more than the job's own write.
+      if (entries.length === 1) await this.get(queue).add(entries[0].name, entries[0].data, entries[0].opts);
+      else await this.get(queue).addBulk(entries);
       const asleep = jobs.filter((entry) => entry.asleepForMs !== undefined).map((entry) => entry.options.jobId);
       if (asleep.length > 0) await this.wakeNoted(queue, asleep);
     };
