@@ -11,8 +11,7 @@ import { REDIS } from '../redis/redis.module.js';
 import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
 import { inboundJobOptions } from './inbound-jobs.js';
 import { AgentContextRepository, type PendingMessage, type ShopSnapshot, TURN_BATCH_LIMIT } from './agent-context.repository.js';
-import { ContactRateLimiter } from './contact-rate-limiter.js';
-import { ContactTurnLock } from './contact-turn-lock.js';
+import { ContactTurnLock, type HeldTurn } from './contact-turn-lock.js';
 import { type AgentContext, type AgentReply, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from './conversation-agent.js';
 import { HUMAN_STATES } from './conversations.repository.js';
 import { InboundRepository, type TurnEnding, type TurnReply } from './inbound.repository.js';
@@ -57,7 +56,6 @@ type TurnDecision = Pick<TurnEnding, 'answered' | 'unanswered' | 'replies' | 'ag
 export class ConversationTurnService {
   private readonly logger = new Logger('ConversationTurn');
   private readonly locks: ContactTurnLock;
-  private readonly rateLimiter: ContactRateLimiter;
   private readonly shops = new Map<string, { shop: ShopSnapshot; expiresAt: number }>();
 
   constructor(
@@ -73,8 +71,7 @@ export class ConversationTurnService {
     private readonly realtime: RealtimeGateway,
     private readonly clock: Clock,
   ) {
-    this.locks = new ContactTurnLock(redis, TURN_LOCK_TTL_MS);
-    this.rateLimiter = new ContactRateLimiter(redis, config.inbound.rateLimitPerMinute);
+    this.locks = new ContactTurnLock(redis, { ttlMs: TURN_LOCK_TTL_MS, turnsPerMinute: config.inbound.rateLimitPerMinute });
   }
 
   /**
@@ -86,19 +83,22 @@ export class ConversationTurnService {
    * will take this message).
    */
   async run(organizationId: string, phone: string): Promise<TurnOutcome> {
-    const lock = await this.locks.acquire(organizationId, phone);
+    const lock = await this.locks.acquire(organizationId, phone, this.clock.now());
     if (lock === null) return 'contact-busy';
     let held = true;
     try {
       let outcome: TurnOutcome = 'nothing-pending';
       for (;;) {
-        const result = await this.turn(organizationId, phone);
+        const result = await this.turn(organizationId, phone, lock);
         if (result === 'deferred') return 'deferred';
         if (result !== 'nothing-pending') outcome = 'answered';
         // A full batch may have left messages behind: look again before letting go.
-        if (result === 'answered-full-batch') continue;
+        if (result === 'answered-full-batch') {
+          await lock.nextTurn(this.clock.now());
+          continue;
+        }
         // Looking again only when told to saves every turn a claim that would find nothing.
-        if (await lock.releaseUnlessMore()) {
+        if (await lock.releaseUnlessMore(this.clock.now())) {
           held = false;
           return outcome;
         }
@@ -113,7 +113,7 @@ export class ConversationTurnService {
    * silence, apologise and hand the conversation to a person.
    */
   async giveUp(organizationId: string, phone: string, error: string): Promise<void> {
-    const lock = await this.locks.acquire(organizationId, phone);
+    const lock = await this.locks.acquire(organizationId, phone, this.clock.now());
     if (lock === null) return;
     try {
       const prepared = await this.prepare(organizationId, phone);
@@ -131,11 +131,11 @@ export class ConversationTurnService {
   }
 
   /** One turn: what it did with the contact's waiting messages. */
-  private async turn(organizationId: string, phone: string): Promise<'answered' | 'answered-full-batch' | 'deferred' | 'nothing-pending'> {
+  private async turn(organizationId: string, phone: string, held: HeldTurn): Promise<'answered' | 'answered-full-batch' | 'deferred' | 'nothing-pending'> {
     const prepared = await this.prepare(organizationId, phone);
     if (prepared === null) return 'nothing-pending';
     this.announce(prepared);
-    const decision = await this.decide(prepared);
+    const decision = await this.decide(prepared, held);
     await this.finish(prepared, decision);
     if (decision.deferUntil !== undefined) return 'deferred';
     return prepared.pending.length >= TURN_BATCH_LIMIT ? 'answered-full-batch' : 'answered';
@@ -186,7 +186,7 @@ export class ConversationTurnService {
     return shop;
   }
 
-  private async decide(prepared: PreparedTurn): Promise<TurnDecision> {
+  private async decide(prepared: PreparedTurn, held: HeldTurn): Promise<TurnDecision> {
     const ids = prepared.pending.map((message) => message.id);
     // "SAIR": no more campaigns to this customer, confirmed without the agent, even while a person answers.
     if (!prepared.owner && prepared.pending.some((message) => asksToOptOut(message.body))) {
@@ -206,15 +206,17 @@ export class ConversationTurnService {
         agentState: null,
       };
     }
-    const admission = await this.rateLimiter.takeTurn(prepared.organization.id, prepared.contact.phone, prepared.turnId, this.clock.now());
+    // Over the rate limit: the messages wait for the turn the window allows.
+    const { admission } = held;
     if (!admission.admitted) {
       return {
         deferUntil: admission.retryAt,
         answered: [],
         unanswered: { ids: [], reason: '' },
-        replies: admission.sendNotice ? [{ text: pipelineTexts.slowDown, origin: 'system' }] : [],
+        replies: (await held.noticeDue()) ? [{ text: pipelineTexts.slowDown, origin: 'system' }] : [],
       };
     }
+    held.useSlot();
 
     const reply = await this.agentFor(prepared).respond({
       context: {
