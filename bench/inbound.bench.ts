@@ -237,7 +237,7 @@ async function measure(application: Application, databaseName: string): Promise<
     console.log(`${'raw BullMQ no-op jobs, concurrency 50'.padEnd(40)} ${bullFifty.toFixed(0).padStart(6)}`);
     console.log(
       `ratio pipeline burst / raw BullMQ: ${(burst.perSecond / bullOne).toFixed(3)}x of concurrency 1, ${(burst.perSecond / bullFifty).toFixed(3)}x of concurrency 50 ` +
-        '(each message is two jobs, inbound and outbound, and 7 round trips to PostgreSQL)',
+        '(each message is two jobs, inbound and outbound, and 6 round trips to PostgreSQL)',
     );
     const bull = 'raw BullMQ no-op jobs, concurrency 50';
     reportFigure({ figure: 'inbound end to end, burst', value: burst.perSecond, unit: 'msg/s', baseline: bull, baselineValue: bullFifty, better: 'higher' });

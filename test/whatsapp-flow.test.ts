@@ -2,6 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { messages } from '../src/database/schema.js';
@@ -238,6 +239,45 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(await store.markSent(orgA, second.id, 'WAID-SECOND', id)).toBe(third.id);
     expect(await store.stillWaitingForEarlier(orgA, [third.id])).toEqual(new Set());
     expect(await store.markSent(orgA, third.id, 'WAID-THIRD', id)).toBeNull();
+  });
+
+  it('a check meeting a stamp under way waits for it and reads it sent; a stamp held up still finds a send stored meanwhile', async () => {
+    const id = await connectedInstance('Stamp race', '5511987655555');
+    const store = server.app.get(MessagesRepository);
+    const draft = (to: string, text: string) => ({ id: randomUUID(), instanceId: id, remotePhone: to, origin: 'api' as const, type: 'text' as const, body: text, mediaRef: null, mediaMimetype: null });
+    const settledWithin = async (promise: Promise<unknown>, ms: number) => Promise.race([promise.then(() => true), sleep(ms).then(() => false)]);
+    const other = new pg.Client({ connectionString: testDatabase.url });
+    await other.connect();
+    try {
+      // The first send's stamp has locked its row and not committed yet. The second's check must not answer
+      // "still queued" from its snapshot (it would sleep, and the stamp's look for the next one could miss it):
+      // it waits for the stamp and reads the first send gone.
+      const [first, second] = [draft('+5511912345551', 'um'), draft('+5511912345551', 'dois')];
+      await store.insertOutbound(orgA, [first, second]);
+      await other.query('BEGIN');
+      await other.query("UPDATE messages SET status = 'sent' WHERE id = $1", [first.id]);
+      const check = store.findForSend(orgA, second.id);
+      expect(await settledWithin(check, 300)).toBe(false);
+      await other.query('COMMIT');
+      expect((await check)?.waitsForEarlier).toBe(false);
+
+      // A check that saw the third send queued still holds its row when the stamp starts: the stamp waits for it,
+      // and a send stored meanwhile (committed after the stamp began) is the next in line it names.
+      const third = draft('+5511912345552', 'três');
+      await store.insertOutbound(orgA, [third]);
+      await other.query('BEGIN');
+      await other.query('SELECT 1 FROM messages WHERE id = $1 FOR SHARE', [third.id]);
+      const stamp = store.markSent(orgA, third.id, 'WAID-STAMP-RACE', id);
+      expect(await settledWithin(stamp, 300)).toBe(false);
+      const [fourth] = await database()
+        .systemDb.insert(messages)
+        .values({ organizationId: orgA, instanceId: id, remotePhone: third.remotePhone, direction: 'outbound', origin: 'api', type: 'text', body: 'quatro', status: 'queued' })
+        .returning({ id: messages.id });
+      await other.query('COMMIT');
+      expect(await stamp).toBe(fourth.id);
+    } finally {
+      await other.end();
+    }
   });
 
   it('on 401 (logged out) wipes the session and never reconnects', async () => {

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { GroupCommit } from '../common/group-commit.js';
-import { COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH, DATABASE, type Database, type Db } from '../database/database.js';
+import { DATABASE, type Database, type Db } from '../database/database.js';
 import { isDatabaseUnavailable } from '../database/postgres-errors.js';
-import { preparedQuery, setPlaceholder } from '../database/prepared-query.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import { type InstanceStatus, type MessageOrigin, type MessageStatus, type MessageType, messages, whatsappInstances } from '../database/schema.js';
 import type { ReceiptStatus } from './transport/whatsapp-transport.js';
 
@@ -36,12 +36,17 @@ export type OutboundStored = { stored: true; waitsForEarlier: boolean } | { stor
  * waiting to be sent, for the row named "messages" (written out rather than
  * interpolated, so the inner row is "earlier"): sends to one person leave in
  * the order they were written. Compared in SQL, where created_at keeps its microseconds.
+ * The earlier row is locked FOR SHARE: a stamp under way on it (oxy_mark_sent)
+ * is waited for and its outcome read, so a check that answers "still queued" ran
+ * before the stamp locked the row, and the stamp's look for the next message
+ * sees this one (see markSent). The lock lasts the checking statement's transaction.
  */
 const WAITS_FOR_EARLIER = sql<boolean>`EXISTS (
   SELECT 1 FROM messages earlier
    WHERE earlier.organization_id = messages.organization_id AND earlier.remote_phone = messages.remote_phone
      AND earlier.instance_id = messages.instance_id AND earlier.direction = 'outbound' AND earlier.status = 'queued'
-     AND (earlier.created_at, earlier.id) < (messages.created_at, messages.id))`;
+     AND (earlier.created_at, earlier.id) < (messages.created_at, messages.id)
+   FOR SHARE OF earlier)`;
 
 /** How long a receipt that found no message yet is kept for the send that is about to record its id. */
 const EARLY_RECEIPT_TTL_MS = 60_000;
@@ -56,27 +61,12 @@ const findForSend = (db: Db) =>
     .where(and(eq(messages.id, placeholder('messageId')), eq(messages.organizationId, placeholder('organizationId'))));
 
 /**
- * A queued message sent, stamped with WhatsApp's id (see markSent). A plain
- * stamp's commit does not wait for the WAL flush: one lost to a crash of the
- * database server leaves the message queued, and the send is redone with the
- * same WhatsApp id, which WhatsApp dedupes (as after a process killed between
- * send and stamp). A stamp carrying a receipt that came first waits, as
- * receipts do: nothing would write that receipt again.
+ * A queued message sent, stamped with WhatsApp's id, and the next message to
+ * the same person still waiting to be sent, in one round trip: the function of
+ * migration 0013 (why it is a function, and when its commit waits for the WAL
+ * flush, is written there). No row: the message was not queued.
  */
-const markSent = (db: Db) =>
-  db
-    .update(messages)
-    .set({ status: setPlaceholder('status'), waMessageId: setPlaceholder('waMessageId'), error: null, updatedAt: setPlaceholder('now') })
-    .where(
-      and(
-        eq(messages.id, placeholder('messageId')),
-        eq(messages.organizationId, placeholder('organizationId')),
-        eq(messages.status, 'queued'),
-        // CASE, not OR: only CASE promises not to evaluate the branch it does not take.
-        sql`CASE WHEN ${placeholder('status')} = 'sent' THEN ${sql.raw(COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH)} IS NOT NULL ELSE true END`,
-      ),
-    )
-    .returning({ remotePhone: messages.remotePhone });
+const MARK_SENT = 'SELECT next_id FROM oxy_mark_sent($1, $2, $3, $4, $5)';
 
 /** The oldest message of the instance to a person still waiting to be sent (see nextInLine). */
 const nextInLine = (db: Db) =>
@@ -242,28 +232,18 @@ export class MessagesRepository {
    * Stamps a sent message with WhatsApp's id. A receipt that came first (kept
    * while the send was under way) is folded into the same statement: the
    * message goes straight to `delivered` or `read`. Answers the next message
-   * to the same person waiting to be sent (nextInLine).
+   * to the same person waiting to be sent, read in the same round trip (MARK_SENT).
    */
   async markSent(organizationId: string, messageId: string, waMessageId: string, instanceId: string): Promise<string | null> {
     const folded = this.earlyReceipts.get(waMessageId)?.status;
-    const [ended] = await preparedQuery(this.database.systemDb, 'oxy_message_sent', markSent).execute({
-      status: folded ?? 'sent',
-      waMessageId,
-      now: new Date(),
-      messageId,
-      organizationId,
-    });
+    const [ended] = await this.database.withConnection((runner) =>
+      runner.query<{ next_id: string | null }>(MARK_SENT, [messageId, organizationId, folded ?? 'sent', waMessageId, new Date().toISOString()], 'oxy_message_sent'),
+    );
     this.inFlight.delete(waMessageId);
     // A receipt that came while the statement ran was kept, not written: it is applied now.
     const later = this.earlyReceipts.get(waMessageId)?.status;
     if (later !== undefined && later !== folded) await this.moveForward(instanceId, waMessageId, later);
-    if (ended === undefined) return null;
-    // The message is sent and recorded: failing to find the next one must not turn this send into a failure.
-    // That one then wakes on its own within BEHIND_EARLIER_SEND_MS.
-    return this.nextInLine(organizationId, instanceId, ended.remotePhone).catch((error: Error) => {
-      this.logger.warn({ messageId, err: error.message }, 'next send to the same person not looked up');
-      return null;
-    });
+    return ended?.next_id ?? null;
   }
 
   /** Answers the next message to the same person waiting to be sent, as markSent does. Never fails a sent message. */
@@ -283,8 +263,7 @@ export class MessagesRepository {
    * sent: the next in line, which the caller wakes. Read in a statement of its
    * own, once the one that ended the earlier message's wait has committed: a
    * send stored meanwhile, whose own check still saw the earlier one queued (and
-   * so went to sleep), is then seen here and woken. One statement for both
-   * could miss it: its snapshot would predate that send's commit.
+   * so went to sleep), is then seen here and woken.
    */
   private async nextInLine(organizationId: string, instanceId: string, remotePhone: string): Promise<string | null> {
     const [next] = await preparedQuery(this.database.systemDb, 'oxy_message_next_in_line', nextInLine).execute({
