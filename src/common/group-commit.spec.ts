@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { GroupCommit } from './group-commit.js';
 
 interface Write {
@@ -112,5 +112,33 @@ describe('GroupCommit', () => {
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected', 'rejected']);
     // One shared attempt, not one more per item.
     expect(runs).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('with lingerMs, holds a quiet spell\'s first item that long and writes it with those that came meanwhile', async () => {
+    vi.useFakeTimers();
+    try {
+      const runs: number[][] = [];
+      const commit = new GroupCommit<Write>(async (items) => void runs.push(items.map((item) => item.value)), {
+        maxInFlight: 1,
+        keyOf: (write) => write.key,
+        lingerMs: 20,
+      });
+      const writes = [commit.submit({ key: 'a', value: 1 })];
+      await vi.advanceTimersByTimeAsync(15);
+      expect(runs).toEqual([]);
+      writes.push(commit.submit({ key: 'b', value: 2 }), commit.submit({ key: 'c', value: 3 }));
+      await vi.advanceTimersByTimeAsync(5);
+      await Promise.all(writes);
+      expect(runs).toEqual([[1, 2, 3]]);
+      // The next quiet spell waits again.
+      const later = commit.submit({ key: 'a', value: 4 });
+      await vi.advanceTimersByTimeAsync(19);
+      expect(runs).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await later;
+      expect(runs).toEqual([[1, 2, 3], [4]]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

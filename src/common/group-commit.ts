@@ -24,10 +24,16 @@ export interface GroupCommitOptions<T> {
    * unreachable) fails every caller at once instead of once per item.
    */
   splitOnFailure?(error: unknown): boolean;
+  /**
+   * How long an item waits for company before a run starts for it (default 0:
+   * at once). For writes nobody waits on to go on, so that a steady trickle is
+   * written in batches rather than one statement per item.
+   */
+  lingerMs?: number;
 }
 
 /**
- * Group commit: a lone item is written at once; items submitted while every
+ * Group commit: a lone item is written at once (or after `lingerMs`); items submitted while every
  * run is busy wait and are written together by the next one, so a busy store
  * does one statement and one commit for many callers. Each caller's promise
  * settles with its own item: a run of several that fails is tried again one
@@ -40,6 +46,7 @@ export class GroupCommit<T> {
   private running = 0;
   /** Keys of the items in runs under way, with how many runs hold each. */
   private readonly busyKeys = new Map<string, number>();
+  private lingering: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly run: (items: T[]) => Promise<void>,
@@ -49,8 +56,16 @@ export class GroupCommit<T> {
   submit(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      this.startRuns();
+      const lingerMs = this.options.lingerMs ?? 0;
+      if (lingerMs === 0) this.startRuns();
+      // The first item of a quiet spell sets the wait; the items that come meanwhile share its run.
+      else this.lingering ??= setTimeout(() => this.endLinger(), lingerMs);
     });
+  }
+
+  private endLinger(): void {
+    this.lingering = undefined;
+    this.startRuns();
   }
 
   private startRuns(): void {
