@@ -33,8 +33,8 @@ export interface GroupCommitOptions<T> {
 }
 
 /**
- * Group commit: a lone item is written at once (or after `lingerMs`); items submitted while every
- * run is busy wait and are written together by the next one, so a busy store
+ * Group commit: a lone item is written at once (or after `lingerMs`); items
+ * submitted while every run is busy wait and are written together by the next one, so a busy store
  * does one statement and one commit for many callers. Each caller's promise
  * settles with its own item: a run of several that fails is tried again one
  * item at a time, so one item's fault fails only its own caller (unless

@@ -155,7 +155,8 @@ export class ContactTurnLock {
       },
       releaseUnlessMore: async (at: Date) => {
         const nextSlot = randomUUID();
-        const answer = await this.releaseUnlessMoreScript([key, moreKey, turnsKey], token, ttlMs, unused(), at.getTime(), WINDOW_MS, turnsPerMinute, nextSlot);
+        const keys = [key, moreKey, turnsKey];
+        const answer = await this.releaseUnlessMoreScript(keys, token, ttlMs, unused(), at.getTime(), WINDOW_MS, turnsPerMinute, nextSlot);
         if (answer === NO_TURN) {
           clearInterval(renewal);
           return true;
