@@ -128,9 +128,10 @@ export class ContactTurnLock {
     const key = `turn-lock:${organizationId}:${phone}`;
     const moreKey = `turn-more:${organizationId}:${phone}`;
     const turnsKey = `turns:${organizationId}:${phone}`;
+    const keys = [key, moreKey, turnsKey];
     const token = randomUUID();
     let slot: string = randomUUID();
-    const taken = await this.acquireScript([key, moreKey, turnsKey], token, ttlMs, now.getTime(), WINDOW_MS, turnsPerMinute, slot);
+    const taken = await this.acquireScript(keys, token, ttlMs, now.getTime(), WINDOW_MS, turnsPerMinute, slot);
     if (taken === NO_TURN) return null;
     const renewal = setInterval(() => {
       this.extendScript([key], token, ttlMs).catch(() => undefined);
@@ -155,7 +156,6 @@ export class ContactTurnLock {
       },
       releaseUnlessMore: async (at: Date) => {
         const nextSlot = randomUUID();
-        const keys = [key, moreKey, turnsKey];
         const answer = await this.releaseUnlessMoreScript(keys, token, ttlMs, unused(), at.getTime(), WINDOW_MS, turnsPerMinute, nextSlot);
         if (answer === NO_TURN) {
           clearInterval(renewal);

@@ -131,11 +131,11 @@ export class ConversationTurnService {
   }
 
   /** One turn: what it did with the contact's waiting messages. */
-  private async turn(organizationId: string, phone: string, held: HeldTurn): Promise<'answered' | 'answered-full-batch' | 'deferred' | 'nothing-pending'> {
+  private async turn(organizationId: string, phone: string, lock: HeldTurn): Promise<'answered' | 'answered-full-batch' | 'deferred' | 'nothing-pending'> {
     const prepared = await this.prepare(organizationId, phone);
     if (prepared === null) return 'nothing-pending';
     this.announce(prepared);
-    const decision = await this.decide(prepared, held);
+    const decision = await this.decide(prepared, lock);
     await this.finish(prepared, decision);
     if (decision.deferUntil !== undefined) return 'deferred';
     return prepared.pending.length >= TURN_BATCH_LIMIT ? 'answered-full-batch' : 'answered';
@@ -186,7 +186,7 @@ export class ConversationTurnService {
     return shop;
   }
 
-  private async decide(prepared: PreparedTurn, held: HeldTurn): Promise<TurnDecision> {
+  private async decide(prepared: PreparedTurn, lock: HeldTurn): Promise<TurnDecision> {
     const ids = prepared.pending.map((message) => message.id);
     // "SAIR": no more campaigns to this customer, confirmed without the agent, even while a person answers.
     if (!prepared.owner && prepared.pending.some((message) => asksToOptOut(message.body))) {
@@ -207,16 +207,16 @@ export class ConversationTurnService {
       };
     }
     // Over the rate limit: the messages wait for the turn the window allows.
-    const { admission } = held;
+    const { admission } = lock;
     if (!admission.admitted) {
       return {
         deferUntil: admission.retryAt,
         answered: [],
         unanswered: { ids: [], reason: '' },
-        replies: (await held.noticeDue()) ? [{ text: pipelineTexts.slowDown, origin: 'system' }] : [],
+        replies: (await lock.noticeDue()) ? [{ text: pipelineTexts.slowDown, origin: 'system' }] : [],
       };
     }
-    held.useSlot();
+    lock.useSlot();
 
     const reply = await this.agentFor(prepared).respond({
       context: {

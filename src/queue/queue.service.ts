@@ -69,7 +69,7 @@ export class QueueService implements OnModuleInit {
       }));
       // One job (a turn's only reply, a quiet intake) skips addBulk's pipeline: ioredis builds every pipeline by
       // copying each script the client defines (BullMQ defines dozens), which cost more than the job's own write.
-      if (entries.length === 1) await this.get(queue).add(entries[0].name, entries[0].data, entries[0].opts);
+      if (entries.length === 1) await this.enqueue(queue, job, entries[0].data, entries[0].opts);
       else await this.get(queue).addBulk(entries);
       const asleep = jobs.filter((entry) => entry.asleepForMs !== undefined).map((entry) => entry.options.jobId);
       if (asleep.length > 0) await this.wakeNoted(queue, asleep);
