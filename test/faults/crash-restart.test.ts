@@ -67,7 +67,7 @@ async function runThroughOutage<Figures extends Record<string, number>>(
   const started = Date.now();
   // WhatsApp reaches the socket directly, as it does in production: no HTTP route in the way.
   const delivery = driveCustomers(PLAN, async (message) => void (await sandbox.inboundAcknowledged(shop.instanceId, message)), 120_000);
-  await waitFor(() => delivery.acknowledged() >= 300, 60_000);
+  await Promise.race([delivery.reached(300), delivery.done]);
   const outage = await run.outage(delivery);
   await delivery.done;
   const figures = await settle(app.config.dataDir, run.databaseUrl, shop.instanceId, 60_000);

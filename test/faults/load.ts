@@ -26,6 +26,12 @@ export type Deliver = (message: { from: string; text: string; messageId: string 
 
 export interface Delivery {
   acknowledged(): number;
+  /**
+   * Resolves as the `count`th acknowledgement lands, not at the next look: the
+   * intake acknowledges hundreds of messages in the tenth of a second a poll
+   * waits, so a fault meant for the middle of the run could otherwise come after its end.
+   */
+  reached(count: number): Promise<void>;
   redeliveries(): number;
   done: Promise<void>;
 }
@@ -33,6 +39,7 @@ export interface Delivery {
 export function driveCustomers(plan: LoadPlan, deliver: Deliver, deadlineMs: number): Delivery {
   let acknowledged = 0;
   let redeliveries = 0;
+  const waiters: { count: number; resolve: () => void }[] = [];
   const deadline = Date.now() + deadlineMs;
   const customer = async (contact: number) => {
     for (let index = 0; index < plan.perContact; index += 1) {
@@ -48,10 +55,16 @@ export function driveCustomers(plan: LoadPlan, deliver: Deliver, deadlineMs: num
         }
       }
       acknowledged += 1;
+      for (const waiter of waiters.filter((candidate) => candidate.count <= acknowledged)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
     }
   };
   const done = Promise.all(Array.from({ length: plan.contacts }, (_, contact) => customer(contact))).then(() => undefined);
-  return { acknowledged: () => acknowledged, redeliveries: () => redeliveries, done };
+  const reached = (count: number) =>
+    count <= acknowledged ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ count, resolve }));
+  return { acknowledged: () => acknowledged, reached, redeliveries: () => redeliveries, done };
 }
 
 /**
