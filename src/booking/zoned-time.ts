@@ -38,7 +38,31 @@ export interface WallClock {
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
+/** Per zone: the UTC minute last asked about, the zone's offset then, and whether it holds all through that minute. */
+const lastMinutes = new Map<string, { minute: number; offsetMs: number; steady: boolean | undefined }>();
+
+/**
+ * The zone's wall clock at `instant`. Asking the formatter costs microseconds
+ * and every turn asks for "now" (3% of the process's time at 250 turns a
+ * second), so the offset it gave is kept for the rest of its UTC minute, once
+ * the minute is known to hold no change of offset (checked at its first and
+ * last second: a few old transitions fell between whole minutes).
+ */
 export function wallClockOf(instant: Date, timeZone: string): WallClock {
+  const time = instant.getTime();
+  const minute = Math.floor(time / 60_000);
+  const last = lastMinutes.get(timeZone);
+  if (last?.minute === minute) {
+    last.steady ??= offsetAtSecond(minute * 60_000, timeZone) === offsetAtSecond(minute * 60_000 + 59_000, timeZone);
+    if (last.steady) return utcWallClock(new Date(time + last.offsetMs));
+    return formattedWallClock(instant, timeZone);
+  }
+  const wall = formattedWallClock(instant, timeZone); // throws on an invalid date, before anything is kept
+  lastMinutes.set(timeZone, { minute, offsetMs: utcMillisOf(wall) - Math.floor(time / 1000) * 1000, steady: undefined });
+  return wall;
+}
+
+function formattedWallClock(instant: Date, timeZone: string): WallClock {
   const parts = Object.fromEntries(formatterFor(timeZone).formatToParts(instant).map((part) => [part.type, part.value]));
   return {
     year: Number(parts.year),
@@ -51,10 +75,33 @@ export function wallClockOf(instant: Date, timeZone: string): WallClock {
   };
 }
 
+function utcWallClock(date: Date): WallClock {
+  return {
+    year: date.getUTCFullYear(),
+    month: date.getUTCMonth() + 1,
+    day: date.getUTCDate(),
+    hour: date.getUTCHours(),
+    minute: date.getUTCMinutes(),
+    second: date.getUTCSeconds(),
+    weekday: date.getUTCDay(),
+  };
+}
+
+/** The instant at which UTC shows this wall clock (Date.UTC would read years 0-99 as 1900-1999). */
+function utcMillisOf(wall: WallClock): number {
+  const date = new Date(0);
+  date.setUTCFullYear(wall.year, wall.month - 1, wall.day);
+  return date.setUTCHours(wall.hour, wall.minute, wall.second, 0);
+}
+
+/** The zone's offset at a whole second, in milliseconds, from the formatter. */
+function offsetAtSecond(time: number, timeZone: string): number {
+  return utcMillisOf(formattedWallClock(new Date(time), timeZone)) - time;
+}
+
 /** Offset of the zone from UTC at that instant, in minutes (São Paulo: -180). */
 export function offsetMinutes(instant: Date, timeZone: string): number {
-  const wall = wallClockOf(instant, timeZone);
-  const asUtc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
+  const asUtc = utcMillisOf(wallClockOf(instant, timeZone));
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
 }
 

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { localDate, offsetMinutes, wallClockOf, zonedInstant } from './zoned-time.js';
+
+/** The wall clock as Intl formats it, with a formatter of the test's own. */
+function formatted(instant: Date, timeZone: string) {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+    })
+      .formatToParts(instant)
+      .map((part) => [part.type, part.value]),
+  );
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+    weekday: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.weekday),
+  };
+}
+
+describe('wallClockOf', () => {
+  it('agrees with the formatter second by second across changes of offset, asked in order and out of it', () => {
+    const transitions: [string, string][] = [
+      ['America/New_York', '2026-03-08T07:00:00Z'], // spring forward
+      ['America/New_York', '2026-11-01T06:00:00Z'], // fall back
+      ['Australia/Lord_Howe', '2026-04-04T15:00:00Z'], // a 30-minute shift
+      ['America/St_Johns', '2026-03-08T05:30:00Z'], // a half-hour zone
+      ['America/Sao_Paulo', '2018-11-04T03:00:00Z'], // the last daylight saving São Paulo had
+      ['Africa/Monrovia', '1972-01-07T00:44:30Z'], // -0:44:30 to UTC, half a minute into a minute
+    ];
+    for (const [timeZone, at] of transitions) {
+      const around = Date.parse(at);
+      const instants: number[] = [];
+      for (let time = around - 180_000; time <= around + 180_000; time += 5_000) instants.push(time);
+      // In order (the minute's offset is reused), then backwards (every call a new minute).
+      for (const time of [...instants, ...instants.reverse()]) {
+        const instant = new Date(time + 123);
+        expect({ timeZone, instant: instant.toISOString(), wall: wallClockOf(instant, timeZone) }).toEqual({
+          timeZone,
+          instant: instant.toISOString(),
+          wall: formatted(instant, timeZone),
+        });
+      }
+    }
+  });
+
+  it('keeps the dates, offsets and instants built on it', () => {
+    expect(localDate(new Date('2026-11-27T02:59:59Z'), 'America/Sao_Paulo')).toBe('2026-11-26');
+    expect(localDate(new Date('2026-11-27T03:00:00Z'), 'America/Sao_Paulo')).toBe('2026-11-27');
+    expect(offsetMinutes(new Date('2026-07-01T12:00:00Z'), 'America/New_York')).toBe(-240);
+    expect(offsetMinutes(new Date('0050-07-01T12:00:00Z'), 'UTC')).toBe(0);
+    expect(zonedInstant('2026-03-08', 600, 'America/New_York').toISOString()).toBe('2026-03-08T14:00:00.000Z'); // 10:00 EDT, the day it starts
+    expect(() => wallClockOf(new Date(Number.NaN), 'America/Sao_Paulo')).toThrow(RangeError);
+  });
+});
