@@ -64,3 +64,40 @@ describe('wallClockOf', () => {
     expect(() => wallClockOf(new Date(Number.NaN), 'America/Sao_Paulo')).toThrow(RangeError);
   });
 });
+
+describe('zonedInstant', () => {
+  const wallTimeOf = (instant: Date, timeZone: string) => {
+    const wall = wallClockOf(instant, timeZone);
+    return { date: `${wall.year}-${String(wall.month).padStart(2, '0')}-${String(wall.day).padStart(2, '0')}`, minutes: wall.hour * 60 + wall.minute };
+  };
+
+  it('is the instant the clock shows the time at, every quarter hour of days the clocks change, a skipped time past the jump', () => {
+    const days: { timeZone: string; date: string; skipped?: { from: number; minutes: number } }[] = [
+      { timeZone: 'America/New_York', date: '2026-03-08', skipped: { from: 120, minutes: 60 } },
+      { timeZone: 'America/New_York', date: '2026-11-01' },
+      { timeZone: 'Australia/Lord_Howe', date: '2026-10-04', skipped: { from: 120, minutes: 30 } },
+      { timeZone: 'America/Sao_Paulo', date: '2018-11-04', skipped: { from: 0, minutes: 60 } },
+      { timeZone: 'America/Sao_Paulo', date: '2026-11-27' },
+      { timeZone: 'Asia/Kathmandu', date: '2026-11-27' },
+    ];
+    for (const { timeZone, date, skipped } of days) {
+      for (let minutes = 0; minutes < 1440; minutes += 15) {
+        const inGap = skipped !== undefined && minutes >= skipped.from && minutes < skipped.from + skipped.minutes;
+        expect({ timeZone, date, minutes, shows: wallTimeOf(zonedInstant(date, minutes, timeZone), timeZone) }).toEqual({
+          timeZone,
+          date,
+          minutes,
+          shows: { date, minutes: inGap ? minutes + skipped.minutes : minutes },
+        });
+      }
+    }
+  });
+
+  it('takes the first of a time the clocks show twice', () => {
+    // New York goes back from 02:00 EDT to 01:00 EST: 01:30 is 05:30Z, then 06:30Z.
+    expect(zonedInstant('2026-11-01', 90, 'America/New_York').toISOString()).toBe('2026-11-01T05:30:00.000Z');
+    expect(zonedInstant('2026-11-01', 150, 'America/New_York').toISOString()).toBe('2026-11-01T07:30:00.000Z');
+    expect(zonedInstant('2026-03-08', 150, 'America/New_York').toISOString()).toBe('2026-03-08T07:30:00.000Z');
+  });
+});
+

@@ -105,17 +105,46 @@ export function offsetMinutes(instant: Date, timeZone: string): number {
   return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
 }
 
+const DAY_MS = 86_400_000;
+
+/** Per zone and date, the zone's offsets a day before it and two days after (see zonedInstant); a cache of Intl's answers. */
+const offsetsAroundDates = new Map<string, { before: number; after: number }>();
+const OFFSETS_AROUND_DATES_KEPT = 4_096;
+
 /**
  * The instant at which the zone's clock shows `date` `minutes` after midnight.
- * A wall time skipped by a DST jump resolves to the instant after the jump.
+ * A wall time shown twice (the hour repeated when the clocks go back) is its
+ * first; one the clocks skip resolves as far past the jump as it was into the
+ * gap (02:30 on the day New York springs forward is 03:30 EDT), as Temporal's
+ * "compatible" disambiguation does.
  */
 export function zonedInstant(date: string, minutesOfDay: number, timeZone: string): Date {
   const [year, month, day] = date.split('-').map(Number);
-  const naive = Date.UTC(year, month - 1, day, 0, minutesOfDay);
-  let instant = naive - offsetMinutes(new Date(naive), timeZone) * 60_000;
-  // A second pass settles instants near an offset change.
-  instant = naive - offsetMinutes(new Date(instant), timeZone) * 60_000;
-  return new Date(instant);
+  const midnight = Date.UTC(year, month - 1, day);
+  const naive = midnight + minutesOfDay * 60_000;
+  // The date's wall times are instants between 14 hours before its UTC midnight and 36 after: the offsets
+  // a day before and two days after are the only ones they can fall under (one change of offset at most).
+  const { before, after } = offsetsAround(date, midnight, timeZone);
+  const underBefore = naive - before * 60_000;
+  if (before === after) return new Date(underBefore);
+  const underAfter = naive - after * 60_000;
+  const shown = [
+    [underBefore, before],
+    [underAfter, after],
+  ].filter(([instant, offset]) => offsetMinutes(new Date(instant), timeZone) === offset);
+  // Neither offset shows it: skipped, and the offset before the jump puts it past the jump.
+  return new Date(shown.length === 0 ? underBefore : Math.min(...shown.map(([instant]) => instant)));
+}
+
+function offsetsAround(date: string, midnight: number, timeZone: string): { before: number; after: number } {
+  const key = `${timeZone} ${date}`;
+  let offsets = offsetsAroundDates.get(key);
+  if (offsets === undefined) {
+    if (offsetsAroundDates.size >= OFFSETS_AROUND_DATES_KEPT) offsetsAroundDates.clear();
+    offsets = { before: offsetMinutes(new Date(midnight - DAY_MS), timeZone), after: offsetMinutes(new Date(midnight + 2 * DAY_MS), timeZone) };
+    offsetsAroundDates.set(key, offsets);
+  }
+  return offsets;
 }
 
 /** ISO 8601 with the zone's offset: `2026-11-26T10:00:00-03:00`. */
