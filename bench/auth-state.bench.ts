@@ -12,6 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONFIG_VARIABLES } from '../src/config/app-config.js';
 import type { Database } from '../src/database/database.js';
 import { organizations } from '../src/database/schema.js';
 import type { OpenSession } from '../src/session/auth-state-store.js';
@@ -28,7 +29,7 @@ const SESSION_RECORD_BYTES = 1_536;
 const SENDER_KEY_RECORD_BYTES = 512;
 const CREDS_EVERY = 10;
 const CONCURRENT_INSTANCES = scaled(50, 3);
-const POOL_SIZE = 10; // DATABASE_POOL_SIZE's default
+const POOL_SIZE = Number(CONFIG_VARIABLES.DATABASE_POOL_SIZE.default);
 /** Goal: our stores' turns/s as a multiple of Baileys' own store. */
 const SCENARIOS = [
   { instances: 1, goal: 1 },

@@ -123,7 +123,7 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
     requiredInProduction: true,
     secret: true,
   },
-  DATABASE_POOL_SIZE: { expected: 'an integer between 1 and 100', default: '10' },
+  DATABASE_POOL_SIZE: { expected: 'an integer between 1 and 100', default: '20' },
   REDIS_URL: { expected: 'a redis:// or rediss:// URL', default: 'redis://127.0.0.1:6379', secret: true },
   REDIS_PREFIX: { expected: 'letters, digits, dash, underscore or colon (1-64 characters)', default: 'oxy' },
   ADMIN_API_KEY: { expected: 'at least 24 characters; unset disables the admin API', secret: true },
