@@ -179,12 +179,11 @@ export class QueueService implements OnModuleInit {
   /** Runs a delayed job now; false when there is no such job, or it is not delayed (waiting, running or done). */
   private async promote(queue: QueueName, jobId: string): Promise<boolean> {
     try {
-      // By id, without reading the job first: under a backlog most wakes find the job still waiting, and a
-      // read of its whole hash for each cost more than the promote.
+      // By id: BullMQ's promote script checks the job's state itself, so nothing is read first (under a backlog
+      // most wakes find their job still waiting, and reading its whole hash for each cost more than the promote).
       await this.get(queue).backend.promote(jobId);
       return true;
     } catch (error) {
-      // BullMQ's promote script checks the state itself: no separate read of it first.
       if (/is not in the delayed state|Missing key for job/.test((error as Error).message)) return false;
       throw error;
     }
