@@ -241,6 +241,21 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(await store.markSent(orgA, third.id, 'WAID-THIRD', id)).toBeNull();
   });
 
+  it('a send that fails for good records why and names the next in line, as a sent one does', async () => {
+    const id = await connectedInstance('Failed for good', '5511987656666');
+    const store = server.app.get(MessagesRepository);
+    const draft = (text: string) => ({ id: randomUUID(), instanceId: id, remotePhone: '+5511912346666', origin: 'api' as const, type: 'text' as const, body: text, mediaRef: null, mediaMimetype: null });
+    const [first, second] = [draft('um'), draft('dois')];
+    await store.insertOutbound(orgA, [first, second]);
+    expect(await store.markFailed(orgA, first.id, 'recusado pelo WhatsApp')).toBe(second.id);
+    const [row] = await database().systemDb.select({ status: messages.status, error: messages.error }).from(messages).where(eq(messages.id, first.id));
+    expect(row).toEqual({ status: 'failed', error: 'recusado pelo WhatsApp' });
+    expect(await store.stillWaitingForEarlier(orgA, [second.id])).toEqual(new Set());
+    // Ended already: neither a second failure nor a late stamp changes it or names anyone.
+    expect(await store.markFailed(orgA, first.id, 'de novo')).toBeNull();
+    expect(await store.markSent(orgA, first.id, 'WAID-LATE', id)).toBeNull();
+  });
+
   it('a check meeting a stamp under way waits for it and reads it sent; a stamp held up still finds a send stored meanwhile', async () => {
     const id = await connectedInstance('Stamp race', '5511987655555');
     const store = server.app.get(MessagesRepository);

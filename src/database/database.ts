@@ -27,7 +27,7 @@ export interface SqlRunner {
  * the system redoes by itself when they are lost: a turn's opening (the
  * messages are still waiting, the next turn takes them), a send's `sent`
  * stamp (the send is redone with the same WhatsApp id, which WhatsApp
- * dedupes; the function oxy_mark_sent of migration 0013 spells the same call),
+ * dedupes; the function oxy_end_send of migration 0014 spells the same call),
  * the signal keys (see PostgresAuthStateStore). What a customer sent
  * or was answered, and what WhatsApp reported, always waits for the flush.
  * An expression: a statement evaluates it anywhere before its commit.

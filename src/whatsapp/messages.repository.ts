@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { GroupCommit } from '../common/group-commit.js';
 import { DATABASE, type Database, type Db } from '../database/database.js';
@@ -36,7 +36,7 @@ export type OutboundStored = { stored: true; waitsForEarlier: boolean } | { stor
  * waiting to be sent, for the row named "messages" (written out rather than
  * interpolated, so the inner row is "earlier"): sends to one person leave in
  * the order they were written. Compared in SQL, where created_at keeps its microseconds.
- * The earlier row is locked FOR SHARE: a stamp under way on it (oxy_mark_sent)
+ * The earlier row is locked FOR SHARE: a stamp under way on it (oxy_end_send)
  * is waited for and its outcome read, so a check that answers "still queued" ran
  * before the stamp locked the row, and the stamp's look for the next message
  * sees this one (see markSent). The lock lasts the checking statement's transaction.
@@ -69,29 +69,13 @@ const findForSend = (db: Db) =>
     .where(and(eq(messages.id, placeholder('messageId')), eq(messages.organizationId, placeholder('organizationId'))));
 
 /**
- * A queued message sent, stamped with WhatsApp's id, and the next message to
- * the same person still waiting to be sent, in one round trip: the function of
- * migration 0013 (why it is a function, and when its commit waits for the WAL
- * flush, is written there). No row: the message was not queued.
+ * A queued message ended (sent, stamped with WhatsApp's id, or failed, with
+ * the error) and the next message to the same person still waiting to be
+ * sent, in one round trip: the function of migration 0014 (why it is a
+ * function, and when its commit waits for the WAL flush, is written there and
+ * in 0013). No row: the message was not queued.
  */
-const MARK_SENT = 'SELECT next_id FROM oxy_mark_sent($1, $2, $3, $4, $5)';
-
-/** The oldest message of the instance to a person still waiting to be sent (see nextInLine). */
-const nextInLine = (db: Db) =>
-  db
-    .select({ id: messages.id })
-    .from(messages)
-    .where(
-      and(
-        eq(messages.organizationId, placeholder('organizationId')),
-        eq(messages.instanceId, placeholder('instanceId')),
-        eq(messages.remotePhone, placeholder('remotePhone')),
-        // Written out, not parameters: the prepared plan can then use the partial index of queued sends.
-        sql`${messages.direction} = 'outbound' AND ${messages.status} = 'queued'`,
-      ),
-    )
-    .orderBy(messages.createdAt, messages.id)
-    .limit(1);
+const END_SEND = 'SELECT next_id FROM oxy_end_send($1, $2, $3, $4, $5, $6)';
 
 interface Receipt {
   instanceId: string;
@@ -118,8 +102,6 @@ function furthest(known: ReceiptStatus, next: ReceiptStatus): ReceiptStatus {
 
 @Injectable()
 export class MessagesRepository {
-  private readonly logger = new Logger('Messages');
-
   /**
    * WhatsApp can acknowledge a message before the sender has stored its id (the
    * sandbox does so within milliseconds). Every receipt is remembered here for a
@@ -242,46 +224,37 @@ export class MessagesRepository {
    * Stamps a sent message with WhatsApp's id. A receipt that came first (kept
    * while the send was under way) is folded into the same statement: the
    * message goes straight to `delivered` or `read`. Answers the next message
-   * to the same person waiting to be sent, read in the same round trip (MARK_SENT).
+   * to the same person waiting to be sent, read in the same round trip (END_SEND).
    */
   async markSent(organizationId: string, messageId: string, waMessageId: string, instanceId: string): Promise<string | null> {
     const folded = this.earlyReceipts.get(waMessageId)?.status;
-    const [ended] = await this.database.withConnection((runner) =>
-      runner.query<{ next_id: string | null }>(MARK_SENT, [messageId, organizationId, folded ?? 'sent', waMessageId, new Date().toISOString()], 'oxy_message_sent'),
-    );
+    const next = await this.endSend(organizationId, messageId, { status: folded ?? 'sent', waMessageId, error: null });
     this.inFlight.delete(waMessageId);
     // A receipt that came while the statement ran was kept, not written: it is applied now.
     const later = this.earlyReceipts.get(waMessageId)?.status;
     if (later !== undefined && later !== folded) await this.moveForward(instanceId, waMessageId, later);
-    return ended?.next_id ?? null;
+    return next;
   }
 
-  /** Answers the next message to the same person waiting to be sent, as markSent does. Never fails a sent message. */
+  /** Answers the next message to the same person waiting to be sent, as markSent does. */
   async markFailed(organizationId: string, messageId: string, error: string): Promise<string | null> {
-    const [ended] = await this.database.withTenant(organizationId, (tx) =>
-      tx
-        .update(messages)
-        .set({ status: 'failed', error, updatedAt: new Date() })
-        .where(and(eq(messages.id, messageId), eq(messages.status, 'queued')))
-        .returning({ instanceId: messages.instanceId, remotePhone: messages.remotePhone }),
-    );
-    return ended === undefined ? null : this.nextInLine(organizationId, ended.instanceId, ended.remotePhone);
+    return this.endSend(organizationId, messageId, { status: 'failed', waMessageId: null, error });
   }
 
-  /**
-   * The oldest message of the instance to this person still waiting to be
-   * sent: the next in line, which the caller wakes. Read in a statement of its
-   * own, once the one that ended the earlier message's wait has committed: a
-   * send stored meanwhile, whose own check still saw the earlier one queued (and
-   * so went to sleep), is then seen here and woken.
-   */
-  private async nextInLine(organizationId: string, instanceId: string, remotePhone: string): Promise<string | null> {
-    const [next] = await preparedQuery(this.database.systemDb, 'oxy_message_next_in_line', nextInLine).execute({
-      organizationId,
-      instanceId,
-      remotePhone,
-    });
-    return next?.id ?? null;
+  /** Ends a queued send (END_SEND): null when it was not queued, or nothing waits behind it. */
+  private async endSend(
+    organizationId: string,
+    messageId: string,
+    end: { status: MessageStatus; waMessageId: string | null; error: string | null },
+  ): Promise<string | null> {
+    const [ended] = await this.database.withConnection((runner) =>
+      runner.query<{ next_id: string | null }>(
+        END_SEND,
+        [messageId, organizationId, end.status, end.waMessageId, end.error, new Date().toISOString()],
+        'oxy_message_ended',
+      ),
+    );
+    return ended?.next_id ?? null;
   }
 
   /** A send is under way with this WhatsApp id: its receipts are kept for markSent rather than written twice. */
