@@ -1,4 +1,4 @@
-import { addDays, weekdayOf } from '../booking/zoned-time.js';
+import { addDays, utcMidnight, weekdayOf } from '../booking/zoned-time.js';
 import { PET_SIZES } from '../database/schema.js';
 import { asksForHuman } from '../messaging/pipeline.pt-br.js';
 import { menuVocabulary, type Species, SPECIES } from './offline-menu.pt-br.js';
@@ -170,7 +170,7 @@ export function dayOf(text: string, today: string): DayAnswer | null {
 /** YYYY-MM-DD, or null when there is no such day (30/02, 00/13). */
 function calendarDate(year: number, month: number, day: number): string | null {
   if (month < 1 || month > 12 || day < 1) return null;
-  const candidate = new Date(Date.UTC(year, month - 1, day));
+  const candidate = new Date(utcMidnight(year, month, day));
   if (candidate.getUTCMonth() !== month - 1) return null;
   return candidate.toISOString().slice(0, 10);
 }

@@ -1,4 +1,4 @@
-import { addDays, localDate, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
+import { addDays, localDate, utcMidnight, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
 
 /** The periods the owner asks about, in Aurora's words. */
 export const ANALYTICS_PERIODS = ['hoje', 'semana', 'mes', 'ano'] as const;
@@ -55,7 +55,7 @@ export function periodWindows(period: AnalyticsPeriod, now: Date, timeZone: stri
   return { current: windowOfDates(from, to, timeZone), previous: windowOfDates(previousFrom, from, timeZone) };
 }
 
-/** Month may be 0 or 13: Date.UTC rolls it into the year before or after. */
+/** Month may be 0 or 13: it rolls into the year before or after. */
 function firstOfMonth(year: number, month: number): string {
-  return new Date(Date.UTC(year, month - 1, 1)).toISOString().slice(0, 10);
+  return new Date(utcMidnight(year, month, 1)).toISOString().slice(0, 10);
 }

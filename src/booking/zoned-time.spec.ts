@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localDate, offsetMinutes, wallClockOf, zonedInstant } from './zoned-time.js';
+import { addDays, localDate, offsetMinutes, wallClockOf, weekdayOf, zonedInstant } from './zoned-time.js';
 
 /** The wall clock as Intl formats it, with a formatter of the test's own. */
 function formatted(instant: Date, timeZone: string) {
@@ -101,3 +101,15 @@ describe('zonedInstant', () => {
   });
 });
 
+describe('the calendar of years 0-99', () => {
+  // Date parses an ISO string's year as written: the oracle for the helpers, which build days from numbers.
+  it('is their own, not the 1900s', () => {
+    for (const date of ['0025-06-10', '0099-12-31', '0004-02-29']) {
+      expect({ date, weekday: weekdayOf(date) }).toEqual({ date, weekday: new Date(`${date}T00:00:00Z`).getUTCDay() });
+    }
+    expect(addDays('0099-12-31', 1)).toBe('0100-01-01');
+    expect(addDays('0004-02-28', 1)).toBe('0004-02-29');
+    expect(zonedInstant('0050-01-01', 600, 'UTC').toISOString()).toBe('0050-01-01T10:00:00.000Z');
+    expect(zonedInstant('0050-01-01', 600, 'Asia/Kolkata').toISOString()).toBe(new Date(Date.parse('0050-01-01T10:00:00Z') - offsetMinutes(new Date('0050-01-01T10:00:00Z'), 'Asia/Kolkata') * 60_000).toISOString());
+  });
+});

@@ -87,11 +87,17 @@ function utcWallClock(date: Date): WallClock {
   };
 }
 
-/** The instant at which UTC shows this wall clock (Date.UTC would read years 0-99 as 1900-1999). */
+/**
+ * The instant UTC's day starts, month 1-12; a day or month past its end rolls
+ * over as with Date.UTC, which would read years 0-99 as 1900-1999.
+ */
+export function utcMidnight(year: number, month: number, day: number): number {
+  return new Date(0).setUTCFullYear(year, month - 1, day);
+}
+
+/** The instant at which UTC shows this wall clock. */
 function utcMillisOf(wall: WallClock): number {
-  const date = new Date(0);
-  date.setUTCFullYear(wall.year, wall.month - 1, wall.day);
-  return date.setUTCHours(wall.hour, wall.minute, wall.second, 0);
+  return utcMidnight(wall.year, wall.month, wall.day) + ((wall.hour * 60 + wall.minute) * 60 + wall.second) * 1000;
 }
 
 /** The zone's offset at a whole second, in milliseconds, from the formatter. */
@@ -120,7 +126,7 @@ const OFFSETS_AROUND_DATES_KEPT = 4_096;
  */
 export function zonedInstant(date: string, minutesOfDay: number, timeZone: string): Date {
   const [year, month, day] = date.split('-').map(Number);
-  const midnight = Date.UTC(year, month - 1, day);
+  const midnight = utcMidnight(year, month, day);
   const naive = midnight + minutesOfDay * 60_000;
   // The date's wall times are instants between 14 hours before its UTC midnight and 36 after: the offsets
   // a day before and two days after are the only ones they can fall under (one change of offset at most).
@@ -168,12 +174,12 @@ export function localDate(instant: Date, timeZone: string): string {
 
 export function weekdayOf(date: string): number {
   const [year, month, day] = date.split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  return new Date(utcMidnight(year, month, day)).getUTCDay();
 }
 
 export function addDays(date: string, days: number): string {
   const [year, month, day] = date.split('-').map(Number);
-  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+  return new Date(utcMidnight(year, month, day + days)).toISOString().slice(0, 10);
 }
 
 /** "08:30" -> 510 */
