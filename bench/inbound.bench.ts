@@ -9,7 +9,9 @@
  * Reference in the same run: raw BullMQ, no-op jobs on the same Redis, at concurrency 1 and 50.
  * Each run also prints the CPU a message cost this process and the local PostgreSQL and Redis
  * servers (bench/process-cpu.ts): at 250/s, where each message is a turn of its own, that cost
- * decides how many messages a second the host can answer without a queue.
+ * decides how many messages a second the host can answer without a queue. And how busy this
+ * process's one JavaScript thread (its event loop) and the host's cores were: the thread near 100%
+ * with cores to spare says the Node thread, not the host, sets the pace.
  * Goals: >= 500 messages/s end to end, p99 < 250 ms at 500 messages/s.
  * A measurement: it exits 0 either way.
  *
@@ -27,7 +29,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../src/database/database.js';
 import { messages } from '../src/database/schema.js';
 import { appUnderLoadEnvironment } from './app-under-load.js';
-import { type CpuPerMessage, cpuPerMessage, cpuSnapshot } from './process-cpu.js';
+import { busyShares, type CpuPerMessage, cpuPerMessage, cpuSnapshot } from './process-cpu.js';
 import { reportFigure, scaled } from './report.js';
 import { median, percentile, withThrowawayPostgres } from './throwaway-postgres.js';
 
@@ -53,6 +55,7 @@ interface RunResult {
   unanswered: number;
   /** From the first delivery until every message is answered and sent. */
   cpu: CpuPerMessage;
+  busy: ReturnType<typeof busyShares>;
 }
 
 async function importApplication() {
@@ -122,7 +125,9 @@ async function deliver(
       const { stored, waiting } = await progress();
       return stored === count && waiting === 0;
     }, 300_000);
-    const cpu = cpuPerMessage(cpuBefore, cpuSnapshot(), count);
+    const cpuAfter = cpuSnapshot();
+    const cpu = cpuPerMessage(cpuBefore, cpuAfter, count);
+    const busy = busyShares(cpuBefore, cpuAfter);
     const finished = Math.max(...sentAt.values());
     // Jobs of messages a batched turn already answered are still queued: the next run must not inherit them.
     await application.waitFor(async () => Object.values(await queues.counts()).every((count) => count.waiting + count.active + count.delayed === 0), 300_000);
@@ -150,7 +155,7 @@ async function deliver(
       else latenciesMs.push(sent - deliveredAt.get(row.waMessageId!)!);
     }
     const seconds = (finished - started) / 1000;
-    return { seconds, perSecond: count / seconds, latenciesMs, unanswered: unanswered + (count - inbound.length), cpu };
+    return { seconds, perSecond: count / seconds, latenciesMs, unanswered: unanswered + (count - inbound.length), cpu, busy };
   } finally {
     stop();
   }
@@ -211,13 +216,14 @@ async function measure(application: Application, databaseName: string): Promise<
 
     const ms = (value: number) => value.toFixed(1).padStart(8);
     const cpuMs = (value: number | null) => (value === null ? 'n/a' : `${value.toFixed(2)} ms/msg`).padStart(16);
+    const percent = (share: number | null) => (share === null ? 'n/a' : `${(share * 100).toFixed(0)}%`).padStart(13);
     console.log(`\nNode ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), PostgreSQL database ${databaseName}`);
     console.log(
       `pool ${config.databasePoolSize} connections, inbound concurrency ${config.inbound.concurrency}, outbound pacing off, ` +
         `offline menu assistant; ${MESSAGES} messages from ${CONTACTS} contacts per run (after a ${WARM_UP_MESSAGES}-message warm-up)`,
     );
     console.log(
-      `${''.padEnd(40)}  msg/s    p50 ms    p99 ms  unanswered${['Node', 'PostgreSQL', 'Redis'].map((name) => `${name} CPU`.padStart(16)).join('')}`,
+      `${''.padEnd(40)}  msg/s    p50 ms    p99 ms  unanswered${['Node', 'PostgreSQL', 'Redis'].map((name) => `${name} CPU`.padStart(16)).join('')}  Node thread     host CPU`,
     );
     for (const [label, result] of [
       ['pipeline, burst (all delivered at once)', burst],
@@ -226,12 +232,14 @@ async function measure(application: Application, databaseName: string): Promise<
     ] as const) {
       console.log(
         `${label.padEnd(40)} ${result.perSecond.toFixed(0).padStart(6)} ${ms(median(result.latenciesMs))}  ${ms(percentile(result.latenciesMs, 0.99))}  ${String(result.unanswered).padStart(10)}` +
-          [result.cpu.node, result.cpu.postgres, result.cpu.redis].map(cpuMs).join(''),
+          [result.cpu.node, result.cpu.postgres, result.cpu.redis].map(cpuMs).join('') +
+          [result.busy.nodeThread, result.busy.host].map(percent).join(''),
       );
     }
     console.log(
       'CPU per message delivered, from the first delivery until every reply is sent: this process (the app and the ' +
-        'delivering loop), and every local PostgreSQL and Redis process (/proc)',
+        'delivering loop), and every local PostgreSQL and Redis process (/proc); Node thread: the share of the run ' +
+        "this process's event loop was busy (near 100% it is the limit, however many cores are idle); host CPU: every core, every process",
     );
     console.log(`${'raw BullMQ no-op jobs, concurrency 1'.padEnd(40)} ${bullOne.toFixed(0).padStart(6)}`);
     console.log(`${'raw BullMQ no-op jobs, concurrency 50'.padEnd(40)} ${bullFifty.toFixed(0).padStart(6)}`);
@@ -252,6 +260,10 @@ async function measure(application: Application, databaseName: string): Promise<
       if (value === null) continue;
       reportFigure({ figure: `inbound CPU per message at ${HALF_RATE_PER_SECOND}/s offered, ${process}`, value, unit: 'ms', baseline: null, baselineValue: null, better: 'lower' });
     }
+    // What limits 500/s: the Node thread (busy near 100%) or the host's cores.
+    const share = { unit: '%', baseline: null, baselineValue: null, better: 'lower' } as const;
+    reportFigure({ ...share, figure: `inbound Node thread busy at ${STEADY_RATE_PER_SECOND}/s offered`, value: steady.busy.nodeThread * 100 });
+    if (steady.busy.host !== null) reportFigure({ ...share, figure: `inbound host CPU busy at ${STEADY_RATE_PER_SECOND}/s offered`, value: steady.busy.host * 100 });
     console.log(`goal: >= ${GOAL_PER_SECOND} messages/s end to end (burst): ${burst.perSecond.toFixed(0)}, ${burst.perSecond >= GOAL_PER_SECOND ? 'met' : 'NOT met'}`);
     const p99 = percentile(steady.latenciesMs, 0.99);
     console.log(`goal: p99 < ${GOAL_P99_MS} ms at ${STEADY_RATE_PER_SECOND}/s offered: ${p99.toFixed(1)} ms, ${p99 < GOAL_P99_MS ? 'met' : 'NOT met'}`);

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 
 /**
  * CPU time spent by this process and by the local PostgreSQL and Redis
@@ -13,6 +14,10 @@ export interface CpuSnapshot {
   /** Clock ticks (1/100 s on Linux) of every `postgres` process, its reaped backends included; null without /proc. */
   postgresTicks: number | null;
   redisTicks: number | null;
+  /** This process's event loop: how much of the time its one JavaScript thread was busy. */
+  eventLoop: EventLoopUtilization;
+  /** Every core of the host, from the first line of /proc/stat; null without it. */
+  hostTicks: { busy: number; total: number } | null;
 }
 
 export interface CpuPerMessage {
@@ -26,7 +31,26 @@ const MS_PER_TICK = 10;
 
 export function cpuSnapshot(): CpuSnapshot {
   const { user, system } = process.cpuUsage();
-  return { nodeMicros: user + system, postgresTicks: ticksOf('postgres'), redisTicks: ticksOf('redis-server') };
+  return {
+    nodeMicros: user + system,
+    postgresTicks: ticksOf('postgres'),
+    redisTicks: ticksOf('redis-server'),
+    eventLoop: performance.eventLoopUtilization(),
+    hostTicks: hostTicks(),
+  };
+}
+
+/**
+ * Shares of the time between two snapshots, 0-1: the Node thread's (busy
+ * near 1, it is the limit however many cores are idle) and the host's cores'.
+ */
+export function busyShares(before: CpuSnapshot, after: CpuSnapshot): { nodeThread: number; host: number | null } {
+  const { hostTicks: from } = before;
+  const { hostTicks: to } = after;
+  return {
+    nodeThread: performance.eventLoopUtilization(after.eventLoop, before.eventLoop).utilization,
+    host: from === null || to === null || to.total === from.total ? null : (to.busy - from.busy) / (to.total - from.total),
+  };
 }
 
 /** Milliseconds of CPU per message between two snapshots. */
@@ -67,4 +91,18 @@ function ticksOf(name: string): number | null {
     ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   }
   return ticks;
+}
+
+/** The host's CPU time, all cores: busy is all but idle and I/O wait (steal too: the hypervisor kept those cores). */
+function hostTicks(): { busy: number; total: number } | null {
+  let first: string;
+  try {
+    first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+  } catch {
+    return null;
+  }
+  // cpu user nice system idle iowait irq softirq steal ...; guest time is already counted in user.
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = first.split(/\s+/).slice(1, 9).map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
 }
