@@ -110,6 +110,6 @@ describe('the calendar of years 0-99', () => {
     expect(addDays('0099-12-31', 1)).toBe('0100-01-01');
     expect(addDays('0004-02-28', 1)).toBe('0004-02-29');
     expect(zonedInstant('0050-01-01', 600, 'UTC').toISOString()).toBe('0050-01-01T10:00:00.000Z');
-    expect(zonedInstant('0050-01-01', 600, 'Asia/Kolkata').toISOString()).toBe(new Date(Date.parse('0050-01-01T10:00:00Z') - offsetMinutes(new Date('0050-01-01T10:00:00Z'), 'Asia/Kolkata') * 60_000).toISOString());
+    expect(localDate(zonedInstant('0050-01-01', 600, 'America/Sao_Paulo'), 'America/Sao_Paulo')).toBe('0050-01-01');
   });
 });
