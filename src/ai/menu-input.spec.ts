@@ -74,7 +74,7 @@ describe('dayOf', () => {
     expect(dayOf('10/13', TODAY)).toEqual({ invalid: true });
     expect(dayOf('29/02', TODAY)).toEqual({ invalid: true });
     expect(dayOf('29/02/2028', TODAY)).toEqual({ date: '2028-02-29' });
-    expect(dayOf('29/02/0025', TODAY)).toEqual({ invalid: true }); // not 1925's calendar: 25 is no leap year
+    expect(dayOf('29/02/0000', TODAY)).toEqual({ date: '0000-02-29' }); // year 0 is a leap year, 1900 is not
     expect(dayOf('28/11/0024', TODAY)).toEqual({ date: '0024-11-28' });
     expect(dayOf('xyz', TODAY)).toBeNull();
     expect(dayOf('10h', TODAY)).toBeNull();
