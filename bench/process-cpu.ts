@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 
 /**
@@ -16,8 +17,8 @@ export interface CpuSnapshot {
   redisTicks: number | null;
   /** This process's event loop: how much of the time its one JavaScript thread was busy. */
   eventLoop: EventLoopUtilization;
-  /** Every core of the host, from the first line of /proc/stat; null without it. */
-  hostTicks: { busy: number; total: number } | null;
+  /** Every core of the host (see hostCpuTimes). */
+  host: HostCpuTimes;
 }
 
 export interface CpuPerMessage {
@@ -36,7 +37,7 @@ export function cpuSnapshot(): CpuSnapshot {
     postgresTicks: ticksOf('postgres'),
     redisTicks: ticksOf('redis-server'),
     eventLoop: performance.eventLoopUtilization(),
-    hostTicks: hostTicks(),
+    host: hostCpuTimes(),
   };
 }
 
@@ -45,12 +46,31 @@ export function cpuSnapshot(): CpuSnapshot {
  * near 1, it is the limit however many cores are idle) and the host's cores'.
  */
 export function busyShares(before: CpuSnapshot, after: CpuSnapshot): { nodeThread: number; host: number | null } {
-  const { hostTicks: from } = before;
-  const { hostTicks: to } = after;
   return {
     nodeThread: performance.eventLoopUtilization(after.eventLoop, before.eventLoop).utilization,
-    host: from === null || to === null || to.total === from.total ? null : (to.busy - from.busy) / (to.total - from.total),
+    host: hostBusyShare(before.host, after.host),
   };
+}
+
+export interface HostCpuTimes {
+  busy: number;
+  total: number;
+}
+
+/** CPU time of every core of the host since boot, milliseconds: busy is all but idle. */
+export function hostCpuTimes(): HostCpuTimes {
+  return cpus().reduce(
+    (sum, { times }) => {
+      const busy = times.user + times.nice + times.sys + times.irq;
+      return { busy: sum.busy + busy, total: sum.total + busy + times.idle };
+    },
+    { busy: 0, total: 0 },
+  );
+}
+
+/** The share of the host's CPU time between two readings that was busy, 0-1; null when no time passed. */
+export function hostBusyShare(before: HostCpuTimes, after: HostCpuTimes): number | null {
+  return after.total === before.total ? null : (after.busy - before.busy) / (after.total - before.total);
 }
 
 /** Milliseconds of CPU per message between two snapshots. */
@@ -91,18 +111,4 @@ function ticksOf(name: string): number | null {
     ticks += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   }
   return ticks;
-}
-
-/** The host's CPU time, all cores: busy is all but idle and I/O wait (steal too: the hypervisor kept those cores). */
-function hostTicks(): { busy: number; total: number } | null {
-  let first: string;
-  try {
-    first = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
-  } catch {
-    return null;
-  }
-  // cpu user nice system idle iowait irq softirq steal ...; guest time is already counted in user.
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = first.split(/\s+/).slice(1, 9).map(Number);
-  const busy = user + nice + system + irq + softirq + steal;
-  return { busy, total: busy + idle + iowait };
 }

@@ -28,6 +28,7 @@ import { Public } from '../src/auth/tenant-context.js';
 import type { Database } from '../src/database/database.js';
 import { messages } from '../src/database/schema.js';
 import { appUnderLoadEnvironment } from './app-under-load.js';
+import { hostBusyShare, hostCpuTimes } from './process-cpu.js';
 import { reportFigure, scaled } from './report.js';
 import { median, percentile, withThrowawayPostgres } from './throwaway-postgres.js';
 
@@ -182,15 +183,9 @@ async function outboundByStatus(database: Database, instanceId: string): Promise
 
 /** Share of all CPUs' time spent on anything but idle, over `durationMs`. */
 async function machineBusyFraction(durationMs: number): Promise<number> {
-  const totals = () =>
-    cpus().reduce(
-      (sum, { times }) => ({ idle: sum.idle + times.idle, all: sum.all + times.user + times.nice + times.sys + times.irq + times.idle }),
-      { idle: 0, all: 0 },
-    );
-  const before = totals();
+  const before = hostCpuTimes();
   await sleep(durationMs);
-  const after = totals();
-  return 1 - (after.idle - before.idle) / (after.all - before.all);
+  return hostBusyShare(before, hostCpuTimes()) ?? 0;
 }
 
 function summary(target: Target) {
