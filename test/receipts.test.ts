@@ -61,4 +61,25 @@ describe('delivery receipts', () => {
       expect(statusOf.get(waIdOf(index)), waIdOf(index)).toBe(index % 2 === 0 ? 'read' : 'delivered');
     }
   });
+  it('writes a receipt still waiting for company when the app stops, before the database closes', async () => {
+    const waMessageId = '3EB0RECEIPTLATE';
+    await database.systemDb.insert(messages).values({
+      organizationId: opened.organizationId,
+      instanceId,
+      remotePhone: '+5511988887777',
+      direction: 'outbound',
+      origin: 'agent',
+      type: 'text',
+      body: 'até logo',
+      status: 'sent',
+      waMessageId,
+    });
+    const repository = new MessagesRepository(database);
+    const applied = repository.applyReceipts(instanceId, [{ messageId: waMessageId, status: 'read' }]);
+    // Nest runs this hook, then closes the database: nothing may be left for a timer.
+    await repository.beforeApplicationShutdown();
+    const [row] = await database.systemDb.select({ status: messages.status }).from(messages).where(eq(messages.waMessageId, waMessageId));
+    expect(row.status).toBe('read');
+    await applied;
+  });
 });

@@ -114,6 +114,40 @@ describe('GroupCommit', () => {
     expect(runs).toEqual([[1], [2, 3, 4]]);
   });
 
+  it('on close, writes what lingers at once, waits for every run, and lingers no more', async () => {
+    vi.useFakeTimers();
+    try {
+      const runs: number[][] = [];
+      let release: () => void = () => undefined;
+      const commit = new GroupCommit<Write>(
+        async (items) => {
+          runs.push(items.map((item) => item.value));
+          if (items.some((item) => item.value === 1)) await new Promise<void>((resolve) => (release = resolve));
+        },
+        { maxInFlight: 1, keyOf: (write) => write.key, lingerMs: 20 },
+      );
+      const first = commit.submit({ key: 'a', value: 1 });
+      await vi.advanceTimersByTimeAsync(20);
+      // The first run is under way; these two linger behind it.
+      const lingering = [commit.submit({ key: 'a', value: 2 }), commit.submit({ key: 'b', value: 3 })];
+      let closed = false;
+      const closing = commit.close().then(() => (closed = true));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(closed).toBe(false);
+      release();
+      await closing;
+      // Closed only once both were written, without any timer having to fire.
+      expect(vi.getTimerCount()).toBe(0);
+      expect(runs).toEqual([[1], [2, 3]]);
+      await Promise.all([first, ...lingering]);
+      const afterClose = commit.submit({ key: 'c', value: 4 });
+      expect(runs).toEqual([[1], [2, 3], [4]]);
+      await afterClose;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('with lingerMs, holds a quiet spell\'s first item that long and writes it with those that came meanwhile', async () => {
     vi.useFakeTimers();
     try {

@@ -47,6 +47,10 @@ export class GroupCommit<T> {
   /** Keys of the items in runs under way, with how many runs hold each. */
   private readonly busyKeys = new Map<string, number>();
   private lingering: NodeJS.Timeout | undefined;
+  /** Set by close(): nothing lingers any more, so no write is left for a timer that fires after the store is gone. */
+  private closed = false;
+  /** Settles when the run under way settles (with runs in flight). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly run: (items: T[]) => Promise<void>,
@@ -56,11 +60,25 @@ export class GroupCommit<T> {
   submit(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      const lingerMs = this.options.lingerMs ?? 0;
+      const lingerMs = this.closed ? 0 : (this.options.lingerMs ?? 0);
       if (lingerMs === 0) this.startRuns();
       // The first item of a quiet spell sets the wait; the items that come meanwhile share its run.
       else this.lingering ??= setTimeout(() => this.endLinger(), lingerMs);
     });
+  }
+
+  /**
+   * For a shutdown, before the store closes: writes what lingers at once and
+   * resolves when no run is under way or waiting. Items submitted afterwards
+   * are written at once, without lingering.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.lingering !== undefined) {
+      clearTimeout(this.lingering);
+      this.endLinger();
+    }
+    while (this.inFlight.size > 0) await Promise.allSettled(this.inFlight);
   }
 
   private endLinger(): void {
@@ -73,10 +91,12 @@ export class GroupCommit<T> {
       const batch = this.takeReady();
       if (batch.length === 0) return;
       this.running += 1;
-      void this.execute(batch).finally(() => {
+      const run: Promise<void> = this.execute(batch).finally(() => {
         this.running -= 1;
+        this.inFlight.delete(run);
         this.startRuns();
       });
+      this.inFlight.add(run);
     }
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import { GroupCommit } from '../common/group-commit.js';
 import { DATABASE, type Database, type Db } from '../database/database.js';
@@ -101,7 +101,7 @@ function furthest(known: ReceiptStatus, next: ReceiptStatus): ReceiptStatus {
 }
 
 @Injectable()
-export class MessagesRepository {
+export class MessagesRepository implements BeforeApplicationShutdown {
   /**
    * WhatsApp can acknowledge a message before the sender has stored its id (the
    * sandbox does so within milliseconds). Every receipt is remembered here for a
@@ -130,6 +130,17 @@ export class MessagesRepository {
   });
 
   constructor(@Inject(DATABASE) private readonly database: Database) {}
+
+  /**
+   * Receipts still lingering are written now, while the database is open (it
+   * closes in onApplicationShutdown, after every beforeApplicationShutdown);
+   * a timer firing after that would find the pool gone and the message would
+   * stay `sent`. Receipts that come later, while the sockets close, are written
+   * at once.
+   */
+  beforeApplicationShutdown(): Promise<void> {
+    return this.receiptWrites.close();
+  }
 
   /**
    * Stores outgoing messages of one organization (the send endpoint's, several
