@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   choiceIndex,
   choiceNumber,
+  cleanName,
   commandOf,
+  confirmationOf,
   dayOf,
   fold,
   matchByName,
@@ -11,7 +13,6 @@ import {
   speciesOf,
   spreadOver,
   timeOf,
-  yesOrNo,
 } from './menu-input.js';
 import { formatDuration, formatPrice } from './offline-menu.pt-br.js';
 
@@ -21,8 +22,23 @@ const TODAY = '2026-11-26';
 describe('fold and quote', () => {
   it('folds case, accents, spaces and trailing punctuation', () => {
     expect(fold('  Amanhã!! ')).toBe('amanha');
-    expect(fold('Olá,   tudo   bem?')).toBe('ola, tudo bem');
+    expect(fold('Olá,   tudo   bem?')).toBe('ola tudo bem');
     expect(fold('SÁBADO')).toBe('sabado');
+    expect(fold('sim…')).toBe('sim');
+  });
+
+  it('drops emoji, keycaps and skin tones, and keeps what times, dates and choices are written with', () => {
+    expect(fold('Cachorro 🐶')).toBe('cachorro');
+    expect(fold('1️⃣')).toBe('1');
+    expect(fold('Atendente 🙏🏽')).toBe('atendente');
+    expect(fold('às 10:30, dia 28/11.')).toBe('as 10:30 dia 28/11');
+    expect(fold('n. 2')).toBe('n. 2');
+  });
+
+  it('cleans a name of the emoji and punctuation around it, keeping its accents and case', () => {
+    expect(cleanName('Thor.')).toBe('Thor');
+    expect(cleanName('  "Mel"  🐱 ')).toBe('Mel');
+    expect(cleanName('Pé de   Pano!')).toBe('Pé de Pano');
   });
 
   it('quotes one line of at most 40 characters', () => {
@@ -69,6 +85,16 @@ describe('dayOf', () => {
     expect(date('28-11')).toBe('2026-11-28');
   });
 
+  it('reads "dia N" as that day of this month, or of the next month that has it', () => {
+    expect(date('dia 27')).toBe('2026-11-27');
+    expect(date('dia 26')).toBe('2026-11-26');
+    expect(date('dia 3 às 10h')).toBe('2026-12-03');
+    expect(date('no dia 31')).toBe('2026-12-31');
+    expect(dayOf('dia 30', '2027-01-31')).toEqual({ date: '2027-03-30' });
+    expect(dayOf('dia 32', TODAY)).toEqual({ invalid: true });
+    expect(date('bom dia')).toBeNull();
+  });
+
   it('says when a date does not exist, and null when there is no day', () => {
     expect(dayOf('31/02', TODAY)).toEqual({ invalid: true });
     expect(dayOf('10/13', TODAY)).toEqual({ invalid: true });
@@ -91,6 +117,23 @@ describe('timeOf', () => {
     expect(timeOf('14 horas')).toBe(840);
     expect(timeOf('amanhã 15h')).toBe(900);
     expect(timeOf('8h30min')).toBe(510);
+    expect(timeOf('10:30h')).toBe(630);
+    expect(timeOf('sexta 10:30hs')).toBe(630);
+  });
+
+  it('reads a bare hour after "às", half past, the afternoon and noon', () => {
+    expect(timeOf('às 9')).toBe(540);
+    expect(timeOf('amanhã as 10')).toBe(600);
+    expect(timeOf('pelas 11')).toBe(660);
+    expect(timeOf('às 9 e meia')).toBe(570);
+    expect(timeOf('10h e meia')).toBe(630);
+    expect(timeOf('2h da tarde')).toBe(840);
+    expect(timeOf('umas 3 da tarde')).toBe(900);
+    expect(timeOf('8 da noite')).toBe(1200);
+    expect(timeOf('10h da manhã')).toBe(600);
+    expect(timeOf('12h da tarde')).toBe(720);
+    expect(timeOf('meio-dia')).toBe(720);
+    expect(timeOf('ao meio dia')).toBe(720);
   });
 
   it('does not read numbers, dates or impossible times', () => {
@@ -120,10 +163,25 @@ describe('choices', () => {
     expect(choiceIndex('0', 3)).toBeNull();
   });
 
-  it('reads yes and no', () => {
-    for (const text of ['sim', 'Sim!', 'S', 'pode', 'confirmo', 'ok']) expect(yesOrNo(text), text).toBe(true);
-    for (const text of ['não', 'nao', 'N', 'não quero']) expect(yesOrNo(text), text).toBe(false);
-    expect(yesOrNo('talvez')).toBeNull();
+  it('reads yes and no, with the courtesies, emoji and punctuation people write around them', () => {
+    const booking = (text: string) => confirmationOf(text, 'confirm_booking');
+    for (const text of ['sim', 'Sim!', 'S', 'pode', 'confirmo', 'ok', 'sim 👍', '👍', 'Ok 👍', 'Sim, pode', 'sim…', 'Obrigada, pode confirmar',
+      'obrigado! confirmo', 'Opa, pode ser', 'Bom dia, sim', 'isso mesmo', 'tá bom', 'sim, pode marcar', 'Pode agendar, por favor']) {
+      expect(booking(text), text).toBe(true);
+    }
+    for (const text of ['não', 'nao', 'N', 'não quero', 'não, obrigado', 'NÃO!', 'não pode', 'deixa pra lá', '👎', 'não, cancela', 'cancela']) {
+      expect(booking(text), text).toBe(false);
+    }
+    for (const text of ['Opa!', 'obrigada', 'bom dia']) expect(booking(text), text).toBe('courtesy');
+    // Anything more than a yes or a no is not read as one.
+    for (const text of ['talvez', 'sim, mas às 11h', 'sim... não', 'menu', 'atendente', '2']) expect(booking(text), text).toBeNull();
+  });
+
+  it('reads the verbs of the question asked: "cancela" confirms a cancellation and declines a booking', () => {
+    const cancellation = (text: string) => confirmationOf(text, 'confirm_cancel');
+    for (const text of ['sim, pode cancelar', 'pode cancelar', 'sim, cancela', 'isso, cancela', 'Cancela 👍']) expect(cancellation(text), text).toBe(true);
+    for (const text of ['não, não cancela', 'não cancela', 'mantém', 'não, mantenha']) expect(cancellation(text), text).toBe(false);
+    expect(cancellation('pode marcar')).toBeNull();
   });
 
   it('reads species and sizes by number or word', () => {

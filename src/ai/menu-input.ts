@@ -12,16 +12,35 @@ import { menuVocabulary, type Species, SPECIES } from './offline-menu.pt-br.js';
 const COMMAND_SENTENCE_MAX = 60;
 const QUOTE_MAX = 40;
 
-/** Lower case, accents removed, spaces collapsed, trailing punctuation dropped: "Amanhã!" -> "amanha". */
+/** Emoji, their skin tones, keycaps and joiners: "1️⃣" is "1", "Cachorro 🐶" is "Cachorro". */
+const PICTOGRAPHS = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\u{FE0F}\u{20E3}\u{200D}]/gu;
+
+/**
+ * Lower case, accents and emoji removed, commas and the like inside read as
+ * spaces, spaces collapsed, punctuation at the ends dropped: "Amanhã!" ->
+ * "amanha", "Sim, pode 👍" -> "sim pode". Dots, colons, slashes and hyphens
+ * inside stay: they belong to "n. 2", "10:30" and "28/11".
+ */
 export function fold(text: string): string {
   return text
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
+    .replace(PICTOGRAPHS, ' ')
     .toLowerCase()
+    .replace(/[,;!?…]+/g, ' ')
     .replace(/\s+/g, ' ')
     .trim()
-    .replace(/[\s.!?,;:]+$/, '')
-    .replace(/^[\s.!?,;:]+/, '');
+    .replace(/[\s.:]+$/, '')
+    .replace(/^[\s.:]+/, '');
+}
+
+/** A pet's name as the customer wrote it, without the emoji, quotes or punctuation around it: "Thor." -> "Thor". */
+export function cleanName(text: string): string {
+  return text
+    .replace(PICTOGRAPHS, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^[\s.!?,;:…"'()*_~-]+|[\s.!?,;:…"'()*_~-]+$/g, '');
 }
 
 /** The customer's text as quoted back: one line, at most 40 characters. */
@@ -75,12 +94,36 @@ function matchesAny(folded: string, words: readonly string[]): boolean {
   return words.includes(folded);
 }
 
-/** sim -> true, não -> false, anything else -> null. */
-export function yesOrNo(text: string): boolean | null {
-  const folded = fold(text);
-  if (matchesAny(folded, menuVocabulary.yes)) return true;
-  if (matchesAny(folded, menuVocabulary.no)) return false;
-  return null;
+/** The question a yes or no answers: confirming a booking, or cancelling one. */
+export type ConfirmationStep = 'confirm_booking' | 'confirm_cancel';
+
+/**
+ * A reply to a yes/no question: true, false, 'courtesy' when it holds only
+ * greetings and thanks ("Opa!", "obrigada"), or null when it says something
+ * else. Every word must be one the vocabulary knows, so a sentence that goes
+ * on ("sim, mas às 11h") is not read as a plain yes. The step's own verbs
+ * count: "pode cancelar" is a yes to a cancellation, "não, cancela" a no to a
+ * booking. A yes and a no together ("sim... não") are not an answer.
+ */
+export function confirmationOf(text: string, step: ConfirmationStep): boolean | 'courtesy' | null {
+  const words = menuVocabulary.confirmation;
+  let folded = ` ${fold(text.replace(/👍|👌|✅/gu, ' sim ').replace(/👎|❌/gu, ' nao '))} `;
+  for (const [phrase, meaning] of words.phrases) folded = folded.replaceAll(` ${phrase} `, ` ${meaning} `);
+  const tokens = folded.split(' ').filter((token) => token !== '');
+  if (tokens.length === 0) return null;
+  const verbs = words.verbs[step];
+  let plainYes = false;
+  let yes = false;
+  let no = false;
+  for (const token of tokens) {
+    if (matchesAny(token, words.plainYes)) plainYes = yes = true;
+    else if (matchesAny(token, words.yes) || matchesAny(token, verbs.yes)) yes = true;
+    else if (matchesAny(token, words.no) || matchesAny(token, verbs.no)) no = true;
+    else if (!matchesAny(token, words.courtesy)) return null;
+  }
+  // "não pode", "não cancela": the no governs the verb; "sim, não" says nothing.
+  if (no) return plainYes ? null : false;
+  return yes ? true : 'courtesy';
 }
 
 /** "pular", "não sei"... */
@@ -140,7 +183,8 @@ export type DayAnswer =
  * The day the customer asked for, relative to `today` (YYYY-MM-DD in the
  * shop's zone): "hoje", "amanhã", "depois de amanhã", a weekday (the next one,
  * today included), "28/11" (this year, or next year once it has passed),
- * "28/11/2026", "28/11/26". Null when the text names no day.
+ * "28/11/2026", "28/11/26", "dia 30" (this month, or the next that has it).
+ * Null when the text names no day.
  */
 export function dayOf(text: string, today: string): DayAnswer | null {
   const folded = fold(text);
@@ -159,12 +203,25 @@ export function dayOf(text: string, today: string): DayAnswer | null {
     }
     return { date };
   }
+  const dayOfMonth = /(?:^|\s)dia\s+(\d{1,2})(?![\d/:h])/.exec(folded);
+  if (dayOfMonth !== null) return nextDayOfMonth(Number(dayOfMonth[1]), today);
   if (menuVocabulary.dayAfterTomorrow.some((words) => wholeWord(folded, words))) return { date: addDays(today, 2) };
   if (menuVocabulary.tomorrow.some((word) => wholeWord(folded, word))) return { date: addDays(today, 1) };
   if (menuVocabulary.today.some((word) => wholeWord(folded, word))) return { date: today };
   const weekday = menuVocabulary.weekdays.findIndex((words) => words.some((word) => wholeWord(folded, word)));
   if (weekday !== -1) return { date: addDays(today, (weekday - weekdayOf(today) + 7) % 7) };
   return null;
+}
+
+/** "dia 30": that day of this month, or of the next month that has it once this month's has passed. */
+function nextDayOfMonth(day: number, today: string): DayAnswer {
+  if (day < 1 || day > 31) return { invalid: true };
+  const [year, month] = today.split('-').map(Number);
+  for (let ahead = 0; ahead < 3; ahead += 1) {
+    const date = calendarDate(year + Math.floor((month - 1 + ahead) / 12), ((month - 1 + ahead) % 12) + 1, day);
+    if (date !== null && date >= today) return { date };
+  }
+  return { invalid: true };
 }
 
 /** YYYY-MM-DD, or null when there is no such day (30/02, 00/13). */
@@ -177,16 +234,23 @@ function calendarDate(year: number, month: number, day: number): string | null {
 
 /**
  * A wall-clock time in the text, as minutes after midnight: "10h", "10h30",
- * "às 10:30", "10 horas". A bare number is not a time (it is a choice).
+ * "10:30", "10:30h", "10 horas", "às 9", "às 9 e meia", "2h da tarde",
+ * "8 da noite", "meio-dia". A bare number is not a time (it is a choice).
  */
 export function timeOf(text: string): number | null {
   const folded = fold(text);
-  const hourWords = menuVocabulary.hourWords.join('|');
-  const pattern = new RegExp(`(?:^|[^\\d/:])(\\d{1,2})(?::(\\d{2})|\\s*(?:${hourWords})(?:\\s*(\\d{2}))?(?:\\s*min)?)(?![\\w/:])`);
-  const match = pattern.exec(folded);
-  if (match === null) return null;
-  const hours = Number(match[1]);
-  const minutes = Number(match[2] ?? match[3] ?? 0);
+  const { hourWords, beforeHour, halfPast, afternoon, hourOfPartOfDay, noon } = menuVocabulary;
+  const after = hourWords.join('|');
+  const written = new RegExp(
+    `(?:^|[^\\d/:])(\\d{1,2})(?::(\\d{2})(?:\\s*(?:${after}))?|\\s*(?:${after})(?:\\s*(\\d{2}))?(?:\\s*min)?)(?![\\w/:])`,
+  ).exec(folded);
+  const led =
+    written ?? new RegExp(`(?:^|\\s)(?:${beforeHour.join('|')})\\s+(\\d{1,2})(?![\\w/:])`).exec(folded) ?? hourOfPartOfDay.exec(folded);
+  if (led === null) return noon.test(folded) ? 12 * 60 : null;
+  let hours = Number(led[1]);
+  let minutes = Number(led[2] ?? led[3] ?? 0);
+  if (led[2] === undefined && led[3] === undefined && folded.slice(led.index + led[0].length).trimStart().startsWith(halfPast)) minutes = 30;
+  if (hours >= 1 && hours <= 11 && afternoon.test(folded)) hours += 12;
   if (hours > 23 || minutes > 59) return null;
   return hours * 60 + minutes;
 }

@@ -171,9 +171,43 @@ describe('OfflineMenuAgent', () => {
     expect(bookings.rows[0].during.start).toEqual(at('2026-11-27', '12:00'));
   });
 
+  it('reads a yes or a no to the question on screen before the commands and courtesies its words hold', async () => {
+    const { send, bookings, state } = setup();
+    await send('agendar banho sexta 10h');
+    await send('rex');
+    // A greeting or thanks alone asks the question again and keeps the draft.
+    expect(textOf(await send('Opa!'))).toBe('Responda *sim* para confirmar ou *não* para desistir.');
+    expect(state()).toMatchObject({ step: 'confirm_booking', booking: { petId: REX.id } });
+    expect(textOf(await send('Obrigada, pode confirmar 👍'))).toContain('Agendado! ✅ *Banho* para *Rex* na sexta-feira, 27/11, às 10:00.');
+    expect(bookings.rows).toHaveLength(1);
+
+    // "não, cancela" declines the new booking; it does not start cancelling the one already made.
+    await send('agendar tosa sexta 14h');
+    await send('rex');
+    expect(textOf(await send('não, cancela'))).toContain('Tudo bem, não agendei nada.');
+    expect(bookings.rows.map((row) => row.status)).toEqual(['scheduled']);
+
+    // Cancelling the existing booking: the question's own verb is the yes.
+    expect(textOf(await send('cancelar'))).toBe('Cancelar *Banho* para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)');
+    expect(textOf(await send('sim, pode cancelar'))).toBe('Pronto, cancelei *Banho* para *Rex* na sexta-feira, 27/11, às 10:00.');
+    expect(bookings.rows.map((row) => row.status)).toEqual(['cancelled']);
+  });
+
+  it('reads a number past the end of the time list as an hour, and another day named inside the list', async () => {
+    const { send } = setup();
+    await send('agendar banho sexta');
+    expect(textOf(await send('10'))).toContain('Para qual pet?');
+    await send('agendar banho sexta');
+    expect(textOf(await send('8'))).toContain('Para qual pet?');
+    expect(textOf(await send('1'))).toBe('Confirma *Banho* para *Rex* na sexta-feira, 27/11, às 17:00? (sim/não)');
+    await send('agendar banho sexta');
+    await send('dia 3 às 10h');
+    expect(textOf(await send('1'))).toBe('Confirma *Banho* para *Rex* na quinta-feira, 03/12, às 10:00? (sim/não)');
+  });
+
   it('registers a pet, answers media without text, and joins a turn of several messages into one text', async () => {
     const { send, contacts } = setup([]);
-    const reply = await send('4', 'Luna', '2');
+    const reply = await send('4', 'Luna.', '2 🐱');
     expect(textOf(reply)).toBe(
       'Olá! 👋 Bem-vindo(a) ao atendimento virtual de *Pet Shop Aurora*.\n\nQual é o nome do seu pet?\n\n*Luna* é:\n1. Cachorro\n2. Gato\n3. Outro\n\n' +
         'Pronto, cadastrei *Luna*! 🐾\n\nEscreva *agendar* para marcar um horário ou *menu* para ver as opções.',

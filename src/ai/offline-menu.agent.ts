@@ -14,8 +14,11 @@ import { ACTIVE_BOOKING_STATUSES, type BookingStatus } from '../database/schema.
 import type { AgentContext, AgentInboundMessage, AgentReply, AgentTurn, ConversationAgent } from '../messaging/conversation-agent.js';
 import {
   choiceIndex,
+  choiceNumber,
+  cleanName,
   clockLabel,
   commandOf,
+  confirmationOf,
   dayOf,
   fold,
   isSkip,
@@ -26,7 +29,6 @@ import {
   speciesOf,
   spreadOver,
   timeOf,
-  yesOrNo,
 } from './menu-input.js';
 import { mainMenuState, type MenuState, readMenuState } from './menu-state.js';
 import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabulary, momentOf } from './offline-menu.pt-br.js';
@@ -109,6 +111,8 @@ class MenuConversation {
     }
     const command = commandOf(text);
     if (fresh && command?.kind !== 'handoff') this.greet();
+    // A yes or no to the question on screen comes before the commands its words hold ("sim, pode cancelar", "não, cancela").
+    if (command?.kind !== 'handoff' && this.confirmationAnswer(text) !== null) return this.answerStep(text, fresh);
     if (command !== null) return this.run(command);
     return this.answerStep(text, fresh);
   }
@@ -273,7 +277,9 @@ class MenuConversation {
       if (day.date < this.today) return this.say(menuTexts.dayPassed());
       return this.showDay(day.date, timeOf(text));
     }
-    const minutes = timeOf(text);
+    // A number past the end of the list is an hour of the day ("10" when eight times are shown).
+    const number = choiceNumber(text);
+    const minutes = timeOf(text) ?? (number !== null && number > offered.length && number <= 23 ? number * 60 : null);
     if (minutes === null) return this.notUnderstood(text);
     // Times of one day: ask again, any free time of that day will do.
     if (this.state.booking?.date !== undefined) return this.showDay(this.state.booking.date, minutes);
@@ -314,8 +320,9 @@ class MenuConversation {
   }
 
   private async confirmBooking(text: string): Promise<void> {
-    const answer = yesOrNo(text);
+    const answer = this.confirmationAnswer(text);
     if (answer === null) return this.notUnderstood(text);
+    if (answer === 'courtesy') return this.say(this.expectation());
     if (!answer) {
       this.state = mainMenuState();
       return this.say(menuTexts.bookingDeclined());
@@ -380,7 +387,7 @@ class MenuConversation {
   }
 
   private namePet(text: string): void {
-    const name = text.replace(/\s+/g, ' ').trim();
+    const name = cleanName(text);
     if (name.length > PET_NAME_MAX || !/\p{L}/u.test(name)) return this.notUnderstood(text);
     const capitalised = name.charAt(0).toLocaleUpperCase('pt-BR') + name.slice(1);
     this.state = { ...this.state, step: 'pet_species', pet: { ...this.petDraft(), name: capitalised } };
@@ -476,8 +483,9 @@ class MenuConversation {
   }
 
   private async confirmCancel(text: string): Promise<void> {
-    const answer = yesOrNo(text);
+    const answer = this.confirmationAnswer(text);
     if (answer === null) return this.notUnderstood(text);
+    if (answer === 'courtesy') return this.say(this.expectation());
     const id = this.state.cancelBookingId;
     if (!answer || id === undefined) {
       this.state = mainMenuState();
@@ -599,6 +607,12 @@ class MenuConversation {
       case 'confirm_cancel':
         return expect.confirmCancel();
     }
+  }
+
+  /** At a yes/no step, what the text answers (see confirmationOf); null at any other step. */
+  private confirmationAnswer(text: string): boolean | 'courtesy' | null {
+    const { step } = this.state;
+    return step === 'confirm_booking' || step === 'confirm_cancel' ? confirmationOf(text, step) : null;
   }
 
   private notUnderstood(text: string): void {

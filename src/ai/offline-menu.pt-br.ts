@@ -261,10 +261,55 @@ export const menuVocabulary = {
     ['sexta', 'sexta-feira', 'sexta feira'],
     ['sabado'],
   ],
-  /** Words before a time that are not part of it: "às 10h", "as 10:30", "10 horas". */
+  /** Words after an hour that make it a time: "10h", "10:30h", "10 horas". */
   hourWords: ['h', 'hs', 'hrs', 'hr', 'hora', 'horas'],
-  yes: ['sim', 's', 'ss', 'isso', 'isso mesmo', 'confirmo', 'confirma', 'confirmar', 'confirmado', 'pode', 'pode ser', 'ok', 'okay', 'claro', 'certo', 'beleza', 'sim por favor', 'sim pode', 'quero'],
-  no: ['nao', 'n', 'nao quero', 'negativo', 'nao obrigado', 'nao obrigada', 'desisto', 'deixa', 'deixa pra la'],
+  /** Words before a bare hour that make it a time: "às 9", "pelas 10", "umas 3 da tarde". */
+  beforeHour: ['as', 'pelas', 'umas', 'depois das', 'a partir das'],
+  /** After an hour of 1 to 11: the afternoon's or evening's ("2h da tarde" is 14:00). */
+  afternoon: /\b(?:da|de) (?:tarde|noite)\b/,
+  /** A bare hour that the part of the day makes a time: "8 da noite", "9 da manhã". */
+  hourOfPartOfDay: /(?:^|\s)(\d{1,2})\s+(?:da|de)\s+(?:manha|tarde|noite)\b/,
+  /** After an hour: thirty minutes past ("às 9 e meia"). */
+  halfPast: 'e meia',
+  /** Noon, when no hour is written. */
+  noon: /\bmeio[ -]dia\b/,
+  /** Replies to a yes/no question, read word by word (confirmationOf): every word must be in one of these lists. */
+  confirmation: {
+    /** Read first, as the one word they stand for. */
+    phrases: [
+      ['pode ser', 'sim'],
+      ['ta bom', 'sim'],
+      ['esta bom', 'sim'],
+      ['tudo bem', 'sim'],
+      ['tudo certo', 'sim'],
+      ['isso mesmo', 'sim'],
+      ['deixa pra la', 'nao'],
+      ['deixa para la', 'nao'],
+      ['por favor', 'obrigado'],
+      ['bom dia', 'oi'],
+      ['boa tarde', 'oi'],
+      ['boa noite', 'oi'],
+      ['e ai', 'oi'],
+    ],
+    /** A yes that a no in the same reply contradicts ("sim... não" is no answer). */
+    plainYes: ['sim', 's', 'ss', 'sss', 'simm'],
+    /** A yes that a no in the same reply negates ("não pode", "não quero"). */
+    yes: ['isso', 'confirmo', 'confirma', 'confirmar', 'confirmado', 'confirmada', 'pode', 'ok', 'okay', 'okk', 'ta', 'claro', 'certo', 'beleza', 'blz', 'quero', 'perfeito', 'fechado', 'combinado', 'otimo', 'bora', 'exato', 'exatamente'],
+    no: ['nao', 'n', 'negativo', 'desisto', 'deixa', 'nunca'],
+    /** Greetings, thanks and fillers: alone they answer nothing, and the question is asked again. */
+    courtesy: ['obrigado', 'obrigada', 'brigado', 'brigada', 'valeu', 'vlw', 'obg', 'grato', 'grata', 'muito', 'mesmo', 'oi', 'ola', 'opa', 'eai', 'pf', 'pfv', 'pfvr', 'entao', 'ah', 'hum', 'hmm', 'e'],
+    /** The step's own verbs: what "cancela" answers depends on the question. */
+    verbs: {
+      confirm_booking: {
+        yes: ['agendar', 'agenda', 'agende', 'marcar', 'marca', 'marque', 'reservar', 'reserva', 'reserve'],
+        no: ['cancelar', 'cancela', 'cancele', 'desmarcar', 'desmarca', 'desmarque'],
+      },
+      confirm_cancel: {
+        yes: ['cancelar', 'cancela', 'cancele', 'desmarcar', 'desmarca', 'desmarque'],
+        no: ['manter', 'mantem', 'mantenha', 'mantenho'],
+      },
+    },
+  },
   skip: ['pular', 'pula', 'nao sei', 'sem', 'nenhum', 'prefiro nao dizer'],
   species: {
     cachorro: ['cachorro', 'cachorra', 'cao', 'cadela', 'cachorrinho', 'cachorrinha', 'dog'],
