@@ -29,7 +29,7 @@ interface ChatRun {
  * environment without OXY_API_KEY or DATA_DIR unless given, so no key of the
  * machine is picked up by accident.
  */
-async function runChat(args: string[], input: string, env: Record<string, string> = {}): Promise<ChatRun> {
+async function runChat(args: string[], input: string, env: Record<string, string> = {}, killAfterMs = 50_000): Promise<ChatRun> {
   const cwd = mkdtempSync(join(tmpdir(), 'oxy-chat-'));
   const child = spawn(process.execPath, [CHAT, ...args], {
     cwd,
@@ -41,7 +41,7 @@ async function runChat(args: string[], input: string, env: Record<string, string
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin.end(input);
-  const killer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   const [code] = await once(child, 'exit');
   clearTimeout(killer);
   rmSync(cwd, { recursive: true, force: true });
@@ -69,6 +69,8 @@ describe('npm run chat: the assistant from a terminal, through a sandbox instanc
       ADMIN_API_KEY: ADMIN_KEY,
       OUTBOUND_MIN_GAP_MS: '0',
       OUTBOUND_JITTER_MS: '0',
+      // Few enough that a chat of a handful of lines meets the limit.
+      INBOUND_RATE_LIMIT_PER_MINUTE: '3',
     });
     demoKey = readFileSync(join(server.config.dataDir, 'demo-api-key'), 'utf8').trim();
     inbound = vi.spyOn(server.app.get(SandboxTransport), 'inboundAcknowledged');
@@ -149,6 +151,36 @@ describe('npm run chat: the assistant from a terminal, through a sandbox instanc
     expect(run.stdout.split('\n')).toContain(`${DEMO_SHOP}> ${greeting.split('\n')[0]}`);
     expect(run.stdout).not.toContain('(sem resposta ainda...)');
   }, 60_000);
+
+  // Over the rate limit (3 turns a minute here) a turn waits for its window after a "wait a moment" notice: the chat waits too.
+  it('prints the replies of a line the rate limit deferred, after its notice, before the next line and before exiting', async () => {
+    const lines = [
+      { text: 'oi', reply: 'Bem-vindo(a)' },
+      { text: 'menu', reply: 'Como posso ajudar?' },
+      { text: 'menu', reply: 'Como posso ajudar?' },
+      { text: '1', reply: 'Nossos serviços:' },
+      { text: '3', reply: '*Tosa*, ótimo! Para qual dia?' },
+    ];
+    const input = lines.map((line) => `${line.text}\n`).join('');
+    const run = await runChat(['--url', server.baseUrl, '--key', demoKey, '--phone', '5511912340004', '--wait', '5'], input, {}, 170_000);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toContain('(sem resposta ainda...)');
+    // Each line's reply is printed after the line and before the next one is sent.
+    let from = 0;
+    for (const [index, line] of lines.entries()) {
+      const sent = run.stdout.indexOf(`você> ${line.text}\n`, from);
+      const next = index + 1 < lines.length ? run.stdout.indexOf(`você> ${lines[index + 1].text}\n`, sent + 1) : run.stdout.length;
+      const reply = run.stdout.indexOf(line.reply, sent);
+      expect(sent, run.stdout).toBeGreaterThanOrEqual(from);
+      expect(reply, `${line.text}:\n${run.stdout}`).toBeGreaterThan(sent);
+      expect(reply, `${line.text}:\n${run.stdout}`).toBeLessThan(next);
+      from = sent + 1;
+    }
+    // The fourth turn of the minute was the deferred one.
+    const notice = run.stdout.indexOf(`${DEMO_SHOP}> Recebi suas mensagens! Aguarde um instante`);
+    expect(notice, run.stdout).toBeGreaterThan(run.stdout.indexOf('você> 1\n'));
+    expect(notice, run.stdout).toBeLessThan(run.stdout.indexOf('Nossos serviços:'));
+  }, 180_000);
 
   it("--as owner writes from the shop's first owner number", async () => {
     const calls = inbound.mock.calls.length;

@@ -21,7 +21,9 @@ Options:
   --key <api key>       the shop's API key (default $OXY_API_KEY, else the demo shop's key the server
                         saved in $DATA_DIR/${DEMO_API_KEY_FILE}, DATA_DIR defaulting to ${CONFIG_VARIABLES.DATA_DIR.default})
   --instance <name>     the sandbox instance to talk through (default terminal-chat)
-  --wait <seconds>      how long to wait for a first reply to each message (default 20)
+  --wait <seconds>      how long to wait for a first reply to each message (default 20); while the
+                        server holds the sender's messages unanswered (a turn the rate limit deferred
+                        after its "aguarde" notice), up to 90 s
   --help                this text
 `;
 
@@ -94,7 +96,7 @@ export function parseChatOptions(
 
   const waitSeconds = values.wait === undefined ? DEFAULT_FIRST_REPLY_TIMEOUT_S : Number(values.wait);
   if (!Number.isFinite(waitSeconds) || waitSeconds <= 0 || waitSeconds > 600) {
-    throw new ChatUsageError(`--wait ${values.wait}: expected a number of seconds between 0 and 600`);
+    throw new ChatUsageError(`--wait ${values.wait}: expected a number of seconds, more than 0 and at most 600`);
   }
 
   return {

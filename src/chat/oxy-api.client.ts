@@ -28,6 +28,11 @@ export interface SandboxOutboundMessage {
   at: string;
 }
 
+export interface ConversationMessage {
+  direction: 'inbound' | 'outbound';
+  status: string;
+}
+
 /** The largest page the list endpoints serve. */
 const PAGE_LIMIT = 200;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -94,6 +99,24 @@ export class OxyApiClient {
 
   async sandboxOutbound(instanceId: string): Promise<SandboxOutboundMessage[]> {
     return (await this.request<{ data: SandboxOutboundMessage[] }>('GET', `/api/sandbox/instances/${instanceId}/outbound`)).data;
+  }
+
+  /** The contact whose phone is one of these spellings (digits, with and without a Brazilian mobile's ninth digit), or null. */
+  async contactByPhone(spellings: readonly string[]): Promise<{ id: string } | null> {
+    // The last eight digits are common to every spelling.
+    const tail = spellings[0].slice(-8);
+    const page = await this.request<{ data: { id: string; phone: string }[] }>('GET', `/api/contacts?q=${tail}&limit=${PAGE_LIMIT}`);
+    return page.data.find((contact) => spellings.includes(contact.phone.replace(/^\+/, ''))) ?? null;
+  }
+
+  async conversationOf(contactId: string): Promise<{ id: string } | null> {
+    const page = await this.request<{ data: { id: string }[] }>('GET', `/api/conversations?contactId=${contactId}&limit=1`);
+    return page.data[0] ?? null;
+  }
+
+  /** The conversation's latest messages, newest first. */
+  async latestMessages(conversationId: string, limit: number): Promise<ConversationMessage[]> {
+    return (await this.request<{ data: ConversationMessage[] }>('GET', `/api/conversations/${conversationId}/messages?limit=${limit}`)).data;
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -16,6 +16,19 @@ const REPLY_POLL_MS = 150;
  * OUTBOUND_JITTER_MS 0.5 s), so a reply sent as several messages is not cut in two.
  */
 const QUIET_AFTER_REPLY_MS = 2_500;
+/**
+ * How long a line's replies are awaited while the server still holds messages
+ * of the sender unanswered: the rate limit (INBOUND_RATE_LIMIT_PER_MINUTE)
+ * defers a turn until its one-minute window frees, after sending only a
+ * "wait a moment" notice.
+ */
+const DEFERRED_TURN_WAIT_MS = 90_000;
+/** How often the server is asked whether the sender's messages still wait for a turn. */
+const WAITING_POLL_MS = 1_000;
+/** Inbound statuses of a message no turn has answered yet. */
+const UNANSWERED_STATUSES = new Set(['received', 'processing']);
+/** How many of the conversation's latest messages are looked at for unanswered ones. */
+const LATEST_MESSAGES = 20;
 /** Between turns, at the prompt, replies that come later (a person answering) are looked for this often. */
 const IDLE_POLL_MS = 3_000;
 /** Statuses in which no socket is trying to connect now: the chat asks for a reconnect. */
@@ -51,6 +64,8 @@ export class TerminalChat {
   /** The sender's spellings the replies may be addressed to (a Brazilian mobile with and without its ninth digit). */
   private senderDigits: string[] = [];
   private quitting = false;
+  /** The sender's conversation, once the server has one. */
+  private conversationId: string | null = null;
 
   constructor(
     private readonly api: OxyApiClient,
@@ -232,21 +247,40 @@ export class TerminalChat {
   /**
    * Prints replies as they come: until a quiet spell after the last one, or,
    * when none comes, until the first-reply timeout (then says so; a reply that
-   * comes later is shown at the next look).
+   * comes later is shown at the next look). While the server still holds the
+   * sender's messages unanswered (a turn the rate limit deferred, after its
+   * "wait a moment" notice), the wait goes on, up to DEFERRED_TURN_WAIT_MS.
    */
   private async waitForReplies(show: (text: string) => void): Promise<void> {
     const started = Date.now();
     let lastReplyAt: number | null = null;
+    let unanswered = true;
+    let nextWaitingCheck = 0;
     while (!this.quitting) {
       await sleep(REPLY_POLL_MS);
-      if ((await this.showNewReplies(show)) > 0) lastReplyAt = Date.now();
-      const done =
-        lastReplyAt === null
-          ? Date.now() - started >= this.options.firstReplyTimeoutMs
-          : Date.now() - lastReplyAt >= QUIET_AFTER_REPLY_MS;
-      if (done) break;
+      const now = Date.now();
+      if ((await this.showNewReplies(show)) > 0) lastReplyAt = now;
+      const quiet = lastReplyAt === null ? now - started >= this.options.firstReplyTimeoutMs : now - lastReplyAt >= QUIET_AFTER_REPLY_MS;
+      if (!quiet) continue;
+      if (now >= nextWaitingCheck) {
+        unanswered = await this.senderHasUnanswered();
+        nextWaitingCheck = now + WAITING_POLL_MS;
+      }
+      if (!unanswered || now - started >= Math.max(DEFERRED_TURN_WAIT_MS, this.options.firstReplyTimeoutMs)) break;
     }
     if (lastReplyAt === null && !this.quitting) show(CHAT_TEXTS.noReplyYet);
+  }
+
+  /** Whether a message of the sender is stored but not answered yet; true while the server has no conversation for them. */
+  private async senderHasUnanswered(): Promise<boolean> {
+    if (this.conversationId === null) {
+      const contact = await this.api.contactByPhone(this.senderDigits);
+      const conversation = contact === null ? null : await this.api.conversationOf(contact.id);
+      if (conversation === null) return true;
+      this.conversationId = conversation.id;
+    }
+    const latest = await this.api.latestMessages(this.conversationId, LATEST_MESSAGES);
+    return latest.some((message) => message.direction === 'inbound' && UNANSWERED_STATUSES.has(message.status));
   }
 
   /** Shows what the instance sent to the sender since the last look; returns how many. */
