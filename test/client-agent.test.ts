@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_TOOL_ROUNDS } from '../src/ai/client-gpt.agent.js';
 import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
+import { LEFT_TO_PERSON } from '../src/messaging/inbound.repository.js';
 import { request } from './support/app.js';
 import {
   type ChattingAppWithModel,
@@ -10,7 +11,7 @@ import {
   startChattingAppWithModel,
 } from './support/chatting-app.js';
 import type { FakeOpenAi, FakeReply, RecordedRequest } from './support/fake-openai.js';
-import { sleep } from './support/processes.js';
+import { sleep, waitFor } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
 
 const ADMIN_KEY = 'admin-key-for-client-agent-tests-0123';
@@ -40,7 +41,7 @@ describe('GPT client agent through the inbound pipeline', () => {
   const tomorrow = addDays(today, 1);
 
   const newCustomer = customerPhones('55119800000');
-  const { api, write, say, sentTo, conversationOf } = customerChat(() => ({ server, shop }));
+  const { api, write, say, sentTo, inboundRows, conversationOf } = customerChat(() => ({ server, shop }));
 
   const contactOf = async (phone: string) => {
     const page = await api('GET', `/api/contacts?limit=200`);
@@ -257,6 +258,33 @@ describe('GPT client agent through the inbound pipeline', () => {
     await sleep(1500);
     expect(fake.requests.length).toBe(before);
     expect(sentTo(phone)).toHaveLength(1);
+  });
+
+  it('sends nothing from a turn whose conversation staff took over while the model was answering', async () => {
+    const phone = newCustomer();
+    const before = fake.requests.length;
+    let takenOver: Promise<{ status: number; body: { state: string } }> | undefined;
+    // Staff take the conversation over the moment the model is asked; the model takes two slow rounds to answer.
+    fake.reply(
+      () => {
+        takenOver = conversationOf(phone).then((conversation) => api('POST', `/api/conversations/${conversation!.id}/take-over`));
+        return { ...callTools({ name: 'consultar_horarios', arguments: { servico: 'Banho', data: tomorrow } }), delayMs: 500 };
+      },
+      { ...complete('Resposta do robô: temos horário amanhã às 10h.'), delayMs: 500 },
+    );
+    expect((await write(phone, 'oi, tem horário para banho amanhã?')).status).toBe(200);
+    await waitFor(async () => (await inboundRows(phone))[0]?.status === 'processed', 10_000);
+    expect(fake.requests.length).toBe(before + 2);
+    expect(await takenOver).toMatchObject({ status: 200, body: { state: 'human' } });
+    await sleep(1000);
+
+    expect(sentTo(phone)).toEqual([]);
+    expect((await conversationOf(phone))?.state).toBe('human');
+    // The message is the person's to answer, as one written after the take-over would be; the model's work is on record.
+    expect((await inboundRows(phone))[0]).toMatchObject({ status: 'processed', error: LEFT_TO_PERSON, turnId: null });
+    const history = await api('GET', `/api/conversations/${(await conversationOf(phone))!.id}/messages`);
+    expect(history.body.data.filter((message: { direction: string }) => message.direction === 'outbound')).toEqual([]);
+    expect(await lastInteraction()).toMatchObject({ agent: 'client', outcome: 'answered', rounds: 2 });
   });
 
   describe('prompt injection', () => {

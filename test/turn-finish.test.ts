@@ -1,13 +1,15 @@
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AiInteractionsRepository } from '../src/ai/ai-interactions.repository.js';
 import { AiTurnRecorder } from '../src/ai/ai-turn-recorder.js';
 import { ModelTurn } from '../src/ai/tool-loop.js';
+import { campaignTexts } from '../src/campaigns/campaigns.pt-br.js';
 import type { PostgresDatabase } from '../src/database/postgres-database.js';
 import { aiInteractions, type ConversationState, contacts, conversations, messages } from '../src/database/schema.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
-import { InboundRepository, type TurnEnding } from '../src/messaging/inbound.repository.js';
+import { InboundRepository, LEFT_TO_PERSON, type TurnEnding } from '../src/messaging/inbound.repository.js';
+import { pipelineTexts } from '../src/messaging/pipeline.pt-br.js';
 import { openShopDatabase, type ShopDatabase } from './support/postgres.js';
 import { waitFor } from './support/processes.js';
 
@@ -15,7 +17,9 @@ import { waitFor } from './support/processes.js';
  * A turn ends in one statement: the messages it answered, the agent's memory,
  * the handoff and the replies. The handoff is the turn's only while the bot
  * still holds the conversation: a person who took it over first keeps it, and
- * the pipeline then announces no handoff.
+ * the pipeline then announces no handoff. Nor does the bot answer such a
+ * conversation: its replies are dropped (but the opt-out confirmation) and its
+ * messages left to the person.
  */
 describe("a turn's finish", () => {
   let opened: ShopDatabase;
@@ -73,6 +77,16 @@ describe("a turn's finish", () => {
     return row;
   }
 
+  async function messageOf(id: string) {
+    const [row] = await database.systemDb.select().from(messages).where(eq(messages.id, id));
+    return row;
+  }
+
+  /** The replies stored for the customer (none is stored but through a turn here). */
+  async function repliesTo(phone: string) {
+    return database.systemDb.select().from(messages).where(and(eq(messages.remotePhone, phone), eq(messages.direction, 'outbound')));
+  }
+
   it('hands a conversation the bot holds to a person, with the replies in order and the memory cleared', async () => {
     const of = await customerIn('bot');
     const turn = ending(of, {
@@ -127,6 +141,61 @@ describe("a turn's finish", () => {
     expect(await conversationOf(of.conversation.id)).toMatchObject({ state: 'human', handoffReason: null });
   });
 
+  it('stores none of the replies of a turn whose conversation a person holds by its end, and leaves its messages to them', async () => {
+    for (const state of ['human', 'waiting_human'] as const) {
+      const of = await customerIn(state);
+      const turn = ending(of, {
+        replies: [
+          { text: 'O banho custa R$ 60,00.', origin: 'agent' },
+          { text: pipelineTexts.handoffRequested, origin: 'system' },
+        ],
+        agentState: { step: 'choose-day' },
+        handoffReason: 'o cliente pediu um atendente',
+      });
+
+      const finished = await repository.finishTurn(turn);
+
+      expect(finished, state).toEqual({ replyIds: [], handedOver: false, leftToPerson: true });
+      expect(await repliesTo(of.phone), state).toEqual([]);
+      expect(await messageOf(of.waiting.id), state).toMatchObject({ status: 'processed', error: LEFT_TO_PERSON, turnId: null, conversationId: of.conversation.id });
+      expect(await conversationOf(of.conversation.id), state).toMatchObject({ state, handoffReason: null, agentState: { step: 'menu' } });
+    }
+  });
+
+  it('waits for a person taking the conversation over while the agent answers, then stores none of its replies', async () => {
+    const of = await customerIn('bot');
+    let finished: ReturnType<InboundRepository['finishTurn']> | undefined;
+
+    await database.withTenant(opened.organizationId, async (tx) => {
+      await tx.update(conversations).set({ state: 'human', stateChangedAt: new Date() }).where(eq(conversations.id, of.conversation.id));
+      // The agent's answer arrives while the take-over is not yet committed: the finish must wait for it, then see it.
+      finished = repository.finishTurn(ending(of, { replies: [{ text: 'O banho custa R$ 60,00.', origin: 'agent' }], agentState: { step: 'choose-day' } }));
+      await waitFor(async () => {
+        const result = await database.systemDb.execute(
+          sql`SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return (result as unknown as { rows: { waiting: number }[] }).rows[0].waiting > 0;
+      }, 5_000);
+    });
+
+    expect(await finished!).toEqual({ replyIds: [], handedOver: false, leftToPerson: true });
+    expect(await repliesTo(of.phone)).toEqual([]);
+    expect(await messageOf(of.waiting.id)).toMatchObject({ status: 'processed', error: LEFT_TO_PERSON, turnId: null });
+    expect(await conversationOf(of.conversation.id)).toMatchObject({ state: 'human', agentState: { step: 'menu' } });
+  });
+
+  it('still stores the opt-out confirmation for a conversation a person holds, as the answer to the message', async () => {
+    const of = await customerIn('human');
+    const turn = ending(of, { replies: [{ text: campaignTexts.optedOut, origin: 'system', evenWithPerson: true }] });
+
+    const { replyIds, leftToPerson } = await repository.finishTurn(turn);
+
+    expect(leftToPerson).toBe(false);
+    expect(replyIds).toHaveLength(1);
+    expect(await messageOf(replyIds[0])).toMatchObject({ body: campaignTexts.optedOut, origin: 'system', status: 'queued', turnId: turn.turnId });
+    expect(await messageOf(of.waiting.id)).toMatchObject({ status: 'processed', error: null, turnId: turn.turnId });
+  });
+
   it("keeps the agent's memory when the turn gives none, and saves it when it does", async () => {
     const kept = await customerIn('bot');
     await repository.finishTurn(ending(kept, { replies: [{ text: 'Olá!', origin: 'agent' }] }));
@@ -168,9 +237,9 @@ describe("a turn's finish", () => {
   it("marks messages left for a person with the reason, not as answered by the turn", async () => {
     const of = await customerIn('human');
 
-    await repository.finishTurn(ending(of, { answered: [], unanswered: { ids: [of.waiting.id], reason: 'with a person' } }));
+    await repository.finishTurn(ending(of, { answered: [], unanswered: { ids: [of.waiting.id], reason: LEFT_TO_PERSON } }));
 
     const [message] = await database.systemDb.select().from(messages).where(eq(messages.id, of.waiting.id));
-    expect(message).toMatchObject({ status: 'processed', error: 'with a person', turnId: null, conversationId: of.conversation.id });
+    expect(message).toMatchObject({ status: 'processed', error: LEFT_TO_PERSON, turnId: null, conversationId: of.conversation.id });
   });
 });

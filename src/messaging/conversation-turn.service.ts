@@ -14,7 +14,7 @@ import { AgentContextRepository, type PendingMessage, type ShopSnapshot, TURN_BA
 import { ContactTurnLock, type HeldTurn } from './contact-turn-lock.js';
 import { type AgentContext, type AgentReply, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from './conversation-agent.js';
 import { HUMAN_STATES } from './conversations.repository.js';
-import { InboundRepository, type TurnEnding, type TurnReply } from './inbound.repository.js';
+import { InboundRepository, LEFT_TO_PERSON, type TurnEnding, type TurnReply } from './inbound.repository.js';
 import { asksForHuman, pipelineTexts } from './pipeline.pt-br.js';
 import { asksToOptOut, campaignTexts } from '../campaigns/campaigns.pt-br.js';
 
@@ -191,11 +191,16 @@ export class ConversationTurnService {
     // "SAIR": no more campaigns to this customer, confirmed without the agent, even while a person answers.
     if (!prepared.owner && prepared.pending.some((message) => asksToOptOut(message.body))) {
       await this.contacts.update(prepared.organization.id, prepared.contact.id, { optedOut: true }, this.clock.now());
-      return { answered: ids, unanswered: { ids: [], reason: '' }, replies: [{ text: campaignTexts.optedOut, origin: 'system' }] };
+      return {
+        answered: ids,
+        unanswered: { ids: [], reason: '' },
+        replies: [{ text: campaignTexts.optedOut, origin: 'system', evenWithPerson: true }],
+      };
     }
-    // A person is answering: the messages are theirs to read; the bot says nothing.
+    // A person is answering: the messages are theirs to read; the bot says nothing. (One who takes
+    // over later, while the agent runs, is seen when the turn ends: finishTurn drops its replies.)
     if (HUMAN_STATES.includes(prepared.conversation.state as (typeof HUMAN_STATES)[number])) {
-      return { answered: [], unanswered: { ids, reason: 'with a person' }, replies: [] };
+      return { answered: [], unanswered: { ids, reason: LEFT_TO_PERSON }, replies: [] };
     }
     if (prepared.pending.some((message) => asksForHuman(message.body))) {
       return {
@@ -252,7 +257,7 @@ export class ConversationTurnService {
     const now = this.clock.now();
     const { organization, contact, conversation } = prepared;
     const { deferUntil, ...decided } = decision;
-    const { replyIds, handedOver } = await this.inbound.finishTurn({
+    const { replyIds, handedOver, leftToPerson } = await this.inbound.finishTurn({
       ...decided,
       organizationId: organization.id,
       turnId: prepared.turnId,
@@ -262,6 +267,10 @@ export class ConversationTurnService {
       conversationId: conversation.id,
       now,
     });
+    if (leftToPerson) {
+      const dropped = decision.replies.length - replyIds.length;
+      this.logger.log({ organizationId: organization.id, conversationId: conversation.id, dropped }, 'turn left to a person who took over');
+    }
     if (deferUntil !== undefined) await this.scheduleDeferred(prepared, deferUntil);
     if (replyIds.length > 0) {
       // Stored already: if Redis does not take the jobs now, the sweeper sends them later.

@@ -21,7 +21,16 @@ export interface NewInboundMessage {
 export interface TurnReply {
   text: string;
   origin: 'agent' | 'system';
+  /**
+   * Sent even if a person holds the conversation when the turn ends (the
+   * opt-out confirmation, which the customer is owed whoever answers). Any
+   * other reply is then dropped: a person took over while the turn ran.
+   */
+  evenWithPerson?: boolean;
 }
+
+/** Why a customer's message got no answer from the bot: a person holds the conversation (its `error`). */
+export const LEFT_TO_PERSON = 'with a person';
 
 function agentStateJson(agentState: Record<string, unknown> | null | undefined): string | null {
   return agentState === undefined || agentState === null ? null : JSON.stringify(agentState);
@@ -62,26 +71,39 @@ export function waitingOf(phone: string): string {
  * $1 organization, $2 turn, $3 contact, $4 conversation, $5 phone, $6 now,
  * $7 answered ids, $8 unanswered ids, $9 why unanswered, $10 whether the
  * agent's memory is saved, $11 the memory, $12 the handoff's reason (null: no
- * handoff), $13 instance, $14 reply texts, $15 reply origins, $16-$24 the
- * agent's audit row (agent null: none): see finishTurn.
+ * handoff), $13 instance, $14 reply texts, $15 reply origins, $16 whether each
+ * reply goes even to a conversation a person holds, $17-$25 the agent's audit
+ * row (agent null: none): see finishTurn.
  *
- * The conversation is read locked before it is updated: a person who took it
- * over meanwhile is then seen, so the handoff is this turn's only when the bot
- * still held it. Replies get created_at a microsecond apart, so they keep their order.
+ * The conversation is read locked before anything that depends on who holds
+ * it: a person who took it over while the turn ran (the model can take
+ * seconds) is then seen, the statement waiting for their commit if need be.
+ * With a person, the turn's replies are dropped (but those owed even then),
+ * its messages are left to the person as the opening would have left them,
+ * and neither the agent's memory nor a handoff is written; otherwise the
+ * handoff is this turn's only when the bot still held the conversation.
+ * Replies get created_at a microsecond apart, so they keep their order.
  */
 const FINISH_TURN = `
-  WITH unanswered AS (
+  WITH current AS (
+    SELECT id, state IN ('waiting_human', 'human') AS with_person,
+           $12::text IS NOT NULL AND state = 'bot' AS hands_over,
+           state IN ('waiting_human', 'human') AND NOT (true = ANY($16::boolean[])) AS left_to_person
+      FROM conversations
+     WHERE organization_id = $1::uuid AND id = $4::uuid
+       AND ($10::boolean OR $12::text IS NOT NULL OR cardinality($7::uuid[]) > 0 OR cardinality($14::text[]) > 0)
+       FOR UPDATE
+  ), unanswered AS (
     UPDATE messages
        SET status = 'processed', error = $9::text, contact_id = $3::uuid, conversation_id = $4::uuid, updated_at = $6::timestamptz
      WHERE messages.organization_id = $1::uuid AND messages.id = ANY($8::uuid[]) AND ${waitingOf('$5::text')}
   ), answered AS (
     UPDATE messages
-       SET status = 'processed', turn_id = $2::uuid, contact_id = $3::uuid, conversation_id = $4::uuid, updated_at = $6::timestamptz
+       SET status = 'processed',
+           turn_id = CASE WHEN (SELECT left_to_person FROM current) THEN NULL ELSE $2::uuid END,
+           error = CASE WHEN (SELECT left_to_person FROM current) THEN '${LEFT_TO_PERSON}' ELSE messages.error END,
+           contact_id = $3::uuid, conversation_id = $4::uuid, updated_at = $6::timestamptz
      WHERE messages.organization_id = $1::uuid AND messages.id = ANY($7::uuid[]) AND ${waitingOf('$5::text')}
-  ), current AS (
-    SELECT id, $12::text IS NOT NULL AND state = 'bot' AS hands_over FROM conversations
-     WHERE organization_id = $1::uuid AND id = $4::uuid AND ($10::boolean OR $12::text IS NOT NULL)
-       FOR UPDATE
   ), conversation AS (
     UPDATE conversations
        SET agent_state = CASE WHEN $10::boolean THEN $11::jsonb ELSE conversations.agent_state END,
@@ -90,26 +112,28 @@ const FINISH_TURN = `
            state_changed_at = CASE WHEN current.hands_over THEN $6::timestamptz ELSE conversations.state_changed_at END,
            updated_at = $6::timestamptz
       FROM current
-     WHERE conversations.id = current.id
+     WHERE conversations.id = current.id AND NOT current.with_person AND ($10::boolean OR $12::text IS NOT NULL)
     RETURNING current.hands_over
   ), reply AS (
     INSERT INTO messages (organization_id, instance_id, contact_id, conversation_id, turn_id, remote_phone,
                           direction, origin, type, body, status, created_at)
     SELECT $1::uuid, $13::uuid, $3::uuid, $4::uuid, $2::uuid, $5::text, 'outbound', reply.origin, 'text', reply.text, 'queued',
            clock_timestamp() + (reply.position - 1) * interval '1 microsecond'
-      FROM unnest($14::text[], $15::text[]) WITH ORDINALITY AS reply(text, origin, position)
+      FROM unnest($14::text[], $15::text[], $16::boolean[]) WITH ORDINALITY AS reply(text, origin, even_with_person, position)
+     WHERE reply.even_with_person OR NOT coalesce((SELECT with_person FROM current), false)
     RETURNING id, created_at
   ), audit AS (
     INSERT INTO ai_interactions (organization_id, conversation_id, contact_id, agent, model, outcome, rounds,
                                  prompt_tokens, completion_tokens, tool_calls, latency_ms, error)
-    SELECT $1::uuid, $4::uuid, $3::uuid, $16::text, $17::text, $18::text, $19::integer,
-           $20::integer, $21::integer, $22::jsonb, $23::integer, $24::text
-     WHERE $16::text IS NOT NULL
+    SELECT $1::uuid, $4::uuid, $3::uuid, $17::text, $18::text, $19::text, $20::integer,
+           $21::integer, $22::integer, $23::jsonb, $24::integer, $25::text
+     WHERE $17::text IS NOT NULL
   )
   SELECT coalesce((SELECT array_agg(id ORDER BY created_at) FROM reply), '{}') AS reply_ids,
-         coalesce((SELECT hands_over FROM conversation), false) AS handed_over`;
+         coalesce((SELECT hands_over FROM conversation), false) AS handed_over,
+         coalesce((SELECT left_to_person FROM current), false) AS left_to_person`;
 
-/** $16-$24 of FINISH_TURN, in its column order; all null without an audit. */
+/** $17-$25 of FINISH_TURN, in its column order; all null without an audit. */
 function auditParameters(audit: AgentTurnAudit | undefined): unknown[] {
   if (audit === undefined) return Array.from({ length: 9 }, () => null);
   const { agent, model, outcome, rounds, promptTokens, completionTokens, toolCalls, latencyMs, error } = audit;
@@ -192,12 +216,14 @@ export class InboundRepository {
    * agent's memory, the handoff and the agent's audit row are written with them. Like the opening, on
    * the owner connection with the organization written explicitly (every row
    * it writes is the turn's own, found by id): one round trip where a tenant
-   * transaction took three. Answers the replies' ids, in order, and whether
-   * this turn handed the conversation to a person.
+   * transaction took three. Answers the replies' ids, in order (those stored:
+   * see TurnReply.evenWithPerson), whether this turn handed the conversation to a
+   * person, and whether a person held it by then, so the turn's messages were
+   * left to them unanswered.
    */
-  async finishTurn(turn: TurnEnding): Promise<{ replyIds: string[]; handedOver: boolean }> {
+  async finishTurn(turn: TurnEnding): Promise<{ replyIds: string[]; handedOver: boolean; leftToPerson: boolean }> {
     const [row] = await this.database.withConnection((runner) =>
-      runner.query<{ reply_ids: string[]; handed_over: boolean }>(
+      runner.query<{ reply_ids: string[]; handed_over: boolean; left_to_person: boolean }>(
         FINISH_TURN,
         [
           turn.organizationId,
@@ -215,12 +241,13 @@ export class InboundRepository {
           turn.instanceId,
           turn.replies.map((reply) => reply.text),
           turn.replies.map((reply) => reply.origin),
+          turn.replies.map((reply) => reply.evenWithPerson === true),
           ...auditParameters(turn.audit),
         ],
         'oxy_turn_finish',
       ),
     );
-    return { replyIds: row.reply_ids, handedOver: row.handed_over };
+    return { replyIds: row.reply_ids, handedOver: row.handed_over, leftToPerson: row.left_to_person };
   }
 
   /**
