@@ -6,6 +6,9 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversations, messages } from '../src/database/schema.js';
 import { InboundRepository } from '../src/messaging/inbound.repository.js';
+import { inboundJobOptions } from '../src/messaging/inbound-jobs.js';
+import { SWEEP_BATCH } from '../src/messaging/inbound-sweeper.js';
+import { outboundJobOptions } from '../src/whatsapp/outbound/outbound.service.js';
 import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
 import { MEDIA_STORE, type MediaStore } from '../src/media/media-store.js';
 import { request } from './support/app.js';
@@ -293,6 +296,86 @@ describe('inbound pipeline on the sandbox transport', () => {
     });
     await waitFor(() => sentTo(phone).some((reply) => reply.text === 'Resposta que ficou sem envio'), 15_000);
   });
+
+  it("answers and sends another shop's lost jobs while more than a sweep's batch of live ones of each direction is older (the sweeper)", async () => {
+    // A busy shop: more customer messages and more sends than one sweep reads, all older, all with live jobs (delayed: a
+    // bulk send draining through the pacer, a flood waiting its turns). None of them is stranded.
+    const busy = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Loja com fila' });
+    const backlog = SWEEP_BATCH + 1;
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const waiting = await server.db.systemDb
+      .insert(messages)
+      .values(
+        Array.from({ length: backlog }, (_, index) => ({
+          organizationId: busy.organizationId,
+          instanceId: busy.instanceId,
+          waMessageId: `BACKLOG${index}`,
+          remotePhone: `+55119600${String(index).padStart(5, '0')}`,
+          direction: 'inbound' as const,
+          origin: 'customer' as const,
+          type: 'text' as const,
+          body: 'oi',
+          status: 'received' as const,
+          createdAt: hourAgo,
+        })),
+      )
+      .returning({ id: messages.id, remotePhone: messages.remotePhone });
+    const queued = await server.db.systemDb
+      .insert(messages)
+      .values(
+        Array.from({ length: backlog }, (_, index) => ({
+          organizationId: busy.organizationId,
+          instanceId: busy.instanceId,
+          remotePhone: `+55119500${String(index).padStart(5, '0')}`,
+          direction: 'outbound' as const,
+          origin: 'campaign' as const,
+          type: 'text' as const,
+          body: 'promoção',
+          status: 'queued' as const,
+          createdAt: hourAgo,
+        })),
+      )
+      .returning({ id: messages.id });
+    const later = { delay: 3_600_000 };
+    await server.app.get<Queue>(getQueueToken('inbound')).addBulk(
+      waiting.map(({ id, remotePhone }) => ({
+        name: 'turn',
+        data: { messageId: id, organizationId: busy.organizationId, remotePhone },
+        opts: { ...inboundJobOptions(id), ...later },
+      })),
+    );
+    await server.app.get<Queue>(getQueueToken('outbound')).addBulk(
+      queued.map(({ id }) => ({ name: 'send', data: { messageId: id, organizationId: busy.organizationId }, opts: { ...outboundJobOptions(id), ...later } })),
+    );
+
+    try {
+      // This shop: a customer's message and a reply whose jobs were lost.
+      const phone = newCustomer();
+      await server.app.get(InboundRepository).insertMany([
+        { organizationId: shop.organizationId, instanceId: shop.instanceId, waMessageId: 'LOSTJOB00000002', remotePhone: `+${phone}`, type: 'text', body: 'oi', mediaMimetype: null, pushName: null },
+      ]);
+      await server.db.systemDb.insert(messages).values({
+        organizationId: shop.organizationId,
+        instanceId: shop.instanceId,
+        remotePhone: `+${phone}`,
+        direction: 'outbound',
+        origin: 'agent',
+        type: 'text',
+        body: 'Outra resposta que ficou sem envio',
+        status: 'queued',
+      });
+
+      // A sweep a second, each reading one batch per direction: a few sweeps reach them.
+      await waitFor(() => sentTo(phone).length === 2, 20_000);
+      expect(sentTo(phone).map((reply) => reply.text)).toEqual(
+        expect.arrayContaining(['Outra resposta que ficou sem envio', expect.stringContaining('Pet Shop Teste')]),
+      );
+      expect((await inboundRows(phone))[0]).toMatchObject({ status: 'processed' });
+    } finally {
+      // Finished, so the later sweeps of this file do not read them again.
+      await server.db.systemDb.update(messages).set({ status: 'failed' }).where(eq(messages.organizationId, busy.organizationId));
+    }
+  }, 40_000);
 
   it("keeps one shop's conversations from another", async () => {
     const phone = newCustomer();

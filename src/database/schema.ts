@@ -326,6 +326,7 @@ export const conversations = pgTable(
 );
 
 export const MESSAGE_DIRECTIONS = ['inbound', 'outbound'] as const;
+export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
 export const MESSAGE_TYPES = ['text', 'image', 'audio', 'document', 'location', 'other'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 export const MESSAGE_STATUSES = ['received', 'processing', 'processed', 'queued', 'sent', 'delivered', 'read', 'failed'] as const;
@@ -382,9 +383,11 @@ export const messages = pgTable(
     index('messages_queued_outbound_idx')
       .on(table.organizationId, table.instanceId, table.remotePhone, table.createdAt, table.id)
       .where(sql`direction = 'outbound' AND status = 'queued'`),
-    // The sweeper's scan: only the few rows still waiting for a job.
-    index('messages_unfinished_created_idx')
-      .on(table.createdAt)
+    // The sweeper's scans: only the rows still waiting for a job, each direction on its own and in a total order
+    // (created_at, id), so a sweep reads on from where the last stopped and a backlog of one direction (a
+    // campaign's sends) is never read to find the other's.
+    index('messages_unfinished_direction_created_idx')
+      .on(table.direction, table.createdAt, table.id)
       .where(sql`status IN ('received', 'processing', 'queued')`),
   ],
 );

@@ -1,12 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { MESSAGE_DIRECTIONS, type MessageDirection } from '../database/schema.js';
 import { QueueService } from '../queue/queue.service.js';
 import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
 import { ConversationsRepository } from './conversations.repository.js';
 import { InboundRepository } from './inbound.repository.js';
 import { inboundJobOptions } from './inbound-jobs.js';
 
-const SWEEP_BATCH = 1000;
+/** Messages of each direction one sweep looks at. */
+export const SWEEP_BATCH = 1000;
 
 /**
  * The safety net under the queues: every INBOUND_SWEEP_INTERVAL_MS one sweep
@@ -18,11 +20,23 @@ const SWEEP_BATCH = 1000;
  * (A message answered after its turn's retries ran out was answered by giveUp:
  * it is no longer waiting, so the sweep does not see it.) It also
  * returns conversations left with a person past HANDOFF_TIMEOUT_HOURS to the bot.
+ *
+ * Most unfinished messages are not stranded: a campaign's thousands of sends
+ * wait their turn at the pacer with live jobs. So each direction is swept on
+ * its own (a backlog of sends never delays a customer's message), and a sweep
+ * that read a full batch leaves its place for the next, which reads on from
+ * there; one that reached the end sends the next back to the oldest. Every
+ * unfinished message is thus looked at within a cycle of sweeps, however many
+ * live ones are older. The place is this process's alone: a process that
+ * restarts, or runs only some of the sweeps, merely starts over or reads on
+ * from its own place.
  */
 @Injectable()
 export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('InboundSweeper');
   private timer: NodeJS.Timeout | undefined;
+  /** Per direction, the last message the previous sweep read when its batch was full (null: start from the oldest). */
+  private readonly resumeAfter: Record<MessageDirection, string | null> = { inbound: null, outbound: null };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -43,19 +57,25 @@ export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShut
 
   async sweep(): Promise<{ requeued: number; handoffsExpired: number }> {
     const now = Date.now();
-    const stranded = await this.inbound.stranded(new Date(now - this.config.inbound.sweepAfterMs), SWEEP_BATCH);
+    const olderThan = new Date(now - this.config.inbound.sweepAfterMs);
+    let stranded = 0;
     let requeued = 0;
-    for (const message of stranded) {
-      const payload = { messageId: message.id, organizationId: message.organizationId };
-      const queued =
-        message.direction === 'inbound'
-          ? await this.queues.tryRequeue('inbound', 'turn', { ...payload, remotePhone: message.remotePhone }, inboundJobOptions(message.id))
-          : await this.queues.tryRequeue('outbound', 'send', payload, outboundJobOptions(message.id));
-      if (queued) requeued += 1;
+    for (const direction of MESSAGE_DIRECTIONS) {
+      const batch = await this.inbound.stranded(direction, olderThan, this.resumeAfter[direction], SWEEP_BATCH);
+      this.resumeAfter[direction] = batch.length === SWEEP_BATCH ? batch[batch.length - 1].id : null;
+      stranded += batch.length;
+      for (const message of batch) {
+        const payload = { messageId: message.id, organizationId: message.organizationId };
+        const queued =
+          direction === 'inbound'
+            ? await this.queues.tryRequeue('inbound', 'turn', { ...payload, remotePhone: message.remotePhone }, inboundJobOptions(message.id))
+            : await this.queues.tryRequeue('outbound', 'send', payload, outboundJobOptions(message.id));
+        if (queued) requeued += 1;
+      }
     }
     const handoffsExpired = await this.conversations.expireHandoffs(new Date(now - this.config.inbound.handoffTimeoutMs));
-    if (stranded.length > 0 || handoffsExpired > 0) {
-      this.logger.log({ stranded: stranded.length, requeued, handoffsExpired }, 'inbound sweep');
+    if (stranded > 0 || handoffsExpired > 0) {
+      this.logger.log({ stranded, requeued, handoffsExpired }, 'inbound sweep');
     }
     return { requeued, handoffsExpired };
   }

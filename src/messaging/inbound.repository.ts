@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import { DATABASE, type Database } from '../database/database.js';
-import { type MessageType, messages } from '../database/schema.js';
+import { type MessageDirection, type MessageType, messages } from '../database/schema.js';
 import type { AgentTurnAudit } from './conversation-agent.js';
 
 export interface NewInboundMessage {
@@ -251,17 +251,32 @@ export class InboundRepository {
   }
 
   /**
-   * Messages whose queue job may be lost (Redis was down, a process died between
-   * insert and enqueue): inbound not answered and replies not sent, older than
-   * `olderThan`. Across organizations: the sweeper serves the whole deployment.
+   * Messages of one direction whose queue job may be lost (Redis was down, a
+   * process died between insert and enqueue): inbound not answered, or replies
+   * not sent, older than `olderThan`, oldest first in (created_at, id) order and,
+   * given `after` (a message's id), only those past that message. Across
+   * organizations: the sweeper serves the whole deployment. One index
+   * (messages_unfinished_direction_created_idx) serves the direction, the age and the
+   * place, so a sweep reads its batch and nothing before it. A message no longer
+   * stored as `after` answers none: the sweeper then starts over.
    */
-  async stranded(olderThan: Date, limit: number) {
+  async stranded(direction: MessageDirection, olderThan: Date, after: string | null, limit: number) {
     return this.database.systemDb
-      .select({ id: messages.id, organizationId: messages.organizationId, direction: messages.direction, remotePhone: messages.remotePhone })
+      .select({ id: messages.id, organizationId: messages.organizationId, remotePhone: messages.remotePhone })
       .from(messages)
-      // The statuses written out, not parameters: so a prepared plan can use the partial index of unfinished messages.
-      .where(and(sql`${messages.status} IN ('received', 'processing', 'queued')`, lt(messages.createdAt, olderThan)))
-      .orderBy(asc(messages.createdAt))
+      .where(
+        and(
+          // The statuses written out, not parameters: so a prepared plan can use the partial index of unfinished messages.
+          sql`${messages.status} IN ('received', 'processing', 'queued')`,
+          eq(messages.direction, direction),
+          lt(messages.createdAt, olderThan),
+          // The place read exactly from the row: a JavaScript date would drop created_at's microseconds.
+          after === null
+            ? undefined
+            : sql`(${messages.createdAt}, ${messages.id}) > ((SELECT placed.created_at FROM messages AS placed WHERE placed.id = ${after}::uuid), ${after}::uuid)`,
+        ),
+      )
+      .orderBy(asc(messages.createdAt), asc(messages.id))
       .limit(limit);
   }
 }
