@@ -45,6 +45,25 @@ describe('normalizeInbound', () => {
     expect(reasons).toEqual(['own-message', 'status-broadcast', 'broadcast-or-newsletter', 'reaction', 'protocol', 'no-id']);
   });
 
+  it('reads a message as Baileys decodes it, where every field the sender did not set is a null on the prototype', () => {
+    // What protobufjs generates for WhatsApp's Message (Baileys' proto.Message.decode), reduced to four fields.
+    const decoded = (fields: Record<string, unknown>) =>
+      Object.assign(Object.create({ conversation: null, protocolMessage: null, reactionMessage: null, senderKeyDistributionMessage: null }), fields);
+    const read = (message: Record<string, unknown>) => normalizeInbound({ key: { remoteJid: customer, id: 'P1' }, message }, options);
+
+    expect(normalized(read(decoded({ conversation: 'Oi' })))).toMatchObject({ type: 'text', text: 'Oi' });
+    expect(read(decoded({ protocolMessage: { type: 0 } }))).toEqual({ kind: 'skip', reason: 'protocol' });
+    expect(read(decoded({ reactionMessage: { text: '👍' } }))).toEqual({ kind: 'skip', reason: 'reaction' });
+    expect(read(decoded({ senderKeyDistributionMessage: { groupId: 'g' } }))).toEqual({ kind: 'skip', reason: 'protocol' });
+  });
+
+  it('skips the stubs with no content WhatsApp delivers among offline messages: a missed call, a group change', () => {
+    const missedCall = { key: { remoteJid: customer, id: 'S1', fromMe: false }, message: null, messageStubType: 40 };
+    const groupIcon = { key: { remoteJid: '1203630@g.us', participant: customer, id: 'S2' }, messageStubType: 6 };
+    expect(normalizeInbound(missedCall, options)).toEqual({ kind: 'skip', reason: 'protocol' });
+    expect(normalizeInbound(groupIcon, { ignoreGroups: false })).toEqual({ kind: 'skip', reason: 'protocol' });
+  });
+
   it('drops groups when configured to, and otherwise reads the participant as the sender', () => {
     const raw = { key: { remoteJid: '1203630@g.us', participant: customer, id: 'G1' }, message: { conversation: 'oi grupo' } };
     expect(normalizeInbound(raw, { ignoreGroups: true })).toEqual({ kind: 'skip', reason: 'group' });

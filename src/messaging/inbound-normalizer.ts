@@ -67,12 +67,16 @@ export function normalizeInbound(raw: InboundWhatsAppMessage, options: { ignoreG
   const lid = [senderJid, senderAlt].find((jid) => jid?.endsWith('@lid')) ?? null;
 
   const content = unwrap(raw.message ?? null);
+  // No content: a stub (a missed call, a group change rebuilt from a notification) or what could not be decrypted.
   if (content === null) return skip('protocol');
+  // Fields are tested by value, never with `in`: a message Baileys decoded is a protobufjs object whose every unset
+  // field is a null on its prototype, so `'protocolMessage' in content` holds for every message.
   // Protocol messages (revokes, settings) and bare key distributions carry nothing the customer said.
-  if ('protocolMessage' in content || ('senderKeyDistributionMessage' in content && Object.keys(content).length === 1)) {
+  const fields = Object.keys(content).filter((name) => content[name] != null);
+  if (isObject(content.protocolMessage) || (isObject(content.senderKeyDistributionMessage) && fields.length === 1)) {
     return skip('protocol');
   }
-  if ('reactionMessage' in content) return skip('reaction');
+  if (isObject(content.reactionMessage)) return skip('reaction');
 
   return {
     kind: 'message',
