@@ -4,12 +4,37 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { proto, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
+import { and, eq } from 'drizzle-orm';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { messages } from '../src/database/schema.js';
 import { FileAuthStateStore } from '../src/session/file-auth-state.store.js';
 import { BaileysTransport, closeCodeMismatches, DisconnectReason } from '../src/whatsapp/transport/baileys.transport.js';
 import { CloseCode, type TransportEvent } from '../src/whatsapp/transport/whatsapp-transport.js';
-import { sleep } from './support/processes.js';
+import { sleep, waitFor } from './support/processes.js';
+
+/**
+ * The sockets the adapter makes: Baileys' own makeWASocket, only recorded, so a test can emit on a socket's event
+ * emitter what Baileys' receive path (messages-recv.js) emits. No local server gets that far: Baileys checks the
+ * server's certificate against WhatsApp's own key before it logs in.
+ */
+const baileysSockets = vi.hoisted(() => [] as WASocket[]);
+vi.mock('@whiskeysockets/baileys', async (importOriginal) => {
+  const baileys = await importOriginal<typeof import('@whiskeysockets/baileys')>();
+  const makeWASocket: typeof baileys.makeWASocket = (config) => {
+    const socket = baileys.makeWASocket(config);
+    baileysSockets.push(socket);
+    return socket;
+  };
+  return { ...baileys, makeWASocket, default: makeWASocket };
+});
+
+/** A message as Baileys builds it (a WebMessageInfo, its timestamp a Long), sent at `sentAt` seconds. */
+function waMessage(fields: Omit<WAMessage, 'messageTimestamp'>, sentAt = Math.floor(Date.now() / 1000) - 600): WAMessage {
+  return proto.WebMessageInfo.fromObject({ ...fields, messageTimestamp: sentAt }) as WAMessage;
+}
+const chatOf = (phone: string) => `${phone}@s.whatsapp.net`;
 
 /** The little of `ws` this test uses: the package ships no types and the project adds none for it. */
 interface TestSocket {
@@ -131,6 +156,30 @@ describe('BaileysTransport against a local WebSocket server', () => {
     expect(unhandled).toEqual([]);
   });
 
+  it("passes on the messages WhatsApp delivers when the socket comes back after being offline ('append'), as it does live ones", async () => {
+    const server = await startServer(() => undefined);
+    servers.push(server);
+    const { connection, events } = await connectTo(server.url);
+    const socket = baileysSockets.at(-1)!;
+
+    const customer = '5511987650001';
+    socket.ev.emit('messages.upsert', {
+      type: 'notify',
+      messages: [waMessage({ key: { remoteJid: chatOf(customer), id: 'LIVE0001', fromMe: false }, message: { conversation: 'oi' } })],
+    });
+    socket.ev.emit('messages.upsert', {
+      type: 'append',
+      messages: [waMessage({ key: { remoteJid: chatOf(customer), id: 'OFFLINE0001', fromMe: false }, message: { conversation: 'escrevi de noite' } }, 1_764_000_000)],
+    });
+
+    const delivered = events.flatMap((event) => (event.type === 'messages' ? event.messages : []));
+    expect(delivered.map((message) => [message.key.id, message.message?.conversation, message.messageTimestamp])).toEqual([
+      ['LIVE0001', 'oi', expect.any(Number)],
+      ['OFFLINE0001', 'escrevi de noite', 1_764_000_000],
+    ]);
+    await connection.close();
+  });
+
   it('close() right after connect, before the WebSocket is even open, is just as quiet', async () => {
     const server = await startServer(() => undefined);
     servers.push(server);
@@ -171,6 +220,60 @@ describe('the connection manager on the real Baileys adapter', () => {
       const knownCodes = Object.values(CloseCode).map(String);
       expect(after.reconnectAttempts).toBe(1);
       expect(knownCodes).toContain(/\((\d+)\)/.exec(after.lastDisconnectReason)?.[1]);
+    } finally {
+      await app.close();
+    }
+  }, 60_000);
+});
+
+describe("a customer's message WhatsApp delivers after the socket was offline, on the real Baileys adapter", () => {
+  it('is stored and answered; the newsletter post, missed call and own send delivered with it are not answered', async () => {
+    const { startChattingApp } = await import('./support/chatting-app.js');
+    const { createChattingShop } = await import('./support/shop.js');
+    const { request } = await import('./support/app.js');
+    // Accepts and never answers: the socket stays connecting, which is when Baileys emits what it was sent while offline.
+    const server = await startServer(() => undefined);
+    servers.push(server);
+    const admin = 'admin-key-for-baileys-append-test-01';
+    const app = await startChattingApp('baileys_append', { WHATSAPP_WS_URL: server.url, ADMIN_API_KEY: admin });
+    try {
+      const shop = await createChattingShop(app.baseUrl, admin);
+      const socketsBefore = baileysSockets.length;
+      const created = await request(app.baseUrl, 'POST', '/api/whatsapp/instances', { token: shop.key, body: { name: 'Real' } });
+      expect(created.status).toBe(201);
+      const instanceId = created.body.id as string;
+      await waitFor(() => baileysSockets.length > socketsBefore, 10_000);
+
+      const customer = '5511987650002';
+      const caller = '5511987650003';
+      const ownChat = '5511987650004';
+      // One replay, as messages-recv.js builds each kind: an offline message, a newsletter's plaintext post, a missed
+      // call (a stub with no content) and our own send echoed back.
+      baileysSockets.at(-1)!.ev.emit('messages.upsert', {
+        type: 'append',
+        messages: [
+          waMessage({ key: { remoteJid: chatOf(customer), id: 'OFFLINE0002', fromMe: false }, message: { conversation: 'Oi, vocês abrem amanhã?' }, pushName: 'Ana' }),
+          waMessage({ key: { remoteJid: '120363000000000001@newsletter', id: 'NEWS0001', fromMe: false }, message: { conversation: 'Promoção de banho' } }),
+          waMessage({ key: { remoteJid: chatOf(caller), id: 'CALL0001', fromMe: false }, messageStubType: proto.WebMessageInfo.StubType.CALL_MISSED_VOICE }),
+          waMessage({ key: { remoteJid: chatOf(ownChat), id: 'OWN0001', fromMe: true }, message: { conversation: 'Seu banho está confirmado' } }),
+        ],
+      });
+
+      const rows = (direction: 'inbound' | 'outbound') =>
+        app.db.systemDb
+          .select()
+          .from(messages)
+          .where(and(eq(messages.instanceId, instanceId), eq(messages.direction, direction)));
+      await waitFor(async () => (await rows('outbound')).length > 0, 20_000);
+      await sleep(1200); // long enough for a reply to anything else to show up, were there one
+
+      expect(await rows('inbound')).toEqual([
+        expect.objectContaining({ waMessageId: 'OFFLINE0002', remotePhone: `+${customer}`, body: 'Oi, vocês abrem amanhã?', pushName: 'Ana', status: 'processed' }),
+      ]);
+      // Queued: the socket never opens here; the answer goes out once the instance is connected.
+      const replies = await rows('outbound');
+      expect(replies).toEqual(replies.map(() => expect.objectContaining({ remotePhone: `+${customer}`, status: 'queued' })));
+      expect(replies.map((reply) => reply.body).join('\n')).toContain('Pet Shop Teste');
     } finally {
       await app.close();
     }

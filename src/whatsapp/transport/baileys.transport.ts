@@ -131,8 +131,13 @@ export class BaileysTransport implements WhatsAppTransport {
       }
     };
     const onCredsUpdate = () => emit({ type: 'creds-update' });
-    const onMessagesUpsert = ({ type, messages }: BaileysEventMap['messages.upsert']) => {
-      if (type !== 'notify' || messages.length === 0) return;
+    // Both kinds go on. 'append' is above all what customers sent while this socket was offline (a restart, a deploy,
+    // a reconnect): WhatsApp delivers it when we come back and Baileys has already acknowledged it, so dropping it
+    // would lose it for good. It also brings missed calls, our own sends echoed back, newsletter posts and stubs rebuilt
+    // from notifications, which intake's normaliser skips as it does when they come as 'notify'. History sync comes
+    // on messaging-history.set, which is not listened to.
+    const onMessagesUpsert = ({ messages }: BaileysEventMap['messages.upsert']) => {
+      if (messages.length === 0) return;
       emit({ type: 'messages', messages: messages.map(toInboundMessage) });
     };
     const onMessagesUpdate = (updates: BaileysEventMap['messages.update']) => {

@@ -34,7 +34,7 @@ export type TransportEvent =
   | { type: 'close'; statusCode: number | null; message: string }
   /** Creds changed (Baileys mutated session.state.creds); the manager saves them. */
   | { type: 'creds-update' }
-  /** New messages from the network (Baileys' messages.upsert of type notify). */
+  /** Messages from the network, live or delivered late after the socket was offline (Baileys' messages.upsert, notify and append). */
   | { type: 'messages'; messages: InboundWhatsAppMessage[] }
   /** Delivery receipts for messages we sent. */
   | { type: 'receipts'; updates: { messageId: string; status: ReceiptStatus }[] };
