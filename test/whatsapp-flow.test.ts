@@ -295,6 +295,28 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     }
   });
 
+  it('a refused pairing-code request leaves the stored phone number as it was; an issued code stores it', async () => {
+    const id = await connectedInstance('Pareada', '5511987651111');
+    const again = await api('POST', `/api/whatsapp/instances/${id}/pairing-code`, keyA, { phoneNumber: '5511987652222' });
+    expect(again.status).toBe(409);
+    expect((await api('GET', `/api/whatsapp/instances/${id}`, keyA)).body).toMatchObject({ status: 'connected', phoneNumber: '5511987651111' });
+    expect(again.body).toMatchObject({ code: 'instance_already_connected', message: expect.stringContaining('already connected as 5511987651111') });
+
+    // Not live (logged out): refused by the connection, not by the status check, and nothing is stored either.
+    await api('POST', `/api/sandbox/instances/${id}/disconnect`, keyA, { statusCode: 401 });
+    await waitForStatus(id, 'logged_out', 5000);
+    const notLive = await api('POST', `/api/whatsapp/instances/${id}/pairing-code`, keyA, { phoneNumber: '5511987652222' });
+    expect(notLive.status).toBe(409);
+    expect(notLive.body.code).toBe('instance_not_connected');
+    expect((await api('GET', `/api/whatsapp/instances/${id}`, keyA)).body.phoneNumber).toBe('5511987651111');
+
+    const qrOnly = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Sem número', provider: 'sandbox' });
+    await waitFor(async () => (await statusOf(qrOnly.body.id)).qr !== null, 5000);
+    const issued = await api('POST', `/api/whatsapp/instances/${qrOnly.body.id}/pairing-code`, keyA, { phoneNumber: '5511987653333' });
+    expect(issued.status).toBe(200);
+    expect(issued.body).toMatchObject({ phoneNumber: '5511987653333', pairingCode: expect.stringMatching(/^[1-9A-HJ-NP-TV-Z]{8}$/) });
+  });
+
   it('on 401 (logged out) wipes the session and never reconnects', async () => {
     const id = await connectedInstance('Logout', '5511987650000');
     const store = server.app.get<AuthStateStore>(AUTH_STATE_STORE);

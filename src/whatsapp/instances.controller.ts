@@ -71,7 +71,12 @@ export class InstancesController {
 
   @Post(':id/pairing-code')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Request a new pairing code for a phone number' })
+  @ApiOperation({
+    summary: 'Request a new pairing code for a phone number',
+    description:
+      'The number is stored once the code is issued. 409 `instance_already_connected` when the instance is connected ' +
+      '(delete it to link another number); 409 `instance_not_connected` when it has no socket to ask with.',
+  })
   @ApiOkResponse({ type: InstanceStatusDto })
   @ApiErrors(400, 401, 404, 409)
   async pairingCode(

@@ -7,7 +7,7 @@ import { SessionCleanupService } from '../session/session-cleanup.service.js';
 import { SessionMetadataCache } from '../session/session-metadata.cache.js';
 import { ConnectionManager, InstanceNotLiveError, type PairingView } from './connection/connection-manager.js';
 import { type InstanceRow, InstancesRepository } from './instances.repository.js';
-import { InstanceNameTakenException, InstanceNotConnectedException } from './whatsapp.exceptions.js';
+import { InstanceAlreadyConnectedException, InstanceNameTakenException, InstanceNotConnectedException } from './whatsapp.exceptions.js';
 
 export interface InstanceStatusView {
   instance: InstanceRow;
@@ -69,15 +69,19 @@ export class InstancesService {
     return QRCode.toDataURL(qr, { margin: 2, width: 320 });
   }
 
+  /** Issues a pairing code for `phoneNumber`; the number is stored only once the code is, so a refusal changes nothing. */
   async requestPairingCode(organizationId: string, instanceId: string, phoneNumber: string): Promise<string> {
     const instance = await this.get(organizationId, instanceId);
-    await this.instances.update(instanceId, { phoneNumber });
+    if (instance.status === 'connected') throw new InstanceAlreadyConnectedException(instanceId, instance.phoneNumber);
+    let code: string;
     try {
-      return await this.connections.requestPairingCode(instanceId, phoneNumber);
+      code = await this.connections.requestPairingCode(instanceId, phoneNumber);
     } catch (error) {
       if (error instanceof InstanceNotLiveError) throw new InstanceNotConnectedException(instanceId, instance.status);
       throw error;
     }
+    await this.instances.update(instanceId, { phoneNumber });
+    return code;
   }
 
   async reconnect(organizationId: string, instanceId: string): Promise<InstanceRow> {

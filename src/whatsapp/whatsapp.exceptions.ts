@@ -13,6 +13,19 @@ export class InstanceNotConnectedException extends DomainException {
   }
 }
 
+/** A pairing code links a new device: an instance that already has one is not paired again. */
+export class InstanceAlreadyConnectedException extends DomainException {
+  constructor(instanceId: string, phoneNumber: string | null) {
+    super(
+      'instance_already_connected',
+      HttpStatus.CONFLICT,
+      `Instance ${instanceId} is already connected${phoneNumber === null ? '' : ` as ${phoneNumber}`}: ` +
+        'to link another number, delete it (which logs the device out) and create a new one',
+      { phoneNumber },
+    );
+  }
+}
+
 export class InstanceNameTakenException extends DomainException {
   constructor(name: string) {
     super('instance_name_taken', HttpStatus.CONFLICT, `An instance named "${name}" already exists in this organization`);
