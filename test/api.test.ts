@@ -199,6 +199,16 @@ describe('HTTP API on PostgreSQL: auth, errors, validation, OpenAPI', () => {
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
   });
+
+  it('documents the QR route as a PNG on 200 and its errors in the JSON error shape', async () => {
+    const docs = await request(server.baseUrl, 'GET', '/docs-json');
+    const responses = docs.body.paths['/api/whatsapp/instances/{id}/qr'].get.responses;
+    expect(responses['200'].content).toEqual({ 'image/png': { schema: { type: 'string', format: 'binary' } } });
+    for (const status of ['400', '401', '404']) {
+      expect(Object.keys(responses[status].content), status).toEqual(['application/json']);
+      expect(responses[status].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponseDto');
+    }
+  });
 });
 
 describe('admin API without ADMIN_API_KEY', () => {

@@ -121,6 +121,7 @@ describe('operations: /metrics and the queue dashboard', () => {
   it('documents /metrics in the OpenAPI document as plain text; the dashboard, an HTML app, is left out', async () => {
     const docs = await request(server.baseUrl, 'GET', '/docs-json');
     expect(Object.keys(docs.body.paths['/metrics'].get.responses['200'].content)).toEqual(['text/plain']);
+    expect(Object.keys(docs.body.paths['/metrics'].get.responses['401'].content)).toEqual(['application/json']);
     expect(Object.keys(docs.body.paths).filter((path) => path.startsWith('/admin'))).toEqual([]);
   });
 

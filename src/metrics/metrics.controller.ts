@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { UnauthenticatedException } from '../auth/auth.exceptions.js';
 import { bearerTokenOf } from '../auth/bearer-token.js';
@@ -28,8 +28,8 @@ export class MetricsController {
       'Needs the deployment METRICS_TOKEN as bearer token; disabled (403) while METRICS_TOKEN is unset. ' +
       'Each process answers for itself: scrape every process (API and workers). Metric names are listed in the README.',
   })
-  @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text format 0.0.4', schema: { type: 'string' } })
+  // The text type goes on the 200 alone: @ApiProduces would declare the JSON errors as text too.
+  @ApiOkResponse({ description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } })
   @ApiErrors(401, 403)
   async scrape(@Req() request: Request, @Res() response: Response): Promise<void> {
     this.verify(request);

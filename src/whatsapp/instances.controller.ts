@@ -5,7 +5,6 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiProduces,
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -60,8 +59,8 @@ export class InstancesController {
 
   @Get(':id/qr')
   @ApiOperation({ summary: 'The current QR code as a PNG image' })
-  @ApiProduces('image/png')
-  @ApiOkResponse({ description: 'PNG image' })
+  // The PNG type goes on the 200 alone: @ApiProduces would declare the JSON errors as PNG too.
+  @ApiOkResponse({ description: 'PNG image', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } })
   @ApiErrors(400, 401, 404)
   async qr(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Res() response: Response): Promise<void> {
     const png = await this.instances.qrPng(tenant.organizationId, id);
