@@ -209,6 +209,46 @@ describe('HTTP API on PostgreSQL: auth, errors, validation, OpenAPI', () => {
       expect(responses[status].content['application/json'].schema.$ref).toBe('#/components/schemas/ErrorResponseDto');
     }
   });
+
+  it('documents 429 with Retry-After on every authenticated route, 413 on every route with a body, and the 200 body of sandbox and instance health routes', async () => {
+    const docs = await request(server.baseUrl, 'GET', '/docs-json');
+    type Responses = Record<string, { content?: Record<string, { schema: { $ref?: string } }>; headers?: Record<string, unknown> }>;
+    const operations = Object.entries(docs.body.paths as Record<string, Record<string, { security?: unknown[]; requestBody?: unknown; responses: Responses }>>).flatMap(
+      ([path, item]) => Object.entries(item).map(([method, operation]) => ({ label: `${method.toUpperCase()} ${path}`, ...operation })),
+    );
+    const authenticated = operations.filter((operation) => (operation.security ?? []).length > 0);
+    expect(authenticated.length).toBeGreaterThan(50);
+    for (const operation of authenticated) {
+      const tooMany = operation.responses['429'];
+      expect(tooMany?.content?.['application/json']?.schema.$ref, `${operation.label} 429`).toBe('#/components/schemas/ErrorResponseDto');
+      expect(tooMany?.headers, `${operation.label} 429`).toHaveProperty('Retry-After');
+    }
+    const withBody = operations.filter((operation) => operation.requestBody !== undefined);
+    expect(withBody.length).toBeGreaterThan(20);
+    for (const operation of withBody) {
+      expect(operation.responses['413']?.content?.['application/json']?.schema.$ref, `${operation.label} 413`).toBe('#/components/schemas/ErrorResponseDto');
+    }
+    for (const operation of operations.filter((candidate) => !candidate.security?.length)) {
+      expect(operation.responses['429'], `${operation.label} is not rate limited`).toBeUndefined();
+    }
+    const okSchema = (label: string) => {
+      const operation = operations.find((candidate) => candidate.label === label);
+      return operation?.responses['200']?.content?.['application/json']?.schema.$ref;
+    };
+    expect({
+      pair: okSchema('POST /api/sandbox/instances/{id}/pair'),
+      inbound: okSchema('POST /api/sandbox/instances/{id}/inbound'),
+      outbound: okSchema('GET /api/sandbox/instances/{id}/outbound'),
+      disconnect: okSchema('POST /api/sandbox/instances/{id}/disconnect'),
+      health: okSchema('GET /api/whatsapp/instances/{id}/health'),
+    }).toEqual({
+      pair: '#/components/schemas/SandboxPairedDto',
+      inbound: '#/components/schemas/SandboxInboundAcceptedDto',
+      outbound: '#/components/schemas/SandboxOutboundListDto',
+      disconnect: '#/components/schemas/SandboxDisconnectedDto',
+      health: '#/components/schemas/InstanceHealthDto',
+    });
+  });
 });
 
 describe('admin API without ADMIN_API_KEY', () => {

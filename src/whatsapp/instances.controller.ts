@@ -12,7 +12,14 @@ import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import { PaginationQueryDto, toPage } from '../common/pagination.dto.js';
-import { CreateInstanceDto, InstanceDto, InstancePageDto, InstanceStatusDto, PairingCodeRequestDto } from './dto/instance.dto.js';
+import {
+  CreateInstanceDto,
+  InstanceDto,
+  InstanceHealthDto,
+  InstancePageDto,
+  InstanceStatusDto,
+  PairingCodeRequestDto,
+} from './dto/instance.dto.js';
 import { InstancesService, type InstanceStatusView } from './instances.service.js';
 
 @ApiTags('whatsapp')
@@ -98,8 +105,9 @@ export class InstancesController {
 
   @Get(':id/health')
   @ApiOperation({ summary: 'Whether the socket is live here, and the stored session (created, last used)' })
+  @ApiOkResponse({ type: InstanceHealthDto })
   @ApiErrors(400, 401, 404)
-  async health(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string) {
+  async health(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<InstanceHealthDto> {
     const { instance, live, session } = await this.instances.health(tenant.organizationId, id);
     return { ...InstanceDto.from(instance), live, session };
   }

@@ -2,7 +2,15 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { SandboxDisconnectDto, SandboxInboundDto, SandboxPairDto } from './dto/sandbox.dto.js';
+import {
+  SandboxDisconnectDto,
+  SandboxDisconnectedDto,
+  SandboxInboundAcceptedDto,
+  SandboxInboundDto,
+  SandboxOutboundListDto,
+  SandboxPairDto,
+  SandboxPairedDto,
+} from './dto/sandbox.dto.js';
 import { InstancesService } from './instances.service.js';
 import { SandboxTransport } from './transport/sandbox.transport.js';
 import { SandboxOnlyException } from './whatsapp.exceptions.js';
@@ -20,8 +28,13 @@ export class SandboxController {
   @Post(':id/pair')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Pair the simulated phone, as scanning the QR or typing the code would' })
+  @ApiOkResponse({ type: SandboxPairedDto })
   @ApiErrors(400, 401, 404, 409)
-  async pair(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: SandboxPairDto) {
+  async pair(
+    @CurrentTenant() tenant: TenantContext,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: SandboxPairDto,
+  ): Promise<SandboxPairedDto> {
     await this.requireSandbox(tenant, id);
     return { phoneNumber: this.sandbox.pair(id, body.phoneNumber?.replace(/^\+/, '')) };
   }
@@ -34,8 +47,13 @@ export class SandboxController {
       'Answers once the server has stored (or, with the database down, spooled) the message, as WhatsApp waits for the ' +
       "device's acknowledgement. A 5xx or a broken connection means it was not acknowledged: deliver it again with the same messageId.",
   })
+  @ApiOkResponse({ type: SandboxInboundAcceptedDto })
   @ApiErrors(400, 401, 404, 409)
-  async inbound(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: SandboxInboundDto) {
+  async inbound(
+    @CurrentTenant() tenant: TenantContext,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: SandboxInboundDto,
+  ): Promise<SandboxInboundAcceptedDto> {
     await this.requireSandbox(tenant, id);
     const { media, ...message } = body;
     // null is "no media", as validation lets an optional field be null.
@@ -45,9 +63,9 @@ export class SandboxController {
 
   @Get(':id/outbound')
   @ApiOperation({ summary: 'What the instance sent through the sandbox (its latest 500 messages), with receipt status' })
-  @ApiOkResponse({ description: 'Sent messages, oldest first' })
+  @ApiOkResponse({ type: SandboxOutboundListDto })
   @ApiErrors(400, 401, 404, 409)
-  async outbound(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string) {
+  async outbound(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<SandboxOutboundListDto> {
     await this.requireSandbox(tenant, id);
     return { data: this.sandbox.outbound(id) };
   }
@@ -55,8 +73,13 @@ export class SandboxController {
   @Post(':id/disconnect')
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Drop the connection with a WhatsApp close code, to watch the reconnect policy' })
+  @ApiOkResponse({ type: SandboxDisconnectedDto })
   @ApiErrors(400, 401, 404, 409)
-  async disconnect(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: SandboxDisconnectDto) {
+  async disconnect(
+    @CurrentTenant() tenant: TenantContext,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: SandboxDisconnectDto,
+  ): Promise<SandboxDisconnectedDto> {
     await this.requireSandbox(tenant, id);
     this.sandbox.disconnect(id, body.statusCode);
     return { statusCode: body.statusCode };

@@ -96,6 +96,38 @@ export class InstanceStatusDto extends InstanceDto {
   live!: boolean;
 }
 
+export class InstanceSessionDto {
+  @ApiProperty({ example: '00000000-0000-4000-8000-00000000d3e0' })
+  organizationId!: string;
+
+  @ApiProperty({ example: '3f2e1d0c-9b8a-4765-8432-10fedcba9876' })
+  instanceId!: string;
+
+  @ApiPropertyOptional({ example: '5511987654321', nullable: true, type: String })
+  phoneNumber!: string | null;
+
+  @ApiProperty({ example: '2026-11-25T12:00:00.000Z' })
+  createdAt!: string;
+
+  @ApiProperty({ example: '2026-11-25T12:30:00.000Z' })
+  lastUsedAt!: string;
+
+  @ApiProperty({ example: 1, description: 'Version of the stored auth-state format' })
+  formatVersion!: number;
+}
+
+export class InstanceHealthDto extends InstanceDto {
+  @ApiProperty({ example: true, description: 'Whether this deployment holds a live socket for the instance' })
+  live!: boolean;
+
+  @ApiPropertyOptional({
+    type: InstanceSessionDto,
+    nullable: true,
+    description: 'The stored session; null while none is stored (before the first connection, after a logout wiped it)',
+  })
+  session!: InstanceSessionDto | null;
+}
+
 export class InstancePageDto {
   @ApiProperty({ type: [InstanceDto] })
   data!: InstanceDto[];

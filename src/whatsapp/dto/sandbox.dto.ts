@@ -81,3 +81,52 @@ export class SandboxDisconnectDto {
   @Max(999)
   statusCode!: number;
 }
+
+export class SandboxPairedDto {
+  @ApiProperty({ example: '5511987654321', description: 'The phone that paired, digits with country code' })
+  phoneNumber!: string;
+}
+
+export class SandboxInboundAcceptedDto {
+  @ApiProperty({ example: '3EB0A1B2C3D4E5F6A7B8C9', description: "WhatsApp's id of the delivered message" })
+  messageId!: string;
+}
+
+export class SandboxOutboundMessageDto {
+  @ApiProperty({ example: '5511912345678', description: 'Digits with country code' })
+  to!: string;
+
+  @ApiProperty({ example: 'text', description: 'text, image or audio' })
+  kind!: string;
+
+  @ApiPropertyOptional({ example: 'Olá! Banho confirmado.', nullable: true, type: String, description: 'The text, or the caption of an image' })
+  text!: string | null;
+
+  @ApiPropertyOptional({ example: null, nullable: true, type: Number, description: 'Size of the media in bytes; null for text' })
+  bytes!: number | null;
+
+  @ApiPropertyOptional({ example: null, nullable: true, type: String })
+  mimetype!: string | null;
+
+  @ApiPropertyOptional({ example: null, nullable: true, type: Boolean, description: 'Audio sent as a voice note' })
+  ptt!: boolean | null;
+
+  @ApiProperty({ example: '3EB0F1E2D3C4B5A69788' })
+  messageId!: string;
+
+  @ApiProperty({ example: 'delivered', enum: ['sent', 'delivered', 'read', 'failed'] })
+  status!: string;
+
+  @ApiProperty({ example: '2026-11-25T12:00:00.000Z' })
+  at!: string;
+}
+
+export class SandboxOutboundListDto {
+  @ApiProperty({ type: [SandboxOutboundMessageDto], description: 'Oldest first' })
+  data!: SandboxOutboundMessageDto[];
+}
+
+export class SandboxDisconnectedDto {
+  @ApiProperty({ example: 408, description: 'The close code the connection was dropped with' })
+  statusCode!: number;
+}
