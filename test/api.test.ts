@@ -101,6 +101,19 @@ describe('HTTP API on PostgreSQL: auth, errors, validation, OpenAPI', () => {
     expect(response.body.message).toMatch(/timezone must be an IANA time zone/);
   });
 
+  it('answers a path id that is not a UUID with 400 naming the parameter', async () => {
+    for (const [method, path] of [['GET', '/api/contacts/abc'], ['DELETE', '/api/api-keys/abc'], ['GET', '/api/whatsapp/instances/abc/status']]) {
+      const response = await request(server.baseUrl, method, path, { token: shopA.key });
+      expect(response.status, path).toBe(400);
+      expectErrorShape(response.body, 400);
+      expect(response.body, path).toMatchObject({
+        code: 'validation_failed',
+        message: 'path parameter id must be a UUID, such as 3f2e1d0c-9b8a-4765-8432-10fedcba9876',
+        details: [{ field: 'id', problems: ['path parameter id must be a UUID, such as 3f2e1d0c-9b8a-4765-8432-10fedcba9876'] }],
+      });
+    }
+  });
+
   it('answers malformed JSON with 400 and a request id, and unknown routes with 404, both in the error shape', async () => {
     const malformed = await request(server.baseUrl, 'POST', '/api/api-keys', { token: shopA.key, rawBody: '{"name": ' });
     expect(malformed.status).toBe(400);

@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { PaginationQueryDto, toPage } from '../common/pagination.dto.js';
+import { ParseIdPipe } from '../common/validation.js';
 import { ApiKeysService } from './api-keys.service.js';
 import { ApiKeyCreatedDto, ApiKeyDto, ApiKeyPageDto, CreateApiKeyDto } from './dto/api-key.dto.js';
 import { CurrentTenant, type TenantContext } from './tenant-context.js';
@@ -36,7 +37,7 @@ export class ApiKeysController {
   @ApiErrors(400, 401, 404)
   async revoke(
     @CurrentTenant() tenant: TenantContext,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseIdPipe) id: string,
   ): Promise<ApiKeyDto> {
     return ApiKeyDto.from(await this.apiKeys.revoke(tenant.organizationId, id));
   }

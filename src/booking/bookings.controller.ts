@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { toPage } from '../common/pagination.dto.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { ParseIdPipe } from '../common/validation.js';
 import type { BookingStatus } from '../database/schema.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import type { Actor } from './bookings.repository.js';
@@ -94,7 +95,7 @@ export class BookingsController {
   @ApiOperation({ summary: 'One booking' })
   @ApiOkResponse({ type: BookingDto })
   @ApiErrors(400, 401, 404)
-  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<BookingDto> {
+  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<BookingDto> {
     return BookingDto.from(await this.bookings.get(tenant.organizationId, id), await this.timeZone(tenant));
   }
 
@@ -105,7 +106,7 @@ export class BookingsController {
   @ApiErrors(400, 401, 404, 409)
   async reschedule(
     @CurrentTenant() tenant: TenantContext,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: RescheduleBookingDto,
   ): Promise<BookingDto> {
     const booking = await this.bookings.reschedule(tenant.organizationId, id, new Date(body.startsAt), actorOf(tenant), body.resourceId);
@@ -117,7 +118,7 @@ export class BookingsController {
   @ApiOperation({ summary: 'Confirm a scheduled booking' })
   @ApiOkResponse({ type: BookingDto })
   @ApiErrors(400, 401, 404, 409)
-  confirm(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: BookingStatusChangeDto) {
+  confirm(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string, @Body() body: BookingStatusChangeDto) {
     return this.changeStatus(tenant, id, 'confirmed', body);
   }
 
@@ -126,7 +127,7 @@ export class BookingsController {
   @ApiOperation({ summary: 'Cancel a booking; its time becomes free' })
   @ApiOkResponse({ type: BookingDto })
   @ApiErrors(400, 401, 404, 409)
-  cancel(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: BookingStatusChangeDto) {
+  cancel(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string, @Body() body: BookingStatusChangeDto) {
     return this.changeStatus(tenant, id, 'cancelled', body);
   }
 
@@ -135,7 +136,7 @@ export class BookingsController {
   @ApiOperation({ summary: 'Mark a booking as done (counts towards revenue)' })
   @ApiOkResponse({ type: BookingDto })
   @ApiErrors(400, 401, 404, 409)
-  done(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: BookingStatusChangeDto) {
+  done(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string, @Body() body: BookingStatusChangeDto) {
     return this.changeStatus(tenant, id, 'done', body);
   }
 
@@ -144,7 +145,7 @@ export class BookingsController {
   @ApiOperation({ summary: 'Mark that the customer did not come' })
   @ApiOkResponse({ type: BookingDto })
   @ApiErrors(400, 401, 404, 409)
-  noShow(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Body() body: BookingStatusChangeDto) {
+  noShow(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string, @Body() body: BookingStatusChangeDto) {
     return this.changeStatus(tenant, id, 'no_show', body);
   }
 

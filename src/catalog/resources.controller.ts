@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { toPage } from '../common/pagination.dto.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { ParseIdPipe } from '../common/validation.js';
 import { CatalogService } from './catalog.service.js';
 import { CreateResourceDto, ResourceDto, ResourceListQueryDto, ResourcePageDto, UpdateResourceDto } from './dto/resource.dto.js';
 
@@ -38,7 +39,7 @@ export class ResourcesController {
   @ApiOperation({ summary: 'One resource, active or retired' })
   @ApiOkResponse({ type: ResourceDto })
   @ApiErrors(400, 401, 404)
-  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<ResourceDto> {
+  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<ResourceDto> {
     return ResourceDto.from(await this.catalog.getResource(tenant.organizationId, id));
   }
 
@@ -48,7 +49,7 @@ export class ResourcesController {
   @ApiErrors(400, 401, 404)
   async update(
     @CurrentTenant() tenant: TenantContext,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: UpdateResourceDto,
   ): Promise<ResourceDto> {
     return ResourceDto.from(await this.catalog.updateResource(tenant.organizationId, id, body));
@@ -61,7 +62,7 @@ export class ResourcesController {
   })
   @ApiOkResponse({ type: ResourceDto })
   @ApiErrors(400, 401, 404)
-  async deactivate(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<ResourceDto> {
+  async deactivate(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<ResourceDto> {
     return ResourceDto.from(await this.catalog.deactivateResource(tenant.organizationId, id));
   }
 }

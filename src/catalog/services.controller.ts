@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { toPage } from '../common/pagination.dto.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { ParseIdPipe } from '../common/validation.js';
 import { CatalogService } from './catalog.service.js';
 import { CreateServiceDto, ServiceDto, ServiceListQueryDto, ServicePageDto, UpdateServiceDto } from './dto/service.dto.js';
 
@@ -33,7 +34,7 @@ export class ServicesController {
   @ApiOperation({ summary: 'One service, active or retired' })
   @ApiOkResponse({ type: ServiceDto })
   @ApiErrors(400, 401, 404)
-  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<ServiceDto> {
+  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<ServiceDto> {
     return ServiceDto.from(await this.catalog.getService(tenant.organizationId, id));
   }
 
@@ -43,7 +44,7 @@ export class ServicesController {
   @ApiErrors(400, 401, 404)
   async update(
     @CurrentTenant() tenant: TenantContext,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: UpdateServiceDto,
   ): Promise<ServiceDto> {
     return ServiceDto.from(await this.catalog.updateService(tenant.organizationId, id, body));
@@ -56,7 +57,7 @@ export class ServicesController {
   })
   @ApiOkResponse({ type: ServiceDto })
   @ApiErrors(400, 401, 404)
-  async deactivate(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<ServiceDto> {
+  async deactivate(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<ServiceDto> {
     return ServiceDto.from(await this.catalog.deactivateService(tenant.organizationId, id));
   }
 }

@@ -1,4 +1,11 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  type ArgumentMetadata,
+  BadRequestException,
+  Injectable,
+  ParseUUIDPipe,
+  ValidationPipe,
+  type ValidationError,
+} from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsBoolean, ValidateIf } from 'class-validator';
 
@@ -16,19 +23,33 @@ export function fieldProblems(errors: ValidationError[], parent = ''): FieldProb
   });
 }
 
+/** A 400 in the shape validation answers with: `code` validation_failed, `details` naming the field. */
+function invalidFields(details: FieldProblem[]): BadRequestException {
+  return new BadRequestException({ message: details.flatMap((detail) => detail.problems).join('; '), code: 'validation_failed', details });
+}
+
+/**
+ * Every `:id` path parameter: Nest's UUID check, with a 400 that names the
+ * parameter (`details`, as a body field would be) instead of its bare
+ * "Validation failed (uuid is expected)".
+ */
+@Injectable()
+export class ParseIdPipe extends ParseUUIDPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<string> {
+    const name = metadata.data ?? 'id';
+    if (typeof value !== 'string' || !this.isUUID(value)) {
+      throw invalidFields([{ field: name, problems: [`path parameter ${name} must be a UUID, such as 3f2e1d0c-9b8a-4765-8432-10fedcba9876`] }]);
+    }
+    return value;
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    exceptionFactory: (errors) => {
-      const details = fieldProblems(errors);
-      return new BadRequestException({
-        message: details.flatMap((detail) => detail.problems).join('; '),
-        code: 'validation_failed',
-        details,
-      });
-    },
+    exceptionFactory: (errors) => invalidFields(fieldProblems(errors)),
   });
 }
 

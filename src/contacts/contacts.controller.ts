@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { toPage } from '../common/pagination.dto.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { ParseIdPipe } from '../common/validation.js';
 import { ContactsService } from './contacts.service.js';
 import { ContactDto, ContactListQueryDto, ContactPageDto, CreateContactDto, UpdateContactDto } from './dto/contact.dto.js';
 
@@ -41,7 +42,7 @@ export class ContactsController {
   @ApiOperation({ summary: 'One contact' })
   @ApiOkResponse({ type: ContactDto })
   @ApiErrors(400, 401, 404)
-  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<ContactDto> {
+  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<ContactDto> {
     return ContactDto.from(await this.contacts.getContact(tenant.organizationId, id));
   }
 
@@ -51,7 +52,7 @@ export class ContactsController {
   @ApiErrors(400, 401, 404)
   async update(
     @CurrentTenant() tenant: TenantContext,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: UpdateContactDto,
   ): Promise<ContactDto> {
     return ContactDto.from(await this.contacts.updateContact(tenant.organizationId, id, body));

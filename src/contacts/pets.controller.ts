@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, Query } from '@nestjs/common';
 import { toPage } from '../common/pagination.dto.js';
 import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { ParseIdPipe } from '../common/validation.js';
 import { ContactsService } from './contacts.service.js';
 import { CreatePetDto, PetDto, PetListQueryDto, PetPageDto, UpdatePetDto } from './dto/pet.dto.js';
 
@@ -33,7 +34,7 @@ export class PetsController {
   @ApiOperation({ summary: 'One pet' })
   @ApiOkResponse({ type: PetDto })
   @ApiErrors(400, 401, 404)
-  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<PetDto> {
+  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<PetDto> {
     return PetDto.from(await this.contacts.getPet(tenant.organizationId, id));
   }
 
@@ -43,7 +44,7 @@ export class PetsController {
   @ApiErrors(400, 401, 404)
   async update(
     @CurrentTenant() tenant: TenantContext,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: UpdatePetDto,
   ): Promise<PetDto> {
     return PetDto.from(await this.contacts.updatePet(tenant.organizationId, id, body));
@@ -54,7 +55,7 @@ export class PetsController {
   @ApiOperation({ summary: 'Delete a pet', description: 'Its past bookings stay, without the pet.' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors(400, 401, 404)
-  async delete(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  async delete(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<void> {
     await this.contacts.deletePet(tenant.organizationId, id);
   }
 }

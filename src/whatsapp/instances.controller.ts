@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCreatedResponse,
@@ -12,6 +12,7 @@ import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import { PaginationQueryDto, toPage } from '../common/pagination.dto.js';
+import { ParseIdPipe } from '../common/validation.js';
 import {
   CreateInstanceDto,
   InstanceDto,
@@ -52,7 +53,7 @@ export class InstancesController {
   @ApiOperation({ summary: 'One instance' })
   @ApiOkResponse({ type: InstanceDto })
   @ApiErrors(400, 401, 404)
-  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<InstanceDto> {
+  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<InstanceDto> {
     return InstanceDto.from(await this.instances.get(tenant.organizationId, id));
   }
 
@@ -60,7 +61,7 @@ export class InstancesController {
   @ApiOperation({ summary: 'Status, phone, last connection, and the current pairing code or QR while valid' })
   @ApiOkResponse({ type: InstanceStatusDto })
   @ApiErrors(400, 401, 404)
-  async status(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<InstanceStatusDto> {
+  async status(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<InstanceStatusDto> {
     return this.statusDto(await this.instances.status(tenant.organizationId, id));
   }
 
@@ -69,7 +70,7 @@ export class InstancesController {
   // The PNG type goes on the 200 alone: @ApiProduces would declare the JSON errors as PNG too.
   @ApiOkResponse({ description: 'PNG image', content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } })
   @ApiErrors(400, 401, 404)
-  async qr(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string, @Res() response: Response): Promise<void> {
+  async qr(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string, @Res() response: Response): Promise<void> {
     const png = await this.instances.qrPng(tenant.organizationId, id);
     if (png === null) throw new ResourceNotFoundException('Current QR code of instance', id);
     response.type('png').set('cache-control', 'no-store').send(png);
@@ -87,7 +88,7 @@ export class InstancesController {
   @ApiErrors(400, 401, 404, 409)
   async pairingCode(
     @CurrentTenant() tenant: TenantContext,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: PairingCodeRequestDto,
   ): Promise<InstanceStatusDto> {
     await this.instances.requestPairingCode(tenant.organizationId, id, body.phoneNumber);
@@ -99,7 +100,7 @@ export class InstancesController {
   @ApiOperation({ summary: 'Close and reopen the socket now (the session is kept)' })
   @ApiOkResponse({ type: InstanceDto })
   @ApiErrors(400, 401, 404)
-  async reconnect(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<InstanceDto> {
+  async reconnect(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<InstanceDto> {
     return InstanceDto.from(await this.instances.reconnect(tenant.organizationId, id));
   }
 
@@ -107,7 +108,7 @@ export class InstancesController {
   @ApiOperation({ summary: 'Whether the socket is live here, and the stored session (created, last used)' })
   @ApiOkResponse({ type: InstanceHealthDto })
   @ApiErrors(400, 401, 404)
-  async health(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<InstanceHealthDto> {
+  async health(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<InstanceHealthDto> {
     const { instance, live, session } = await this.instances.health(tenant.organizationId, id);
     return { ...InstanceDto.from(instance), live, session };
   }
@@ -117,7 +118,7 @@ export class InstancesController {
   @ApiOperation({ summary: 'Log the device out, then delete the instance and its stored session' })
   @ApiNoContentResponse()
   @ApiErrors(400, 401, 404)
-  async delete(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+  async delete(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<void> {
     await this.instances.delete(tenant.organizationId, id);
   }
 

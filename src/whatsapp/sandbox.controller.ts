@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import { ParseIdPipe } from '../common/validation.js';
 import {
   SandboxDisconnectDto,
   SandboxDisconnectedDto,
@@ -32,7 +33,7 @@ export class SandboxController {
   @ApiErrors(400, 401, 404, 409)
   async pair(
     @CurrentTenant() tenant: TenantContext,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: SandboxPairDto,
   ): Promise<SandboxPairedDto> {
     await this.requireSandbox(tenant, id);
@@ -51,7 +52,7 @@ export class SandboxController {
   @ApiErrors(400, 401, 404, 409)
   async inbound(
     @CurrentTenant() tenant: TenantContext,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: SandboxInboundDto,
   ): Promise<SandboxInboundAcceptedDto> {
     await this.requireSandbox(tenant, id);
@@ -65,7 +66,7 @@ export class SandboxController {
   @ApiOperation({ summary: 'What the instance sent through the sandbox (its latest 500 messages), with receipt status' })
   @ApiOkResponse({ type: SandboxOutboundListDto })
   @ApiErrors(400, 401, 404, 409)
-  async outbound(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<SandboxOutboundListDto> {
+  async outbound(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<SandboxOutboundListDto> {
     await this.requireSandbox(tenant, id);
     return { data: this.sandbox.outbound(id) };
   }
@@ -77,7 +78,7 @@ export class SandboxController {
   @ApiErrors(400, 401, 404, 409)
   async disconnect(
     @CurrentTenant() tenant: TenantContext,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Body() body: SandboxDisconnectDto,
   ): Promise<SandboxDisconnectedDto> {
     await this.requireSandbox(tenant, id);
