@@ -124,6 +124,20 @@ describe('HTTP API on PostgreSQL: auth, errors, validation, OpenAPI', () => {
     expectErrorShape(unknown.body, 404);
   });
 
+  it('answers a body that is valid JSON but not an object (null, a string, a number, an array) with 400 saying so', async () => {
+    for (const rawBody of ['null', '"str"', '42', '[{"name":"x"}]']) {
+      const response = await request(server.baseUrl, 'POST', '/api/api-keys', { token: shopA.key, rawBody });
+      expect(response.status, rawBody).toBe(400);
+      expectErrorShape(response.body, 400);
+      expect(response.body, rawBody).toMatchObject({
+        code: 'body_not_object',
+        message: 'The request body must be a JSON object ({ ... }), not null, a string, a number or an array',
+      });
+    }
+    const withByteOrderMark = await request(server.baseUrl, 'POST', '/api/api-keys', { token: shopA.key, rawBody: '\uFEFF{"name":"bom"}' });
+    expect(withByteOrderMark.status).toBe(201);
+  });
+
   it('refuses a body over the size limit with 413, not a crash', async () => {
     const response = await request(server.baseUrl, 'POST', '/api/api-keys', {
       token: shopA.key,
