@@ -173,6 +173,20 @@ describe('HTTP API on PostgreSQL: auth, errors, validation, OpenAPI', () => {
     expect(bad.body.details[0].field).toBe('limit');
   });
 
+  it('answers a query parameter given more than once with 400 saying so, not with the rules an array breaks', async () => {
+    const response = await request(server.baseUrl, 'GET', '/api/api-keys?limit=1&limit=2&offset=0', { token: shopA.key });
+    expect(response.status).toBe(400);
+    expectErrorShape(response.body, 400);
+    expect(response.body).toMatchObject({
+      code: 'validation_failed',
+      message: 'query parameter limit was given more than once: give it once',
+      details: [{ field: 'limit', problems: ['query parameter limit was given more than once: give it once'] }],
+    });
+    const contacts = await request(server.baseUrl, 'GET', '/api/contacts?q=a&q=b&optedOut=true&optedOut=false', { token: shopA.key });
+    expect(contacts.status).toBe(400);
+    expect(contacts.body.details.map((detail: { field: string }) => detail.field)).toEqual(['q', 'optedOut']);
+  });
+
   it('resolves a Supabase user JWT to its organization through organization_members', async () => {
     const userId = '2b1f4c3e-9d8a-4f6b-8c7d-1e2f3a4b5c6d';
     const database = server.app.get<Database>(DATABASE);

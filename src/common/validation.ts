@@ -44,8 +44,27 @@ export class ParseIdPipe extends ParseUUIDPipe {
   }
 }
 
+/**
+ * The global ValidationPipe, refusing first a query parameter given more than once
+ * (`?limit=1&limit=2` arrives as an array): no query takes a list, and validating
+ * the array would answer with every rule it breaks instead of what happened.
+ */
+class ApiValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'query') {
+      const given: [string, unknown][] =
+        metadata.data === undefined ? Object.entries((value ?? {}) as Record<string, unknown>) : [[metadata.data, value]];
+      const repeated = given.filter(([, values]) => Array.isArray(values)).map(([name]) => name);
+      if (repeated.length > 0) {
+        throw invalidFields(repeated.map((name) => ({ field: name, problems: [`query parameter ${name} was given more than once: give it once`] })));
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ApiValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
