@@ -239,6 +239,20 @@ describe('catalog (services, resources) and contacts (contacts, pets) on Postgre
       const badFilter = await call(shopA, 'GET', '/api/contacts?optedOut=1');
       expect(badFields(badFilter.body)).toEqual(['optedOut']);
     });
+
+    it('refuses a name of spaces alone, on create and update, and stores a name without the spaces around it', async () => {
+      const blank = await call(shopA, 'POST', '/api/contacts', { phone: '+5511933330001', name: '   ' });
+      expect(blank.status).toBe(400);
+      expect(badFields(blank.body)).toEqual(['name']);
+      expect(blank.body.message).toBe('name must have 1 to 120 characters besides spaces at either end');
+      const padded = await call(shopA, 'POST', '/api/contacts', { phone: '+5511933330001', name: '  Ana Lima \t' });
+      expect(padded.status).toBe(201);
+      expect(padded.body.name).toBe('Ana Lima');
+      const blankPatch = await call(shopA, 'PATCH', `/api/contacts/${padded.body.id}`, { name: ' \n ' });
+      expect(blankPatch.status).toBe(400);
+      expect(badFields(blankPatch.body)).toEqual(['name']);
+      expect((await call(shopA, 'PATCH', `/api/contacts/${padded.body.id}`, { name: null })).body.name).toBeNull();
+    });
   });
 
   describe('pets', () => {

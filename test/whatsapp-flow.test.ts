@@ -355,6 +355,12 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(badTo.body.details[0].field).toBe('to');
     const duplicate = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Recepção', provider: 'sandbox' });
     expect(duplicate.status).toBe(409);
+    // Names are trimmed first: spaces alone are no name, and spaces around one do not make another.
+    const blank = await api('POST', '/api/whatsapp/instances', keyA, { name: '  ', provider: 'sandbox' });
+    expect(blank.status).toBe(400);
+    expect(blank.body).toMatchObject({ message: 'name must have 1 to 60 characters besides spaces at either end', details: [{ field: 'name' }] });
+    const padded = await api('POST', '/api/whatsapp/instances', keyA, { name: ' Recepção ', provider: 'sandbox' });
+    expect(padded.status).toBe(409);
   });
 
   it('deletes an instance: logs out, removes its session, and answers 404 afterwards', async () => {

@@ -7,7 +7,7 @@ import {
   type ValidationError,
 } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsBoolean, ValidateIf } from 'class-validator';
+import { IsBoolean, IsString, Length, ValidateIf } from 'class-validator';
 
 export interface FieldProblem {
   field: string;
@@ -83,6 +83,23 @@ export function IsBooleanQuery(): PropertyDecorator {
   return (target, key) => {
     parse(target, key);
     validate(target, key);
+  };
+}
+
+/**
+ * A name: a string trimmed before it is checked and stored, then 1 to `maxLength`
+ * characters, so one of spaces alone is refused and " Ana " is kept as "Ana".
+ */
+export function IsName(maxLength: number): PropertyDecorator {
+  const trim = Transform(({ value }) => (typeof value === 'string' ? value.trim() : value));
+  const isString = IsString();
+  const length = Length(1, maxLength, {
+    message: ({ property }) => `${property} must have 1 to ${maxLength} characters besides spaces at either end`,
+  });
+  return (target, key) => {
+    trim(target, key);
+    isString(target, key);
+    length(target, key);
   };
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, Length } from 'class-validator';
-import { IsBooleanQuery, IsOptionalNotNull } from '../../common/validation.js';
+import { IsBooleanQuery, IsName, IsOptionalNotNull } from '../../common/validation.js';
 import { PageMetaDto, PaginationQueryDto } from '../../common/pagination.dto.js';
 import { IsPhoneNumber } from '../../common/phone-number.js';
 import type { ContactRow } from '../contacts.repository.js';
@@ -10,10 +10,9 @@ export class CreateContactDto {
   @IsPhoneNumber()
   phone!: string;
 
-  @ApiPropertyOptional({ example: 'Ana Souza', minLength: 1, maxLength: 120 })
+  @ApiPropertyOptional({ example: 'Ana Souza', minLength: 1, maxLength: 120, description: 'Trimmed; spaces alone are refused' })
   @IsOptional()
-  @IsString()
-  @Length(1, 120)
+  @IsName(120)
   name?: string;
 
   @ApiPropertyOptional({ example: 'Prefere atendimento pela manhã', maxLength: 2000 })
@@ -24,10 +23,16 @@ export class CreateContactDto {
 }
 
 export class UpdateContactDto {
-  @ApiPropertyOptional({ example: 'Ana Souza', minLength: 1, maxLength: 120, nullable: true, type: String, description: 'null clears it' })
+  @ApiPropertyOptional({
+    example: 'Ana Souza',
+    minLength: 1,
+    maxLength: 120,
+    nullable: true,
+    type: String,
+    description: 'Trimmed; spaces alone are refused; null clears it',
+  })
   @IsOptional()
-  @IsString()
-  @Length(1, 120)
+  @IsName(120)
   name?: string | null;
 
   @ApiPropertyOptional({ example: 'Prefere atendimento pela manhã', maxLength: 2000, nullable: true, type: String, description: 'null clears it' })

@@ -1,16 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
 import { INSTANCE_STATUSES, type InstanceStatus } from '../../database/schema.js';
 import { PageMetaDto } from '../../common/pagination.dto.js';
+import { IsName } from '../../common/validation.js';
 import type { InstanceRow } from '../instances.repository.js';
 
 const PAIRING_PHONE = /^\d{10,15}$/;
 const PAIRING_PHONE_MESSAGE = 'phoneNumber must be digits with the country code, no "+" or spaces, such as 5511987654321';
 
 export class CreateInstanceDto {
-  @ApiProperty({ example: 'Recepção', minLength: 1, maxLength: 60 })
-  @IsString()
-  @Length(1, 60)
+  @ApiProperty({ example: 'Recepção', minLength: 1, maxLength: 60, description: 'Trimmed; spaces alone are refused' })
+  @IsName(60)
   name!: string;
 
   @ApiPropertyOptional({ example: 'baileys', enum: ['baileys', 'sandbox'], default: 'baileys' })
