@@ -102,7 +102,7 @@ describe('HTTP API on PostgreSQL: auth, errors, validation, OpenAPI', () => {
   });
 
   it('answers a path id that is not a UUID with 400 naming the parameter', async () => {
-    for (const [method, path] of [['GET', '/api/contacts/abc'], ['DELETE', '/api/api-keys/abc'], ['GET', '/api/whatsapp/instances/abc/status']]) {
+    for (const [method, path] of [['GET', '/api/contacts/abc'], ['DELETE', '/api/api-keys/abc'], ['GET', '/api/whatsapp/instances/abc/status'], ['GET', '/api/conversations/abc'], ['POST', '/api/conversations/abc/take-over']]) {
       const response = await request(server.baseUrl, method, path, { token: shopA.key });
       expect(response.status, path).toBe(400);
       expectErrorShape(response.body, 400);

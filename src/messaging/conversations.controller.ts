@@ -1,8 +1,9 @@
-import { Controller, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentTenant, type TenantContext } from '../auth/tenant-context.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { PaginationQueryDto, toPage } from '../common/pagination.dto.js';
+import { ParseIdPipe } from '../common/validation.js';
 import { type ConversationAction, ConversationsService } from './conversations.service.js';
 import {
   ConversationDto,
@@ -39,7 +40,7 @@ export class ConversationsController {
   @ApiOperation({ summary: 'One conversation' })
   @ApiOkResponse({ type: ConversationDto })
   @ApiErrors(400, 401, 404)
-  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<ConversationDto> {
+  async get(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<ConversationDto> {
     return ConversationDto.from(await this.conversations.get(tenant.organizationId, id));
   }
 
@@ -49,7 +50,7 @@ export class ConversationsController {
   @ApiErrors(400, 401, 404)
   async messages(
     @CurrentTenant() tenant: TenantContext,
-    @Param('id', ParseUUIDPipe) id: string,
+    @Param('id', ParseIdPipe) id: string,
     @Query() query: PaginationQueryDto,
   ): Promise<ConversationMessagePageDto> {
     const rows = await this.conversations.messages(tenant.organizationId, id, query.limit + 1, query.offset);
@@ -61,7 +62,7 @@ export class ConversationsController {
   @ApiOperation({ summary: 'A person takes the conversation (state human): the bot stops answering' })
   @ApiOkResponse({ type: ConversationDto })
   @ApiErrors(400, 401, 404, 409)
-  takeOver(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<ConversationDto> {
+  takeOver(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<ConversationDto> {
     return this.apply(tenant, id, 'take-over');
   }
 
@@ -70,7 +71,7 @@ export class ConversationsController {
   @ApiOperation({ summary: 'Give the conversation back to the bot (from waiting_human or human)' })
   @ApiOkResponse({ type: ConversationDto })
   @ApiErrors(400, 401, 404, 409)
-  release(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<ConversationDto> {
+  release(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<ConversationDto> {
     return this.apply(tenant, id, 'release');
   }
 
@@ -79,7 +80,7 @@ export class ConversationsController {
   @ApiOperation({ summary: "Close the conversation; the customer's next message reopens it with the bot" })
   @ApiOkResponse({ type: ConversationDto })
   @ApiErrors(400, 401, 404, 409)
-  close(@CurrentTenant() tenant: TenantContext, @Param('id', ParseUUIDPipe) id: string): Promise<ConversationDto> {
+  close(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<ConversationDto> {
     return this.apply(tenant, id, 'close');
   }
 
