@@ -1,7 +1,14 @@
+import { asc, eq } from 'drizzle-orm';
+import { copyFile, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogService } from '../src/catalog/catalog.service.js';
 import { ResourceNotFoundException } from '../src/common/domain.exception.js';
 import { ContactsService } from '../src/contacts/contacts.service.js';
+import { migrate, MIGRATIONS_DIRECTORY } from '../src/database/migrator.js';
+import { PostgresDatabase } from '../src/database/postgres-database.js';
+import { campaignRecipients, contacts, conversations, messages, organizations, pets } from '../src/database/schema.js';
 import { request, startTestApp, type TestApp } from './support/app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 
@@ -224,6 +231,11 @@ describe('catalog (services, resources) and contacts (contacts, pets) on Postgre
       });
       // Uniqueness is per organization.
       expect((await call(shopB, 'POST', '/api/contacts', { phone: '+5511955554444' })).status).toBe(201);
+      // A mobile written without its ninth digit is the same number.
+      const mobile = await call(shopA, 'POST', '/api/contacts', { phone: '(11) 8765-4400' });
+      expect(mobile.body).toMatchObject({ phone: '+5511987654400' });
+      const withoutNinth = await call(shopA, 'POST', '/api/contacts', { phone: '+551187654400' });
+      expect(withoutNinth.body).toMatchObject({ code: 'contact_exists', details: { phone: '+5511987654400', contactId: mobile.body.id } });
     });
 
     it('names each invalid field with 400', async () => {
@@ -407,5 +419,103 @@ describe('catalog (services, resources) and contacts (contacts, pets) on Postgre
     }
     const listParameters = (docs.body.paths['/api/services'].get.parameters as { name: string }[]).map((parameter) => parameter.name);
     expect(listParameters).toEqual(expect.arrayContaining(['limit', 'offset', 'active']));
+  });
+});
+
+describe('migrations of rows stored before, on PostgreSQL', () => {
+  /** A database migrated up to, not including, `migration` (its number); `check` writes the old rows, migrates the rest and looks. */
+  async function beforeMigration(migration: string, check: (database: PostgresDatabase) => Promise<void>): Promise<void> {
+    const testDatabase = await createTestDatabase(`before_${migration}`);
+    const database = PostgresDatabase.connect(testDatabase.url, 2);
+    const earlier = await mkdtemp(join(tmpdir(), 'oxy-migrations-'));
+    try {
+      for (const file of await readdir(MIGRATIONS_DIRECTORY)) {
+        if (/^\d+_.*\.sql$/.test(file) && file < migration) await copyFile(join(MIGRATIONS_DIRECTORY, file), join(earlier, file));
+      }
+      await migrate(database, earlier);
+      await check(database);
+    } finally {
+      await database.close();
+      await testDatabase.drop();
+      await rm(earlier, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Old rows, in SQL naming only their columns: the schema's insert would name
+   * columns later migrations add, which the database does not have yet. Every
+   * row names the same columns; returns the ids, in order.
+   */
+  async function insertRows(database: PostgresDatabase, table: string, rows: Record<string, unknown>[]): Promise<string[]> {
+    const columns = Object.keys(rows[0]);
+    const params: unknown[] = [];
+    const tuples = rows.map((row) => `(${columns.map((column) => `$${params.push(row[column])}`).join(', ')})`);
+    const inserted = await database.withConnection((runner) =>
+      runner.query<{ id?: string }>(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')} RETURNING *`, params),
+    );
+    return inserted.map((row) => row.id ?? '');
+  }
+
+  it('0016 spells owner numbers, contacts and messages with the ninth digit, and merges the two contacts of one person into the nine-digit one', async () => {
+    await beforeMigration('0016', async (database) => {
+      // Rows as the code before wrote them: a sender's number as its WhatsApp JID spelled it.
+      const db = database.systemDb;
+      const at = (minute: number) => new Date(Date.UTC(2026, 0, 5, 12, minute));
+      const [organizationId] = await insertRows(database, 'organizations', [
+        { name: 'Pet Antigo', authorized_owner_numbers: ['+551187650099', '+5511900000099', '+5511987650099'] },
+      ]);
+      const [instanceId] = await insertRows(database, 'whatsapp_instances', [{ organization_id: organizationId, name: 'main' }]);
+      const contact = { organization_id: organizationId, name: null, notes: null, wa_jid: null, last_message_at: null, opted_out_at: null };
+      const [written, typed, alone, landline] = await insertRows(database, 'contacts', [
+        { ...contact, phone: '+551187650011', name: 'Bia WhatsApp', wa_jid: '551187650011@s.whatsapp.net', last_message_at: at(30), opted_out_at: at(31) },
+        { ...contact, phone: '+5511987650011', name: 'Bia', notes: 'cliente antiga', last_message_at: at(10) },
+        { ...contact, phone: '+552187650022' },
+        { ...contact, phone: '+551134567890' },
+      ]);
+      const [writtenConversation, typedConversation] = await insertRows(database, 'conversations', [
+        { organization_id: organizationId, contact_id: written, state: 'waiting_human', last_message_at: at(30) },
+        { organization_id: organizationId, contact_id: typed, state: 'bot', last_message_at: at(10) },
+      ]);
+      await insertRows(database, 'pets', [
+        { organization_id: organizationId, contact_id: written, name: 'Rex', species: 'cachorro' },
+        { organization_id: organizationId, contact_id: typed, name: 'Mel', species: 'gato' },
+      ]);
+      const message = { organization_id: organizationId, instance_id: instanceId, type: 'text', status: 'processed' };
+      await insertRows(database, 'messages', [
+        { ...message, contact_id: typed, conversation_id: typedConversation, remote_phone: '+5511987650011', direction: 'outbound', origin: 'api', body: 'Olá Bia' },
+        { ...message, contact_id: written, conversation_id: writtenConversation, remote_phone: '+551187650011', direction: 'inbound', origin: 'customer', body: 'oi' },
+        { ...message, contact_id: alone, conversation_id: null, remote_phone: '+552187650022', direction: 'inbound', origin: 'customer', body: 'bom dia' },
+      ]);
+      const [campaign] = await insertRows(database, 'campaigns', [
+        { organization_id: organizationId, code: 'K7P2QX', objective: 'voltar', audience: JSON.stringify({ kind: 'all' }), text: 'Promoção', created_by_kind: 'system' },
+      ]);
+      await insertRows(database, 'campaign_recipients', [
+        { campaign_id: campaign, organization_id: organizationId, contact_id: written, status: 'sent', skip_reason: null },
+        { campaign_id: campaign, organization_id: organizationId, contact_id: typed, status: 'skipped', skip_reason: 'opted_out' },
+      ]);
+
+      expect((await migrate(database)).applied).toContain('0016_brazilian_ninth_digit.sql');
+
+      const [migrated] = await db.select().from(organizations).where(eq(organizations.id, organizationId));
+      expect(migrated.authorizedOwnerNumbers).toEqual(['+5511987650099', '+5511900000099']);
+      const people = await db.select().from(contacts).where(eq(contacts.organizationId, organizationId)).orderBy(asc(contacts.phone));
+      expect(people.map((person) => person.phone)).toEqual(['+551134567890', '+5511987650011', '+5521987650022']);
+      expect(people.map((person) => person.id)).toEqual([landline, typed, alone]);
+      // What staff wrote stays; what only the messages knew is learnt; opted out since the other was.
+      expect(people[1]).toMatchObject({ name: 'Bia', notes: 'cliente antiga', waJid: '551187650011@s.whatsapp.net', lastMessageAt: at(30), optedOutAt: at(31) });
+      // The conversation with the latest message stays, the person's.
+      const kept = await db.select().from(conversations).where(eq(conversations.organizationId, organizationId));
+      expect(kept).toEqual([expect.objectContaining({ id: writtenConversation, contactId: typed, state: 'waiting_human' })]);
+      const petNames = await db.select({ name: pets.name }).from(pets).where(eq(pets.contactId, typed)).orderBy(asc(pets.name));
+      expect(petNames.map((pet) => pet.name)).toEqual(['Mel', 'Rex']);
+      const rows = await db.select().from(messages).where(eq(messages.organizationId, organizationId));
+      expect(rows.map(({ body, remotePhone, contactId, conversationId }) => ({ body, remotePhone, contactId, conversationId })).sort((a, b) => a.body!.localeCompare(b.body!))).toEqual([
+        { body: 'bom dia', remotePhone: '+5521987650022', contactId: alone, conversationId: null },
+        { body: 'oi', remotePhone: '+5511987650011', contactId: typed, conversationId: writtenConversation },
+        { body: 'Olá Bia', remotePhone: '+5511987650011', contactId: typed, conversationId: writtenConversation },
+      ]);
+      const recipients = await db.select().from(campaignRecipients).where(eq(campaignRecipients.campaignId, campaign));
+      expect(recipients).toEqual([expect.objectContaining({ contactId: typed, status: 'skipped' })]);
+    });
   });
 });

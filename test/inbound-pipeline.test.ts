@@ -34,7 +34,8 @@ describe('inbound pipeline on the sandbox transport', () => {
       INBOUND_SWEEP_INTERVAL_MS: '1000',
       INBOUND_SWEEP_AFTER_MS: '2000',
     });
-    shop = await createChattingShop(server.baseUrl, ADMIN_KEY);
+    // The second owner registered with the ninth digit; their WhatsApp account predates it.
+    shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { ownerNumbers: ['+5511900000099', '+5511987650099'] });
   }, 60_000);
 
   afterAll(async () => {
@@ -245,6 +246,40 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect(sentTo(owner)[0].text).toContain('📊 *Hoje*');
     const page = await api('GET', '/api/conversations?limit=200');
     expect(page.body.data.find((item: { contactPhone: string }) => item.contactPhone === `+${owner}`)).toMatchObject({ agent: 'aurora' });
+  });
+
+  it('sends an owner writing from an account older than the ninth digit to the owner agent, answering the spelling they wrote from', async () => {
+    const ownerAccount = '551187650099';
+    await write(ownerAccount, 'quanto faturamos hoje?');
+    await waitFor(() => sentTo(ownerAccount).length === 1, 10_000);
+    expect(sentTo(ownerAccount)[0].text).toContain('📊 *Hoje*');
+    expect(await conversationOf('5511987650099')).toMatchObject({ agent: 'aurora' });
+    expect(await conversationOf(ownerAccount)).toBeUndefined();
+  });
+
+  it('keeps a customer writing from an eight-digit account one contact and one conversation with staff who know the nine-digit number', async () => {
+    const account = '551187650011';
+    const known = '5511987650011';
+    const registered = await api('POST', '/api/contacts', { phone: '(11) 98765-0011', name: 'Bia' });
+    expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+    await write(account, 'atendente');
+    await waitFor(async () => (await conversationOf(known))?.state === 'waiting_human', 10_000);
+    const conversation = await conversationOf(known);
+    expect(conversation?.contactId).toBe(registered.body.id);
+
+    // Staff answer the number they know: the person has answered, and the reply reaches the account.
+    const staff = await api('POST', '/api/whatsapp/send/text', { instanceId: shop.instanceId, to: known, text: 'Oi, aqui é a Carla!' });
+    expect(staff.status).toBe(202);
+    await waitFor(async () => (await conversationOf(known))?.state === 'human', 5000);
+    // The other spelling is the same person too.
+    expect((await api('POST', '/api/whatsapp/send/text', { instanceId: shop.instanceId, to: `+${account}`, text: 'Já vejo!' })).status).toBe(202);
+    await waitFor(() => sentTo(account).length === 3, 10_000);
+    expect(sentTo(known)).toEqual([]);
+
+    const history = await api('GET', `/api/conversations/${conversation!.id}/messages`);
+    expect(history.body.data.map((item: { text: string }) => item.text)).toEqual(['Já vejo!', 'Oi, aqui é a Carla!', sentTo(account)[0].text, 'atendente']);
+    const contacts = await api('GET', '/api/contacts?q=87650011');
+    expect(contacts.body.data).toEqual([expect.objectContaining({ id: registered.body.id, phone: `+${known}`, name: 'Bia' })]);
   });
 
   it('returns a conversation left with a person past the handoff timeout to the bot', async () => {

@@ -1,6 +1,6 @@
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { brazilianMobileVariants } from '../whatsapp/transport/phone-jid.js';
+import { brazilianMobileVariants } from '../common/phone-number.js';
 import type { ChatOptions } from './chat-options.js';
 import { ApiRequestError, type Organization, type OxyApiClient, type SandboxOutboundMessage } from './oxy-api.client.js';
 import { CHAT_TEXTS } from './terminal-chat.pt-br.js';

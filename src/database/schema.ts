@@ -30,6 +30,7 @@ export const organizations = pgTable('organizations', {
   name: text('name').notNull(),
   timezone: text('timezone').notNull().default('America/Sao_Paulo'),
   businessHours: jsonb('business_hours').$type<BusinessHours>().notNull().default({}),
+  /** E.164, spelled as contacts' phones are: a message from one of them goes to Aurora. */
   authorizedOwnerNumbers: text('authorized_owner_numbers')
     .array()
     .notNull()
@@ -186,6 +187,7 @@ export const contacts = pgTable(
       .references(() => organizations.id, { onDelete: 'cascade' }),
     instanceId: uuid('instance_id').references(() => whatsappInstances.id, { onDelete: 'set null' }),
     waJid: text('wa_jid'),
+    /** E.164, one spelling per person: a Brazilian mobile with its ninth digit (normalizePhoneNumber). */
     phone: text('phone').notNull(),
     lid: text('lid'),
     name: text('name'),
@@ -353,7 +355,7 @@ export const messages = pgTable(
     origin: text('origin', { enum: MESSAGE_ORIGINS }),
     /** WhatsApp display name of the sender (inbound). */
     pushName: text('push_name'),
-    /** The other party, E.164. */
+    /** The other party, E.164 spelled as contacts' phones are. */
     remotePhone: text('remote_phone').notNull(),
     direction: text('direction', { enum: MESSAGE_DIRECTIONS }).notNull(),
     waMessageId: text('wa_message_id'),

@@ -70,6 +70,13 @@ describe('normalizeInbound', () => {
     expect(normalized(normalizeInbound(raw, { ignoreGroups: false }))).toMatchObject({ phone: '+5511912345678', group: true });
   });
 
+  it("gives a Brazilian mobile writing from an account older than the ninth digit its nine-digit number, keeping the chat's JID", () => {
+    const raw = { key: { remoteJid: '551187650099@s.whatsapp.net', id: 'N1' }, message: { conversation: 'oi' } };
+    expect(normalized(normalizeInbound(raw, options))).toMatchObject({ phone: '+5511987650099', chatJid: '551187650099@s.whatsapp.net' });
+    const landline = { key: { remoteJid: '551134567890@s.whatsapp.net', id: 'N2' }, message: { conversation: 'oi' } };
+    expect(normalized(normalizeInbound(landline, options))).toMatchObject({ phone: '+551134567890' });
+  });
+
   it('resolves a LID chat to the phone through remoteJidAlt, and skips a LID it cannot resolve', () => {
     const raw = { key: { remoteJid: '98765@lid', remoteJidAlt: customer, id: 'L1' }, message: { conversation: 'oi' } };
     expect(normalized(normalizeInbound(raw, options))).toMatchObject({ phone: '+5511912345678', lid: '98765@lid' });

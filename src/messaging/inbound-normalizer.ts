@@ -1,3 +1,4 @@
+import { normalizePhoneNumber } from '../common/phone-number.js';
 import type { MessageType } from '../database/schema.js';
 import { phoneFromJid } from '../whatsapp/transport/phone-jid.js';
 import type { InboundWhatsAppMessage } from '../whatsapp/transport/whatsapp-transport.js';
@@ -5,7 +6,11 @@ import type { InboundWhatsAppMessage } from '../whatsapp/transport/whatsapp-tran
 /** A customer's message as the pipeline stores it, whatever WhatsApp wrapped it in. */
 export interface NormalizedInbound {
   waMessageId: string;
-  /** The sender, E.164 with the leading +. */
+  /**
+   * The sender, E.164 with the leading +, as every phone is kept: a Brazilian
+   * mobile with its ninth digit even when the account writes from the
+   * eight-digit number (its chat JID keeps the spelling WhatsApp uses).
+   */
   phone: string;
   /** The sender's LID (`...@lid`) when WhatsApp addressed the chat by it. */
   lid: string | null;
@@ -63,7 +68,8 @@ export function normalizeInbound(raw: InboundWhatsAppMessage, options: { ignoreG
   const senderJid = group ? key.participant : chatJid;
   const senderAlt = group ? key.participantAlt : key.remoteJidAlt;
   const phoneDigits = phoneFromJid(senderJid) ?? phoneFromJid(senderAlt);
-  if (phoneDigits === null) return skip('unresolved-sender');
+  const phone = phoneDigits === null ? null : normalizePhoneNumber(`+${phoneDigits}`);
+  if (phone === null) return skip('unresolved-sender');
   const lid = [senderJid, senderAlt].find((jid) => jid?.endsWith('@lid')) ?? null;
 
   const content = unwrap(raw.message ?? null);
@@ -82,7 +88,7 @@ export function normalizeInbound(raw: InboundWhatsAppMessage, options: { ignoreG
     kind: 'message',
     message: {
       waMessageId: key.id,
-      phone: `+${phoneDigits}`,
+      phone,
       lid,
       chatJid,
       group,

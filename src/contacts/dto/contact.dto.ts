@@ -6,7 +6,10 @@ import { IsPhoneNumber } from '../../common/phone-number.js';
 import type { ContactRow } from '../contacts.repository.js';
 
 export class CreateContactDto {
-  @ApiProperty({ example: '+5511987654321', description: 'E.164; Brazilian numbers may omit +55, as in (11) 98765-4321' })
+  @ApiProperty({
+    example: '+5511987654321',
+    description: 'E.164; Brazilian numbers may omit +55, as in (11) 98765-4321; a mobile is kept with its ninth digit',
+  })
   @IsPhoneNumber()
   phone!: string;
 

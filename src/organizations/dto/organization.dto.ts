@@ -33,7 +33,7 @@ export class CreateOrganizationDto {
 
   @ApiPropertyOptional({
     example: ['+5511987654321'],
-    description: 'Numbers that talk to Aurora, the owner agent (E.164; Brazilian numbers may omit +55)',
+    description: 'Numbers that talk to Aurora, the owner agent (E.164; Brazilian numbers may omit +55; a mobile is kept with its ninth digit)',
   })
   @IsOptional()
   @IsArray()
@@ -177,7 +177,10 @@ export class UpdateOrganizationDto {
   @Max(10080)
   minimumNoticeMin?: number;
 
-  @ApiPropertyOptional({ example: ['+5511987654321'], description: 'Numbers that talk to Aurora' })
+  @ApiPropertyOptional({
+    example: ['+5511987654321'],
+    description: 'Numbers that talk to Aurora (E.164; a Brazilian mobile is kept with its ninth digit, and matches an account that writes without it)',
+  })
   @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(20)

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsBase64, IsBoolean, IsString, IsUrl, IsUUID, Length, Matches } from 'class-validator';
+import { normalizePhoneNumber } from '../../common/phone-number.js';
 import { IsOptionalNotNull } from '../../common/validation.js';
 
 const RECIPIENT = /^\+?\d{10,15}$/;
@@ -12,8 +14,12 @@ class SendBaseDto {
 
   @ApiProperty({
     example: '5511987654321',
-    description: 'Recipient with country code; Brazilian mobiles with or without the ninth digit are accepted',
+    description:
+      'Recipient with country code; Brazilian mobiles with or without the ninth digit are accepted: stored with it (the ' +
+      "customer's conversation), sent to the spelling the account has on WhatsApp",
   })
+  // E.164 as every phone is kept, so the send joins the customer's conversation whichever spelling staff typed.
+  @Transform(({ value }) => (typeof value === 'string' && RECIPIENT.test(value) ? (normalizePhoneNumber(`+${value.replace(/^\+/, '')}`) ?? value) : value))
   @Matches(RECIPIENT, { message: RECIPIENT_MESSAGE })
   to!: string;
 }

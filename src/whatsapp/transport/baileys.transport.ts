@@ -10,7 +10,8 @@ import {
   type WAMessage,
 } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
-import { brazilianMobileVariants, phoneDigits, phoneFromJid, userJid } from './phone-jid.js';
+import { brazilianMobileVariants } from '../../common/phone-number.js';
+import { phoneDigits, phoneFromJid, userJid } from './phone-jid.js';
 import {
   CloseCode,
   type ConnectRequest,

@@ -25,16 +25,3 @@ export function phoneFromJid(jid: string | null | undefined): string | null {
   const phone = user?.split(':')[0] ?? '';
   return server === USER_SERVER && /^\d+$/.test(phone) ? phone : null;
 }
-
-/**
- * Brazilian mobiles gained a ninth digit in 2012-2016, and WhatsApp accounts
- * created before keep the eight-digit number. Both spellings of a mobile, the
- * given one first; other numbers have one spelling.
- */
-export function brazilianMobileVariants(digits: string): string[] {
-  const withNine = /^55(\d{2})9([6-9]\d{7})$/.exec(digits);
-  if (withNine !== null) return [digits, `55${withNine[1]}${withNine[2]}`];
-  const withoutNine = /^55(\d{2})([6-9]\d{7})$/.exec(digits);
-  if (withoutNine !== null) return [digits, `55${withoutNine[1]}9${withoutNine[2]}`];
-  return [digits];
-}

@@ -4,6 +4,7 @@ import { appendFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } fr
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { DomainException } from '../../common/domain.exception.js';
+import { brazilianMobileVariants } from '../../common/phone-number.js';
 import type { OpenSession } from '../../session/auth-state-store.js';
 import { phoneDigits, phoneFromJid, userJid } from './phone-jid.js';
 import {
@@ -52,7 +53,7 @@ export interface SandboxInboundMedia {
 
 /** One message the instance sent through the sandbox. */
 export interface SandboxOutboundMessage {
-  /** Digits with country code. */
+  /** Digits with country code: a Brazilian mobile in the spelling its account wrote from (see accountOf). */
   to: string;
   kind: OutboundContent['kind'];
   /** The text of a text message, the caption of an image; null otherwise. */
@@ -103,6 +104,8 @@ export interface SandboxOptions {
 
 /** Kept per instance; older outbound and presence records are dropped beyond it. */
 const LOG_LIMIT = 500;
+/** Senders the simulated WhatsApp remembers as accounts; the oldest is forgotten first. */
+const ACCOUNTS_KEPT = 10_000;
 /** WhatsApp's pairing codes: 8 characters of Crockford's base32 without 0 (as Baileys makes them). */
 const PAIRING_CODE_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTVWXYZ';
 
@@ -139,6 +142,12 @@ interface SimulatedSocket {
 export class SandboxTransport implements WhatsAppTransport {
   readonly provider = 'sandbox';
   private readonly phones = new Map<string, SimulatedPhone>();
+  /**
+   * WhatsApp's accounts as far as the simulator knows them: the numbers (digits)
+   * customers wrote from, in the spelling they wrote from. A send to the other
+   * spelling of a Brazilian mobile reaches the account, as Baileys finds it.
+   */
+  private readonly accounts = new Set<string>();
   private readonly qrIntervalMs: number;
   private readonly receiptDelayMs: number;
   private readonly readReceipts: boolean;
@@ -236,6 +245,9 @@ export class SandboxTransport implements WhatsAppTransport {
   private deliver(instanceId: string, message: SandboxInboundMessage): { messageId: string; handled: Promise<void> } {
     const socket = this.openSocket(instanceId);
     const messageId = message.messageId ?? whatsAppMessageId();
+    this.accounts.delete(phoneDigits(message.from));
+    this.accounts.add(phoneDigits(message.from));
+    if (this.accounts.size > ACCOUNTS_KEPT) this.accounts.delete(this.accounts.values().next().value!);
     if (message.media !== undefined) {
       const phone = this.phoneOf(instanceId);
       phone.media.set(messageId, message.media.data);
@@ -289,7 +301,7 @@ export class SandboxTransport implements WhatsAppTransport {
       send: async (to, content, options) => this.send(socket, phone, to, content, options?.messageId),
       sendPresence: async (to, presence) => {
         this.assertOpen(socket);
-        append(phone.presences, { to: phoneDigits(to), presence, at: this.clock.now().toISOString() });
+        append(phone.presences, { to: this.accountOf(to), presence, at: this.clock.now().toISOString() });
       },
       downloadMedia: async (message) => {
         this.assertOpen(socket);
@@ -317,7 +329,7 @@ export class SandboxTransport implements WhatsAppTransport {
       return { messageId };
     }
     const record: SandboxOutboundMessage = {
-      to: phoneDigits(to),
+      to: this.accountOf(to),
       kind: content.kind,
       text: content.kind === 'text' ? content.text : content.kind === 'image' ? (content.caption ?? null) : null,
       bytes: content.kind === 'text' ? null : content.data.length,
@@ -341,6 +353,15 @@ export class SandboxTransport implements WhatsAppTransport {
       if (this.readReceipts) this.later(socket, this.receiptDelayMs, () => receipt('read'));
     });
     return { messageId: record.messageId };
+  }
+
+  /**
+   * Where a send to `to` arrives: the spelling of a Brazilian mobile (with or
+   * without the ninth digit) that a customer wrote from, else the one given.
+   */
+  private accountOf(to: string): string {
+    const variants = brazilianMobileVariants(phoneDigits(to));
+    return variants.find((variant) => this.accounts.has(variant)) ?? variants[0];
   }
 
   /** Ends the socket; `statusCode` null is our own close(), which WhatsApp does not report back. */
