@@ -518,4 +518,28 @@ describe('migrations of rows stored before, on PostgreSQL', () => {
       expect(recipients).toEqual([expect.objectContaining({ contactId: typed, status: 'skipped' })]);
     });
   });
+
+  it("0017 takes group chats' messages out of the sender's conversation, naming the sender", async () => {
+    await beforeMigration('0017', async (database) => {
+      const db = database.systemDb;
+      const [organizationId] = await insertRows(database, 'organizations', [{ name: 'Pet Grupo' }]);
+      const [instanceId] = await insertRows(database, 'whatsapp_instances', [{ organization_id: organizationId, name: 'main' }]);
+      const inbound = { organization_id: organizationId, instance_id: instanceId, remote_phone: '+5511970000077', direction: 'inbound', origin: 'customer', type: 'text', status: 'processed' };
+      await insertRows(database, 'messages', [
+        // As the intake stored a group chat's message: under the participant's phone.
+        { ...inbound, wa_message_id: 'G1', body: 'segredo dito no grupo', error: 'group chat: stored, not answered' },
+        { ...inbound, wa_message_id: 'P1', body: 'oi', error: null },
+        { ...inbound, wa_message_id: 'P2', body: 'alô?', error: 'with a person' },
+      ]);
+
+      expect((await migrate(database)).applied).toContain('0017_group_messages_apart.sql');
+
+      const rows = await db.select().from(messages).where(eq(messages.organizationId, organizationId)).orderBy(asc(messages.waMessageId));
+      expect(rows.map(({ waMessageId, remotePhone, error }) => ({ waMessageId, remotePhone, error }))).toEqual([
+        { waMessageId: 'G1', remotePhone: 'unknown@g.us', error: 'group chat: stored, not answered (sent by +5511970000077)' },
+        { waMessageId: 'P1', remotePhone: '+5511970000077', error: null },
+        { waMessageId: 'P2', remotePhone: '+5511970000077', error: 'with a person' },
+      ]);
+    });
+  });
 });

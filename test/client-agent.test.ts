@@ -41,7 +41,7 @@ describe('GPT client agent through the inbound pipeline', () => {
   const tomorrow = addDays(today, 1);
 
   const newCustomer = customerPhones('55119800000');
-  const { api, write, say, sentTo, inboundRows, conversationOf } = customerChat(() => ({ server, shop }));
+  const { api, write, writeInGroup, say, sentTo, inboundRows, conversationOf } = customerChat(() => ({ server, shop }));
 
   const contactOf = async (phone: string) => {
     const page = await api('GET', `/api/contacts?limit=200`);
@@ -72,7 +72,13 @@ describe('GPT client agent through the inbound pipeline', () => {
   }
 
   beforeAll(async () => {
-    server = await startChattingAppWithModel('client_agent', { ADMIN_API_KEY: ADMIN_KEY, OPENAI_API_KEY: OPENAI_KEY, METRICS_TOKEN: METRICS_TOKEN });
+    server = await startChattingAppWithModel('client_agent', {
+      ADMIN_API_KEY: ADMIN_KEY,
+      OPENAI_API_KEY: OPENAI_KEY,
+      METRICS_TOKEN: METRICS_TOKEN,
+      // Group chats stored (never answered), so a test can check they stay out of the model's history.
+      INBOUND_IGNORE_GROUPS: 'false',
+    });
     fake = server.fake;
     shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Aurora Boreal' });
   }, 60_000);
@@ -114,6 +120,20 @@ describe('GPT client agent through the inbound pipeline', () => {
     const recorded = await lastInteraction();
     expect(recorded).toMatchObject({ agent: 'client', outcome: 'answered', model: 'gpt-4o-mini', rounds: 1, promptTokens: 900, completionTokens: 40, error: null });
     expect(recorded.conversationId).toBe((await conversationOf(phone))!.id);
+  });
+
+  it("keeps what the customer said in a group out of the model's history of their conversation", async () => {
+    const phone = newCustomer();
+    await writeInGroup(phone, '120363000000000002@g.us', 'segredo dito no grupo da família', `GROUP${phone}`);
+    fake.reply(complete('Olá! Como posso ajudar?'));
+    expect(await say(phone, 'oi')).toEqual(['Olá! Como posso ajudar?']);
+    const before = fake.requests.length;
+    fake.reply(complete('O banho custa R$ 60,00.'));
+    expect(await say(phone, 'quanto custa o banho?')).toEqual(['O banho custa R$ 60,00.']);
+    const prompt = fake.requests[before].body.messages as { role: string; content: string }[];
+    // The history is there (the turn before), the group is not.
+    expect(prompt.map((message) => message.content)).toContain('oi');
+    expect(JSON.stringify(prompt)).not.toContain('segredo dito no grupo');
   });
 
   it('relays an answer with quotes, backslashes, braces and commas exactly as the model wrote it', async () => {

@@ -26,13 +26,15 @@ describe('inbound pipeline on the sandbox transport', () => {
   let shop: TestShop;
 
   const newCustomer = customerPhones('55119700000');
-  const { api, write, sentTo, inboundRows, conversationOf } = customerChat(() => ({ server, shop }));
+  const { api, write, writeInGroup, sentTo, inboundRows, conversationOf } = customerChat(() => ({ server, shop }));
 
   beforeAll(async () => {
     server = await startChattingApp('inbound', {
       ADMIN_API_KEY: ADMIN_KEY,
       INBOUND_SWEEP_INTERVAL_MS: '1000',
       INBOUND_SWEEP_AFTER_MS: '2000',
+      // Group chats stored (never answered), so a test can check they stay out of a customer's own conversation.
+      INBOUND_IGNORE_GROUPS: 'false',
     });
     // The second owner registered with the ninth digit; their WhatsApp account predates it.
     shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { ownerNumbers: ['+5511900000099', '+5511987650099'] });
@@ -280,6 +282,27 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect(history.body.data.map((item: { text: string }) => item.text)).toEqual(['Já vejo!', 'Oi, aqui é a Carla!', sentTo(account)[0].text, 'atendente']);
     const contacts = await api('GET', '/api/contacts?q=87650011');
     expect(contacts.body.data).toEqual([expect.objectContaining({ id: registered.body.id, phone: `+${known}`, name: 'Bia' })]);
+  });
+
+  it("stores a customer's group message under the group, unanswered, and never in their own conversation", async () => {
+    const phone = newCustomer();
+    const group = '120363000000000001@g.us';
+    await writeInGroup(phone, group, 'segredo dito no grupo da família', `GROUP${phone}`);
+    await write(phone, 'oi');
+    await waitFor(() => sentTo(phone).length === 1, 10_000);
+    await sleep(SETTLE_MS);
+    expect(sentTo(phone)).toHaveLength(1);
+    const conversation = await conversationOf(phone);
+    const history = await api('GET', `/api/conversations/${conversation!.id}/messages`);
+    expect(history.body.data.map((item: { text: string }) => item.text)).toEqual([sentTo(phone)[0].text, 'oi']);
+    const [stored] = await server.db.systemDb.select().from(messages).where(eq(messages.waMessageId, `GROUP${phone}`));
+    expect(stored).toMatchObject({
+      remotePhone: group,
+      status: 'processed',
+      error: `group chat: stored, not answered (sent by +${phone})`,
+      body: 'segredo dito no grupo da família',
+      contactId: null,
+    });
   });
 
   it('returns a conversation left with a person past the handoff timeout to the bot', async () => {

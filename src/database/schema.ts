@@ -355,7 +355,11 @@ export const messages = pgTable(
     origin: text('origin', { enum: MESSAGE_ORIGINS }),
     /** WhatsApp display name of the sender (inbound). */
     pushName: text('push_name'),
-    /** The other party, E.164 spelled as contacts' phones are. */
+    /**
+     * The other party, E.164 spelled as contacts' phones are; for a group chat's
+     * message (stored, never answered) the group's JID (`...@g.us`), so it never
+     * joins the sender's own conversation.
+     */
     remotePhone: text('remote_phone').notNull(),
     direction: text('direction', { enum: MESSAGE_DIRECTIONS }).notNull(),
     waMessageId: text('wa_message_id'),

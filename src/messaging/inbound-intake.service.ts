@@ -31,18 +31,23 @@ interface PendingInsert {
   message: NormalizedInbound;
 }
 
-/** Its row: group chats are stored already answered (not answered at all). */
+/**
+ * Its row. A group chat's message is stored already answered (not answered at
+ * all) and under the group's JID, the sender named in the note: a person's
+ * conversation and the agent's history are read by their phone, and what they
+ * said in a group is not part of them.
+ */
 function rowOf({ source, message }: PendingInsert): NewInboundMessage {
   return {
     organizationId: source.organizationId,
     instanceId: source.instanceId,
     waMessageId: message.waMessageId,
-    remotePhone: message.phone,
+    remotePhone: message.group ? message.chatJid : message.phone,
     type: message.type,
     body: message.text,
     mediaMimetype: message.media?.mimetype ?? null,
     pushName: message.pushName,
-    ...(message.group ? { status: 'processed' as const, error: 'group chat: stored, not answered' } : {}),
+    ...(message.group ? { status: 'processed' as const, error: `group chat: stored, not answered (sent by ${message.phone})` } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { DATABASE, type Database } from '../../src/database/database.js';
 import { messages } from '../../src/database/schema.js';
+import { InboundIntakeService } from '../../src/messaging/inbound-intake.service.js';
 import { type SandboxOutboundMessage, SandboxTransport } from '../../src/whatsapp/transport/sandbox.transport.js';
 import { type JsonResponse, request, startTestApp, type TestApp } from './app.js';
 import { type FakeOpenAi, startFakeOpenAi } from './fake-openai.js';
@@ -101,6 +102,11 @@ export interface CustomerChat {
   api(method: string, path: string, body?: unknown): Promise<JsonResponse>;
   /** A customer's text message, as WhatsApp delivers it to the shop's sandbox number. */
   write(from: string, text: string, options?: { messageId?: string }): Promise<JsonResponse>;
+  /**
+   * A customer's text in a group chat (`groupJid`, `...@g.us`) the shop's number is in, as WhatsApp
+   * delivers it (the sandbox has no groups); resolves once it is stored. Needs INBOUND_IGNORE_GROUPS=false.
+   */
+  writeInGroup(from: string, groupJid: string, text: string, messageId: string): Promise<void>;
   /** Writes, then waits (20 s at most) for `count` new messages to that phone; resolves with the texts of all that came. */
   say(from: string, text: string, count?: number): Promise<string[]>;
   /** Every message the shop's number sent to `phone`, oldest first. */
@@ -127,6 +133,17 @@ export function customerChat(
   };
   const write = (from: string, text: string, { messageId }: { messageId?: string } = {}) =>
     api('POST', `/api/sandbox/instances/${current().shop.instanceId}/inbound`, { from, text, pushName: pushNameOf(from), messageId });
+  const writeInGroup = (from: string, groupJid: string, text: string, messageId: string) => {
+    const { server, shop } = current();
+    return server.app.get(InboundIntakeService).accept({ organizationId: shop.organizationId, instanceId: shop.instanceId }, [
+      {
+        key: { remoteJid: groupJid, participant: `${from}@s.whatsapp.net`, fromMe: false, id: messageId },
+        message: { conversation: text },
+        messageTimestamp: Math.floor(Date.now() / 1000),
+        pushName: pushNameOf(from),
+      },
+    ]);
+  };
   const sentTo = (phone: string) => {
     const { server, shop } = current();
     return server.app
@@ -154,5 +171,5 @@ export function customerChat(
     const page = await api('GET', '/api/conversations?limit=200');
     return (page.body.data as ConversationSummary[]).find((item) => item.contactPhone === `+${phone}`);
   };
-  return { api, write, say, sentTo, inboundRows, conversationOf };
+  return { api, write, writeInGroup, say, sentTo, inboundRows, conversationOf };
 }
