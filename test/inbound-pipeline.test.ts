@@ -320,6 +320,33 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect((await conversationOf(phone))?.state).toBe('bot');
   });
 
+  it("counts the handoff timeout from staff's last message: a person who took over 13 h ago and wrote a minute ago keeps the conversation", async () => {
+    const phone = newCustomer();
+    await write(phone, 'oi');
+    await waitFor(() => sentTo(phone).length === 1, 10_000);
+    const conversation = await conversationOf(phone);
+    expect((await api('POST', `/api/conversations/${conversation!.id}/take-over`)).body.state).toBe('human');
+    const staff = await api('POST', '/api/whatsapp/send/text', { instanceId: shop.instanceId, to: phone, text: 'Já vejo isso pra você!' });
+    expect(staff.status).toBe(202);
+    await waitFor(() => sentTo(phone).length === 2, 10_000);
+    // Taken over 13 h ago (a long day of chatting), the person's last message a moment ago.
+    const takenOver = new Date(Date.now() - 13 * 3600_000);
+    await server.db.systemDb.update(conversations).set({ stateChangedAt: takenOver }).where(eq(conversations.id, conversation!.id));
+
+    await write(phone, 'obrigado, fico aguardando');
+    await waitFor(async () => (await inboundRows(phone)).every((row) => row.status === 'processed'), 10_000);
+    await sleep(SETTLE_MS);
+    expect(sentTo(phone)).toHaveLength(2);
+    expect(await conversationOf(phone)).toMatchObject({ state: 'human', stateChangedAt: takenOver.toISOString() });
+
+    // Once staff's last message is past the timeout too, the bot answers again.
+    await server.db.systemDb.update(conversations).set({ staffActiveAt: takenOver }).where(eq(conversations.id, conversation!.id));
+    await write(phone, 'oi');
+    await waitFor(() => sentTo(phone).length === 3, 10_000);
+    expect(sentTo(phone)[2].text).toContain('Pet Shop Teste');
+    expect((await conversationOf(phone))?.state).toBe('bot');
+  });
+
   it('answers a message whose job was lost, and sends a reply whose job was lost (the sweeper)', async () => {
     const phone = newCustomer();
     // What a crash between storing and enqueueing leaves: a stored message no job refers to.

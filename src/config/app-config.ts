@@ -77,7 +77,7 @@ export interface AppConfig {
     sweepAfterMs: number;
     /** Largest size of the local spool that holds messages while PostgreSQL is down (DATA_DIR/inbound-spool). */
     spoolMaxBytes: number;
-    /** A conversation with a person goes back to the bot after this long without a change. */
+    /** A conversation with a person goes back to the bot after this long without a change of state or a staff message. */
     handoffTimeoutMs: number;
     /** Messages of history given to the agent. */
     historyLimit: number;

@@ -317,6 +317,11 @@ export const conversations = pgTable(
     /** The agent's memory between turns (a menu step, a half-filled booking). */
     agentState: jsonb('agent_state').$type<Record<string, unknown>>(),
     stateChangedAt: timestamp('state_changed_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * When staff last sent the customer a message (through the API). A conversation with a person
+     * goes back to the bot after the handoff timeout counted from the later of this and stateChangedAt.
+     */
+    staffActiveAt: timestamp('staff_active_at', { withTimezone: true }),
     lastMessageAt: timestamp('last_message_at', { withTimezone: true }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),

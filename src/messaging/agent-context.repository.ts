@@ -10,9 +10,14 @@ const UPCOMING_BOOKINGS_SHOWN = 10;
 /** How many of a contact's waiting messages one turn takes (a flood is answered over several turns). */
 export const TURN_BATCH_LIMIT = 50;
 
-/** A conversation's state goes back to the bot ($6: before this, a person's conversation is stale). */
+/**
+ * A conversation's state goes back to the bot ($6: before this, a person's
+ * conversation is stale): closed, or with a person and neither handed over nor
+ * written to by staff since (see ConversationsRepository.staffAnswered).
+ */
 const BACK_TO_BOT = `conversations.state = 'closed'
-  OR (conversations.state IN ('waiting_human', 'human') AND conversations.state_changed_at < $6::timestamptz)`;
+  OR (conversations.state IN ('waiting_human', 'human') AND conversations.state_changed_at < $6::timestamptz
+      AND (conversations.staff_active_at IS NULL OR conversations.staff_active_at < $6::timestamptz))`;
 
 /** A waiting message a turn took, with the status it had. */
 export interface PendingMessage {
@@ -176,7 +181,8 @@ export class AgentContextRepository {
    *   - the contact, created on their first message and refreshed on each (a
    *     name of their own is kept over the profile's), from the last message;
    *   - the conversation, created or reopened (a closed one, or one left with a
-   *     person past the handoff timeout, goes back to the bot);
+   *     person past the handoff timeout since the handover or staff's last
+   *     message, goes back to the bot);
    *   - what the agent knows of the customer: pets, upcoming bookings and the
    *     conversation's last messages.
    * Every message starts a turn and most find their message answered already,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { and, desc, eq, inArray, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
 import { type ConversationState, contacts, conversations, messages } from '../database/schema.js';
 
@@ -45,14 +45,23 @@ export class ConversationsRepository {
     return row ?? null;
   }
 
-  /** Staff messages to customers waiting for a person: the person has answered (in the sends' own transaction). */
+  /**
+   * Staff messages to customers with a person (in the sends' own transaction):
+   * one waiting for a person has been answered, and either is kept from the
+   * handoff timeout, which counts from staff's last message too.
+   */
   async staffAnswered(tx: Db, phones: string[], now: Date): Promise<void> {
     await tx
       .update(conversations)
-      .set({ state: 'human', stateChangedAt: now, updatedAt: now })
+      .set({
+        state: 'human',
+        stateChangedAt: sql`CASE WHEN ${conversations.state} = 'waiting_human' THEN ${now.toISOString()}::timestamptz ELSE ${conversations.stateChangedAt} END`,
+        staffActiveAt: now,
+        updatedAt: now,
+      })
       .where(
         and(
-          eq(conversations.state, 'waiting_human'),
+          inArray(conversations.state, [...HUMAN_STATES]),
           inArray(conversations.contactId, tx.select({ id: contacts.id }).from(contacts).where(inArray(contacts.phone, phones))),
         ),
       );
@@ -102,12 +111,21 @@ export class ConversationsRepository {
     );
   }
 
-  /** Conversations left with a person past the timeout go back to the bot (the sweeper's pass; a new message does the same). */
+  /**
+   * Conversations left with a person past the timeout, since the handover and
+   * staff's last message, go back to the bot (the sweeper's pass; a new message does the same).
+   */
   async expireHandoffs(olderThan: Date): Promise<number> {
     const rows = await this.database.systemDb
       .update(conversations)
       .set({ state: 'bot', handoffReason: null, agentState: null, stateChangedAt: new Date(), updatedAt: new Date() })
-      .where(and(inArray(conversations.state, [...HUMAN_STATES]), lt(conversations.stateChangedAt, olderThan)))
+      .where(
+        and(
+          inArray(conversations.state, [...HUMAN_STATES]),
+          lt(conversations.stateChangedAt, olderThan),
+          or(isNull(conversations.staffActiveAt), lt(conversations.staffActiveAt, olderThan)),
+        ),
+      )
       .returning({ id: conversations.id });
     return rows.length;
   }

@@ -50,7 +50,10 @@ export class ConversationDto {
   @ApiPropertyOptional({ example: 'o cliente pediu um atendente', nullable: true, type: String })
   handoffReason!: string | null;
 
-  @ApiProperty({ example: '2026-11-25T12:30:00.000Z', description: 'When the state last changed' })
+  @ApiProperty({
+    example: '2026-11-25T12:30:00.000Z',
+    description: "When the state last changed; with a person, HANDOFF_TIMEOUT_HOURS after it and staff's last message the bot takes over again",
+  })
   stateChangedAt!: string;
 
   @ApiPropertyOptional({ example: '2026-11-25T12:31:00.000Z', nullable: true, type: String })
