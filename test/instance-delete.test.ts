@@ -1,12 +1,12 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messages, whatsappInstances } from '../src/database/schema.js';
-import { InstancesRepository } from '../src/whatsapp/instances.repository.js';
+import { INSTANCE_DELETED, InstancesRepository } from '../src/whatsapp/instances.repository.js';
 import { openShopDatabase, type ShopDatabase } from './support/postgres.js';
 import { waitFor } from './support/processes.js';
 
 /**
- * Deleting an instance cascades into tables that workers write while it runs
+ * Deleting an instance reaches into tables that workers write while it runs
  * (messages, campaigns): a worker holding one of its rows and then touching the
  * instance's row, as a turn storing its replies does, waits on the delete while
  * the delete waits on it. PostgreSQL ends the deadlock by failing one of them;
@@ -25,11 +25,14 @@ describe('deleting a WhatsApp instance while a worker writes its messages', () =
     await opened?.close();
   });
 
-  it('deletes it once the deadlock is broken, with its messages', async () => {
+  it('deletes it, keeping the history of its messages and failing the send that still waited for it', async () => {
     const { organizationId, instanceId, database } = opened;
-    const [message] = await database.systemDb
+    const [message, send] = await database.systemDb
       .insert(messages)
-      .values({ organizationId, instanceId, remotePhone: '+5511900000001', direction: 'inbound', origin: 'customer', type: 'text', body: 'oi', status: 'processing' })
+      .values([
+        { organizationId, instanceId, remotePhone: '+5511900000001', direction: 'inbound', origin: 'customer', type: 'text', body: 'oi', status: 'processing' },
+        { organizationId, instanceId, remotePhone: '+5511900000002', direction: 'outbound', origin: 'api', type: 'text', body: 'até amanhã', status: 'queued' },
+      ])
       .returning();
 
     let deleting: Promise<void> | undefined;
@@ -52,7 +55,14 @@ describe('deleting a WhatsApp instance while a worker writes its messages', () =
 
     await expect(deleting).resolves.toBeUndefined();
     expect(await database.systemDb.select().from(whatsappInstances).where(eq(whatsappInstances.id, instanceId))).toEqual([]);
-    const left = await database.systemDb.execute(sql`SELECT count(*)::int AS n FROM messages WHERE instance_id = ${instanceId}`);
-    expect((left as unknown as { rows: { n: number }[] }).rows[0].n).toBe(0);
+    const kept = await database.systemDb
+      .select({ id: messages.id, instanceId: messages.instanceId, status: messages.status, error: messages.error, body: messages.body })
+      .from(messages)
+      .where(inArray(messages.id, [message.id, send.id]));
+    expect(kept.sort((a, b) => (a.body ?? '').localeCompare(b.body ?? ''))).toEqual([
+      // The worker's turn committed first: its message stays answered.
+      { id: send.id, instanceId: null, status: 'failed', error: INSTANCE_DELETED, body: 'até amanhã' },
+      { id: message.id, instanceId: null, status: 'processed', error: null, body: 'oi' },
+    ]);
   });
 });

@@ -363,6 +363,30 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(padded.status).toBe(409);
   });
 
+  it("keeps a conversation's history when the instance it came through is deleted", async () => {
+    const id = await connectedInstance('Old number', '5511977770001');
+    const customer = '5511977770002';
+    await api('POST', `/api/sandbox/instances/${id}/inbound`, keyA, { from: customer, text: 'oi', pushName: 'Bia' });
+    const conversationOfCustomer = async () => {
+      const contacts = (await api('GET', `/api/contacts?q=${customer}`, keyA)).body.data as { id: string }[];
+      if (contacts.length === 0) return null;
+      return ((await api('GET', `/api/conversations?contactId=${contacts[0].id}`, keyA)).body.data as { id: string }[])[0] ?? null;
+    };
+    const history = async (conversationId: string) =>
+      (await api('GET', `/api/conversations/${conversationId}/messages`, keyA)).body.data as { direction: string; text: string | null }[];
+    let conversation: { id: string } | null = null;
+    await waitFor(async () => {
+      conversation = await conversationOfCustomer();
+      return conversation !== null && (await history(conversation.id)).some((message) => message.direction === 'outbound');
+    }, 20_000);
+    const before = await history(conversation!.id);
+
+    expect((await api('DELETE', `/api/whatsapp/instances/${id}`, keyA)).status).toBe(204);
+    const after = await history(conversation!.id);
+    expect(after).toEqual(before);
+    expect(after.map((message) => message.text)).toContain('oi');
+  });
+
   it('deletes an instance: logs out, removes its session, and answers 404 afterwards', async () => {
     const created = await api('POST', '/api/whatsapp/instances', keyA, { name: 'Temp', provider: 'sandbox' });
     const id = created.body.id as string;

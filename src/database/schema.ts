@@ -349,9 +349,8 @@ export const messages = pgTable(
     organizationId: uuid('organization_id')
       .notNull()
       .references(() => organizations.id, { onDelete: 'cascade' }),
-    instanceId: uuid('instance_id')
-      .notNull()
-      .references(() => whatsappInstances.id, { onDelete: 'cascade' }),
+    /** Null once the instance is deleted: the conversation's history outlives the number it came through. */
+    instanceId: uuid('instance_id').references(() => whatsappInstances.id, { onDelete: 'set null' }),
     contactId: uuid('contact_id').references(() => contacts.id, { onDelete: 'set null' }),
     conversationId: uuid('conversation_id').references(() => conversations.id, { onDelete: 'set null' }),
     /** The assistant's turn that answered an inbound message, or produced an outbound one: a turn's question and answer share it. */

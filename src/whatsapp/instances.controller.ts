@@ -115,7 +115,12 @@ export class InstancesController {
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Log the device out, then delete the instance and its stored session' })
+  @ApiOperation({
+    summary: 'Log the device out, then delete the instance and its stored session',
+    description:
+      "The conversations and their messages stay (a message's instanceId becomes null); messages still waiting for the " +
+      "instance, a customer's message not yet answered or a send not yet sent, end failed with 'the WhatsApp instance was deleted'.",
+  })
   @ApiNoContentResponse()
   @ApiErrors(400, 401, 404)
   async delete(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<void> {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { DATABASE, type Database } from '../database/database.js';
 import { isPostgresError, PostgresErrorCode } from '../database/postgres-errors.js';
-import { type InstanceStatus, whatsappInstances } from '../database/schema.js';
+import { type InstanceStatus, messages, whatsappInstances } from '../database/schema.js';
 
 export type InstanceRow = typeof whatsappInstances.$inferSelect;
 export type NewInstance = Pick<typeof whatsappInstances.$inferInsert, 'organizationId' | 'name' | 'provider' | 'phoneNumber'>;
@@ -12,6 +12,12 @@ export type InstanceChanges = Partial<
 
 /** Tries of an instance's delete that PostgreSQL fails to break a deadlock (see delete). */
 const DELETE_ATTEMPTS = 3;
+
+/** The error of the messages a deleted instance left unanswered or unsent. */
+export const INSTANCE_DELETED = 'the WhatsApp instance was deleted';
+
+/** Statuses of a message still waiting for its instance: a turn (inbound) or a send (outbound). */
+const UNFINISHED: ('received' | 'processing' | 'queued')[] = ['received', 'processing', 'queued'];
 
 /** Statuses of an instance that should have a live socket somewhere. */
 export const LIVE_STATUSES: InstanceStatus[] = ['connecting', 'pairing', 'connected', 'reconnecting'];
@@ -41,16 +47,25 @@ export class InstancesRepository {
   }
 
   /**
-   * The delete cascades into tables that workers write meanwhile (messages,
-   * campaigns): one holding a row of them and then touching the instance's row,
-   * as a turn storing its replies does, deadlocks with it. When PostgreSQL
-   * fails the delete to break the cycle, it is run again: the worker has its
-   * locks by then and finishes.
+   * The conversation history outlives the instance: its messages stay, their
+   * instance_id set null by the foreign key; those still waiting for it (a turn
+   * to answer them, a send) end failed, since there is no number left to answer
+   * or send through. The delete reaches into tables that workers write
+   * meanwhile (messages, campaigns): one holding a row of them and then
+   * touching the instance's row, as a turn storing its replies does, deadlocks
+   * with it. When PostgreSQL fails the delete to break the cycle, it is run
+   * again: the worker has its locks by then and finishes.
    */
   async delete(organizationId: string, instanceId: string): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.database.withTenant(organizationId, (tx) => tx.delete(whatsappInstances).where(eq(whatsappInstances.id, instanceId)));
+        await this.database.withTenant(organizationId, async (tx) => {
+          await tx
+            .update(messages)
+            .set({ status: 'failed', error: INSTANCE_DELETED, updatedAt: new Date() })
+            .where(and(eq(messages.instanceId, instanceId), inArray(messages.status, UNFINISHED)));
+          await tx.delete(whatsappInstances).where(eq(whatsappInstances.id, instanceId));
+        });
         return;
       } catch (error) {
         if (attempt >= DELETE_ATTEMPTS || !isPostgresError(error, PostgresErrorCode.deadlockDetected)) throw error;

@@ -7,7 +7,7 @@ import { LoggedWorkerHost } from '../../queue/logged-worker-host.js';
 import { QueueService } from '../../queue/queue.service.js';
 import type { JobPayload } from '../../queue/queues.js';
 import { ConnectionManager, InstanceNotLiveError } from '../connection/connection-manager.js';
-import { InstancesRepository } from '../instances.repository.js';
+import { INSTANCE_DELETED, InstancesRepository } from '../instances.repository.js';
 import { type MessageRow, MessagesRepository } from '../messages.repository.js';
 import type { OutboundContent } from '../transport/whatsapp-transport.js';
 import { WhatsappEvents } from '../whatsapp-events.js';
@@ -63,13 +63,16 @@ export class OutboundProcessor extends LoggedWorkerHost {
     const message = await this.messages.findForSend(organizationId, messageId);
     // Sent already (a retried job after a crash between send and ack) or gone: nothing to do.
     if (message === null || message.status !== 'queued') return;
+    const { instanceId } = message;
+    // Its instance was deleted after it was queued (the delete fails what is queued; this one raced it): no number sends it.
+    if (instanceId === null) return this.wake(await this.messages.markFailed(organizationId, messageId, INSTANCE_DELETED));
     if (message.waitsForEarlier) {
       // An earlier message to the same person goes first (its job may be retrying after a crash): wait for it to
       // wake this one, without spending an attempt and without polling.
       await this.queues.sleepUntilWoken(job, token, BEHIND_EARLIER_SEND_MS);
       throw new DelayedError();
     }
-    if (!this.connections.holds(message.instanceId) && (await this.instances.heldByAnother(message.instanceId, this.connections.owner))) {
+    if (!this.connections.holds(instanceId) && (await this.instances.heldByAnother(instanceId, this.connections.owner))) {
       // Every worker takes jobs from the one queue, but only the process holding the socket can send:
       // hand the job back for it, without spending an attempt.
       await job.moveToDelayed(Date.now() + NOT_HERE_RETRY_MS, token);
@@ -78,21 +81,21 @@ export class OutboundProcessor extends LoggedWorkerHost {
     const waMessageId = whatsAppMessageIdFor(message.id);
     this.messages.sending(waMessageId);
     try {
-      await this.pacer.wait(message.instanceId);
+      await this.pacer.wait(instanceId);
       // A process killed between this send and markSent leaves the row queued, and the job is run again:
       // the id WhatsApp gets is derived from our row, so the second send is the same message to WhatsApp
       // (which dedupes by the sender's id) and the customer sees it once. A claim before the send could
       // not do that: after a crash it cannot tell "sent" from "not sent", and would lose or repeat.
-      const sent = await this.connections.send(message.instanceId, message.remotePhone.replace(/^\+/, ''), await this.contentOf(message), {
+      const sent = await this.connections.send(instanceId, message.remotePhone.replace(/^\+/, ''), await this.contentOf(message), {
         messageId: waMessageId,
       });
-      const next = await this.messages.markSent(organizationId, messageId, sent.messageId, message.instanceId);
-      this.events.emit('message:sent', { organizationId, instanceId: message.instanceId, messageId, status: 'sent', at: new Date().toISOString() });
+      const next = await this.messages.markSent(organizationId, messageId, sent.messageId, instanceId);
+      this.events.emit('message:sent', { organizationId, instanceId, messageId, status: 'sent', at: new Date().toISOString() });
       await this.wake(next);
     } catch (error) {
       // The socket went away (a reconnect, a restart after a crash): that is the instance's state, not this
       // message's failure. Its retries are kept for real send errors, or a few restarts in a row would use them up.
-      if (error instanceof InstanceNotLiveError && (await this.socketComingBack(message))) {
+      if (error instanceof InstanceNotLiveError && (await this.socketComingBack(instanceId, message.createdAt))) {
         await job.moveToDelayed(Date.now() + socketWaitDelayMs(Date.now() - message.createdAt.getTime()), token);
         throw new DelayedError();
       }
@@ -113,9 +116,9 @@ export class OutboundProcessor extends LoggedWorkerHost {
   }
 
   /** Whether the instance is expected to connect again, and the message has not waited for it past the limit. */
-  private async socketComingBack(message: MessageRow): Promise<boolean> {
-    if (Date.now() - message.createdAt.getTime() > this.config.whatsapp.outboundReconnectWaitMs) return false;
-    const instance = await this.instances.findAny(message.instanceId);
+  private async socketComingBack(instanceId: string, queuedAt: Date): Promise<boolean> {
+    if (Date.now() - queuedAt.getTime() > this.config.whatsapp.outboundReconnectWaitMs) return false;
+    const instance = await this.instances.findAny(instanceId);
     return instance !== null && COMING_BACK.includes(instance.status);
   }
 
