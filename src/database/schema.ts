@@ -393,11 +393,11 @@ export const messages = pgTable(
     index('messages_queued_outbound_idx')
       .on(table.organizationId, table.instanceId, table.remotePhone, table.createdAt, table.id)
       .where(sql`direction = 'outbound' AND status = 'queued'`),
-    // The sweeper's scans: only the rows still waiting for a job, each direction on its own and in a total order
-    // (created_at, id), so a sweep reads on from where the last stopped and a backlog of one direction (a
-    // campaign's sends) is never read to find the other's.
-    index('messages_unfinished_direction_created_idx')
-      .on(table.direction, table.createdAt, table.id)
+    // The sweeper's scans: only the rows still waiting for a job, in a total order (created_at, id), so a sweep
+    // reads on from where the last stopped. Not led by the direction: the planner then took it for the
+    // pipeline's own lookups of unfinished messages (see migration 0015).
+    index('messages_unfinished_created_id_idx')
+      .on(table.createdAt, table.id)
       .where(sql`status IN ('received', 'processing', 'queued')`),
   ],
 );

@@ -256,8 +256,8 @@ export class InboundRepository {
    * not sent, older than `olderThan`, oldest first in (created_at, id) order and,
    * given `after` (a message's id), only those past that message. Across
    * organizations: the sweeper serves the whole deployment. One index
-   * (messages_unfinished_direction_created_idx) serves the direction, the age and the
-   * place, so a sweep reads its batch and nothing before it. A message no longer
+   * (messages_unfinished_created_id_idx) serves the age and the place; the other
+   * direction's unfinished rows on the way are read and passed over. A message no longer
    * stored as `after` answers none: the sweeper then starts over.
    */
   async stranded(direction: MessageDirection, olderThan: Date, after: string | null, limit: number) {
