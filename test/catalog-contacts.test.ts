@@ -267,6 +267,27 @@ describe('catalog (services, resources) and contacts (contacts, pets) on Postgre
     });
   });
 
+  it('refuses a name of spaces alone for services, resources, pets, API keys and the shop, and trims the one it stores', async () => {
+    const owner = (await call(shopA, 'POST', '/api/contacts', { phone: '+5511933330009', name: 'Dono do Bob' })).body.id as string;
+    const creates: [string, Record<string, unknown>][] = [
+      ['/api/services', { durationMin: 30, priceCents: 1000, resourceKind: 'groomer' }],
+      ['/api/resources', { kind: 'groomer' }],
+      ['/api/pets', { contactId: owner, species: 'cachorro' }],
+      ['/api/api-keys', {}],
+    ];
+    for (const [path, body] of creates) {
+      const blank = await call(shopA, 'POST', path, { ...body, name: ' \t ' });
+      expect(blank.status, path).toBe(400);
+      expect(badFields(blank.body), path).toEqual(['name']);
+      const padded = await call(shopA, 'POST', path, { ...body, name: '  Bob Esponja ' });
+      expect(padded.status, `${path} ${JSON.stringify(padded.body)}`).toBe(201);
+      expect(padded.body.name ?? padded.body.apiKey?.name, path).toBe('Bob Esponja');
+    }
+    const blankShop = await call(shopA, 'PATCH', '/api/organizations/me', { name: '   ' });
+    expect(blankShop.status).toBe(400);
+    expect(badFields(blankShop.body)).toEqual(['name']);
+  });
+
   describe('pets', () => {
     let ownerId: string;
 

@@ -1,12 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Length } from 'class-validator';
+import { IsName } from '../../common/validation.js';
 import { PageMetaDto } from '../../common/pagination.dto.js';
 import type { ApiKeyRow } from '../api-keys.repository.js';
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'Front desk dashboard', minLength: 1, maxLength: 80 })
-  @IsString()
-  @Length(1, 80)
+  @IsName(80)
   name!: string;
 }
 

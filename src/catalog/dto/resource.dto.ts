@@ -1,14 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsOptional, IsString, Length } from 'class-validator';
+import { IsBoolean, IsIn, IsOptional } from 'class-validator';
 import { PageMetaDto, PaginationQueryDto } from '../../common/pagination.dto.js';
 import { RESOURCE_KINDS, type ResourceKind } from '../../database/schema.js';
 import type { ResourceRow } from '../resources.repository.js';
-import { IsBooleanQuery, IsOptionalNotNull } from '../../common/validation.js';
+import { IsBooleanQuery, IsName, IsOptionalNotNull } from '../../common/validation.js';
 
 export class CreateResourceDto {
   @ApiProperty({ example: 'Box 1', minLength: 1, maxLength: 120 })
-  @IsString()
-  @Length(1, 120)
+  @IsName(120)
   name!: string;
 
   @ApiProperty({ example: 'bath_station', enum: RESOURCE_KINDS })
@@ -19,8 +18,7 @@ export class CreateResourceDto {
 export class UpdateResourceDto {
   @ApiPropertyOptional({ example: 'Box 2', minLength: 1, maxLength: 120 })
   @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 120)
+  @IsName(120)
   name?: string;
 
   @ApiPropertyOptional({ example: 'groomer', enum: RESOURCE_KINDS })

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { PageMetaDto, PaginationQueryDto } from '../../common/pagination.dto.js';
 import { RESOURCE_KINDS, type ResourceKind } from '../../database/schema.js';
 import type { ServiceRow } from '../services.repository.js';
-import { IsBooleanQuery, IsOptionalNotNull } from '../../common/validation.js';
+import { IsBooleanQuery, IsName, IsOptionalNotNull } from '../../common/validation.js';
 
 const MAX_DURATION_MIN = 20160;
 /** The column is a 32-bit integer; larger values would fail in the database instead of here. */
@@ -11,8 +11,7 @@ const MAX_PRICE_CENTS = 2_147_483_647;
 
 export class CreateServiceDto {
   @ApiProperty({ example: 'Banho e tosa', minLength: 1, maxLength: 120 })
-  @IsString()
-  @Length(1, 120)
+  @IsName(120)
   name!: string;
 
   @ApiProperty({ example: 60, minimum: 5, maximum: MAX_DURATION_MIN, description: 'How long the service takes, in minutes' })
@@ -35,8 +34,7 @@ export class CreateServiceDto {
 export class UpdateServiceDto {
   @ApiPropertyOptional({ example: 'Banho e tosa', minLength: 1, maxLength: 120 })
   @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 120)
+  @IsName(120)
   name?: string;
 
   @ApiPropertyOptional({ example: 90, minimum: 5, maximum: MAX_DURATION_MIN })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches } from 'class-validator';
-import { IsOptionalNotNull } from '../../common/validation.js';
+import { IsName, IsOptionalNotNull } from '../../common/validation.js';
 import { PageMetaDto, PaginationQueryDto } from '../../common/pagination.dto.js';
 import { PET_SIZES } from '../../database/schema.js';
 import type { PetRow } from '../pets.repository.js';
@@ -15,8 +15,7 @@ export class CreatePetDto {
   contactId!: string;
 
   @ApiProperty({ example: 'Rex', minLength: 1, maxLength: 80 })
-  @IsString()
-  @Length(1, 80)
+  @IsName(80)
   name!: string;
 
   @ApiProperty({ example: 'cachorro', minLength: 1, maxLength: 40 })
@@ -51,8 +50,7 @@ export class CreatePetDto {
 export class UpdatePetDto {
   @ApiPropertyOptional({ example: 'Rex', minLength: 1, maxLength: 80 })
   @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 80)
+  @IsName(80)
   name?: string;
 
   @ApiPropertyOptional({ example: 'cachorro', minLength: 1, maxLength: 40 })

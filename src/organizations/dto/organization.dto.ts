@@ -1,11 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsObject, IsOptional, IsString, Length, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsObject, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import type { BusinessHours } from '../../database/schema.js';
 import { BusinessHoursDto } from './business-hours.dto.js';
 import { IsPhoneNumber } from '../../common/phone-number.js';
 import { IsTimeZone } from '../../common/time-zone.js';
-import { IsOptionalNotNull } from '../../common/validation.js';
+import { IsName, IsOptionalNotNull } from '../../common/validation.js';
 import type { OrganizationRow } from '../organizations.repository.js';
 import { type ProactiveSettings, proactiveSettingsOf } from '../proactive-settings.js';
 import { ApiKeyCreatedDto } from '../../auth/dto/api-key.dto.js';
@@ -22,8 +22,7 @@ const OUTSIDE_WINDOW_DESCRIPTION =
 
 export class CreateOrganizationDto {
   @ApiProperty({ example: 'Pet Shop Bom Banho', minLength: 1, maxLength: 120 })
-  @IsString()
-  @Length(1, 120)
+  @IsName(120)
   name!: string;
 
   @ApiPropertyOptional({ example: 'America/Sao_Paulo', default: 'America/Sao_Paulo' })
@@ -143,8 +142,7 @@ export class OrganizationCreatedDto {
 export class UpdateOrganizationDto {
   @ApiPropertyOptional({ example: 'Pet Shop Bom Banho', minLength: 1, maxLength: 120 })
   @IsOptionalNotNull()
-  @IsString()
-  @Length(1, 120)
+  @IsName(120)
   name?: string;
 
   @ApiPropertyOptional({ example: 'America/Sao_Paulo' })
