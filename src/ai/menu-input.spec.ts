@@ -72,6 +72,11 @@ describe('dayOf', () => {
     expect(date('quinta')).toBe('2026-11-26');
     expect(date('quarta')).toBe('2026-12-02');
     expect(date('na terça, 10h')).toBe('2026-12-01');
+    expect(date('sáb')).toBe('2026-11-28');
+    expect(date('seg 10h')).toBe('2026-11-30');
+    expect(date('sex.')).toBe('2026-11-27');
+    // "ter" is also "to have": not a Tuesday.
+    expect(date('pode ter horário?')).toBeNull();
   });
 
   it('reads dd/mm (next year once passed) and full dates', () => {
@@ -194,6 +199,9 @@ describe('choices', () => {
     expect(sizeOf('Médio')).toBe('medio');
     expect(sizeOf('grande')).toBe('grande');
     expect(sizeOf('enorme')).toBeNull();
+    expect(sizeOf('médio porte')).toBe('medio');
+    expect(sizeOf('de porte grande')).toBe('grande');
+    expect(sizeOf('porte')).toBeNull();
   });
 
   it('matches names exactly, inside the text, or by a unique beginning', () => {
@@ -218,6 +226,8 @@ describe('commandOf', () => {
     expect(commandOf('Cancelar 2')).toEqual({ kind: 'cancel', position: 2 });
     expect(commandOf('desmarcar o 1')).toEqual({ kind: 'cancel', position: 1 });
     expect(commandOf('meus agendamentos')).toEqual({ kind: 'myBookings' });
+    expect(commandOf('ver agendamentos')).toEqual({ kind: 'myBookings' });
+    expect(commandOf('Ver os agendamentos')).toEqual({ kind: 'myBookings' });
     expect(commandOf('preços')).toEqual({ kind: 'services' });
     expect(commandOf('cadastrar pet')).toEqual({ kind: 'registerPet' });
     expect(commandOf('menu')).toEqual({ kind: 'menu' });

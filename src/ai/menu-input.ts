@@ -168,7 +168,8 @@ export type PetSize = (typeof PET_SIZES)[number];
 export function sizeOf(text: string): PetSize | null {
   const position = choiceIndex(text, PET_SIZES.length);
   if (position !== null) return PET_SIZES[position];
-  const folded = fold(text);
+  // "médio porte", "de porte médio": the size is the word besides "porte".
+  const folded = fold(text).replace(/\b(?:de\s+)?porte\b/g, ' ').replace(/\s+/g, ' ').trim();
   const index = menuVocabulary.sizes.findIndex((words) => matchesAny(folded, words));
   return index === -1 ? null : PET_SIZES[index];
 }

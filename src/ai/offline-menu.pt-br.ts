@@ -253,13 +253,14 @@ export const menuVocabulary = {
   dayAfterTomorrow: ['depois de amanha'],
   /** Index = weekday (0 = Sunday). */
   weekdays: [
-    ['domingo'],
-    ['segunda', 'segunda-feira', 'segunda feira'],
+    // Abbreviations as on a calendar, but "ter" (also "to have": "pode ter horário?").
+    ['domingo', 'dom'],
+    ['segunda', 'segunda-feira', 'segunda feira', 'seg'],
     ['terca', 'terca-feira', 'terca feira'],
-    ['quarta', 'quarta-feira', 'quarta feira'],
-    ['quinta', 'quinta-feira', 'quinta feira'],
-    ['sexta', 'sexta-feira', 'sexta feira'],
-    ['sabado'],
+    ['quarta', 'quarta-feira', 'quarta feira', 'qua'],
+    ['quinta', 'quinta-feira', 'quinta feira', 'qui'],
+    ['sexta', 'sexta-feira', 'sexta feira', 'sex'],
+    ['sabado', 'sab'],
   ],
   /** Words after an hour that make it a time: "10h", "10:30h", "10 horas". */
   hourWords: ['h', 'hs', 'hrs', 'hr', 'hora', 'horas'],
@@ -323,7 +324,7 @@ export const menuVocabulary = {
   /** Words anywhere in a short message. */
   book: /\b(?:agendar|marcar|reservar|agendamento novo|novo agendamento)\b/,
   cancel: /\b(?:cancelar|desmarcar|cancela|desmarca)\b(?:\s+(?:o\s+|a\s+)?(?:agendamento\s+|horario\s+)?(?:n[o.]?\s*|numero\s+)?(\d{1,2}))?/,
-  myBookings: /^(?:(?:ver\s+)?(?:meus|minhas)\s+(?:agendamentos|horarios|reservas)|agendamentos)$/,
+  myBookings: /^(?:ver\s+)?(?:(?:meus|minhas)\s+(?:agendamentos|horarios|reservas)|(?:os\s+|as\s+)?(?:agendamentos|reservas))$/,
   services: /^(?:servicos|servico|precos|preco|servicos e precos|tabela|valores|lista de servicos|catalogo)$/,
   registerPet: /\b(?:cadastrar|registrar|cadastro)(?:\s+(?:um|meu|o|outro))?\s+(?:pet|cachorro|gato|animal)\b|^novo pet$/,
   /** Besides the pipeline's own phrases (asksForHuman): a bare word. */
