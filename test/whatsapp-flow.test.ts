@@ -327,6 +327,18 @@ describe('WhatsApp instances through the REST API, on the sandbox transport', ()
     expect(await store.exists({ organizationId: orgA, instanceId: id })).toBe(false);
     await sleep(1000);
     expect((await statusOf(id))).toMatchObject({ status: 'logged_out', live: false, lastDisconnectReason: 'logged out (401)' });
+
+    // Pairing again, as the runbook says: a code needs a connection, which the answer says how to start.
+    const refused = await api('POST', `/api/whatsapp/instances/${id}/pairing-code`, keyA, { phoneNumber: '5511987650000' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'instance_not_connected', details: { status: 'logged_out' } });
+    expect(refused.body.message).toContain(`POST /api/whatsapp/instances/${id}/reconnect, then pair it`);
+    expect((await api('POST', `/api/whatsapp/instances/${id}/reconnect`, keyA)).status).toBeLessThan(300);
+    await waitFor(async () => (await statusOf(id)).qr !== null, 10_000);
+    const code = await api('POST', `/api/whatsapp/instances/${id}/pairing-code`, keyA, { phoneNumber: '5511987650000' });
+    expect(code.status, JSON.stringify(code.body)).toBe(200);
+    await api('POST', `/api/sandbox/instances/${id}/pair`, keyA, {});
+    await waitForStatus(id, 'connected', 20_000);
   });
 
   it('refuses oversized media with 413, media given twice with 400, and media URLs into the private network with 400', async () => {

@@ -2,12 +2,18 @@ import { HttpStatus } from '@nestjs/common';
 import { DomainException } from '../common/domain.exception.js';
 import type { InstanceStatus } from '../database/schema.js';
 
+/** Statuses in which no socket is trying to connect: nothing happens until someone starts one. */
+const STOPPED: readonly (InstanceStatus | 'not_live')[] = ['disconnected', 'failed', 'logged_out'];
+
 export class InstanceNotConnectedException extends DomainException {
   constructor(instanceId: string, status: InstanceStatus | 'not_live') {
     super(
       'instance_not_connected',
       HttpStatus.CONFLICT,
-      `Instance ${instanceId} is ${status}, not connected: pair it or wait for it to reconnect`,
+      STOPPED.includes(status)
+        ? `Instance ${instanceId} is ${status}: no connection is open or on its way. Start one with ` +
+            `POST /api/whatsapp/instances/${instanceId}/reconnect, then pair it (POST .../pairing-code, or scan GET .../qr)`
+        : `Instance ${instanceId} is ${status}, not connected: pair it or wait for it to reconnect`,
       { status },
     );
   }
