@@ -43,13 +43,12 @@ export interface GroupCommitOptions<T> {
  */
 export class GroupCommit<T> {
   private waiting: Submitted<T>[] = [];
-  private running = 0;
   /** Keys of the items in runs under way, with how many runs hold each. */
   private readonly busyKeys = new Map<string, number>();
   private lingering: NodeJS.Timeout | undefined;
   /** Set by close(): nothing lingers any more, so no write is left for a timer that fires after the store is gone. */
   private closed = false;
-  /** Settles when the run under way settles (with runs in flight). */
+  /** The runs under way (at most maxInFlight), each removed once it settles. */
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -87,12 +86,10 @@ export class GroupCommit<T> {
   }
 
   private startRuns(): void {
-    while (this.running < this.options.maxInFlight) {
+    while (this.inFlight.size < this.options.maxInFlight) {
       const batch = this.takeReady();
       if (batch.length === 0) return;
-      this.running += 1;
       const run: Promise<void> = this.execute(batch).finally(() => {
-        this.running -= 1;
         this.inFlight.delete(run);
         this.startRuns();
       });
