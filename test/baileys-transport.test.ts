@@ -180,6 +180,43 @@ describe('BaileysTransport against a local WebSocket server', () => {
     await connection.close();
   });
 
+  it("names the phone of a sender WhatsApp addressed by LID alone, from the session's LID mappings, and keeps the order of delivery", async () => {
+    const server = await startServer(() => undefined);
+    servers.push(server);
+    const { connection, events } = await connectTo(server.url);
+    const socket = baileysSockets.at(-1)!;
+    // What Baileys stores when an earlier message came with both addresses (or a contact sync named them).
+    await socket.signalRepository.lidMapping.storeLIDPNMappings([
+      { lid: '246810121416@lid', pn: chatOf('5511987650002') },
+      { lid: '135791113151@lid', pn: chatOf('5511987650003') },
+    ]);
+
+    const group = '120363000000000001@g.us';
+    socket.ev.emit('messages.upsert', {
+      type: 'notify',
+      messages: [
+        waMessage({ key: { remoteJid: '246810121416@lid', id: 'LIDONLY01', fromMe: false }, message: { conversation: 'oi' } }),
+        waMessage({ key: { remoteJid: group, participant: '135791113151@lid', id: 'LIDGROUP01', fromMe: false }, message: { conversation: 'bom dia' } }),
+        waMessage({ key: { remoteJid: '999999999999@lid', id: 'LIDUNKNOWN', fromMe: false }, message: { conversation: 'quem sou eu' } }),
+      ],
+    });
+    // Delivered after the batch that waits for lookups, with nothing to look up: it still comes second.
+    socket.ev.emit('messages.upsert', {
+      type: 'notify',
+      messages: [waMessage({ key: { remoteJid: chatOf('5511987650004'), id: 'PHONE0001', fromMe: false }, message: { conversation: 'olá' } })],
+    });
+
+    await waitFor(() => events.filter((event) => event.type === 'messages').length === 2, 5_000);
+    const delivered = events.flatMap((event) => (event.type === 'messages' ? event.messages : []));
+    expect(delivered.map(({ key }) => [key.id, key.remoteJidAlt ?? key.participantAlt ?? null])).toEqual([
+      ['LIDONLY01', '5511987650002:0@s.whatsapp.net'],
+      ['LIDGROUP01', '5511987650003:0@s.whatsapp.net'],
+      ['LIDUNKNOWN', null],
+      ['PHONE0001', null],
+    ]);
+    await connection.close();
+  });
+
   it('close() right after connect, before the WebSocket is even open, is just as quiet', async () => {
     const server = await startServer(() => undefined);
     servers.push(server);

@@ -137,9 +137,44 @@ export class BaileysTransport implements WhatsAppTransport {
     // would lose it for good. It also brings missed calls, our own sends echoed back, newsletter posts and stubs rebuilt
     // from notifications, which intake's normaliser skips as it does when they come as 'notify'. History sync comes
     // on messaging-history.set, which is not listened to.
+    //
+    // A sender WhatsApp addresses by LID usually comes with its phone as the key's alternative; when it does not
+    // (a chat older than this socket's session, an alternative WhatsApp left out), the phone is looked up in the
+    // LID -> phone mappings Baileys keeps in the session, else intake could not tell who wrote and would skip it.
+    // Lookups are local (a cache, then the session's key store) but asynchronous: a batch that waits for one holds
+    // the batches after it, so messages still reach intake in the order WhatsApp delivered them.
+    let lookups: Promise<void> | null = null;
     const onMessagesUpsert = ({ messages }: BaileysEventMap['messages.upsert']) => {
       if (messages.length === 0) return;
-      emit({ type: 'messages', messages: messages.map(toInboundMessage) });
+      const inbound = messages.map(toInboundMessage);
+      const unresolved = inbound.filter(lacksSenderPhone);
+      if (unresolved.length === 0 && lookups === null) {
+        emit({ type: 'messages', messages: inbound });
+        return;
+      }
+      const current = (lookups ?? Promise.resolve()).then(async () => {
+        await resolveLidSenders(unresolved);
+        emit({ type: 'messages', messages: inbound });
+      });
+      lookups = current;
+      void current.finally(() => {
+        if (lookups === current) lookups = null;
+      });
+    };
+    const resolveLidSenders = async (unresolved: InboundWhatsAppMessage[]) => {
+      if (unresolved.length === 0) return;
+      const lids = unresolved.map(senderJid);
+      const pairs = await socket.signalRepository.lidMapping.getPNsForLIDs(lids).catch((error: unknown) => {
+        logger.warn({ err: error, lids: lids.length }, 'whatsapp LID lookup failed: those senders stay unresolved');
+        return null;
+      });
+      const phoneOf = new Map((pairs ?? []).map(({ lid, pn }) => [lid, pn]));
+      for (const message of unresolved) {
+        const pn = phoneOf.get(senderJid(message));
+        if (pn === undefined) continue;
+        if (isGroupChat(message)) message.key.participantAlt = pn;
+        else message.key.remoteJidAlt = pn;
+      }
     };
     const onMessagesUpdate = (updates: BaileysEventMap['messages.update']) => {
       const receipts = updates.flatMap(({ key, update }) => {
@@ -244,6 +279,22 @@ function toInboundMessage(message: WAMessage): InboundWhatsAppMessage {
     message: message.message as Record<string, unknown> | null | undefined,
     messageTimestamp: typeof timestamp === 'object' && timestamp !== null ? timestamp.toNumber() : timestamp,
   };
+}
+
+function isGroupChat(message: InboundWhatsAppMessage): boolean {
+  return message.key.remoteJid?.endsWith('@g.us') === true;
+}
+
+/** The sender's JID as the key names it: the participant in a group, the chat otherwise. */
+function senderJid(message: InboundWhatsAppMessage): string {
+  return (isGroupChat(message) ? message.key.participant : message.key.remoteJid) ?? '';
+}
+
+/** Someone else's message whose sender is a LID with no phone JID beside it. */
+function lacksSenderPhone(message: InboundWhatsAppMessage): boolean {
+  if (message.key.fromMe === true || !senderJid(message).endsWith('@lid')) return false;
+  const alternative = isGroupChat(message) ? message.key.participantAlt : message.key.remoteJidAlt;
+  return phoneFromJid(alternative) === null;
 }
 
 function toBaileysContent(content: OutboundContent): AnyMessageContent {
