@@ -27,7 +27,7 @@ import { register } from 'node:module';
 import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../src/database/database.js';
-import { messages } from '../src/database/schema.js';
+import { messages, UNFINISHED_MESSAGE_STATUSES } from '../src/database/schema.js';
 import { appUnderLoadEnvironment } from './app-under-load.js';
 import { busyShares, type CpuPerMessage, cpuPerMessage, cpuSnapshot } from './process-cpu.js';
 import { reportFigure, scaled } from './report.js';
@@ -115,7 +115,7 @@ async function deliver(
       const [row] = await database.systemDb
         .select({
           stored: sql<number>`count(*) FILTER (WHERE ${messages.direction} = 'inbound' AND ${messages.waMessageId} LIKE ${`${run.toUpperCase()}%`})::int`,
-          waiting: sql<number>`count(*) FILTER (WHERE ${inArray(messages.status, ['received', 'processing', 'queued'])})::int`,
+          waiting: sql<number>`count(*) FILTER (WHERE ${inArray(messages.status, [...UNFINISHED_MESSAGE_STATUSES])})::int`,
         })
         .from(messages)
         .where(eq(messages.instanceId, instanceId));

@@ -338,6 +338,11 @@ export const MESSAGE_TYPES = ['text', 'image', 'audio', 'document', 'location', 
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 export const MESSAGE_STATUSES = ['received', 'processing', 'processed', 'queued', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+/**
+ * A message still waiting for its instance: a turn (inbound) or a send (outbound). The sweeper's statement and the
+ * partial index below spell the list out as literals, so the planner can match the one to the other.
+ */
+export const UNFINISHED_MESSAGE_STATUSES = ['received', 'processing', 'queued'] as const satisfies readonly MessageStatus[];
 export const MESSAGE_ORIGINS = ['customer', 'api', 'agent', 'system', 'campaign'] as const;
 export type MessageOrigin = (typeof MESSAGE_ORIGINS)[number];
 

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { and, desc, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import { DATABASE, type Database } from '../database/database.js';
 import { isPostgresError, PostgresErrorCode } from '../database/postgres-errors.js';
-import { type InstanceStatus, messages, whatsappInstances } from '../database/schema.js';
+import { type InstanceStatus, messages, UNFINISHED_MESSAGE_STATUSES, whatsappInstances } from '../database/schema.js';
 
 export type InstanceRow = typeof whatsappInstances.$inferSelect;
 export type NewInstance = Pick<typeof whatsappInstances.$inferInsert, 'organizationId' | 'name' | 'provider' | 'phoneNumber'>;
@@ -15,9 +15,6 @@ const DELETE_ATTEMPTS = 3;
 
 /** The error of the messages a deleted instance left unanswered or unsent. */
 export const INSTANCE_DELETED = 'the WhatsApp instance was deleted';
-
-/** Statuses of a message still waiting for its instance: a turn (inbound) or a send (outbound). */
-const UNFINISHED: ('received' | 'processing' | 'queued')[] = ['received', 'processing', 'queued'];
 
 /** Statuses of an instance that should have a live socket somewhere. */
 export const LIVE_STATUSES: InstanceStatus[] = ['connecting', 'pairing', 'connected', 'reconnecting'];
@@ -63,7 +60,7 @@ export class InstancesRepository {
           await tx
             .update(messages)
             .set({ status: 'failed', error: INSTANCE_DELETED, updatedAt: new Date() })
-            .where(and(eq(messages.instanceId, instanceId), inArray(messages.status, UNFINISHED)));
+            .where(and(eq(messages.instanceId, instanceId), inArray(messages.status, [...UNFINISHED_MESSAGE_STATUSES])));
           await tx.delete(whatsappInstances).where(eq(whatsappInstances.id, instanceId));
         });
         return;
