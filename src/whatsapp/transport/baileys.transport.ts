@@ -152,8 +152,11 @@ export class BaileysTransport implements WhatsAppTransport {
         emit({ type: 'messages', messages: inbound });
         return;
       }
+      // Never rejects: a failed lookup leaves those senders unresolved, and the batch and the ones after it go on.
       const current = (lookups ?? Promise.resolve()).then(async () => {
-        await resolveLidSenders(unresolved);
+        await resolveLidSenders(unresolved).catch((error: unknown) =>
+          logger.warn({ err: error, messages: unresolved.length }, 'whatsapp LID lookup failed: those senders stay unresolved'),
+        );
         emit({ type: 'messages', messages: inbound });
       });
       lookups = current;
@@ -163,11 +166,7 @@ export class BaileysTransport implements WhatsAppTransport {
     };
     const resolveLidSenders = async (unresolved: InboundWhatsAppMessage[]) => {
       if (unresolved.length === 0) return;
-      const lids = unresolved.map(senderJid);
-      const pairs = await socket.signalRepository.lidMapping.getPNsForLIDs(lids).catch((error: unknown) => {
-        logger.warn({ err: error, lids: lids.length }, 'whatsapp LID lookup failed: those senders stay unresolved');
-        return null;
-      });
+      const pairs = await socket.signalRepository.lidMapping.getPNsForLIDs(unresolved.map(senderJid));
       const phoneOf = new Map((pairs ?? []).map(({ lid, pn }) => [lid, pn]));
       for (const message of unresolved) {
         const pn = phoneOf.get(senderJid(message));
