@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { messages } from '../src/database/schema.js';
 import { FileAuthStateStore } from '../src/session/file-auth-state.store.js';
 import { BaileysTransport, closeCodeMismatches, DisconnectReason } from '../src/whatsapp/transport/baileys.transport.js';
-import { CloseCode, type TransportEvent } from '../src/whatsapp/transport/whatsapp-transport.js';
+import { CloseCode, type InboundWhatsAppMessage, type TransportEvent } from '../src/whatsapp/transport/whatsapp-transport.js';
 import { sleep, waitFor } from './support/processes.js';
 
 /**
@@ -214,6 +215,43 @@ describe('BaileysTransport against a local WebSocket server', () => {
       ['LIDUNKNOWN', null],
       ['PHONE0001', null],
     ]);
+    await connection.close();
+  });
+
+  it('stops downloading a media past maxBytes, whatever size the message declares, instead of holding it all in memory', async () => {
+    const server = await startServer(() => undefined);
+    servers.push(server);
+    // WhatsApp's CDN, serving 8 MiB for a document that says it has 1 KiB.
+    let served = 0;
+    const cdn = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      const chunk = Buffer.alloc(64 * 1024);
+      const write = () => {
+        while (served < 8 * 1024 * 1024) {
+          served += chunk.length;
+          if (!response.write(chunk)) return void response.once('drain', write);
+        }
+        response.end();
+      };
+      write();
+    });
+    await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
+    servers.push({
+      stop: () =>
+        new Promise<void>((resolve) => {
+          cdn.closeAllConnections();
+          cdn.close(() => resolve());
+        }),
+    });
+    const { connection } = await connectTo(server.url);
+    const document = waMessage({
+      key: { remoteJid: chatOf('5511987650005'), id: 'BIGDOC0001', fromMe: false },
+      message: {
+        documentMessage: { url: `http://127.0.0.1:${(cdn.address() as AddressInfo).port}/d/f/big.enc`, mediaKey: randomBytes(32), mimetype: 'application/pdf', fileLength: 1024 },
+      },
+    });
+
+    await expect(connection.downloadMedia(document as InboundWhatsAppMessage, { maxBytes: 1024 * 1024 })).rejects.toThrow('media is larger than 1048576 bytes');
     await connection.close();
   });
 

@@ -117,6 +117,17 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect((await inboundRows(textOnly))[0]).toMatchObject({ type: 'text', body: 'oi', mediaRef: null });
   });
 
+  it('stores and answers a document over MEDIA_MAX_BYTES without fetching it, saying why its media is missing', async () => {
+    const phone = newCustomer();
+    // 16 MiB + 1: one byte over the default limit. Straight to the socket: the REST route bounds its body lower.
+    const huge = Buffer.alloc(16 * 1024 * 1024 + 1);
+    await server.sandbox.inboundAcknowledged(shop.instanceId, { from: phone, text: 'raio-x do Rex', media: { kind: 'document', data: huge, mimetype: 'application/pdf', fileName: 'raiox.pdf' } });
+    await waitFor(() => sentTo(phone).length > 0, 10_000);
+    const [row] = await inboundRows(phone);
+    expect(row).toMatchObject({ type: 'document', body: 'raio-x do Rex', mediaRef: null, status: 'processed' });
+    expect(row.error).toBe('media over MEDIA_MAX_BYTES (16777216 bytes): 16777217 bytes: not downloaded');
+  });
+
   it('takes at most 5 turns a minute per contact, sends one notice, and answers the rest together once the minute allows', async () => {
     const phone = newCustomer();
     // Five messages, each answered by its own turn.

@@ -10,7 +10,7 @@ import { QueueService } from '../queue/queue.service.js';
 import type { JobPayload } from '../queue/queues.js';
 import { ConnectionManager } from '../whatsapp/connection/connection-manager.js';
 import { BufferJSON } from '../whatsapp/transport/baileys-auth.js';
-import type { InboundWhatsAppMessage } from '../whatsapp/transport/whatsapp-transport.js';
+import { type InboundWhatsAppMessage, MediaTooLargeError } from '../whatsapp/transport/whatsapp-transport.js';
 import { InboundRepository, type NewInboundMessage } from './inbound.repository.js';
 import { InboundSpool } from './inbound-spool.js';
 import { inboundJobOptions } from './inbound-jobs.js';
@@ -238,20 +238,27 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
       if (message.group) return;
       const payload = { messageId, organizationId: source.organizationId, remotePhone: message.phone };
       if (message.media === null) turns.push({ payload, options: inboundJobOptions(messageId) });
-      else void this.storeMedia(source, messageId, raw).then(() => this.queues.tryEnqueue('inbound', 'turn', payload, inboundJobOptions(messageId)));
+      else void this.storeMedia(source, messageId, raw, message.media).then(() => this.queues.tryEnqueue('inbound', 'turn', payload, inboundJobOptions(messageId)));
     });
     if (turns.length > 0) void this.queues.tryEnqueueBulk('inbound', 'turn', turns);
   }
 
-  private async storeMedia(source: Source, messageId: string, raw: InboundWhatsAppMessage): Promise<void> {
+  private async storeMedia(source: Source, messageId: string, raw: InboundWhatsAppMessage, media: NonNullable<NormalizedInbound['media']>): Promise<void> {
+    const maxBytes = this.config.whatsapp.mediaMaxBytes;
+    const tooLarge = (declared: string) => `media over MEDIA_MAX_BYTES (${maxBytes} bytes)${declared}: not downloaded`;
+    // The declared size spares fetching a file we would refuse; the download itself stops at the limit when it lies.
+    if (media.declaredBytes !== null && media.declaredBytes > maxBytes) {
+      await this.inbound.setMedia(source.organizationId, messageId, null, tooLarge(`: ${media.declaredBytes} bytes`)).catch(() => undefined);
+      return;
+    }
     try {
-      const data = await this.connections.downloadMedia(source.instanceId, raw);
-      if (data.length > this.config.whatsapp.mediaMaxBytes) {
-        await this.inbound.setMedia(source.organizationId, messageId, null, `media of ${data.length} bytes is over MEDIA_MAX_BYTES`);
-        return;
-      }
+      const data = await this.connections.downloadMedia(source.instanceId, raw, { maxBytes });
       await this.inbound.setMedia(source.organizationId, messageId, await this.media.put(source.organizationId, data), null);
     } catch (error) {
+      if (error instanceof MediaTooLargeError) {
+        await this.inbound.setMedia(source.organizationId, messageId, null, tooLarge('')).catch(() => undefined);
+        return;
+      }
       this.logger.warn({ instanceId: source.instanceId, messageId, err: (error as Error).message }, 'inbound media download failed');
       await this.inbound.setMedia(source.organizationId, messageId, null, `media download failed: ${(error as Error).message}`).catch(() => undefined);
     }

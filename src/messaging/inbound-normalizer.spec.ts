@@ -95,11 +95,23 @@ describe('normalizeInbound', () => {
     ].map((content, index) => normalized(normalizeInbound({ key: { remoteJid: customer, id: `M${index}` }, message: content }, options)));
     expect(cases.map(({ type, text, media }) => ({ type, text, media }))).toEqual([
       { type: 'text', text: 'link https://x', media: null },
-      { type: 'image', text: 'o Rex', media: { mimetype: 'image/png', fileName: null } },
-      { type: 'audio', text: null, media: { mimetype: 'audio/ogg; codecs=opus', fileName: null } },
-      { type: 'document', text: 'vacina', media: { mimetype: 'application/pdf', fileName: 'v.pdf' } },
+      { type: 'image', text: 'o Rex', media: { mimetype: 'image/png', fileName: null, declaredBytes: null } },
+      { type: 'audio', text: null, media: { mimetype: 'audio/ogg; codecs=opus', fileName: null, declaredBytes: null } },
+      { type: 'document', text: 'vacina', media: { mimetype: 'application/pdf', fileName: 'v.pdf', declaredBytes: null } },
       { type: 'location', text: 'Casa (-23.5,-46.6)', media: null },
       { type: 'other', text: null, media: null },
     ]);
+  });
+
+  it('reads the size a media message declares, as a number, a Long or the string the spool turns it into', () => {
+    const sizeOf = (fileLength: unknown) =>
+      normalized(normalizeInbound({ key: { remoteJid: customer, id: 'F1' }, message: { documentMessage: { fileLength, mimetype: 'application/pdf' } } }, options))
+        .media?.declaredBytes;
+    expect(sizeOf(2048)).toBe(2048);
+    // A 5 GiB document, as protobufjs decodes a uint64 (low and high 32 bits).
+    expect(sizeOf({ low: 1_073_741_824, high: 1, unsigned: true })).toBe(5_368_709_120);
+    expect(sizeOf('5368709120')).toBe(5_368_709_120);
+    expect(sizeOf(undefined)).toBeNull();
+    expect(sizeOf('muito')).toBeNull();
   });
 });

@@ -22,8 +22,12 @@ export interface NormalizedInbound {
   type: MessageType;
   /** Text, caption, or a description (a location's coordinates); null when there is none. */
   text: string | null;
-  /** Set for image, audio and document: the bytes are fetched through the socket. */
-  media: { mimetype: string; fileName: string | null } | null;
+  /**
+   * Set for image, audio and document: the bytes are fetched through the socket.
+   * `declaredBytes` is the size the message states (null when it states none):
+   * enough to refuse a huge file without fetching it.
+   */
+  media: { mimetype: string; fileName: string | null; declaredBytes: number | null } | null;
   sentAt: Date | null;
 }
 
@@ -135,6 +139,7 @@ function describe(content: Content): Pick<NormalizedInbound, 'type' | 'text' | '
   const mediaOf = (part: Content, fallback: string) => ({
     mimetype: text(part.mimetype) ?? fallback,
     fileName: text(part.fileName),
+    declaredBytes: byteCount(part.fileLength),
   });
 
   if (typeof content.conversation === 'string') return { type: 'text', text: text(content.conversation), media: null };
@@ -164,6 +169,20 @@ function describe(content: Content): Pick<NormalizedInbound, 'type' | 'text' | '
   const video = field('videoMessage');
   if (video !== null) return { type: 'other', text: text(video.caption), media: null };
   return { type: 'other', text: null, media: null };
+}
+
+/**
+ * A uint64 as Baileys hands it over: a number, a protobufjs Long (live), or a
+ * string or a plain {low, high} (after the spool's JSON round trip).
+ */
+function byteCount(value: unknown): number | null {
+  let count: number | null = null;
+  if (typeof value === 'number') count = value;
+  else if (typeof value === 'string' && /^\d+$/.test(value)) count = Number(value);
+  else if (isObject(value) && typeof value.low === 'number' && typeof value.high === 'number') {
+    count = (value.high >>> 0) * 2 ** 32 + (value.low >>> 0);
+  }
+  return count !== null && Number.isSafeInteger(count) && count >= 0 ? count : null;
 }
 
 function timestampOf(value: InboundWhatsAppMessage['messageTimestamp']): Date | null {

@@ -113,8 +113,8 @@ export class ConnectionManager implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** The bytes of a received media message, through the socket that received it. */
-  async downloadMedia(instanceId: string, message: InboundWhatsAppMessage): Promise<Buffer> {
-    return this.requireLive(instanceId, true).connection!.downloadMedia(message);
+  async downloadMedia(instanceId: string, message: InboundWhatsAppMessage, options: { maxBytes: number }): Promise<Buffer> {
+    return this.requireLive(instanceId, true).connection!.downloadMedia(message, options);
   }
 
   /** Whether this process holds the instance's socket (open or between connections). */

@@ -16,6 +16,7 @@ import {
   CloseCode,
   type ConnectRequest,
   type InboundWhatsAppMessage,
+  MediaTooLargeError,
   type OutboundContent,
   type ReceiptStatus,
   type TransportEvent,
@@ -236,13 +237,15 @@ export class BaileysTransport implements WhatsAppTransport {
         assertUsable();
         await socket.sendPresenceUpdate(presence, await recipientJid(to));
       },
-      downloadMedia: async (message) => {
+      downloadMedia: async (message, { maxBytes }) => {
         assertUsable();
         // reuploadRequest asks the sender's phone to upload again when the CDN copy has expired.
-        return downloadMediaMessage(message as WAMessage, 'buffer', {}, {
+        // A stream, not Baileys' 'buffer': that one holds the whole file in memory before anyone can look at its size.
+        const stream = await downloadMediaMessage(message as WAMessage, 'stream', {}, {
           logger: baileysLogger(this.logger, { instanceId: ref.instanceId, component: 'baileys-media' }),
           reuploadRequest: socket.updateMediaMessage,
         });
+        return readAtMost(stream, maxBytes);
       },
       logout: async () => {
         assertUsable();
@@ -305,4 +308,20 @@ function toBaileysContent(content: OutboundContent): AnyMessageContent {
     case 'audio':
       return { audio: content.data, mimetype: content.mimetype, ptt: content.ptt };
   }
+}
+
+/** The whole stream, or MediaTooLargeError (and the stream destroyed) once more than `maxBytes` came. */
+async function readAtMost(stream: NodeJS.ReadableStream & { destroy(error?: Error): void }, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    size += bytes.length;
+    if (size > maxBytes) {
+      stream.destroy();
+      throw new MediaTooLargeError(maxBytes);
+    }
+    chunks.push(bytes);
+  }
+  return Buffer.concat(chunks, size);
 }

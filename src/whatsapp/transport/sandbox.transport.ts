@@ -11,6 +11,7 @@ import {
   CloseCode,
   type ConnectRequest,
   type InboundWhatsAppMessage,
+  MediaTooLargeError,
   type OutboundContent,
   type ReceiptStatus,
   type SentMessage,
@@ -303,10 +304,11 @@ export class SandboxTransport implements WhatsAppTransport {
         this.assertOpen(socket);
         append(phone.presences, { to: this.accountOf(to), presence, at: this.clock.now().toISOString() });
       },
-      downloadMedia: async (message) => {
+      downloadMedia: async (message, { maxBytes }) => {
         this.assertOpen(socket);
         const data = phone.media.get(message.key.id ?? '');
         if (data === undefined) throw new Error(`sandbox: no media for message ${message.key.id ?? '(no id)'}`);
+        if (data.length > maxBytes) throw new MediaTooLargeError(maxBytes);
         return data;
       },
       logout: async () => {

@@ -23,6 +23,14 @@ export interface InboundWhatsAppMessage {
   pushName?: string | null;
 }
 
+/** A received media is larger than the caller accepts; the download stopped there. */
+export class MediaTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`media is larger than ${maxBytes} bytes: download stopped`);
+    this.name = 'MediaTooLargeError';
+  }
+}
+
 export type ReceiptStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
 export type TransportEvent =
@@ -68,8 +76,13 @@ export interface WhatsAppConnection {
    */
   send(to: string, content: OutboundContent, options?: { messageId?: string }): Promise<SentMessage>;
   sendPresence(to: string, presence: 'composing' | 'paused' | 'recording'): Promise<void>;
-  /** The bytes of a received image, audio or document (WhatsApp keeps them encrypted on its CDN for a while). */
-  downloadMedia(message: InboundWhatsAppMessage): Promise<Buffer>;
+  /**
+   * The bytes of a received image, audio or document (WhatsApp keeps them
+   * encrypted on its CDN for a while). Rejects with MediaTooLargeError as soon
+   * as more than `maxBytes` arrive: a sender's document can be gigabytes, and
+   * the size the message declares is the sender's word, not a limit.
+   */
+  downloadMedia(message: InboundWhatsAppMessage, options: { maxBytes: number }): Promise<Buffer>;
   /** Logs the device out of WhatsApp (the session becomes useless) and ends the socket. */
   logout(): Promise<void>;
   /** Ends the socket without logging out: the session stays valid for the next connect. */
