@@ -117,6 +117,33 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect((await inboundRows(textOnly))[0]).toMatchObject({ type: 'text', body: 'oi', mediaRef: null });
   });
 
+  it("gives staff a message's stored media through the API, and says why when there is none", async () => {
+    const phone = newCustomer();
+    const audio = Buffer.from('OggS fake voice note bytes');
+    await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: phone, media: { kind: 'audio', base64: audio.toString('base64'), mimetype: 'audio/ogg; codecs=opus' } });
+    await waitFor(async () => (await inboundRows(phone))[0]?.mediaRef != null, 10_000);
+    const [row] = await inboundRows(phone);
+
+    const fetchMedia = (id: string, token = shop.key) => fetch(`${server.baseUrl}/api/messages/${id}/media`, { headers: { authorization: `Bearer ${token}` } });
+    const served = await fetchMedia(row.id);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('audio/ogg; codecs=opus');
+    expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.from(await served.arrayBuffer())).toEqual(audio);
+
+    // Another organization's message is not there at all; a text has no media, and the answer says so.
+    const other = await createChattingShop(server.baseUrl, ADMIN_KEY);
+    const foreign = await fetchMedia(row.id, other.key);
+    expect(foreign.status).toBe(404);
+    expect(await foreign.json()).toMatchObject({ code: 'not_found' });
+    await write(phone, 'oi');
+    await waitFor(async () => (await inboundRows(phone)).length === 2, 10_000);
+    const text = (await inboundRows(phone)).find((message) => message.type === 'text')!;
+    const none = await fetchMedia(text.id);
+    expect(none.status).toBe(404);
+    expect(await none.json()).toMatchObject({ code: 'media_not_available', details: { reason: 'it is a text message' } });
+  });
+
   it('stores and answers a document over MEDIA_MAX_BYTES without fetching it, saying why its media is missing', async () => {
     const phone = newCustomer();
     // 16 MiB + 1: one byte over the default limit. Straight to the socket: the REST route bounds its body lower.

@@ -13,6 +13,8 @@ export interface SeededShop extends TestShop {
   apiKeyId: string;
   extraKey: string;
   conversationId: string;
+  /** The customer's message in that conversation. */
+  messageId: string;
   customerPhone: string;
   campaignId: string;
 }
@@ -34,6 +36,7 @@ export const PATH_PARAMETER_OWNERS: Record<string, (shop: SeededShop) => string>
   '/api/pets/{id}': (shop) => shop.petId,
   '/api/conversations/{id}': (shop) => shop.conversationId,
   '/api/campaigns/{id}': (shop) => shop.campaignId,
+  '/api/messages/{id}': (shop) => shop.messageId,
 };
 
 /** Query parameters and body fields that name a stored resource. */
@@ -61,7 +64,7 @@ export function referenceFieldsOf(document: OpenAPIObject, operation: Operation)
   return [...queryFields, ...bodyFields].filter((name) => /Id$/.test(name) && !NOT_REFERENCES.has(name));
 }
 
-/** Adds to a chatting shop a contact, a pet, a booking, a second API key, a conversation (a customer's message answered) and a campaign draft. */
+/** Adds to a chatting shop a contact, a pet, a booking, a second API key, a conversation (a customer's message answered, its id kept) and a campaign draft. */
 export async function seedOneOfEach(baseUrl: string, shop: TestShop, customerPhone: string): Promise<SeededShop> {
   const call = (method: string, path: string, body?: unknown) => request(baseUrl, method, path, { token: shop.key, body });
   const resourceId = (await call('GET', '/api/resources')).body.data[0].id as string;
@@ -75,10 +78,11 @@ export async function seedOneOfEach(baseUrl: string, shop: TestShop, customerPho
   await call('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: customerPhone, text: 'oi', pushName: 'Cliente' });
   await waitFor(async () => (await call('GET', `/api/sandbox/instances/${shop.instanceId}/outbound`)).body.data.length > 0, 15_000);
   const conversations = (await call('GET', '/api/conversations')).body.data as { id: string }[];
+  const exchanged = (await call('GET', `/api/conversations/${conversations[0].id}/messages`)).body.data as { id: string; direction: string }[];
   const campaign = await call('POST', '/api/campaigns', { objective: 'Reativar clientes', audience: { kind: 'all' }, text: 'Novidades no banho! Responda SAIR para não receber mais.' });
   if (campaign.status !== 201) throw new Error(`campaign not created: ${JSON.stringify(campaign.body)}`);
   return {
     ...shop, resourceId, contactId, petId, bookingId: booking.body.id, apiKeyId: extra.id, extraKey: extra.key,
-    conversationId: conversations[0].id, customerPhone: `+${customerPhone}`, campaignId: campaign.body.id,
+    conversationId: conversations[0].id, messageId: exchanged.find((message) => message.direction === 'inbound')!.id, customerPhone: `+${customerPhone}`, campaignId: campaign.body.id,
   };
 }
