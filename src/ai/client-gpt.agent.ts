@@ -141,6 +141,17 @@ export function historyOf(turn: AgentTurn): ChatMessage[] {
 export function userMessage(message: AgentInboundMessage): ChatMessage {
   const text = message.text?.trim() ?? '';
   if (message.type === 'text') return { role: 'user', content: text };
-  const kind = { image: 'uma imagem', audio: 'um áudio', document: 'um documento', location: 'uma localização', other: 'uma mensagem' }[message.type];
-  return { role: 'user', content: `[enviou ${kind}${text === '' ? '' : ` com a legenda: ${text}`}]` };
+  const kind = {
+    image: 'uma imagem',
+    audio: 'um áudio',
+    document: 'um documento',
+    location: 'uma localização',
+    video: 'um vídeo',
+    sticker: 'uma figurinha',
+    contact: 'um contato',
+    other: 'uma mensagem',
+  }[message.type];
+  // A location's and a contact card's text describe them (address, name and phone); the others' is a caption.
+  const described = message.type === 'location' || message.type === 'contact';
+  return { role: 'user', content: `[enviou ${kind}${text === '' ? '' : described ? `: ${text}` : ` com a legenda: ${text}`}]` };
 }

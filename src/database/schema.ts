@@ -334,7 +334,7 @@ export const conversations = pgTable(
 
 export const MESSAGE_DIRECTIONS = ['inbound', 'outbound'] as const;
 export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
-export const MESSAGE_TYPES = ['text', 'image', 'audio', 'document', 'location', 'other'] as const;
+export const MESSAGE_TYPES = ['text', 'image', 'audio', 'document', 'location', 'video', 'sticker', 'contact', 'other'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 export const MESSAGE_STATUSES = ['received', 'processing', 'processed', 'queued', 'sent', 'delivered', 'read', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];

@@ -99,7 +99,7 @@ describe('normalizeInbound', () => {
       { type: 'audio', text: null, media: { mimetype: 'audio/ogg; codecs=opus', fileName: null, declaredBytes: null } },
       { type: 'document', text: 'vacina', media: { mimetype: 'application/pdf', fileName: 'v.pdf', declaredBytes: null } },
       { type: 'location', text: 'Casa (-23.5,-46.6)', media: null },
-      { type: 'other', text: null, media: null },
+      { type: 'sticker', text: null, media: { mimetype: 'image/webp', fileName: null, declaredBytes: null } },
     ]);
   });
 
@@ -113,5 +113,26 @@ describe('normalizeInbound', () => {
     expect(sizeOf('5368709120')).toBe(5_368_709_120);
     expect(sizeOf(undefined)).toBeNull();
     expect(sizeOf('muito')).toBeNull();
+  });
+
+  it('reads videos (with their media to fetch), video notes, contact cards, and skips the header WhatsApp sends before an album', () => {
+    const read = (content: Record<string, unknown>) => normalizeInbound({ key: { remoteJid: customer, id: 'V1' }, message: content }, options);
+    const vcard = (name: string, phone: string) =>
+      `BEGIN:VCARD\nVERSION:3.0\nN:;${name};;;\nFN:${name}\nTEL;type=CELL;type=VOICE;waid=${phone.replace(/\D/g, '')}:${phone}\nEND:VCARD`;
+
+    expect(normalized(read({ videoMessage: { caption: 'ele mancando', mimetype: 'video/mp4', fileLength: 4096 } }))).toMatchObject({
+      type: 'video',
+      text: 'ele mancando',
+      media: { mimetype: 'video/mp4', fileName: null, declaredBytes: 4096 },
+    });
+    expect(normalized(read({ ephemeralMessage: { message: { ptvMessage: { mimetype: 'video/mp4' } } } }))).toMatchObject({ type: 'video', text: null, media: { mimetype: 'video/mp4' } });
+    expect(normalized(read({ contactMessage: { displayName: 'Dra. Paula', vcard: vcard('Dra. Paula', '+55 11 98888-7777') } }))).toMatchObject({
+      type: 'contact',
+      text: 'Dra. Paula: +55 11 98888-7777',
+      media: null,
+    });
+    const both = { contactsArrayMessage: { contacts: [{ displayName: 'Ana', vcard: vcard('Ana', '+55 11 91111-2222') }, { displayName: 'Bia', vcard: vcard('Bia', '+55 11 93333-4444') }] } };
+    expect(normalized(read(both))).toMatchObject({ type: 'contact', text: 'Ana: +55 11 91111-2222; Bia: +55 11 93333-4444' });
+    expect(read({ albumMessage: { expectedImageCount: 3 } })).toEqual({ kind: 'skip', reason: 'album' });
   });
 });

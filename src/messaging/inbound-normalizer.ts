@@ -20,7 +20,7 @@ export interface NormalizedInbound {
   group: boolean;
   pushName: string | null;
   type: MessageType;
-  /** Text, caption, or a description (a location's coordinates); null when there is none. */
+  /** Text, caption, or a description (a location's coordinates, a contact card's name and phones); null when there is none. */
   text: string | null;
   /**
    * Set for image, audio and document: the bytes are fetched through the socket.
@@ -41,7 +41,8 @@ export type SkipReason =
   | 'group'
   | 'unresolved-sender'
   | 'protocol'
-  | 'reaction';
+  | 'reaction'
+  | 'album';
 
 /** Envelopes WhatsApp wraps real content in (disappearing, view-once, captioned documents, edits). */
 const WRAPPERS = [
@@ -87,6 +88,8 @@ export function normalizeInbound(raw: InboundWhatsAppMessage, options: { ignoreG
     return skip('protocol');
   }
   if (isObject(content.reactionMessage)) return skip('reaction');
+  // The header WhatsApp sends before an album's photos and videos: each of them follows as its own message.
+  if (isObject(content.albumMessage)) return skip('album');
 
   return {
     kind: 'message',
@@ -166,9 +169,29 @@ function describe(content: Content): Pick<NormalizedInbound, 'type' | 'text' | '
     text(field('listResponseMessage')?.title) ??
     text(field('templateButtonReplyMessage')?.selectedDisplayText);
   if (choice !== null) return { type: 'text', text: choice, media: null };
-  const video = field('videoMessage');
-  if (video !== null) return { type: 'other', text: text(video.caption), media: null };
+  // A video note (ptvMessage, the round one) is a video without a caption.
+  const video = field('videoMessage') ?? field('ptvMessage');
+  if (video !== null) return { type: 'video', text: text(video.caption), media: mediaOf(video, 'video/mp4') };
+  const sticker = field('stickerMessage');
+  if (sticker !== null) return { type: 'sticker', text: null, media: mediaOf(sticker, 'image/webp') };
+  // A shared contact card: its name and phones are what the customer meant to pass on (the vet's, a relative's).
+  const cards = [field('contactMessage'), ...(Array.isArray(field('contactsArrayMessage')?.contacts) ? (field('contactsArrayMessage')!.contacts as unknown[]) : [])];
+  const described = cards.filter(isObject).map(describeContactCard).filter((card) => card !== null);
+  if (described.length > 0) return { type: 'contact', text: text(described.join('; ')), media: null };
   return { type: 'other', text: null, media: null };
+}
+
+/** "Name: phone, phone" from a contact card's display name and the TEL lines of its vCard. */
+function describeContactCard(card: Content): string | null {
+  const vcard = typeof card.vcard === 'string' ? card.vcard : '';
+  const phones = vcard
+    .split(/\r?\n/)
+    .filter((line) => /^(item\d+\.)?TEL[;:]/i.test(line))
+    .map((line) => line.slice(line.indexOf(':') + 1).trim())
+    .filter((phone) => phone !== '');
+  const name = typeof card.displayName === 'string' ? card.displayName.trim() : '';
+  const description = [name, phones.join(', ')].filter((part) => part !== '').join(': ');
+  return description === '' ? null : description;
 }
 
 /**
