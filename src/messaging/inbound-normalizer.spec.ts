@@ -135,4 +135,15 @@ describe('normalizeInbound', () => {
     expect(normalized(read(both))).toMatchObject({ type: 'contact', text: 'Ana: +55 11 91111-2222; Bia: +55 11 93333-4444' });
     expect(read({ albumMessage: { expectedImageCount: 3 } })).toEqual({ kind: 'skip', reason: 'album' });
   });
+
+  it('reads an edit as the new text, marked as an edit, as Baileys 7 delivers it from a phone and from another Baileys', () => {
+    const edit = (message: Record<string, unknown>) => normalizeInbound({ key: { remoteJid: customer, id: 'E1' }, message }, options);
+    const protocol = (type: unknown) => ({ protocolMessage: { type, key: { remoteJid: customer, id: 'ORIGINAL1' }, editedMessage: { conversation: 'domingo às 10h' } } });
+    // A phone wraps it in editedMessage; Baileys' own sendMessage({ edit }) sends the protocol message bare; the spool spells the enum out.
+    for (const message of [{ editedMessage: { message: protocol(14) } }, protocol(14), protocol('MESSAGE_EDIT')]) {
+      expect(normalized(edit(message))).toMatchObject({ waMessageId: 'E1', type: 'text', text: '[mensagem editada] domingo às 10h' });
+    }
+    // A revoke is still nothing to answer.
+    expect(edit({ protocolMessage: { type: 0, key: { id: 'ORIGINAL1' } } })).toEqual({ kind: 'skip', reason: 'protocol' });
+  });
 });

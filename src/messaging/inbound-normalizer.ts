@@ -77,7 +77,11 @@ export function normalizeInbound(raw: InboundWhatsAppMessage, options: { ignoreG
   if (phone === null) return skip('unresolved-sender');
   const lid = [senderJid, senderAlt].find((jid) => jid?.endsWith('@lid')) ?? null;
 
-  const content = unwrap(raw.message ?? null);
+  const unwrapped = unwrap(raw.message ?? null);
+  // An edit arrives as a protocol message (in an editedMessage envelope) that carries the new content: the
+  // customer correcting "sábado" to "domingo" is something to answer, not a protocol detail to drop.
+  const edited = editedContentOf(unwrapped);
+  const content = edited ?? unwrapped;
   // No content: a stub (a missed call, a group change rebuilt from a notification) or what could not be decrypted.
   if (content === null) return skip('protocol');
   // Fields are tested by value, never with `in`: a message Baileys decoded is a protobufjs object whose every unset
@@ -100,7 +104,7 @@ export function normalizeInbound(raw: InboundWhatsAppMessage, options: { ignoreG
       chatJid,
       group,
       pushName: storable(raw.pushName ?? '').trim() || null,
-      ...describe(content),
+      ...markedAsEdit(describe(content), edited !== null),
       sentAt: timestampOf(raw.messageTimestamp),
     },
   };
@@ -130,6 +134,20 @@ function unwrap(message: Content | null): Content | null {
     content = isObject(inner) ? inner : null;
   }
   return content;
+}
+
+/** MESSAGE_EDIT's number in WhatsApp's ProtocolMessage.Type; the spool's JSON round trip turns it into its name. */
+const MESSAGE_EDIT = [14, 'MESSAGE_EDIT'];
+
+function editedContentOf(content: Content | null): Content | null {
+  const protocol = content?.protocolMessage;
+  if (!isObject(protocol) || !MESSAGE_EDIT.includes(protocol.type as number | string) || !isObject(protocol.editedMessage)) return null;
+  return unwrap(protocol.editedMessage);
+}
+
+/** The stored text says it replaces an earlier message, for staff and the agent reading the history. */
+function markedAsEdit<T extends { text: string | null }>(described: T, edited: boolean): T {
+  return edited && described.text !== null ? { ...described, text: `[mensagem editada] ${described.text}` } : described;
 }
 
 function describe(content: Content): Pick<NormalizedInbound, 'type' | 'text' | 'media'> {
