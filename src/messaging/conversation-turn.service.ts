@@ -110,7 +110,8 @@ export class ConversationTurnService {
 
   /**
    * The agent failed on every attempt: rather than leave the customer in
-   * silence, apologise and hand the conversation to a person.
+   * silence, apologise and hand the conversation to a person (an owner's is
+   * not handed over: the owner is asked to try again).
    */
   async giveUp(organizationId: string, phone: string, error: string): Promise<void> {
     const lock = await this.locks.acquire(organizationId, phone, this.clock.now());
@@ -118,12 +119,15 @@ export class ConversationTurnService {
     try {
       const prepared = await this.prepare(organizationId, phone);
       if (prepared === null) return;
-      this.logger.error({ organizationId, err: error }, 'turn failed on every attempt: handed to a person');
+      this.logger.error(
+        { organizationId, err: error },
+        prepared.owner ? "owner's turn failed on every attempt" : 'turn failed on every attempt: handed to a person',
+      );
       await this.finish(prepared, {
         answered: prepared.pending.map((message) => message.id),
         unanswered: { ids: [], reason: '' },
-        replies: [{ text: pipelineTexts.technicalProblem, origin: 'system' }],
-        handoffReason: `falha técnica do assistente: ${error.slice(0, 200)}`,
+        replies: [{ text: prepared.owner ? pipelineTexts.ownerTechnicalProblem : pipelineTexts.technicalProblem, origin: 'system' }],
+        handoffReason: prepared.owner ? undefined : `falha técnica do assistente: ${error.slice(0, 200)}`,
       });
     } finally {
       await lock.release();
@@ -202,7 +206,9 @@ export class ConversationTurnService {
     if (HUMAN_STATES.includes(prepared.conversation.state as (typeof HUMAN_STATES)[number])) {
       return { answered: [], unanswered: { ids, reason: LEFT_TO_PERSON }, replies: [] };
     }
-    if (prepared.pending.some((message) => asksForHuman(message.body))) {
+    // Only a customer is handed to staff: the owner is the staff, and a handoff would silence Aurora for them
+    // and put the owner in their own queue.
+    if (!prepared.owner && prepared.pending.some((message) => asksForHuman(message.body))) {
       return {
         answered: ids,
         unanswered: { ids: [], reason: '' },

@@ -7,6 +7,8 @@ export const pipelineTexts = {
   /** The assistant failed on every retry: a person takes over rather than silence. */
   technicalProblem:
     'Desculpe, tive um problema técnico para responder agora. Já avisei nossa equipe e alguém vai falar com você em breve.',
+  /** The same failure in an owner's conversation: no one else to hand it to. */
+  ownerTechnicalProblem: 'Desculpe, tive um problema técnico para responder agora. Tente de novo em alguns minutos, por favor.',
 } as const;
 
 /**

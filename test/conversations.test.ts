@@ -1,0 +1,66 @@
+import { io, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConversationAgent, OWNER_AGENT } from '../src/messaging/conversation-agent.js';
+import { type ChattingApp, customerChat, customerPhones, startChattingApp } from './support/chatting-app.js';
+import { sleep, waitFor } from './support/processes.js';
+import { createChattingShop, type TestShop } from './support/shop.js';
+
+const ADMIN_KEY = 'admin-key-for-conversation-tests-0123456789';
+/** Long enough for a late reply or event to show up, were there one. */
+const SETTLE_MS = 1200;
+const OWNER = '5511900000099';
+
+/** Conversations and the human handoff as staff and owners meet them, on the sandbox transport. */
+describe('conversations and the human handoff', () => {
+  let server: ChattingApp;
+  let shop: TestShop;
+  let socket: Socket;
+  const events: { name: string; payload: Record<string, unknown> }[] = [];
+
+  const newCustomer = customerPhones('55119720000');
+  const { api, write, sentTo, conversationOf } = customerChat(() => ({ server, shop }));
+
+  beforeAll(async () => {
+    server = await startChattingApp('conversations', {
+      ADMIN_API_KEY: ADMIN_KEY,
+      // A failing agent's retries are turns too: the per-contact limit is not what these tests check.
+      INBOUND_RATE_LIMIT_PER_MINUTE: '120',
+    });
+    shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { ownerNumbers: [`+${OWNER}`] });
+    socket = io(server.baseUrl, { auth: { token: shop.key }, transports: ['websocket'] });
+    socket.onAny((name: string, payload: Record<string, unknown>) => events.push({ name, payload }));
+    await waitFor(() => socket.connected, 5000);
+  }, 60_000);
+
+  afterAll(async () => {
+    socket?.disconnect();
+    await server?.close();
+  });
+
+  const handoffsOf = (phone: string) => events.filter(({ name, payload }) => name === 'handoff:requested' && payload.customerPhone === `+${phone}`);
+
+  it('keeps an owner who writes "atendente" or whose turns all fail with Aurora: no handoff, no event, not in the staff queue', async () => {
+    const ownerAgent = server.app.get<ConversationAgent>(OWNER_AGENT);
+    const respond = ownerAgent.respond.bind(ownerAgent);
+    try {
+      await write(OWNER, 'atendente');
+      await waitFor(() => sentTo(OWNER).length === 1, 10_000);
+      // Aurora answers: the owner is the staff a handoff would call.
+      expect(sentTo(OWNER)[0].text).not.toContain('equipe');
+      expect(await conversationOf(OWNER)).toMatchObject({ agent: 'aurora', state: 'bot' });
+
+      // The owner's agent failing on every attempt: an apology, still with Aurora.
+      ownerAgent.respond = () => Promise.reject(new Error('aurora down'));
+      await write(OWNER, 'quanto faturamos hoje?');
+      await waitFor(() => sentTo(OWNER).length === 2, 40_000);
+      expect(sentTo(OWNER)[1].text).toContain('Tente de novo');
+      expect(await conversationOf(OWNER)).toMatchObject({ agent: 'aurora', state: 'bot' });
+      const queue = await api('GET', '/api/conversations?state=waiting_human&limit=200');
+      expect(queue.body.data.map((item: { contactPhone: string }) => item.contactPhone)).not.toContain(`+${OWNER}`);
+      await sleep(SETTLE_MS);
+      expect(handoffsOf(OWNER)).toEqual([]);
+    } finally {
+      ownerAgent.respond = respond;
+    }
+  }, 60_000);
+});
