@@ -63,4 +63,19 @@ describe('conversations and the human handoff', () => {
       ownerAgent.respond = respond;
     }
   }, 60_000);
+  it('keeps why the customer asked for a person when staff take the conversation over, and forgets it once released', async () => {
+    const phone = newCustomer();
+    await write(phone, 'atendente');
+    await waitFor(async () => (await conversationOf(phone))?.state === 'waiting_human', 10_000);
+    const conversation = await conversationOf(phone);
+    const waiting = await api('GET', `/api/conversations/${conversation!.id}`);
+    expect(waiting.body.handoffReason).toBe('o cliente pediu um atendente');
+
+    const taken = await api('POST', `/api/conversations/${conversation!.id}/take-over`);
+    expect(taken.body).toMatchObject({ state: 'human', handoffReason: 'o cliente pediu um atendente' });
+    expect((await api('GET', `/api/conversations/${conversation!.id}`)).body.handoffReason).toBe('o cliente pediu um atendente');
+
+    const released = await api('POST', `/api/conversations/${conversation!.id}/release`);
+    expect(released.body).toMatchObject({ state: 'bot', handoffReason: null });
+  });
 });

@@ -20,7 +20,9 @@ export class ConversationsRepository {
   /**
    * Moves a conversation from one of `from` to `to`; null when it is in none of
    * them (the caller reads it again to explain). Leaving a person clears the agent's
-   * memory: the bot starts over rather than resume a menu from hours ago.
+   * memory: the bot starts over rather than resume a menu from hours ago. The
+   * handoff's reason stays while a person has the conversation: whoever takes it
+   * over needs to know why the customer is waiting.
    */
   async transition(
     organizationId: string,
@@ -36,7 +38,7 @@ export class ConversationsRepository {
           state: to,
           stateChangedAt: now,
           updatedAt: now,
-          ...(to === 'waiting_human' ? {} : { handoffReason: null }),
+          ...(to === 'waiting_human' || to === 'human' ? {} : { handoffReason: null }),
           ...(to === 'bot' || to === 'closed' ? { agentState: null } : {}),
         })
         .where(and(eq(conversations.id, id), inArray(conversations.state, [...from])))

@@ -47,7 +47,12 @@ export class ConversationDto {
   })
   state!: string;
 
-  @ApiPropertyOptional({ example: 'o cliente pediu um atendente', nullable: true, type: String })
+  @ApiPropertyOptional({
+    example: 'o cliente pediu um atendente',
+    nullable: true,
+    type: String,
+    description: 'Why the conversation was handed to a person; kept while a person has it, cleared when it goes back to the bot or closes',
+  })
   handoffReason!: string | null;
 
   @ApiProperty({
