@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConversationAgent, OWNER_AGENT } from '../src/messaging/conversation-agent.js';
+import { CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from '../src/messaging/conversation-agent.js';
 import { type ChattingApp, customerChat, customerPhones, startChattingApp } from './support/chatting-app.js';
 import { sleep, waitFor } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
@@ -18,7 +18,7 @@ describe('conversations and the human handoff', () => {
   const events: { name: string; payload: Record<string, unknown> }[] = [];
 
   const newCustomer = customerPhones('55119720000');
-  const { api, write, sentTo, conversationOf } = customerChat(() => ({ server, shop }));
+  const { api, write, say, sentTo, conversationOf } = customerChat(() => ({ server, shop }));
 
   beforeAll(async () => {
     server = await startChattingApp('conversations', {
@@ -77,5 +77,38 @@ describe('conversations and the human handoff', () => {
 
     const released = await api('POST', `/api/conversations/${conversation!.id}/release`);
     expect(released.body).toMatchObject({ state: 'bot', handoffReason: null });
+  });
+  it("starts a closed conversation over when it reopens, even when staff closed it while the bot was answering", async () => {
+    const clientAgent = server.app.get<ConversationAgent>(CLIENT_AGENT);
+    const respond = clientAgent.respond.bind(clientAgent);
+    const phone = newCustomer();
+    expect((await say(phone, 'oi'))[0]).toContain('Bem-vindo');
+    const conversation = await conversationOf(phone);
+    // The bot is mid-answer (a model takes seconds) when staff close the conversation.
+    let answer!: () => void;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    let answering = false;
+    clientAgent.respond = async (input) => {
+      answering = true;
+      await held;
+      return respond(input);
+    };
+    try {
+      await write(phone, '1');
+      await waitFor(() => answering, 10_000);
+      expect((await api('POST', `/api/conversations/${conversation!.id}/close`)).body.state).toBe('closed');
+      answer();
+      await waitFor(() => sentTo(phone).length === 2, 10_000);
+    } finally {
+      clientAgent.respond = respond;
+    }
+    expect((await conversationOf(phone))?.state).toBe('closed');
+
+    // Days later, "2" is the menu's second option, as for a new customer, not the second service of the booking the
+    // closed conversation had begun.
+    const newcomer = newCustomer();
+    const [asNewcomer] = await say(newcomer, '2');
+    expect(await say(phone, '2')).toEqual([asNewcomer]);
+    expect(await conversationOf(phone)).toMatchObject({ state: 'bot' });
   });
 });

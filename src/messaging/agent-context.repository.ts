@@ -112,6 +112,7 @@ const OPEN_TURN = `
       last_message_at = excluded.last_message_at,
       state = CASE WHEN ${BACK_TO_BOT} THEN 'bot' ELSE conversations.state END,
       handoff_reason = CASE WHEN ${BACK_TO_BOT} THEN NULL ELSE conversations.handoff_reason END,
+      agent_state = CASE WHEN ${BACK_TO_BOT} THEN NULL ELSE conversations.agent_state END,
       state_changed_at = CASE WHEN ${BACK_TO_BOT} THEN excluded.state_changed_at ELSE conversations.state_changed_at END,
       updated_at = excluded.last_message_at
     RETURNING id, state, agent_state
@@ -182,7 +183,9 @@ export class AgentContextRepository {
    *     name of their own is kept over the profile's), from the last message;
    *   - the conversation, created or reopened (a closed one, or one left with a
    *     person past the handoff timeout since the handover or staff's last
-   *     message, goes back to the bot);
+   *     message, goes back to the bot with no memory, as a release or close
+   *     leaves it: a turn that ended after the close, or a menu begun before a
+   *     take-over, would otherwise resume a conversation that was over);
    *   - what the agent knows of the customer: pets, upcoming bookings and the
    *     conversation's last messages.
    * Every message starts a turn and most find their message answered already,
