@@ -18,7 +18,7 @@ describe('conversations and the human handoff', () => {
   const events: { name: string; payload: Record<string, unknown> }[] = [];
 
   const newCustomer = customerPhones('55119720000');
-  const { api, write, say, sentTo, conversationOf } = customerChat(() => ({ server, shop }));
+  const { api, write, say, sentTo, inboundRows, conversationOf } = customerChat(() => ({ server, shop }));
 
   beforeAll(async () => {
     server = await startChattingApp('conversations', {
@@ -110,5 +110,39 @@ describe('conversations and the human handoff', () => {
     const [asNewcomer] = await say(newcomer, '2');
     expect(await say(phone, '2')).toEqual([asNewcomer]);
     expect(await conversationOf(phone)).toMatchObject({ state: 'bot' });
+  });
+  it("shows staff who is waiting and what they last wrote: the queue and every conversation answer carry the contact and the last message", async () => {
+    const phone = newCustomer();
+    await say(phone, 'oi');
+    await write(phone, 'atendente');
+    await waitFor(async () => (await conversationOf(phone))?.state === 'waiting_human', 10_000);
+    await write(phone, 'meu cachorro está com a pata machucada, alguém pode me ligar?');
+    await waitFor(async () => (await inboundRows(phone)).every((row) => row.status === 'processed'), 10_000);
+
+    const queue = await api('GET', '/api/conversations?state=waiting_human&limit=200');
+    const waiting = queue.body.data.find((item: { contactPhone: string }) => item.contactPhone === `+${phone}`);
+    expect(waiting).toMatchObject({
+      contactName: 'Cliente',
+      state: 'waiting_human',
+      handoffReason: 'o cliente pediu um atendente',
+      lastMessage: {
+        direction: 'inbound',
+        origin: 'customer',
+        type: 'text',
+        text: 'meu cachorro está com a pata machucada, alguém pode me ligar?',
+        at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      },
+    });
+
+    // The conversation itself and the answer to a take-over name the customer too (a dashboard shows it as it is).
+    const expected = { contactPhone: `+${phone}`, contactName: 'Cliente', lastMessage: waiting.lastMessage };
+    expect((await api('GET', `/api/conversations/${waiting.id}`)).body).toMatchObject({ ...expected, state: 'waiting_human' });
+    expect((await api('POST', `/api/conversations/${waiting.id}/take-over`)).body).toMatchObject({ ...expected, state: 'human' });
+    expect((await api('POST', `/api/conversations/${waiting.id}/take-over`)).body).toMatchObject({ ...expected, state: 'human' });
+
+    const staff = await api('POST', '/api/whatsapp/send/text', { instanceId: shop.instanceId, to: phone, text: 'Oi! Te ligo em 5 minutos.' });
+    expect(staff.status).toBe(202);
+    const afterReply = await api('GET', `/api/conversations/${waiting.id}`);
+    expect(afterReply.body.lastMessage).toMatchObject({ direction: 'outbound', origin: 'api', text: 'Oi! Te ligo em 5 minutos.' });
   });
 });

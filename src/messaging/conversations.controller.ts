@@ -33,7 +33,7 @@ export class ConversationsController {
       query.limit + 1,
       query.offset,
     );
-    return toPage(rows, query, ({ conversation, contact }) => ConversationDto.from(conversation, contact));
+    return toPage(rows, query, ConversationDto.from);
   }
 
   @Get(':id')

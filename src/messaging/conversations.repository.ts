@@ -1,9 +1,40 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { and, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
-import { type ConversationState, contacts, conversations, messages } from '../database/schema.js';
+import { type ConversationState, contacts, conversations, type MessageDirection, type MessageOrigin, type MessageType, messages } from '../database/schema.js';
 
 export type ConversationRow = typeof conversations.$inferSelect;
+
+/** The last message exchanged with the conversation's contact, either way (JSON has no dates: `at` is a string). */
+export interface LastMessageRow {
+  direction: MessageDirection;
+  origin: MessageOrigin | null;
+  type: MessageType;
+  text: string | null;
+  at: string;
+}
+
+/** A conversation as staff see it: with its customer and what was last said, so a queue needs no other request. */
+export interface ConversationView {
+  conversation: ConversationRow;
+  contact: { phone: string; name: string | null };
+  lastMessage: LastMessageRow | null;
+}
+
+/**
+ * What every conversation route answers. The last message is read by the
+ * messages' (organization, phone, created_at) index, one row per conversation.
+ */
+const conversationView = {
+  conversation: conversations,
+  contact: { phone: contacts.phone, name: contacts.name },
+  lastMessage: sql<LastMessageRow | null>`(
+    SELECT json_build_object('direction', last.direction, 'origin', last.origin, 'type', last.type, 'text', last.body, 'at', last.created_at)
+      FROM ${messages} AS last
+     WHERE last.organization_id = ${conversations.organizationId} AND last.remote_phone = ${contacts.phone}
+     ORDER BY last.created_at DESC, last.id DESC
+     LIMIT 1)`,
+};
 
 export interface ConversationFilter {
   state?: ConversationState;
@@ -30,9 +61,9 @@ export class ConversationsRepository {
     from: readonly ConversationState[],
     to: ConversationState,
     now: Date,
-  ): Promise<ConversationRow | null> {
-    const [row] = await this.database.withTenant(organizationId, (tx) =>
-      tx
+  ): Promise<ConversationView | null> {
+    return this.database.withTenant(organizationId, async (tx) => {
+      const [moved] = await tx
         .update(conversations)
         .set({
           state: to,
@@ -42,9 +73,9 @@ export class ConversationsRepository {
           ...(to === 'bot' || to === 'closed' ? { agentState: null } : {}),
         })
         .where(and(eq(conversations.id, id), inArray(conversations.state, [...from])))
-        .returning(),
-    );
-    return row ?? null;
+        .returning({ id: conversations.id });
+      return moved === undefined ? null : this.view(tx, id);
+    });
   }
 
   /**
@@ -69,18 +100,26 @@ export class ConversationsRepository {
       );
   }
 
-  async find(organizationId: string, id: string): Promise<ConversationRow | null> {
-    const [row] = await this.database.withTenant(organizationId, (tx) => tx.select().from(conversations).where(eq(conversations.id, id)));
+  find(organizationId: string, id: string): Promise<ConversationView | null> {
+    return this.database.withTenant(organizationId, (tx) => this.view(tx, id));
+  }
+
+  private async view(tx: Db, id: string): Promise<ConversationView | null> {
+    const [row] = await tx
+      .select(conversationView)
+      .from(conversations)
+      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .where(eq(conversations.id, id));
     return row ?? null;
   }
 
-  list(organizationId: string, filter: ConversationFilter, limit: number, offset: number) {
+  list(organizationId: string, filter: ConversationFilter, limit: number, offset: number): Promise<ConversationView[]> {
     const conditions: (SQL | undefined)[] = [];
     if (filter.state !== undefined) conditions.push(eq(conversations.state, filter.state));
     if (filter.contactId !== undefined) conditions.push(eq(conversations.contactId, filter.contactId));
     return this.database.withTenant(organizationId, (tx) =>
       tx
-        .select({ conversation: conversations, contact: { phone: contacts.phone, name: contacts.name } })
+        .select(conversationView)
         .from(conversations)
         .innerJoin(contacts, eq(contacts.id, conversations.contactId))
         .where(and(...conditions))

@@ -3,7 +3,7 @@ import { Clock } from '../common/clock.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import type { ConversationState } from '../database/schema.js';
 import { OutboundService } from '../whatsapp/outbound/outbound.service.js';
-import { type ConversationFilter, type ConversationRow, ConversationsRepository } from './conversations.repository.js';
+import { type ConversationFilter, ConversationsRepository, type ConversationView } from './conversations.repository.js';
 import { ConversationTransitionException } from './messaging.exceptions.js';
 
 /** Which states each staff action leaves from, and where it goes. */
@@ -33,7 +33,7 @@ export class ConversationsService implements OnModuleInit {
     return this.conversations.list(organizationId, filter, limit, offset);
   }
 
-  async get(organizationId: string, id: string): Promise<ConversationRow> {
+  async get(organizationId: string, id: string): Promise<ConversationView> {
     const conversation = await this.conversations.find(organizationId, id);
     if (conversation === null) throw new ResourceNotFoundException('Conversation', id);
     return conversation;
@@ -44,13 +44,13 @@ export class ConversationsService implements OnModuleInit {
     return this.conversations.messages(organizationId, id, limit, offset);
   }
 
-  async apply(organizationId: string, id: string, action: ConversationAction): Promise<ConversationRow> {
+  async apply(organizationId: string, id: string, action: ConversationAction): Promise<ConversationView> {
     const { from, to } = TRANSITIONS[action];
     const moved = await this.conversations.transition(organizationId, id, from, to, this.clock.now());
     if (moved !== null) return moved;
     const current = await this.get(organizationId, id);
     // Asking for the state it is already in is not an error (a double click, a retried request).
-    if (current.state === to) return current;
-    throw new ConversationTransitionException(action, current.state, from);
+    if (current.conversation.state === to) return current;
+    throw new ConversationTransitionException(action, current.conversation.state, from);
   }
 }

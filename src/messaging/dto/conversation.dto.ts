@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID } from 'class-validator';
 import { PageMetaDto, PaginationQueryDto } from '../../common/pagination.dto.js';
-import { CONVERSATION_AGENTS, CONVERSATION_STATES, type ConversationState, MESSAGE_ORIGINS } from '../../database/schema.js';
+import { CONVERSATION_AGENTS, CONVERSATION_STATES, type ConversationState, MESSAGE_DIRECTIONS, MESSAGE_ORIGINS, MESSAGE_TYPES } from '../../database/schema.js';
 import type { MessageRow } from '../../whatsapp/messages.repository.js';
-import type { ConversationRow } from '../conversations.repository.js';
+import type { ConversationView } from '../conversations.repository.js';
 
 export class ConversationListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({
@@ -21,6 +21,23 @@ export class ConversationListQueryDto extends PaginationQueryDto {
   contactId?: string;
 }
 
+export class ConversationLastMessageDto {
+  @ApiProperty({ enum: MESSAGE_DIRECTIONS, example: 'inbound', description: 'inbound: the customer wrote it; outbound: the shop sent it' })
+  direction!: string;
+
+  @ApiPropertyOptional({ enum: MESSAGE_ORIGINS, example: 'customer', nullable: true, type: String, description: 'api: a staff send' })
+  origin!: string | null;
+
+  @ApiProperty({ enum: MESSAGE_TYPES, example: 'text' })
+  type!: string;
+
+  @ApiPropertyOptional({ example: 'Meu cachorro está com a pata machucada', nullable: true, type: String, description: 'The text or caption' })
+  text!: string | null;
+
+  @ApiProperty({ example: '2026-11-25T12:31:00.000Z' })
+  at!: string;
+}
+
 export class ConversationDto {
   @ApiProperty({ example: '9b2f4c1e-6a7d-4e8f-9a0b-1c2d3e4f5a6b' })
   id!: string;
@@ -28,11 +45,11 @@ export class ConversationDto {
   @ApiProperty({ example: '5f0c8a7e-1b2c-4d3e-8f9a-0b1c2d3e4f5a' })
   contactId!: string;
 
-  @ApiPropertyOptional({ example: '+5511912345678', description: 'The customer, E.164' })
-  contactPhone?: string;
+  @ApiProperty({ example: '+5511912345678', description: 'The customer, E.164' })
+  contactPhone!: string;
 
-  @ApiPropertyOptional({ example: 'Ana', nullable: true, type: String })
-  contactName?: string | null;
+  @ApiPropertyOptional({ example: 'Ana', nullable: true, type: String, description: "The contact's name (staff's, or else WhatsApp's push name)" })
+  contactName!: string | null;
 
   @ApiPropertyOptional({ example: '3a4b5c6d-7e8f-4a9b-8c0d-1e2f3a4b5c6d', nullable: true, type: String })
   instanceId!: string | null;
@@ -61,23 +78,32 @@ export class ConversationDto {
   })
   stateChangedAt!: string;
 
-  @ApiPropertyOptional({ example: '2026-11-25T12:31:00.000Z', nullable: true, type: String })
+  @ApiPropertyOptional({ example: '2026-11-25T12:31:00.000Z', nullable: true, type: String, description: "When the customer last wrote" })
   lastMessageAt!: string | null;
+
+  @ApiPropertyOptional({
+    type: ConversationLastMessageDto,
+    nullable: true,
+    description: 'The last message exchanged with the customer, either way (a staff reply included): what a queue shows',
+  })
+  lastMessage!: ConversationLastMessageDto | null;
 
   @ApiProperty({ example: '2026-11-25T12:00:00.000Z' })
   createdAt!: string;
 
-  static from(row: ConversationRow, contact?: { phone: string; name: string | null }): ConversationDto {
+  static from({ conversation: row, contact, lastMessage }: ConversationView): ConversationDto {
     return {
       id: row.id,
       contactId: row.contactId,
-      ...(contact === undefined ? {} : { contactPhone: contact.phone, contactName: contact.name }),
+      contactPhone: contact.phone,
+      contactName: contact.name,
       instanceId: row.instanceId,
       agent: row.agent,
       state: row.state,
       handoffReason: row.handoffReason,
       stateChangedAt: row.stateChangedAt.toISOString(),
       lastMessageAt: row.lastMessageAt?.toISOString() ?? null,
+      lastMessage: lastMessage === null ? null : { ...lastMessage, at: new Date(lastMessage.at).toISOString() },
       createdAt: row.createdAt.toISOString(),
     };
   }
