@@ -145,4 +145,34 @@ describe('conversations and the human handoff', () => {
     const afterReply = await api('GET', `/api/conversations/${waiting.id}`);
     expect(afterReply.body.lastMessage).toMatchObject({ direction: 'outbound', origin: 'api', text: 'Oi! Te ligo em 5 minutos.' });
   });
+  it('hands a customer to staff who asked for a person while staff closed the conversation: the promise sent is kept', async () => {
+    const clientAgent = server.app.get<ConversationAgent>(CLIENT_AGENT);
+    const respond = clientAgent.respond.bind(clientAgent);
+    const phone = newCustomer();
+    expect((await say(phone, 'oi'))[0]).toContain('5. Falar com atendente');
+    const conversation = await conversationOf(phone);
+    let answer!: () => void;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    let answering = false;
+    clientAgent.respond = async (input) => {
+      answering = true;
+      await held;
+      return respond(input);
+    };
+    try {
+      // The menu's "talk to a person", being answered when staff close the conversation.
+      await write(phone, '5');
+      await waitFor(() => answering, 10_000);
+      expect((await api('POST', `/api/conversations/${conversation!.id}/close`)).body.state).toBe('closed');
+      answer();
+      await waitFor(() => sentTo(phone).length === 2, 10_000);
+    } finally {
+      clientAgent.respond = respond;
+    }
+    // The customer was told a person would come: they are in the queue, and staff were told once.
+    expect(await conversationOf(phone)).toMatchObject({ state: 'waiting_human' });
+    await waitFor(() => handoffsOf(phone).length === 1, 5000);
+    await sleep(SETTLE_MS);
+    expect(handoffsOf(phone)).toHaveLength(1);
+  });
 });

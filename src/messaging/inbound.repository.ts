@@ -81,13 +81,15 @@ export function waitingOf(phone: string): string {
  * With a person, the turn's replies are dropped (but those owed even then),
  * its messages are left to the person as the opening would have left them,
  * and neither the agent's memory nor a handoff is written; otherwise the
- * handoff is this turn's only when the bot still held the conversation.
+ * handoff is this turn's only when no person holds the conversation: the bot
+ * still does, or staff closed it while the turn ran (its reply promises the
+ * customer a person, so the customer joins the queue rather than be forgotten).
  * Replies get created_at a microsecond apart, so they keep their order.
  */
 const FINISH_TURN = `
   WITH current AS (
     SELECT id, state IN ('waiting_human', 'human') AS with_person,
-           $12::text IS NOT NULL AND state = 'bot' AS hands_over,
+           $12::text IS NOT NULL AND state IN ('bot', 'closed') AS hands_over,
            state IN ('waiting_human', 'human') AND NOT (true = ANY($16::boolean[])) AS left_to_person
       FROM conversations
      WHERE organization_id = $1::uuid AND id = $4::uuid
