@@ -5,7 +5,9 @@ import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversations, messages } from '../src/database/schema.js';
+import { CLIENT_AGENT, type ConversationAgent } from '../src/messaging/conversation-agent.js';
 import { InboundRepository } from '../src/messaging/inbound.repository.js';
+import { pipelineTexts } from '../src/messaging/pipeline.pt-br.js';
 import { inboundJobOptions } from '../src/messaging/inbound-jobs.js';
 import { SWEEP_BATCH } from '../src/messaging/inbound-sweeper.js';
 import { outboundJobOptions } from '../src/whatsapp/outbound/outbound.service.js';
@@ -194,6 +196,25 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect(new Set(answeredLater.map((row) => row.turnId)).size).toBe(1);
     expect(sentTo(phone).filter((reply) => reply.text?.includes('Aguarde um instante'))).toHaveLength(1);
   });
+
+  it("does not count a failed turn's attempts against the rate limit: a customer whose agent keeps failing gets the apology, not the notice", async () => {
+    const phone = newCustomer();
+    await write(phone, 'oi');
+    await waitFor(() => sentTo(phone).length === 1, 10_000);
+    const agent = server.app.get<ConversationAgent>(CLIENT_AGENT);
+    const respond = agent.respond.bind(agent);
+    agent.respond = () => Promise.reject(new Error('agent down'));
+    try {
+      // Five attempts, with BullMQ's backoff between them (1 + 2 + 4 + 8 s), then the apology and a person.
+      await write(phone, 'quero agendar banho');
+      await waitFor(() => sentTo(phone).length === 2, 40_000);
+    } finally {
+      agent.respond = respond;
+    }
+    await sleep(SETTLE_MS);
+    expect(sentTo(phone).slice(1).map((reply) => reply.text)).toEqual([pipelineTexts.technicalProblem]);
+    expect(await conversationOf(phone)).toMatchObject({ state: 'waiting_human' });
+  }, 60_000);
 
   it('hands over on "atendente": waiting_human, one event, a quiet bot, human after a staff reply, the bot again after release', async () => {
     const phone = newCustomer();

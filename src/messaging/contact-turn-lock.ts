@@ -73,9 +73,9 @@ export type TurnAdmission = { admitted: true } | { admitted: false; retryAt: Dat
 export interface HeldTurn {
   /**
    * Whether the current turn may answer under the rate limit. An admitted turn
-   * holds a slot; unless it calls `useSlot` (it runs the agent), the slot is
+   * holds a slot; unless it calls `useSlot` (its agent answered), the slot is
    * given back when the turn ends, so turns that answer nothing (a person is
-   * handling the contact, nothing was waiting) do not count.
+   * handling the contact, nothing was waiting, the agent failed) do not count.
    */
   readonly admission: TurnAdmission;
   useSlot(): void;

@@ -227,8 +227,6 @@ export class ConversationTurnService {
         replies: (await lock.noticeDue()) ? [{ text: pipelineTexts.slowDown, origin: 'system' }] : [],
       };
     }
-    lock.useSlot();
-
     const reply = await this.agentFor(prepared).respond({
       context: {
         now: this.clock.now(),
@@ -244,6 +242,9 @@ export class ConversationTurnService {
       },
       messages: prepared.pending.map((message) => ({ id: message.id, type: message.type, text: message.body, receivedAt: message.createdAt })),
     });
+    // Counted once the agent answered: an attempt that failed is retried (and at last apologised for), and a
+    // customer must not meet the rate limit's notice because our agent failed.
+    lock.useSlot();
     return {
       answered: ids,
       unanswered: { ids: [], reason: '' },
