@@ -1,6 +1,10 @@
+import { eq } from 'drizzle-orm';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATABASE, type Database } from '../src/database/database.js';
+import { conversations } from '../src/database/schema.js';
 import { CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from '../src/messaging/conversation-agent.js';
+import { InboundSweeper } from '../src/messaging/inbound-sweeper.js';
 import { type ChattingApp, customerChat, customerPhones, startChattingApp } from './support/chatting-app.js';
 import { sleep, waitFor } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
@@ -174,5 +178,50 @@ describe('conversations and the human handoff', () => {
     await waitFor(() => handoffsOf(phone).length === 1, 5000);
     await sleep(SETTLE_MS);
     expect(handoffsOf(phone)).toHaveLength(1);
+  });
+
+  it('tells staff screens of every change of state: the handoff, a staff reply, release, take-over, close and the timeout', async () => {
+    const phone = newCustomer();
+    const changes = () =>
+      events
+        .filter(({ name, payload }) => name === 'conversation:updated' && payload.customerPhone === `+${phone}`)
+        .map(({ payload }) => [payload.cause, payload.state, payload.handoffReason]);
+    await write(phone, 'atendente');
+    await waitFor(() => changes().length === 1, 10_000);
+    const conversation = await conversationOf(phone);
+    expect(events.find(({ name, payload }) => name === 'conversation:updated' && payload.customerPhone === `+${phone}`)?.payload).toEqual({
+      conversationId: conversation!.id,
+      contactId: conversation!.contactId,
+      customerPhone: `+${phone}`,
+      state: 'waiting_human',
+      handoffReason: 'o cliente pediu um atendente',
+      cause: 'handoff',
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+
+    expect((await api('POST', '/api/whatsapp/send/text', { instanceId: shop.instanceId, to: phone, text: 'Oi! Aqui é a Ana.' })).status).toBe(202);
+    await waitFor(() => changes().length === 2, 10_000);
+    // A second staff message changes no state: nothing to tell.
+    expect((await api('POST', '/api/whatsapp/send/text', { instanceId: shop.instanceId, to: phone, text: 'Já te ligo.' })).status).toBe(202);
+    await api('POST', `/api/conversations/${conversation!.id}/release`);
+    await api('POST', `/api/conversations/${conversation!.id}/release`); // already with the bot: no change
+    await api('POST', `/api/conversations/${conversation!.id}/take-over`);
+    await api('POST', `/api/conversations/${conversation!.id}/close`);
+    await api('POST', `/api/conversations/${conversation!.id}/take-over`);
+    // Left with a person past the handoff timeout: the sweeper gives it back to the bot.
+    const long = new Date(Date.now() - server.config.inbound.handoffTimeoutMs - 60_000);
+    await server.app.get<Database>(DATABASE).systemDb.update(conversations).set({ stateChangedAt: long, staffActiveAt: long }).where(eq(conversations.id, conversation!.id));
+    await server.app.get(InboundSweeper).sweep();
+    await waitFor(() => changes().length === 7, 10_000);
+    await sleep(SETTLE_MS);
+    expect(changes()).toEqual([
+      ['handoff', 'waiting_human', 'o cliente pediu um atendente'],
+      ['staff-reply', 'human', 'o cliente pediu um atendente'],
+      ['release', 'bot', null],
+      ['take-over', 'human', null],
+      ['close', 'closed', null],
+      ['take-over', 'human', null],
+      ['timeout', 'bot', null],
+    ]);
   });
 });

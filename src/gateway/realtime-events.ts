@@ -1,4 +1,4 @@
-import type { CampaignStatus, MessageType, ProactiveKind } from '../database/schema.js';
+import type { CampaignStatus, ConversationState, MessageType, ProactiveKind } from '../database/schema.js';
 import type { WhatsappEventMap } from '../whatsapp/whatsapp-events.js';
 
 /** An event as a socket receives it: the room already says which organization, so the payload does not. */
@@ -39,6 +39,22 @@ export interface RealtimeEventMap {
     reason: string;
     at: string;
   };
+  /**
+   * A conversation changed state, so every staff screen's queue can follow: staff took it over, released or closed
+   * it, answered a waiting customer, the assistant handed it over, or the handoff timed out. A conversation is the
+   * shop's, not one number's: no instanceId.
+   */
+  'conversation:updated': {
+    conversationId: string;
+    contactId: string;
+    /** The customer, E.164. */
+    customerPhone: string;
+    state: ConversationState;
+    /** Why the customer waits for a person, while one is wanted or answering; null otherwise. */
+    handoffReason: string | null;
+    cause: ConversationChangeCause;
+    at: string;
+  };
   /** A campaign changed status or its counts moved (approved, each recipient sent, failed or skipped, sent, cancelled). */
   'campaign:updated': {
     /** The number that sends it (null while a draft has none). */
@@ -62,6 +78,9 @@ export interface RealtimeEventMap {
   };
 }
 
+/** What moved a conversation: a staff action (REST), a staff message, the assistant, or the handoff timeout. */
+export type ConversationChangeCause = 'take-over' | 'release' | 'close' | 'staff-reply' | 'handoff' | 'timeout';
+
 export type RealtimeEventName = keyof RealtimeEventMap;
 
 /** The same map in the shape Socket.IO types a server's emits with. */
@@ -77,6 +96,7 @@ export const REALTIME_EVENT_NAMES = Object.keys({
   'message:sent': true,
   'message:received': true,
   'handoff:requested': true,
+  'conversation:updated': true,
   'campaign:updated': true,
   'aurora:proactive': true,
 } satisfies Record<RealtimeEventName, true>) as RealtimeEventName[];

@@ -12,6 +12,7 @@ import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
 import { inboundJobOptions } from './inbound-jobs.js';
 import { AgentContextRepository, type PendingMessage, type ShopSnapshot, TURN_BATCH_LIMIT } from './agent-context.repository.js';
 import { ContactTurnLock, type HeldTurn } from './contact-turn-lock.js';
+import { ConversationEvents } from './conversation-events.js';
 import { type AgentContext, type AgentReply, CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from './conversation-agent.js';
 import { HUMAN_STATES } from './conversations.repository.js';
 import { InboundRepository, LEFT_TO_PERSON, type TurnEnding, type TurnReply } from './inbound.repository.js';
@@ -69,6 +70,7 @@ export class ConversationTurnService {
     private readonly agentContext: AgentContextRepository,
     private readonly queues: QueueService,
     private readonly realtime: RealtimeGateway,
+    private readonly conversationEvents: ConversationEvents,
     private readonly clock: Clock,
   ) {
     this.locks = new ContactTurnLock(redis, { ttlMs: TURN_LOCK_TTL_MS, turnsPerMinute: config.inbound.rateLimitPerMinute });
@@ -296,6 +298,11 @@ export class ConversationTurnService {
         reason: decision.handoffReason ?? '',
         at: now.toISOString(),
       });
+      this.conversationEvents.changed(
+        [{ organizationId: organization.id, id: conversation.id, contactId: contact.id, customerPhone: contact.phone, state: 'waiting_human', handoffReason: decision.handoffReason ?? null }],
+        'handoff',
+        now,
+      );
     }
   }
 

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { and, desc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { DATABASE, type Database, type Db } from '../database/database.js';
 import { type ConversationState, contacts, conversations, type MessageDirection, type MessageOrigin, type MessageType, messages } from '../database/schema.js';
+import type { ChangedConversation } from './conversation-events.js';
 
 export type ConversationRow = typeof conversations.$inferSelect;
 
@@ -81,9 +82,25 @@ export class ConversationsRepository {
   /**
    * Staff messages to customers with a person (in the sends' own transaction):
    * one waiting for a person has been answered, and either is kept from the
-   * handoff timeout, which counts from staff's last message too.
+   * handoff timeout, which counts from staff's last message too. Answers the
+   * conversations that moved (from `waiting_human` to `human`).
    */
-  async staffAnswered(tx: Db, phones: string[], now: Date): Promise<void> {
+  async staffAnswered(tx: Db, phones: string[], now: Date): Promise<ChangedConversation[]> {
+    const withPerson = await tx
+      .select({
+        organizationId: conversations.organizationId,
+        id: conversations.id,
+        contactId: conversations.contactId,
+        customerPhone: contacts.phone,
+        state: conversations.state,
+        handoffReason: conversations.handoffReason,
+      })
+      .from(conversations)
+      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .where(and(inArray(conversations.state, [...HUMAN_STATES]), inArray(contacts.phone, phones)))
+      // Locked, so the state read here is the one the update below leaves.
+      .for('update', { of: conversations });
+    if (withPerson.length === 0) return [];
     await tx
       .update(conversations)
       .set({
@@ -92,12 +109,8 @@ export class ConversationsRepository {
         staffActiveAt: now,
         updatedAt: now,
       })
-      .where(
-        and(
-          inArray(conversations.state, [...HUMAN_STATES]),
-          inArray(conversations.contactId, tx.select({ id: contacts.id }).from(contacts).where(inArray(contacts.phone, phones))),
-        ),
-      );
+      .where(inArray(conversations.id, withPerson.map((conversation) => conversation.id)));
+    return withPerson.filter((conversation) => conversation.state === 'waiting_human').map((conversation) => ({ ...conversation, state: 'human' as const }));
   }
 
   find(organizationId: string, id: string): Promise<ConversationView | null> {
@@ -156,10 +169,10 @@ export class ConversationsRepository {
    * Conversations left with a person past the timeout, since the handover and
    * staff's last message, go back to the bot (the sweeper's pass; a new message does the same).
    */
-  async expireHandoffs(olderThan: Date): Promise<number> {
-    const rows = await this.database.systemDb
+  async expireHandoffs(olderThan: Date, now: Date): Promise<ChangedConversation[]> {
+    return this.database.systemDb
       .update(conversations)
-      .set({ state: 'bot', handoffReason: null, agentState: null, stateChangedAt: new Date(), updatedAt: new Date() })
+      .set({ state: 'bot', handoffReason: null, agentState: null, stateChangedAt: now, updatedAt: now })
       .where(
         and(
           inArray(conversations.state, [...HUMAN_STATES]),
@@ -167,7 +180,13 @@ export class ConversationsRepository {
           or(isNull(conversations.staffActiveAt), lt(conversations.staffActiveAt, olderThan)),
         ),
       )
-      .returning({ id: conversations.id });
-    return rows.length;
+      .returning({
+        organizationId: conversations.organizationId,
+        id: conversations.id,
+        contactId: conversations.contactId,
+        customerPhone: sql<string>`(SELECT ${contacts.phone} FROM ${contacts} WHERE ${contacts.id} = ${conversations.contactId})`,
+        state: conversations.state,
+        handoffReason: conversations.handoffReason,
+      });
   }
 }

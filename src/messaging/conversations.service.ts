@@ -3,6 +3,7 @@ import { Clock } from '../common/clock.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import type { ConversationState } from '../database/schema.js';
 import { OutboundService } from '../whatsapp/outbound/outbound.service.js';
+import { ConversationEvents } from './conversation-events.js';
 import { type ConversationFilter, ConversationsRepository, type ConversationView } from './conversations.repository.js';
 import { ConversationTransitionException } from './messaging.exceptions.js';
 
@@ -21,12 +22,17 @@ export class ConversationsService implements OnModuleInit {
   constructor(
     private readonly conversations: ConversationsRepository,
     private readonly outbound: OutboundService,
+    private readonly events: ConversationEvents,
     private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
-    // A person answering through the send endpoint has taken the conversation.
-    this.outbound.onStaffSend((tx, sends) => this.conversations.staffAnswered(tx, [...new Set(sends.map((send) => send.to))], this.clock.now()));
+    // A person answering through the send endpoint has taken the conversation; staff screens hear of it once it committed.
+    this.outbound.onStaffSend(async (tx, sends) => {
+      const now = this.clock.now();
+      const answered = await this.conversations.staffAnswered(tx, [...new Set(sends.map((send) => send.to))], now);
+      return () => this.events.changed(answered, 'staff-reply', now);
+    });
   }
 
   list(organizationId: string, filter: ConversationFilter, limit: number, offset: number) {
@@ -46,8 +52,13 @@ export class ConversationsService implements OnModuleInit {
 
   async apply(organizationId: string, id: string, action: ConversationAction): Promise<ConversationView> {
     const { from, to } = TRANSITIONS[action];
-    const moved = await this.conversations.transition(organizationId, id, from, to, this.clock.now());
-    if (moved !== null) return moved;
+    const now = this.clock.now();
+    const moved = await this.conversations.transition(organizationId, id, from, to, now);
+    if (moved !== null) {
+      const { conversation, contact } = moved;
+      this.events.changed([{ ...conversation, customerPhone: contact.phone }], action, now);
+      return moved;
+    }
     const current = await this.get(organizationId, id);
     // Asking for the state it is already in is not an error (a double click, a retried request).
     if (current.conversation.state === to) return current;

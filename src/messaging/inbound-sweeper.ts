@@ -3,6 +3,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MESSAGE_DIRECTIONS, type MessageDirection } from '../database/schema.js';
 import { QueueService } from '../queue/queue.service.js';
 import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
+import { ConversationEvents } from './conversation-events.js';
 import { ConversationsRepository } from './conversations.repository.js';
 import { InboundRepository } from './inbound.repository.js';
 import { inboundJobOptions } from './inbound-jobs.js';
@@ -42,6 +43,7 @@ export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShut
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly inbound: InboundRepository,
     private readonly conversations: ConversationsRepository,
+    private readonly conversationEvents: ConversationEvents,
     private readonly queues: QueueService,
   ) {}
 
@@ -73,7 +75,9 @@ export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShut
         if (queued) requeued += 1;
       }
     }
-    const handoffsExpired = await this.conversations.expireHandoffs(new Date(now - this.config.inbound.handoffTimeoutMs));
+    const expired = await this.conversations.expireHandoffs(new Date(now - this.config.inbound.handoffTimeoutMs), new Date(now));
+    this.conversationEvents.changed(expired, 'timeout', new Date(now));
+    const handoffsExpired = expired.length;
     if (stranded > 0 || handoffsExpired > 0) {
       this.logger.log({ stranded, requeued, handoffsExpired }, 'inbound sweep');
     }

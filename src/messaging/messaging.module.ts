@@ -4,6 +4,7 @@ import { ContactsModule } from '../contacts/contacts.module.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { WhatsappModule } from '../whatsapp/whatsapp.module.js';
 import { AgentContextRepository } from './agent-context.repository.js';
+import { ConversationEvents } from './conversation-events.js';
 import { ConversationTurnService } from './conversation-turn.service.js';
 import { ConversationsController } from './conversations.controller.js';
 import { ConversationsRepository } from './conversations.repository.js';
@@ -21,11 +22,12 @@ import { InboundIntakeService } from './inbound-intake.service.js';
   providers: [
     InboundRepository,
     ConversationsRepository,
+    ConversationEvents,
     AgentContextRepository,
     ConversationsService,
     ConversationTurnService,
     InboundIntakeService,
   ],
-  exports: [ConversationTurnService, InboundRepository, ConversationsRepository],
+  exports: [ConversationTurnService, InboundRepository, ConversationsRepository, ConversationEvents],
 })
 export class MessagingModule {}

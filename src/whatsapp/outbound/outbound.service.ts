@@ -43,8 +43,12 @@ export const BEHIND_EARLIER_SEND_MS = 30_000;
 /**
  * Told about the messages staff sent through the API (their conversations move
  * to `human`), inside the transaction that stores them: both commit or neither.
+ * What it returns runs once that transaction committed (to announce the change).
  */
-export type StaffSendListener = (tx: Db, sends: { organizationId: string; instanceId: string; to: string }[]) => Promise<void>;
+export type StaffSendListener = (
+  tx: Db,
+  sends: { organizationId: string; instanceId: string; to: string }[],
+) => Promise<(() => void) | undefined>;
 
 /**
  * A send on its way into the database and onto the queue. The run that stores
@@ -136,14 +140,21 @@ export class OutboundService {
    */
   private async store(sends: PendingSend[]): Promise<void> {
     const organizationId = sends[0].organizationId;
+    const afterCommit: (() => void)[] = [];
     const outcomes = await this.messages.insertOutbound(
       organizationId,
       sends.map((send) => send.draft),
       async (tx, stored) => {
+        // Filled afresh on each try: a retried transaction must not announce the first try's changes.
+        afterCommit.length = 0;
         const staffSends = stored.map((draft) => ({ organizationId, instanceId: draft.instanceId, to: draft.remotePhone }));
-        for (const listener of this.staffSendListeners) await listener(tx, staffSends);
+        for (const listener of this.staffSendListeners) {
+          const committed = await listener(tx, staffSends);
+          if (committed !== undefined) afterCommit.push(committed);
+        }
       },
     );
+    for (const announce of afterCommit) announce();
     for (const send of sends) send.outcome = outcomes.get(send.draft.id);
     const stored = sends.filter((send) => send.outcome?.stored === true);
     if (stored.length === 0) return;
