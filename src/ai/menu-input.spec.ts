@@ -213,6 +213,14 @@ describe('choices', () => {
     expect(matchByName(services, 'ban')).toBeNull();
     expect(matchByName(services, 'hotel')).toBeNull();
   });
+
+  it('takes the longer name when a shorter one is only part of it', () => {
+    const services = [{ name: 'Banho' }, { name: 'Banho e tosa' }, { name: 'Tosa' }];
+    expect(matchByName(services, 'quero banho e tosa amanhã às 10h')).toBe(services[1]);
+    expect(matchByName(services, 'na verdade quero tosa')).toBe(services[2]);
+    // Two separate names are still no answer.
+    expect(matchByName(services, 'banho ou tosa?')).toBeNull();
+  });
 });
 
 describe('commandOf', () => {

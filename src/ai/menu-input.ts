@@ -148,7 +148,11 @@ export function matchByName<T extends { name: string }>(items: readonly T[], tex
   const exact = items.filter((item) => fold(item.name) === folded);
   if (exact.length === 1) return exact[0];
   if (exact.length > 1) return null;
-  const named = items.filter((item) => wholeWord(folded, fold(item.name)));
+  // "banho e tosa" names "Banho e tosa", not also "Banho" and "Tosa": a name found only inside a longer one found too does not count.
+  const found = items.filter((item) => wholeWord(folded, fold(item.name)));
+  const named = found.filter(
+    (item) => !found.some((other) => fold(other.name) !== fold(item.name) && wholeWord(fold(other.name), fold(item.name))),
+  );
   if (named.length === 1) return named[0];
   if (folded.length < 3) return null;
   const partial = items.filter((item) => wholeWord(fold(item.name), folded) || fold(item.name).startsWith(folded));
