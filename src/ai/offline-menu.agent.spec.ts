@@ -147,6 +147,15 @@ describe('OfflineMenuAgent', () => {
     expect(state()).toEqual({ agent: 'offline-menu', step: 'main' });
   });
 
+  it('keeps the day and time written with the service chosen from the list', async () => {
+    const { send, state } = setup();
+    await send('agendar');
+    expect(textOf(await send('banho sexta às 10h'))).toBe('Para qual pet?\n1. Rex\n2. Cadastrar outro pet\n\nResponda com o número ou o nome do pet.');
+    expect(state()).toMatchObject({ step: 'choose_pet', booking: { serviceId: BANHO.id, startsAt: at('2026-11-27', '10:00').toISOString() } });
+    await send('agendar');
+    expect(textOf(await send('Tosa, amanhã'))).toContain('Horários livres para *Tosa* na sexta-feira, 27/11:');
+  });
+
   it('says the shop is closed, or that a date has passed, and stays on the day', async () => {
     const { send, state } = setup();
     await send('agendar tosa');

@@ -211,12 +211,7 @@ class MenuConversation {
     const named = hint === '' ? null : matchByName(services, hint);
     const service = named ?? (services.length === 1 ? services[0] : null);
     if (service === null) return this.say(menuTexts.chooseService(services));
-    const day = hint === '' ? null : dayOf(hint, this.today);
-    if (day !== null && 'date' in day && day.date >= this.today) {
-      this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id } };
-      return this.showDay(day.date, timeOf(hint));
-    }
-    this.selectService(service);
+    return this.selectService(service, hint);
   }
 
   private noServices(): void {
@@ -230,11 +225,14 @@ class MenuConversation {
     const position = choiceIndex(text, offered.length);
     const service = position !== null ? offered[position] : matchByName(offered, text);
     if (service === null) return this.notUnderstood(text);
-    this.selectService(service);
+    return this.selectService(service, text);
   }
 
-  private selectService(service: Service): void {
+  /** `text` may also name the day and time ("banho sexta às 10h"): they are used rather than asked again. */
+  private async selectService(service: Service, text: string): Promise<void> {
     this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id } };
+    const day = text === '' ? null : dayOf(text, this.today);
+    if (day !== null && 'date' in day && day.date >= this.today) return this.showDay(day.date, timeOf(text));
     this.say(menuTexts.askDay(service.name));
   }
 
