@@ -156,6 +156,28 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('Tosa, amanhã'))).toContain('Horários livres para *Tosa* na sexta-feira, 27/11:');
   });
 
+  it('follows a change of mind in the middle of a booking, keeping what still fits', async () => {
+    const { send, state, bookings } = setup([REX, { id: 'pet-mel', name: 'Mel', species: 'gato', breed: null, size: null }]);
+    await send('agendar banho');
+    expect(textOf(await send('Na verdade quero tosa'))).toContain('*Tosa*, ótimo! Para qual dia?');
+    await send('agendar banho sexta');
+    // Another service: the same day's free times for it.
+    expect(textOf(await send('na verdade quero tosa'))).toContain('Horários livres para *Tosa* na sexta-feira, 27/11:');
+    expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: TOSA.id, date: '2026-11-27' } });
+    expect(textOf(await send('outro dia'))).toContain('*Tosa*, ótimo! Para qual dia?');
+    await send('sexta 10h');
+    expect(textOf(await send('rex'))).toBe('Confirma *Tosa* para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)');
+    // At the confirmation: another time, another pet, another service; the rest is kept.
+    expect(textOf(await send('não, pode ser às 11h?'))).toBe('Confirma *Tosa* para *Rex* na sexta-feira, 27/11, às 11:00? (sim/não)');
+    expect(textOf(await send('é pra Mel'))).toBe('Confirma *Tosa* para *Mel* na sexta-feira, 27/11, às 11:00? (sim/não)');
+    expect(textOf(await send('na verdade quero banho às 11h'))).toBe('Confirma *Banho* para *Mel* na sexta-feira, 27/11, às 11:00? (sim/não)');
+    expect(textOf(await send('outro horário'))).toContain('Horários livres para *Banho* na sexta-feira, 27/11:');
+    expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: BANHO.id, petId: 'pet-mel' } });
+    expect(textOf(await send('14h'))).toBe('Confirma *Banho* para *Mel* na sexta-feira, 27/11, às 14:00? (sim/não)');
+    expect(textOf(await send('sim'))).toContain('Agendado! ✅ *Banho* para *Mel* na sexta-feira, 27/11, às 14:00.');
+    expect(bookings.rows).toEqual([expect.objectContaining({ serviceId: BANHO.id, petId: 'pet-mel', during: expect.objectContaining({ start: at('2026-11-27', '14:00') }) })]);
+  });
+
   it('says the shop is closed, or that a date has passed, and stays on the day', async () => {
     const { send, state } = setup();
     await send('agendar tosa');

@@ -237,6 +237,7 @@ class MenuConversation {
   }
 
   private async chooseDay(text: string): Promise<void> {
+    if (await this.changeService(text)) return;
     const day = dayOf(text, this.today);
     if (day === null || !('date' in day)) return this.notUnderstood(text);
     if (day.date < this.today) return this.say(menuTexts.dayPassed());
@@ -270,6 +271,7 @@ class MenuConversation {
     const offered = (this.state.offeredSlots ?? []).map((start) => new Date(start));
     const position = choiceIndex(text, offered.length);
     if (position !== null) return this.selectSlot(offered[position]);
+    if ((await this.changeService(text)) || (await this.changeDayOrTime(text, false))) return;
     const day = dayOf(text, this.today);
     if (day !== null && 'date' in day) {
       if (day.date < this.today) return this.say(menuTexts.dayPassed());
@@ -305,8 +307,9 @@ class MenuConversation {
     const position = choiceIndex(text, offered.length + 1);
     if (position === offered.length || menuVocabulary.newPet.test(fold(text))) return this.startPetRegistration(true);
     const pet = position !== null ? offered[position] : matchByName(offered, text);
-    if (pet === null) return this.notUnderstood(text);
-    return this.selectPet(pet);
+    if (pet !== null) return this.selectPet(pet);
+    if ((await this.changeService(text)) || (await this.changeDayOrTime(text, true))) return;
+    return this.notUnderstood(text);
   }
 
   private async selectPet(pet: Pet): Promise<void> {
@@ -319,13 +322,75 @@ class MenuConversation {
 
   private async confirmBooking(text: string): Promise<void> {
     const answer = this.confirmationAnswer(text);
-    if (answer === null) return this.notUnderstood(text);
+    if (answer === null) {
+      if ((await this.changeService(text)) || (await this.changePet(text)) || (await this.changeDayOrTime(text, true))) return;
+      return this.notUnderstood(text);
+    }
     if (answer === 'courtesy') return this.say(this.expectation());
     if (!answer) {
       this.state = mainMenuState();
       return this.say(menuTexts.bookingDeclined());
     }
     return this.book();
+  }
+
+  /**
+   * "na verdade quero tosa" in the middle of a booking: the other service, on the
+   * day and with the pet already chosen (or the day and time written with it).
+   * False when the text names no other service.
+   */
+  private async changeService(text: string): Promise<boolean> {
+    const service = matchByName(this.context.services, text);
+    const draft = this.state.booking ?? {};
+    if (service === null || service.id === draft.serviceId) return false;
+    this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id, petId: draft.petId, petName: draft.petName } };
+    const day = dayOf(text, this.today);
+    const date = day !== null && 'date' in day && day.date >= this.today ? day.date : draft.date;
+    if (date === undefined) this.say(menuTexts.askDay(service.name));
+    else await this.showDay(date, timeOf(text));
+    return true;
+  }
+
+  /**
+   * "outro horário", "outro dia", or (`readsDayAndTime`, where the text is not
+   * already read as one) "pode ser às 11h?": back to the day's free times, or to
+   * the choice of a day, keeping the service and the pet. False when the text is none.
+   */
+  private async changeDayOrTime(text: string, readsDayAndTime: boolean): Promise<boolean> {
+    const folded = fold(text);
+    const draft = this.state.booking ?? {};
+    const day = readsDayAndTime ? dayOf(text, this.today) : null;
+    const minutes = readsDayAndTime ? timeOf(text) : null;
+    const otherDay = menuVocabulary.otherDay.test(folded);
+    if (!otherDay && !menuVocabulary.otherTime.test(folded) && day === null && minutes === null) return false;
+    const date = day !== null && 'date' in day && day.date >= this.today ? day.date : otherDay ? undefined : draft.date;
+    const service = this.draftService();
+    if (service === null) {
+      await this.serviceGone();
+      return true;
+    }
+    if (date === undefined) {
+      this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id, petId: draft.petId, petName: draft.petName } };
+      this.say(menuTexts.askDay(service.name));
+      return true;
+    }
+    await this.showDay(date, minutes);
+    return true;
+  }
+
+  /** At the confirmation, another of the customer's pets named ("é para a Mel"), or "outro pet": the same time for it. */
+  private async changePet(text: string): Promise<boolean> {
+    const startsAt = this.state.booking?.startsAt;
+    if (startsAt === undefined) return false;
+    const pet = matchByName(this.pets, text);
+    if (pet !== null && pet.id !== this.state.booking?.petId) {
+      await this.selectPet(pet);
+      return true;
+    }
+    if (!menuVocabulary.otherPet.test(fold(text))) return false;
+    this.state = { ...this.state, booking: { ...this.state.booking, petId: undefined, petName: undefined } };
+    await this.selectSlot(new Date(startsAt));
+    return true;
   }
 
   private async book(): Promise<void> {

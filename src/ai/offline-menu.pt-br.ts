@@ -331,6 +331,11 @@ export const menuVocabulary = {
   handoff: /^(?:atendente|humano|pessoa|atendimento)$/,
   /** A whole short message of thanks. */
   thanks: /^(?:(?:muito\s+)?(?:obrigad[oa]|brigad[oa])|valeu|vlw|obg|grat[oa])\b/,
+  /** In the middle of a booking: the same service (and pet) on another day, or at another time of the day. */
+  otherDay: /\b(?:outr[oa]s? (?:dia|data)s?|(?:mudar|trocar|muda|troca|mudo|troco)(?: o| a| de)? (?:dia|data))\b/,
+  otherTime: /\b(?:outr[oa]s? (?:horario|hora)s?|(?:mudar|trocar|muda|troca|mudo|troco)(?: o| a| de)? (?:horario|hora))\b/,
+  /** At the confirmation: the same time for another of the customer's pets. */
+  otherPet: /\b(?:outr[oa] pet|outr[oa] animal|(?:mudar|trocar|muda|troca)(?: o| de)? pet)\b/,
   /** In the pet choice: register another one. */
   newPet: /^(?:novo|nova|outro|outra|cadastrar|novo pet|outro pet|cadastrar outro pet)$/,
 } as const;
