@@ -178,6 +178,47 @@ describe('OfflineMenuAgent', () => {
     expect(bookings.rows).toEqual([expect.objectContaining({ serviceId: BANHO.id, petId: 'pet-mel', during: expect.objectContaining({ start: at('2026-11-27', '14:00') }) })]);
   });
 
+  it('does not go on with a time that passed while the customer was away', async () => {
+    const { agent } = setup();
+    const turn = (agentState: Record<string, unknown>, text: string) =>
+      agent.respond({
+        context: {
+          now: NOW,
+          organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours: { '3': { open: '08:00', close: '18:00' }, '4': { open: '08:00', close: '18:00' } } },
+          contact: { id: 'contact-ana', phone: '+5511987654321', name: 'Ana' },
+          conversation: { id: 'conversation', agentState },
+          services: [BANHO],
+          pets: [REX],
+          upcomingBookings: [],
+          history: [],
+        },
+        messages: [{ id: 'm', type: 'text', text, receivedAt: NOW }],
+      });
+    // Shown at 07:00 today, answered at 09:00: 08:00 has passed.
+    const earlierToday = {
+      agent: 'offline-menu',
+      step: 'choose_slot',
+      booking: { serviceId: BANHO.id, date: '2026-11-26' },
+      offeredSlots: [at('2026-11-26', '08:00').toISOString(), at('2026-11-26', '14:00').toISOString()],
+    };
+    const passed = await turn(earlierToday, '1');
+    expect(textOf(passed)).toMatch(/^Esse horário já passou\.\n\nHorários livres para \*Banho\* na quinta-feira, 26\/11:/);
+    expect(passed.agentState).toMatchObject({ step: 'choose_slot', booking: { date: '2026-11-26' } });
+    expect(passed.agentState).not.toHaveProperty('booking.startsAt');
+    // Shown yesterday, answered today: the day itself has passed, whether a number or a time is answered.
+    const yesterday = {
+      agent: 'offline-menu',
+      step: 'choose_slot',
+      booking: { serviceId: BANHO.id, date: '2026-11-25', petId: REX.id },
+      offeredSlots: [at('2026-11-25', '14:00').toISOString()],
+    };
+    for (const answer of ['1', '14h']) {
+      const reply = await turn(yesterday, answer);
+      expect(textOf(reply)).toBe('Essa data já passou. Para qual dia? Responda *hoje*, *amanhã*, um dia da semana ou uma data (ex.: *28/11*).');
+      expect(reply.agentState).toEqual({ agent: 'offline-menu', step: 'choose_day', booking: { serviceId: BANHO.id, petId: REX.id } });
+    }
+  });
+
   it('says the shop is closed, or that a date has passed, and stays on the day', async () => {
     const { send, state } = setup();
     await send('agendar tosa');

@@ -248,6 +248,11 @@ class MenuConversation {
   private async showDay(date: string, wantedMinutes: number | null): Promise<void> {
     const service = this.draftService();
     if (service === null) return this.serviceGone();
+    // A draft kept from an earlier day (the customer came back after midnight) names a day that has passed.
+    if (date < this.today) {
+      this.state = { ...mainMenuState(), step: 'choose_day', booking: { ...this.state.booking, date: undefined, startsAt: undefined } };
+      return this.say(menuTexts.dayPassed());
+    }
     const booking = { ...this.state.booking, serviceId: service.id, date, startsAt: undefined };
     this.state = { ...mainMenuState(), step: 'choose_day', booking };
     const day = this.menuDay(date);
@@ -290,6 +295,13 @@ class MenuConversation {
   }
 
   private async selectSlot(start: Date): Promise<void> {
+    // A list shown hours ago (the customer stopped and came back) may offer times that have passed since.
+    if (start <= this.context.now) {
+      const date = this.state.booking?.date ?? localDate(start, this.context.organization.timezone);
+      // Today's time: said so, then today's free times now; an earlier day: showDay says the day has passed.
+      if (date >= this.today) this.say(menuTexts.slotPassed());
+      return this.showDay(date, null);
+    }
     const booking = { ...this.state.booking, startsAt: start.toISOString() };
     this.state = { ...mainMenuState(), step: 'choose_pet', booking };
     const chosenPet = this.pets.find((pet) => pet.id === booking.petId);

@@ -142,6 +142,8 @@ export const menuTexts = {
         : 'Responda com o número ou com a hora (ex.: *10h*).',
     ].join('\n'),
 
+  slotPassed: () => 'Esse horário já passou.',
+
   timeNotFree: (time: string, day: MenuDay) => `${time} não está livre ${onDay(day)}.`,
 
   timeNotOffered: (time: string) => `${time} não está entre os horários livres.`,
