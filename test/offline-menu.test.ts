@@ -247,6 +247,30 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect(conversation.state).toMatchObject({ step: 'choose_slot' });
   });
 
+  it('offers the next free times when the day asked for is full, and books one', async () => {
+    const fullDay = addDays(today, 5);
+    for (let hour = 8; hour < 18; hour += 1) {
+      const startsAt = formatInZone(at(fullDay, `${String(hour).padStart(2, '0')}:00`), SAO_PAULO);
+      const taken = await api('POST', '/api/bookings', { contactId: carla.id, serviceId: services.banho, startsAt });
+      expect(taken.status, JSON.stringify(taken.body)).toBe(201);
+    }
+    const conversation = chat(ana, { agent: 'offline-menu', step: 'main' });
+    await conversation.send('agendar banho');
+    const [day, month] = fullDay.split('-').reverse();
+    const reply = await conversation.send(`${day}/${month}`);
+    const dayLabel = spoken(at(fullDay, '08:00')).replace(/, às .*$/, '');
+    expect(reply.text).toContain(`Não há horários livres para *Banho* ${dayLabel}.\n\nPróximos horários livres:\n1. ${spoken(at(addDays(fullDay, 1), '08:00'))}\n`);
+    expect(reply.text).toContain('Responda com o número do horário ou com outro dia.');
+    expect(conversation.state).toMatchObject({ step: 'choose_slot', booking: { serviceId: services.banho } });
+    expect((await conversation.send('1')).text).toContain('1. Rex');
+    expect((await conversation.send('Rex')).text).toBe(`Confirma *Banho* para *Rex* ${spoken(at(addDays(fullDay, 1), '08:00'))}? (sim/não)`);
+    await conversation.send('sim');
+    const booked = (await bookingsOf(ana)).filter((booking) => booking.startsAt === formatInZone(at(addDays(fullDay, 1), '08:00'), SAO_PAULO));
+    expect(booked).toEqual([expect.objectContaining({ serviceId: services.banho, petId: rexId, status: 'scheduled' })]);
+    // Out of the way of the tests that list Ana's bookings.
+    expect((await api('POST', `/api/bookings/${booked[0].id}/cancel`, {})).status).toBeLessThan(300);
+  });
+
   it('registers a new pet inline when the customer has none, then books for it', async () => {
     const conversation = chat(bruno);
     await conversation.send('agendar');

@@ -7,7 +7,7 @@ import {
 } from '../booking/booking.exceptions.js';
 import type { Actor, BookingRow } from '../booking/bookings.repository.js';
 import { BookingsService } from '../booking/bookings.service.js';
-import { localDate, wallClockOf, weekdayOf } from '../booking/zoned-time.js';
+import { localDate, wallClockOf, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import { ContactsService } from '../contacts/contacts.service.js';
 import { ACTIVE_BOOKING_STATUSES, type BookingStatus } from '../database/schema.js';
@@ -260,7 +260,7 @@ class MenuConversation {
     if (this.context.organization.businessHours[weekday] === undefined) return this.say(menuTexts.closedOn(day));
     const slots = await this.freeStarts(service.id, date);
     if (slots === null) return this.serviceGone();
-    if (slots.length === 0) return this.say(menuTexts.noSlots(service.name, day));
+    if (slots.length === 0) return this.offerNextFree(service, date, day);
     const notFree: string[] = [];
     if (wantedMinutes !== null) {
       const wanted = slots.find((start) => this.minutesOfDay(start) === wantedMinutes);
@@ -270,6 +270,25 @@ class MenuConversation {
     const shown = spreadOver(slots, SLOTS_SHOWN);
     this.state = { ...this.state, step: 'choose_slot', offeredSlots: shown.map((start) => start.toISOString()) };
     this.say(...notFree, menuTexts.slotList(service.name, day, shown.map((start) => this.moment(start).time), slots.length > shown.length));
+  }
+
+  /**
+   * A full day (or today with its last times gone): the next free times after
+   * it, numbered, rather than leaving the customer to guess day after day.
+   */
+  private async offerNextFree(service: Service, date: string, day: MenuDay): Promise<void> {
+    const timeZone = this.context.organization.timezone;
+    const next = await this.bookings.nextFreeSlots(this.context.organization.id, service.id, zonedInstant(date, 0, timeZone));
+    const starts = (next?.slots ?? []).map((slot) => slot.start);
+    const full = date === this.today ? menuTexts.noSlotsLeftToday(service.name) : menuTexts.noSlots(service.name, day);
+    if (starts.length === 0) return this.say(full, menuTexts.chooseAnotherDay());
+    this.state = {
+      ...mainMenuState(),
+      step: 'choose_slot',
+      booking: { ...this.state.booking, date: undefined, startsAt: undefined },
+      offeredSlots: starts.map((start) => start.toISOString()),
+    };
+    this.say(full, menuTexts.alternativesOrAnotherDay(starts.map((start) => this.moment(start))));
   }
 
   private async chooseSlot(text: string): Promise<void> {

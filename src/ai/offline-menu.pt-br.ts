@@ -129,8 +129,14 @@ export const menuTexts = {
 
   closedOn: (day: MenuDay) => `Não abrimos ${onDay(day)}. Escolha outro dia, por favor.`,
 
-  noSlots: (serviceName: string, day: MenuDay) =>
-    `Não há horários livres para *${serviceName}* ${onDay(day)}. Escolha outro dia, por favor.`,
+  noSlots: (serviceName: string, day: MenuDay) => `Não há horários livres para *${serviceName}* ${onDay(day)}.`,
+
+  noSlotsLeftToday: (serviceName: string) => `Hoje não há mais horários livres para *${serviceName}*.`,
+
+  chooseAnotherDay: () => 'Escolha outro dia, por favor.',
+
+  alternativesOrAnotherDay: (moments: MenuMoment[]) =>
+    ['Próximos horários livres:', numbered(moments.map(onMoment)), '', 'Responda com o número do horário ou com outro dia.'].join('\n'),
 
   slotList: (serviceName: string, day: MenuDay, times: string[], moreFree: boolean) =>
     [
