@@ -27,6 +27,8 @@ export interface BookingDraft {
   startsAt?: string;
   petId?: string;
   petName?: string;
+  /** "os dois": the customer's other pets to book the same service for once this one is booked, in order. */
+  nextPetIds?: string[];
 }
 
 /** A pet being registered; `forBooking` goes on to the booking confirmation afterwards. */
@@ -79,6 +81,7 @@ export function readMenuState(stored: Record<string, unknown> | null | undefined
     for (const key of ['serviceId', 'date', 'startsAt', 'petId', 'petName'] as const) {
       if (isString(stored.booking[key])) booking[key] = stored.booking[key];
     }
+    if (isStringArray(stored.booking.nextPetIds)) booking.nextPetIds = stored.booking.nextPetIds;
     state.booking = booking;
   }
   if (isRecord(stored.pet) && typeof stored.pet.forBooking === 'boolean') {

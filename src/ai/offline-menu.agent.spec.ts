@@ -219,6 +219,29 @@ describe('OfflineMenuAgent', () => {
     }
   });
 
+  it('books "os dois" one pet after the other, the second on the same day', async () => {
+    const MEL = { id: 'pet-mel', name: 'Mel', species: 'gato', breed: null, size: null };
+    const { send, state, bookings } = setup([REX, MEL]);
+    await send('agendar banho sexta 10h');
+    expect(textOf(await send('os dois'))).toBe('Confirma *Banho* para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)');
+    const first = textOf(await send('sim'));
+    expect(first).toContain('Agendado! ✅ *Banho* para *Rex* na sexta-feira, 27/11, às 10:00.');
+    expect(first).toContain('Agora vamos marcar para *Mel*.\n\nHorários livres para *Banho* na sexta-feira, 27/11:');
+    expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: BANHO.id, petId: MEL.id, date: '2026-11-27' } });
+    // The pet is known: the time goes straight to the confirmation.
+    expect(textOf(await send('11h'))).toBe('Confirma *Banho* para *Mel* na sexta-feira, 27/11, às 11:00? (sim/não)');
+    expect(textOf(await send('sim'))).toBe('Agendado! ✅ *Banho* para *Mel* na sexta-feira, 27/11, às 11:00. Valor: R$ 60,00. Até lá!');
+    expect(state()).toEqual({ agent: 'offline-menu', step: 'main' });
+    expect(bookings.rows.map((row) => [row.petId, row.during.start])).toEqual([
+      [REX.id, at('2026-11-27', '10:00')],
+      [MEL.id, at('2026-11-27', '11:00')],
+    ]);
+    // Named together, in the customer's words.
+    await send('agendar tosa sexta 14h');
+    expect(textOf(await send('Mel e Rex'))).toContain('para *Rex*');
+    expect(state()).toMatchObject({ booking: { petId: REX.id, nextPetIds: [MEL.id] } });
+  });
+
   it('says the shop is closed, or that a date has passed, and stays on the day', async () => {
     const { send, state } = setup();
     await send('agendar tosa');

@@ -339,8 +339,27 @@ class MenuConversation {
     if (position === offered.length || menuVocabulary.newPet.test(fold(text))) return this.startPetRegistration(true);
     const pet = position !== null ? offered[position] : matchByName(offered, text);
     if (pet !== null) return this.selectPet(pet);
+    const several = this.severalPets(text, offered);
+    if (several !== null) {
+      const [first, ...others] = several;
+      this.state = { ...this.state, booking: { ...this.state.booking, nextPetIds: others.map((other) => other.id) } };
+      return this.selectPet(first);
+    }
     if ((await this.changeService(text)) || (await this.changeDayOrTime(text, true))) return;
     return this.notUnderstood(text);
+  }
+
+  /**
+   * "os dois", "todos", "Rex e Mel": each pet gets its own booking (one
+   * groomer, one pet at a time), one after the other. Null when the text
+   * names fewer than two of the offered pets.
+   */
+  private severalPets(text: string, offered: Pet[]): Pet[] | null {
+    const folded = fold(text);
+    if (offered.length === 2 && menuVocabulary.bothPets.test(folded)) return offered;
+    if (offered.length >= 2 && menuVocabulary.allPets.test(folded)) return offered;
+    const named = offered.filter((pet) => matchByName([pet], text) !== null);
+    return named.length >= 2 ? named : null;
   }
 
   private async selectPet(pet: Pet): Promise<void> {
@@ -374,7 +393,11 @@ class MenuConversation {
     const service = matchByName(this.context.services, text);
     const draft = this.state.booking ?? {};
     if (service === null || service.id === draft.serviceId) return false;
-    this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id, petId: draft.petId, petName: draft.petName } };
+    this.state = {
+      ...mainMenuState(),
+      step: 'choose_day',
+      booking: { serviceId: service.id, petId: draft.petId, petName: draft.petName, nextPetIds: draft.nextPetIds },
+    };
     const day = dayOf(text, this.today);
     const date = day !== null && 'date' in day && day.date >= this.today ? day.date : draft.date;
     if (date === undefined) this.say(menuTexts.askDay(service.name));
@@ -401,7 +424,11 @@ class MenuConversation {
       return true;
     }
     if (date === undefined) {
-      this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id, petId: draft.petId, petName: draft.petName } };
+      this.state = {
+        ...mainMenuState(),
+        step: 'choose_day',
+        booking: { serviceId: service.id, petId: draft.petId, petName: draft.petName, nextPetIds: draft.nextPetIds },
+      };
       this.say(menuTexts.askDay(service.name));
       return true;
     }
@@ -425,7 +452,7 @@ class MenuConversation {
   }
 
   private async book(): Promise<void> {
-    const { serviceId, startsAt, petId } = this.state.booking ?? {};
+    const { serviceId, startsAt, petId, nextPetIds = [] } = this.state.booking ?? {};
     if (serviceId === undefined || startsAt === undefined || petId === undefined) return this.bookingFailed();
     let booking: BookingRow;
     try {
@@ -443,6 +470,17 @@ class MenuConversation {
     this.state = mainMenuState();
     const described = this.describe(booking);
     this.say(menuTexts.booked(described.serviceName, described.petName, described.at, booking.priceCents));
+    // "os dois": the next pet, the same service, that day's free times.
+    const [nextPetId, ...laterPetIds] = nextPetIds;
+    const nextPet = this.pets.find((pet) => pet.id === nextPetId);
+    if (nextPet === undefined) return;
+    this.state = {
+      ...mainMenuState(),
+      step: 'choose_day',
+      booking: { serviceId, petId: nextPet.id, petName: nextPet.name, nextPetIds: laterPetIds },
+    };
+    this.say(menuTexts.nowForPet(nextPet.name));
+    return this.showDay(localDate(booking.during.start, this.context.organization.timezone), null);
   }
 
   private offerAlternatives(error: SlotTakenException | InvalidSlotException): void {

@@ -176,6 +176,8 @@ export const menuTexts = {
   booked: (serviceName: string, petName: string | null, at: MenuMoment, priceCents: number) =>
     `Agendado! ✅ *${serviceName}*${petName === null ? '' : ` para *${petName}*`} ${onMoment(at)}. Valor: ${formatPrice(priceCents)}. Até lá!`,
 
+  nowForPet: (petName: string) => `Agora vamos marcar para *${petName}*.`,
+
   bookingDeclined: () => 'Tudo bem, não agendei nada. Escreva *agendar* para escolher outro horário ou *menu* para ver as opções.',
 
   slotTaken: () => 'Poxa, esse horário acabou de ser ocupado.',
@@ -344,6 +346,10 @@ export const menuVocabulary = {
   otherTime: /\b(?:outr[oa]s? (?:horario|hora)s?|(?:mudar|trocar|muda|troca|mudo|troco)(?: o| a| de)? (?:horario|hora))\b/,
   /** At the confirmation: the same time for another of the customer's pets. */
   otherPet: /\b(?:outr[oa] pet|outr[oa] animal|(?:mudar|trocar|muda|troca)(?: o| de)? pet)\b/,
+  /** In the pet choice, with two pets: both of them, each booked in turn. */
+  bothPets: /^(?:(?:os|as|pros|pras|para os|para as|pra os|pra as) )?(?:dois|duas|2)$|\b(?:ambos|ambas|os dois|as duas)\b/,
+  /** In the pet choice: every pet offered, each booked in turn. */
+  allPets: /\b(?:todos|todas)\b/,
   /** In the pet choice: register another one. */
   newPet: /^(?:novo|nova|outro|outra|cadastrar|novo pet|outro pet|cadastrar outro pet)$/,
 } as const;
