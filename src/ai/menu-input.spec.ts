@@ -221,6 +221,15 @@ describe('choices', () => {
     // Two separate names are still no answer.
     expect(matchByName(services, 'banho ou tosa?')).toBeNull();
   });
+
+  it('finds a name by one of its longer words inside a sentence', () => {
+    const services = [{ name: 'Banho' }, { name: 'Banho e tosa' }, { name: 'Consulta veterinária' }, { name: 'Hotel (diária)' }];
+    expect(matchByName(services, 'consulta amanha as 10h')).toBe(services[2]);
+    expect(matchByName(services, 'hotel de sexta a domingo')).toBe(services[3]);
+    // Short or shared words name nothing.
+    expect(matchByName(services, 'pode ser de tarde')).toBeNull();
+    expect(matchByName([{ name: 'Hotel diária' }, { name: 'Hotel pernoite' }], 'hotel no sábado')).toBeNull();
+  });
 });
 
 describe('commandOf', () => {

@@ -11,6 +11,8 @@ import { menuVocabulary, type Species, SPECIES } from './offline-menu.pt-br.js';
 /** Words beyond this length are not read as menu commands found inside a sentence. */
 const COMMAND_SENTENCE_MAX = 60;
 const QUOTE_MAX = 40;
+/** Shorter words ("de", "para", "tosa" in "Banho e tosa") are too common to name an item alone. */
+const NAME_WORD_MIN = 5;
 
 /** Emoji, their skin tones, keycaps and joiners: "1️⃣" is "1", "Cachorro 🐶" is "Cachorro". */
 const PICTOGRAPHS = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\u{FE0F}\u{20E3}\u{200D}]/gu;
@@ -156,7 +158,11 @@ export function matchByName<T extends { name: string }>(items: readonly T[], tex
   if (named.length === 1) return named[0];
   if (folded.length < 3) return null;
   const partial = items.filter((item) => wholeWord(fold(item.name), folded) || fold(item.name).startsWith(folded));
-  return partial.length === 1 ? partial[0] : null;
+  if (partial.length > 0) return partial.length === 1 ? partial[0] : null;
+  // "consulta amanhã às 10h" names "Consulta veterinária": a longer word of the text found in one name only.
+  const words = folded.split(' ').filter((word) => word.length >= NAME_WORD_MIN && /\p{L}/u.test(word));
+  const byWord = items.filter((item) => words.some((word) => wholeWord(fold(item.name), word)));
+  return byWord.length === 1 ? byWord[0] : null;
 }
 
 export function speciesOf(text: string): Species | null {
