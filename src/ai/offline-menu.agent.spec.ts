@@ -242,6 +242,29 @@ describe('OfflineMenuAgent', () => {
     expect(state()).toMatchObject({ booking: { petId: REX.id, nextPetIds: [MEL.id] } });
   });
 
+  it('sends a stay longer than a working day (hotel) to the staff instead of a day with no free times', async () => {
+    const HOTEL = { id: 'service-hotel', name: 'Hotel (diária)', durationMin: 1440, priceCents: 9000 };
+    const { agent } = setup();
+    const reply = await agent.respond({
+      context: {
+        now: NOW,
+        organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours: { '5': { open: '08:00', close: '18:00' } } },
+        contact: { id: 'contact-ana', phone: '+5511987654321', name: 'Ana' },
+        conversation: { id: 'conversation', agentState: { agent: 'offline-menu', step: 'main' } },
+        services: [BANHO, HOTEL],
+        pets: [REX],
+        upcomingBookings: [],
+        history: [],
+      },
+      messages: [{ id: 'm', type: 'text', text: 'quero agendar hotel de sexta a domingo', receivedAt: NOW }],
+    });
+    expect(textOf(reply)).toBe(
+      '*Hotel (diária)* não cabe em um dia de atendimento, então não consigo marcar por aqui. ' +
+        'Escreva *atendente* para combinar as datas com a nossa equipe.',
+    );
+    expect(reply.agentState).toEqual({ agent: 'offline-menu', step: 'main' });
+  });
+
   it('says the shop is closed, or that a date has passed, and stays on the day', async () => {
     const { send, state } = setup();
     await send('agendar tosa');

@@ -7,7 +7,7 @@ import {
 } from '../booking/booking.exceptions.js';
 import type { Actor, BookingRow } from '../booking/bookings.repository.js';
 import { BookingsService } from '../booking/bookings.service.js';
-import { localDate, wallClockOf, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
+import { localDate, minutesOf, wallClockOf, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import { ContactsService } from '../contacts/contacts.service.js';
 import { ACTIVE_BOOKING_STATUSES, type BookingStatus } from '../database/schema.js';
@@ -214,6 +214,29 @@ class MenuConversation {
     return this.selectService(service, hint);
   }
 
+  /**
+   * Whether the service fits between opening and closing (and between breaks) on
+   * some open day. A hotel stay of a night or more never does: the booking rules
+   * book within one day's hours, so every day would read "no free times".
+   */
+  private fitsAnOpenDay(service: Service): boolean {
+    return Object.values(this.context.organization.businessHours).some((day) => {
+      if (day === undefined) return false;
+      const pauses = [...(day.breaks ?? [])].sort((a, b) => minutesOf(a.start) - minutesOf(b.start));
+      let from = minutesOf(day.open);
+      for (const pause of [...pauses, { start: day.close, end: day.close }]) {
+        if (minutesOf(pause.start) - from >= service.durationMin) return true;
+        from = Math.max(from, minutesOf(pause.end));
+      }
+      return false;
+    });
+  }
+
+  private longerThanADay(service: Service): void {
+    this.state = mainMenuState();
+    this.say(menuTexts.bookWithStaff(service.name));
+  }
+
   private noServices(): void {
     this.say(menuTexts.noServices());
     this.state = mainMenuState();
@@ -230,6 +253,7 @@ class MenuConversation {
 
   /** `text` may also name the day and time ("banho sexta às 10h"): they are used rather than asked again. */
   private async selectService(service: Service, text: string): Promise<void> {
+    if (!this.fitsAnOpenDay(service)) return this.longerThanADay(service);
     this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id } };
     const day = text === '' ? null : dayOf(text, this.today);
     if (day !== null && 'date' in day && day.date >= this.today) return this.showDay(day.date, timeOf(text));
@@ -393,6 +417,10 @@ class MenuConversation {
     const service = matchByName(this.context.services, text);
     const draft = this.state.booking ?? {};
     if (service === null || service.id === draft.serviceId) return false;
+    if (!this.fitsAnOpenDay(service)) {
+      this.longerThanADay(service);
+      return true;
+    }
     this.state = {
       ...mainMenuState(),
       step: 'choose_day',

@@ -190,6 +190,9 @@ export const menuTexts = {
   noAlternatives: () =>
     'Não encontrei horários livres nos próximos dias. Escreva *atendente* para falar com a nossa equipe.',
 
+  bookWithStaff: (serviceName: string) =>
+    `*${serviceName}* não cabe em um dia de atendimento, então não consigo marcar por aqui. Escreva *atendente* para combinar as datas com a nossa equipe.`,
+
   serviceUnavailable: () => 'Esse serviço não está mais disponível.',
 
   bookingFailed: () =>
