@@ -39,6 +39,15 @@ describe('fold and quote', () => {
     expect(cleanName('Thor.')).toBe('Thor');
     expect(cleanName('  "Mel"  🐱 ')).toBe('Mel');
     expect(cleanName('Pé de   Pano!')).toBe('Pé de Pano');
+    // The words people write before a name are not part of it.
+    expect(cleanName('o nome dele é Thor')).toBe('Thor');
+    expect(cleanName('Nome: Bolinha de Neve')).toBe('Bolinha de Neve');
+    expect(cleanName('Ela se chama Mel 🐶')).toBe('Mel');
+    expect(cleanName('meu cachorro se chama Pé de Pano')).toBe('Pé de Pano');
+    expect(cleanName('é o Thor!')).toBe('Thor');
+    expect(cleanName('chama Luna')).toBe('Luna');
+    expect(cleanName('Amora')).toBe('Amora');
+    expect(cleanName('Ela')).toBe('Ela');
   });
 
   it('quotes one line of at most 40 characters', () => {

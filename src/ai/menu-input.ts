@@ -36,8 +36,22 @@ export function fold(text: string): string {
     .replace(/^[\s.:]+/, '');
 }
 
-/** A pet's name as the customer wrote it, without the emoji, quotes or punctuation around it: "Thor." -> "Thor". */
+/**
+ * A pet's name as the customer wrote it, without the emoji, quotes or
+ * punctuation around it, nor the words people put before a name: "Thor." ->
+ * "Thor", "O nome dele é Thor" -> "Thor", "ela se chama Mel" -> "Mel".
+ */
 export function cleanName(text: string): string {
+  const cleaned = trimName(text);
+  const lead = menuVocabulary.beforePetName.exec(fold(cleaned));
+  if (lead === null) return cleaned;
+  // Folding keeps the words (accents and case aside), so the lead-in is as many words of the original.
+  const leadWords = lead[0].trim().split(' ').length;
+  const name = trimName(cleaned.split(/\s+/).slice(leadWords).join(' '));
+  return /\p{L}/u.test(name) ? name : cleaned;
+}
+
+function trimName(text: string): string {
   return text
     .replace(PICTOGRAPHS, ' ')
     .replace(/\s+/g, ' ')
