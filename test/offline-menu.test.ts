@@ -327,6 +327,42 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect((await api('GET', `/api/bookings/${tosa.id}`)).body.status).toBe('scheduled');
   });
 
+  it('cancels the booking the customer names among several, asking first', async () => {
+    const day = addDays(today, 7);
+    const daniela = await createCustomer('+5511987650004', 'Daniela');
+    const thor = await api('POST', '/api/pets', { contactId: daniela.id, name: 'Thor', species: 'cachorro' });
+    const made = [];
+    for (const [serviceId, clock, petId] of [
+      [services.banho, '09:00', thor.body.id],
+      [services.tosa, '11:00', thor.body.id],
+      [services.banho, '15:00', null],
+    ] as const) {
+      const created = await api('POST', '/api/bookings', {
+        contactId: daniela.id,
+        serviceId,
+        ...(petId === null ? {} : { petId }),
+        startsAt: formatInZone(at(day, clock), SAO_PAULO),
+      });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      made.push(created.body.id as string);
+    }
+    const conversation = chat(daniela, { agent: 'offline-menu', step: 'main' });
+    // The only Tosa: asked about at once.
+    expect((await conversation.send('quero cancelar a tosa')).text).toBe(`Cancelar *Tosa* para *Thor* ${spoken(at(day, '11:00'))}? (sim/não)`);
+    expect((await conversation.send('não')).text).toContain('mantive seu agendamento');
+    // Two baths: those two are listed; "o das 15h" picks one.
+    const baths = await conversation.send('cancelar agendamento do banho');
+    expect(baths.text).toContain(`1. *Banho* para *Thor* ${spoken(at(day, '09:00'))}\n2. *Banho* ${spoken(at(day, '15:00'))}\n`);
+    expect((await conversation.send('o das 15h')).text).toBe(`Cancelar *Banho* ${spoken(at(day, '15:00'))}? (sim/não)`);
+    await conversation.send('sim');
+    expect((await api('GET', `/api/bookings/${made[2]}`)).body.status).toBe('cancelled');
+    expect((await api('GET', `/api/bookings/${made[0]}`)).body.status).toBe('scheduled');
+    // Nothing named matches: said so, and every booking listed.
+    const none = await conversation.send('cancelar a consulta de domingo');
+    expect(none.text).toContain('Não encontrei esse agendamento entre os seus.');
+    expect(none.text).toContain('Seus próximos agendamentos:');
+  });
+
   it("never cancels another customer's booking, whatever the stored state says", async () => {
     const [anaTosa] = (await bookingsOf(ana)).filter((booking) => booking.status === 'scheduled');
     const forged = chat(bruno, { agent: 'offline-menu', step: 'confirm_cancel', cancelBookingId: anaTosa.id });

@@ -248,9 +248,10 @@ describe('commandOf', () => {
     expect(commandOf('Humano')).toEqual({ kind: 'handoff' });
     expect(commandOf('agendar')).toEqual({ kind: 'book', serviceHint: '' });
     expect(commandOf('Quero agendar banho amanhã')).toEqual({ kind: 'book', serviceHint: 'banho amanha' });
-    expect(commandOf('cancelar')).toEqual({ kind: 'cancel', position: null });
-    expect(commandOf('Cancelar 2')).toEqual({ kind: 'cancel', position: 2 });
-    expect(commandOf('desmarcar o 1')).toEqual({ kind: 'cancel', position: 1 });
+    expect(commandOf('cancelar')).toEqual({ kind: 'cancel', position: null, hint: '' });
+    expect(commandOf('Cancelar 2')).toEqual({ kind: 'cancel', position: 2, hint: '' });
+    expect(commandOf('desmarcar o 1')).toEqual({ kind: 'cancel', position: 1, hint: '' });
+    expect(commandOf('quero cancelar o banho de sábado')).toEqual({ kind: 'cancel', position: null, hint: 'o banho de sabado' });
     expect(commandOf('meus agendamentos')).toEqual({ kind: 'myBookings' });
     expect(commandOf('ver agendamentos')).toEqual({ kind: 'myBookings' });
     expect(commandOf('Ver os agendamentos')).toEqual({ kind: 'myBookings' });

@@ -69,7 +69,8 @@ export type MenuCommand =
   | { kind: 'handoff' }
   | { kind: 'menu' }
   | { kind: 'book'; serviceHint: string }
-  | { kind: 'cancel'; position: number | null }
+  /** `hint`: the rest of "cancelar o banho de sábado", which may name the booking. */
+  | { kind: 'cancel'; position: number | null; hint: string }
   | { kind: 'myBookings' }
   | { kind: 'services' }
   | { kind: 'registerPet' }
@@ -82,7 +83,10 @@ export function commandOf(text: string): MenuCommand | null {
   if (asksForHuman(text) || menuVocabulary.handoff.test(folded)) return { kind: 'handoff' };
   if (folded.length <= COMMAND_SENTENCE_MAX) {
     const cancel = menuVocabulary.cancel.exec(folded);
-    if (cancel !== null) return { kind: 'cancel', position: cancel[1] === undefined ? null : Number(cancel[1]) };
+    if (cancel !== null) {
+      const hint = folded.slice(cancel.index + cancel[0].length).trim();
+      return { kind: 'cancel', position: cancel[1] === undefined ? null : Number(cancel[1]), hint };
+    }
     const book = menuVocabulary.book.exec(folded);
     if (book !== null) return { kind: 'book', serviceHint: folded.slice(book.index + book[0].length).trim() };
     if (menuVocabulary.registerPet.test(folded)) return { kind: 'registerPet' };

@@ -136,7 +136,7 @@ class MenuConversation {
       case 'book':
         return this.startBooking(command.serviceHint);
       case 'cancel':
-        return this.startCancel(command.position);
+        return this.startCancel(command.position, command.hint);
       case 'myBookings':
         return this.listBookings();
       case 'services':
@@ -601,7 +601,7 @@ class MenuConversation {
   }
 
   /** "cancelar" (which one?) or "cancelar 2" (the second of the list shown, or of the list as it is now). */
-  private async startCancel(position: number | null): Promise<void> {
+  private async startCancel(position: number | null, hint: string): Promise<void> {
     const shown = this.state.step === 'my_bookings' ? this.state.offeredBookings : undefined;
     if (position !== null && shown !== undefined) {
       const id = shown[position - 1];
@@ -609,7 +609,13 @@ class MenuConversation {
     }
     const upcoming = await this.upcomingBookings();
     if (upcoming.length === 0) return this.noBookings();
-    if (position === null) return upcoming.length === 1 ? this.askCancel(upcoming[0]) : this.showBookings(upcoming);
+    if (position === null) {
+      // "cancelar o banho de sábado": the one booking it names is asked about; several named are listed.
+      const named = this.bookingsNamed(upcoming, hint) ?? upcoming;
+      if (named.length === 0) this.say(menuTexts.noBookingNamed());
+      if (named.length === 1) return this.askCancel(named[0]);
+      return this.showBookings(named.length === 0 ? upcoming : named);
+    }
     const booking = upcoming[position - 1];
     if (booking === undefined) {
       this.say(menuTexts.noSuchBooking(position));
@@ -631,10 +637,43 @@ class MenuConversation {
   private async chooseBookingToCancel(text: string): Promise<void> {
     const shown = this.state.offeredBookings ?? [];
     const position = choiceIndex(text, shown.length);
-    if (position === null) return this.notUnderstood(text);
-    const booking = (await this.upcomingBookings()).find((candidate) => candidate.id === shown[position]);
+    const upcoming = await this.upcomingBookings();
+    if (position === null) {
+      // "o de sábado", "o da Mel": one of the bookings shown, named rather than numbered.
+      const listed = upcoming.filter((booking) => shown.includes(booking.id));
+      const named = this.bookingsNamed(listed, text);
+      if (named === null || named.length === 0) return this.notUnderstood(text);
+      return named.length === 1 ? this.askCancel(named[0]) : this.showBookings(named);
+    }
+    const booking = upcoming.find((candidate) => candidate.id === shown[position]);
     if (booking === undefined) return this.bookingNotActive();
     this.askCancel(booking);
+  }
+
+  /**
+   * The bookings a text names by service, pet, day or time ("o banho", "da Mel",
+   * "de sábado", "das 10h"), each named part narrowing the list; null when the
+   * text names none of these.
+   */
+  private bookingsNamed(bookings: BookingRow[], text: string): BookingRow[] | null {
+    if (fold(text) === '') return null;
+    const described = bookings.map((booking) => ({ booking, named: this.describe(booking) }));
+    const serviceNames = [...new Set(described.map(({ named }) => named.serviceName))].map((name) => ({ name }));
+    const petNames = [...new Set(described.flatMap(({ named }) => (named.petName === null ? [] : [named.petName])))].map((name) => ({ name }));
+    const service = matchByName(serviceNames, text);
+    const pet = matchByName(petNames, text);
+    const day = dayOf(text, this.today);
+    const minutes = timeOf(text);
+    if (service === null && pet === null && (day === null || !('date' in day)) && minutes === null) return null;
+    const timeZone = this.context.organization.timezone;
+    return described
+      .filter(({ booking, named }) => {
+        if (service !== null && named.serviceName !== service.name) return false;
+        if (pet !== null && named.petName !== pet.name) return false;
+        if (day !== null && 'date' in day && localDate(booking.during.start, timeZone) !== day.date) return false;
+        return minutes === null || this.minutesOfDay(booking.during.start) === minutes;
+      })
+      .map(({ booking }) => booking);
   }
 
   private askCancel(booking: BookingRow): void {

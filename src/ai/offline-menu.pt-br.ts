@@ -208,6 +208,8 @@ export const menuTexts = {
 
   noBookings: () => 'Você não tem agendamentos futuros. Escreva *agendar* para marcar um horário.',
 
+  noBookingNamed: () => 'Não encontrei esse agendamento entre os seus.',
+
   noSuchBooking: (position: number) => `Não encontrei o agendamento número ${position}.`,
 
   confirmCancel: (booking: MenuBooking) => `Cancelar ${bookingLine(booking)}? (sim/não)`,
