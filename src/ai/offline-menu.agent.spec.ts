@@ -265,6 +265,23 @@ describe('OfflineMenuAgent', () => {
     expect(reply.agentState).toEqual({ agent: 'offline-menu', step: 'main' });
   });
 
+  it('asked for a pet name, takes neither "os dois" nor an existing pet for a new pet', async () => {
+    const { send, contacts, state } = setup([]);
+    await send('agendar banho sexta 10h');
+    expect(textOf(await send('os dois'))).toBe('Vamos cadastrar um de cada vez. Qual é o nome do primeiro?');
+    expect(state()).toMatchObject({ step: 'pet_name' });
+    await send('Rex');
+    await send('2');
+    expect(contacts.pets.map((pet) => pet.name)).toEqual(['Rex']);
+    // A second booking: "Cadastrar outro pet" chosen by mistake, then the same name.
+    await send('não');
+    await send('agendar banho sexta 14h');
+    await send('2');
+    const reply = textOf(await send('rex'));
+    expect(reply).toBe('*Rex* já está no seu cadastro.\n\nConfirma *Banho* para *Rex* na sexta-feira, 27/11, às 14:00? (sim/não)');
+    expect(contacts.pets).toHaveLength(1);
+  });
+
   it('says the shop is closed, or that a date has passed, and stays on the day', async () => {
     const { send, state } = setup();
     await send('agendar tosa');

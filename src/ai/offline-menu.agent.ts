@@ -546,9 +546,19 @@ class MenuConversation {
     this.say(forBooking ? menuTexts.askPetNameForBooking() : menuTexts.askPetName());
   }
 
-  private namePet(text: string): void {
+  private async namePet(text: string): Promise<void> {
+    // "os dois", "são dois": not a name; one pet at a time.
+    if (menuVocabulary.severalPetsAtOnce.test(fold(text))) return this.say(menuTexts.onePetAtATime());
     const name = cleanName(text);
     if (name.length > PET_NAME_MAX || !/\p{L}/u.test(name)) return this.notUnderstood(text);
+    // A pet the customer already has (chose "Cadastrar outro pet" for it) is not registered twice.
+    const known = this.pets.find((pet) => fold(pet.name) === fold(name));
+    if (known !== undefined) {
+      this.say(menuTexts.petAlreadyRegistered(known.name));
+      if (this.petDraft().forBooking && this.state.booking?.startsAt !== undefined) return this.selectPet(known);
+      this.state = mainMenuState();
+      return this.say(menuTexts.afterPetRegistered());
+    }
     const capitalised = name.charAt(0).toLocaleUpperCase('pt-BR') + name.slice(1);
     this.state = { ...this.state, step: 'pet_species', pet: { ...this.petDraft(), name: capitalised } };
     this.say(menuTexts.askSpecies(capitalised));

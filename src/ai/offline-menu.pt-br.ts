@@ -166,6 +166,10 @@ export const menuTexts = {
   askSize: (petName: string) =>
     [`Qual é o porte de *${petName}*?`, numbered(SIZE_LABELS), '', 'Ou escreva *pular*.'].join('\n'),
 
+  onePetAtATime: () => 'Vamos cadastrar um de cada vez. Qual é o nome do primeiro?',
+
+  petAlreadyRegistered: (petName: string) => `*${petName}* já está no seu cadastro.`,
+
   petRegistered: (petName: string) => `Pronto, cadastrei *${petName}*! 🐾`,
 
   afterPetRegistered: () => 'Escreva *agendar* para marcar um horário ou *menu* para ver as opções.',
@@ -356,6 +360,8 @@ export const menuVocabulary = {
   otherPet: /\b(?:outr[oa] pet|outr[oa] animal|(?:mudar|trocar|muda|troca)(?: o| de)? pet)\b/,
   /** In the pet choice, with two pets: both of them, each booked in turn. */
   bothPets: /^(?:(?:os|as|pros|pras|para os|para as|pra os|pra as) )?(?:dois|duas|2)$|\b(?:ambos|ambas|os dois|as duas)\b/,
+  /** Asked for one pet's name: several pets at once. */
+  severalPetsAtOnce: /^(?:(?:sao|tenho|os|as) )?(?:dois|duas|tres|2|3)(?: pets| cachorros| gatos| gatas| cachorras)?$|^(?:ambos|ambas|todos|todas)$/,
   /** In the pet choice: every pet offered, each booked in turn. */
   allPets: /\b(?:todos|todas)\b/,
   /** In the pet choice: register another one. */
