@@ -282,6 +282,20 @@ describe('OfflineMenuAgent', () => {
     expect(contacts.pets).toHaveLength(1);
   });
 
+  it('keeps the draft when the customer says thanks in the middle of a booking', async () => {
+    const { send, state } = setup();
+    await send('agendar banho sexta');
+    expect(textOf(await send('Obrigada!'))).toBe(
+      'Por nada! 😊\n\nResponda com o número do horário (1 a 8) ou com a hora (ex.: *10h*). Ou escreva *menu*.',
+    );
+    expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: BANHO.id, date: '2026-11-27' } });
+    expect(textOf(await send('Muito obrigada, pode ser às 10h'))).toContain('Para qual pet?');
+    expect(state()).toMatchObject({ step: 'choose_pet', booking: { startsAt: at('2026-11-27', '10:00').toISOString() } });
+    // Thanks at the main menu is still just thanks.
+    await send('menu');
+    expect(textOf(await send('obrigado'))).toBe('Por nada! 😊 Se precisar de algo, é só escrever *menu*.');
+  });
+
   it('says the shop is closed, or that a date has passed, and stays on the day', async () => {
     const { send, state } = setup();
     await send('agendar tosa');

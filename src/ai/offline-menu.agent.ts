@@ -113,6 +113,7 @@ class MenuConversation {
     if (fresh && command?.kind !== 'handoff') this.greet();
     // A yes or no to the question on screen comes before the commands its words hold ("sim, pode cancelar", "não, cancela").
     if (command?.kind !== 'handoff' && this.confirmationAnswer(text) !== null) return this.answerStep(text, fresh);
+    if (command?.kind === 'thanks' && this.state.step !== 'main') return this.thanksMidFlow(text);
     if (command !== null) return this.run(command);
     return this.answerStep(text, fresh);
   }
@@ -144,6 +145,16 @@ class MenuConversation {
       case 'registerPet':
         return this.startPetRegistration(false);
     }
+  }
+
+  /**
+   * Thanks in the middle of a flow ("obrigada, pode ser às 10h") keeps the draft:
+   * what follows the thanks answers the step; thanks alone asks the step's question again.
+   */
+  private async thanksMidFlow(text: string): Promise<void> {
+    const rest = text.replace(menuVocabulary.leadingThanks, '').trim();
+    if (rest !== '' && fold(rest) !== '') return this.answerStep(rest, false);
+    this.say(menuTexts.youAreWelcomeMidFlow(), this.expectation());
   }
 
   private async answerStep(text: string, fresh: boolean): Promise<void> {

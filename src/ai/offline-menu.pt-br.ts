@@ -230,6 +230,8 @@ export const menuTexts = {
 
   notUnderstoodAtFirst: (quoted: string) => `Ainda não entendo frases como "${quoted}", mas posso ajudar por este menu.`,
 
+  youAreWelcomeMidFlow: () => 'Por nada! 😊',
+
   youAreWelcome: () => 'Por nada! 😊 Se precisar de algo, é só escrever *menu*.',
 
   /** A booking whose service is no longer in the shop's list. */
@@ -351,6 +353,8 @@ export const menuVocabulary = {
   registerPet: /\b(?:cadastrar|registrar|cadastro)(?:\s+(?:um|meu|o|outro))?\s+(?:pet|cachorro|gato|animal)\b|^novo pet$/,
   /** Besides the pipeline's own phrases (asksForHuman): a bare word. */
   handoff: /^(?:atendente|humano|pessoa|atendimento)$/,
+  /** Thanks at the start of a message, with what follows it ("Obrigada! às 10h"), on the text as written. */
+  leadingThanks: /^[\s\p{P}]*(?:muito\s+)?(?:obrigad[oa]|brigad[oa]|valeu|vlw|obg|grat[oa])(?:\s+(?:mesmo|viu))?[\s\p{P}\p{Extended_Pictographic}\u{FE0F}]*/iu,
   /** A whole short message of thanks. */
   thanks: /^(?:(?:muito\s+)?(?:obrigad[oa]|brigad[oa])|valeu|vlw|obg|grat[oa])\b/,
   /** In the middle of a booking: the same service (and pet) on another day, or at another time of the day. */
