@@ -248,6 +248,9 @@ describe('commandOf', () => {
     expect(commandOf('Humano')).toEqual({ kind: 'handoff' });
     expect(commandOf('agendar')).toEqual({ kind: 'book', serviceHint: '' });
     expect(commandOf('Quero agendar banho amanhã')).toEqual({ kind: 'book', serviceHint: 'banho amanha' });
+    expect(commandOf('quero fazer um agendamento')).toEqual({ kind: 'book', serviceHint: '' });
+    expect(commandOf('Queria um agendamento de banho pra sexta')).toEqual({ kind: 'book', serviceHint: 'de banho pra sexta' });
+    expect(commandOf('qual é o meu agendamento?')).toBeNull();
     expect(commandOf('cancelar')).toEqual({ kind: 'cancel', position: null, hint: '' });
     expect(commandOf('Cancelar 2')).toEqual({ kind: 'cancel', position: 2, hint: '' });
     expect(commandOf('desmarcar o 1')).toEqual({ kind: 'cancel', position: 1, hint: '' });

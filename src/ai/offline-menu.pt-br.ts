@@ -346,7 +346,7 @@ export const menuVocabulary = {
   /** A whole message that greets or asks for the menu. */
   menu: /^(?:menu|inicio|voltar|comecar|recomecar|oi+|ola|opa|eai|e ai|bom dia|boa tarde|boa noite|hello|hi)\b/,
   /** Words anywhere in a short message. */
-  book: /\b(?:agendar|marcar|reservar|agendamento novo|novo agendamento)\b/,
+  book: /\b(?:agendar|marcar|reservar|agendamento novo|novo agendamento|(?:fazer|faco|quero|queria|gostaria de)\s+(?:um\s+)?agendamento)\b/,
   cancel: /\b(?:cancelar|desmarcar|cancela|desmarca)\b(?:\s+(?:o\s+|a\s+)?(?:agendamento\s+|horario\s+)?(?:n[o.]?\s*|numero\s+)?(\d{1,2}))?/,
   myBookings: /^(?:ver\s+)?(?:(?:meus|minhas)\s+(?:agendamentos|horarios|reservas)|(?:os\s+|as\s+)?(?:agendamentos|reservas))$/,
   services: /^(?:servicos|servico|precos|preco|servicos e precos|tabela|valores|lista de servicos|catalogo)$/,
