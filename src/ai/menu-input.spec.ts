@@ -251,6 +251,8 @@ describe('commandOf', () => {
     expect(commandOf('quero fazer um agendamento')).toEqual({ kind: 'book', serviceHint: '' });
     expect(commandOf('Queria um agendamento de banho pra sexta')).toEqual({ kind: 'book', serviceHint: 'de banho pra sexta' });
     expect(commandOf('qual é o meu agendamento?')).toBeNull();
+    expect(commandOf('quero remarcar o banho')).toEqual({ kind: 'reschedule' });
+    expect(commandOf('dá pra mudar o horário do banho?')).toEqual({ kind: 'reschedule' });
     expect(commandOf('cancelar')).toEqual({ kind: 'cancel', position: null, hint: '' });
     expect(commandOf('Cancelar 2')).toEqual({ kind: 'cancel', position: 2, hint: '' });
     expect(commandOf('desmarcar o 1')).toEqual({ kind: 'cancel', position: 1, hint: '' });

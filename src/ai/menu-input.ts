@@ -72,6 +72,7 @@ export type MenuCommand =
   /** `hint`: the rest of "cancelar o banho de sábado", which may name the booking. */
   | { kind: 'cancel'; position: number | null; hint: string }
   | { kind: 'myBookings' }
+  | { kind: 'reschedule' }
   | { kind: 'services' }
   | { kind: 'registerPet' }
   | { kind: 'thanks' };
@@ -83,6 +84,7 @@ export function commandOf(text: string): MenuCommand | null {
   if (asksForHuman(text) || menuVocabulary.handoff.test(folded)) return { kind: 'handoff' };
   if (folded.length <= COMMAND_SENTENCE_MAX) {
     const cancel = menuVocabulary.cancel.exec(folded);
+    if (menuVocabulary.reschedule.test(folded)) return { kind: 'reschedule' };
     if (cancel !== null) {
       const hint = folded.slice(cancel.index + cancel[0].length).trim();
       return { kind: 'cancel', position: cancel[1] === undefined ? null : Number(cancel[1]), hint };

@@ -296,6 +296,16 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('obrigado'))).toBe('Por nada! 😊 Se precisar de algo, é só escrever *menu*.');
   });
 
+  it('answers "remarcar" with how to, over the list of bookings', async () => {
+    const { send, state } = setup();
+    expect(textOf(await send('quero remarcar'))).toContain('Você não tem agendamentos futuros.');
+    await send('agendar banho sexta 10h', 'rex', 'sim');
+    const reply = textOf(await send('preciso remarcar o banho'));
+    expect(reply).toContain('Por aqui eu ainda não consigo remarcar direto: cancele o horário atual e depois escreva *agendar*');
+    expect(reply).toContain('1. *Banho* para *Rex* na sexta-feira, 27/11, às 10:00');
+    expect(state()).toMatchObject({ step: 'my_bookings' });
+  });
+
   it('says the shop is closed, or that a date has passed, and stays on the day', async () => {
     const { send, state } = setup();
     await send('agendar tosa');

@@ -140,6 +140,12 @@ class MenuConversation {
         return this.startCancel(command.position, command.hint);
       case 'myBookings':
         return this.listBookings();
+      case 'reschedule': {
+        const upcoming = await this.upcomingBookings();
+        if (upcoming.length === 0) return this.noBookings();
+        this.say(menuTexts.rescheduleHowTo());
+        return this.showBookings(upcoming);
+      }
       case 'services':
         return this.showServices();
       case 'registerPet':

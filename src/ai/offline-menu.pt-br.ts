@@ -210,6 +210,9 @@ export const menuTexts = {
       'Para cancelar, responda com o número (ex.: *1*) ou *cancelar 1*. Para voltar, escreva *menu*.',
     ].join('\n'),
 
+  rescheduleHowTo: () =>
+    'Por aqui eu ainda não consigo remarcar direto: cancele o horário atual e depois escreva *agendar* para escolher outro. Ou escreva *atendente* para a nossa equipe remarcar para você.',
+
   noBookings: () => 'Você não tem agendamentos futuros. Escreva *agendar* para marcar um horário.',
 
   noBookingNamed: () => 'Não encontrei esse agendamento entre os seus.',
@@ -348,6 +351,8 @@ export const menuVocabulary = {
   /** Words anywhere in a short message. */
   book: /\b(?:agendar|marcar|reservar|agendamento novo|novo agendamento|(?:fazer|faco|quero|queria|gostaria de)\s+(?:um\s+)?agendamento)\b/,
   cancel: /\b(?:cancelar|desmarcar|cancela|desmarca)\b(?:\s+(?:o\s+|a\s+)?(?:agendamento\s+|horario\s+)?(?:n[o.]?\s*|numero\s+)?(\d{1,2}))?/,
+  /** The menu cannot move a booking; it explains how to, over the list. Read before cancel ("desmarcar e remarcar"). */
+  reschedule: /\b(?:remarcar|remarca|reagendar|reagenda|mudar o horario do|trocar o horario do|mudar a data do|trocar a data do)\b/,
   myBookings: /^(?:ver\s+)?(?:(?:meus|minhas)\s+(?:agendamentos|horarios|reservas)|(?:os\s+|as\s+)?(?:agendamentos|reservas))$/,
   services: /^(?:servicos|servico|precos|preco|servicos e precos|tabela|valores|lista de servicos|catalogo)$/,
   registerPet: /\b(?:cadastrar|registrar|cadastro)(?:\s+(?:um|meu|o|outro))?\s+(?:pet|cachorro|gato|animal)\b|^novo pet$/,
