@@ -62,6 +62,8 @@ describe('loadConfig', () => {
     expect(problemsOf({ MEDIA_STORE: 'supabase' })).toEqual([
       'MEDIA_STORE=supabase: requires SUPABASE_URL and SUPABASE_SERVICE_ROLE_KEY',
     ]);
+    expect(loadConfig({}).supabase.storageBucket).toBe('oxy-media');
+    expect(problemsOf({ SUPABASE_STORAGE_BUCKET: 'Fotos dos Pets' })).toEqual([expect.stringMatching(/^SUPABASE_STORAGE_BUCKET: got "Fotos dos Pets", expected a Storage bucket name/)]);
   });
 
   it('reads CORS_ORIGINS as a list of origins or *, and names a path or another scheme as wrong', () => {

@@ -31,6 +31,8 @@ export interface AppConfig {
     anonKey: string | null;
     serviceRoleKey: string | null;
     jwtSecret: string | null;
+    /** The private Storage bucket media go to with MEDIA_STORE=supabase. */
+    storageBucket: string;
   };
   encryptionKey: Buffer | null;
   openai: {
@@ -133,6 +135,10 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   SUPABASE_SERVICE_ROLE_KEY: { expected: 'the Supabase service-role key', secret: true },
   SUPABASE_JWT_SECRET: { expected: 'the Supabase JWT secret, at least 32 characters', secret: true },
   JWT_SECRET: { expected: 'alias of SUPABASE_JWT_SECRET, at least 32 characters', secret: true },
+  SUPABASE_STORAGE_BUCKET: {
+    expected: 'a Storage bucket name: 3-63 lowercase letters, digits, dots, dashes or underscores',
+    default: 'oxy-media',
+  },
   ENCRYPTION_KEY: {
     expected: '32 bytes as 64 hex characters or base64 (generate with: openssl rand -hex 32)',
     requiredInProduction: true,
@@ -213,6 +219,7 @@ export function loadConfig(env: Env): AppConfig {
       anonKey: reader.optional('SUPABASE_ANON_KEY'),
       serviceRoleKey: reader.optional('SUPABASE_SERVICE_ROLE_KEY'),
       jwtSecret,
+      storageBucket: reader.matching('SUPABASE_STORAGE_BUCKET', /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/),
     },
     encryptionKey: reader.key32('ENCRYPTION_KEY'),
     openai: {

@@ -6,7 +6,7 @@ import { ApiErrors } from '../common/api-errors.decorator.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import { ParseIdPipe } from '../common/validation.js';
 import { MediaNotAvailableException } from './media.exceptions.js';
-import { MEDIA_STORE, type MediaStore } from './media-store.js';
+import { MEDIA_STORE, MediaMissingError, type MediaStore } from './media-store.js';
 import { MessageMediaRepository } from './message-media.repository.js';
 
 @ApiTags('media')
@@ -34,8 +34,8 @@ export class MediaController {
     if (message.mediaRef === null) {
       throw new MediaNotAvailableException(id, message.error ?? (message.type === 'text' ? 'it is a text message' : 'its media has not been stored'));
     }
-    const data = await this.store.get(message.mediaRef).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') throw new MediaNotAvailableException(id, 'its media is no longer in the media store');
+    const data = await this.store.get(message.mediaRef).catch((error: unknown) => {
+      if (error instanceof MediaMissingError) throw new MediaNotAvailableException(id, 'its media is no longer in the media store');
       throw error;
     });
     response

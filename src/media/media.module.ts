@@ -1,10 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { join } from 'node:path';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { BootError } from '../common/domain.exception.js';
 import { MediaController } from './media.controller.js';
-import { LocalMediaStore, MEDIA_STORE } from './media-store.js';
+import { LocalMediaStore, MEDIA_STORE, type MediaStore } from './media-store.js';
 import { MessageMediaRepository } from './message-media.repository.js';
+import { SupabaseMediaStore } from './supabase-media-store.js';
 
 @Global()
 @Module({
@@ -14,11 +14,11 @@ import { MessageMediaRepository } from './message-media.repository.js';
     {
       provide: MEDIA_STORE,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => {
-        if (config.mediaStore === 'supabase') {
-          throw new BootError('MEDIA_STORE=supabase is not implemented yet: use MEDIA_STORE=local');
-        }
-        return new LocalMediaStore(join(config.dataDir, 'media'));
+      useFactory: async (config: AppConfig): Promise<MediaStore> => {
+        if (config.mediaStore === 'local') return new LocalMediaStore(join(config.dataDir, 'media'));
+        const { url, serviceRoleKey, storageBucket } = config.supabase;
+        // The configuration check has refused MEDIA_STORE=supabase without both already.
+        return SupabaseMediaStore.open(url!, serviceRoleKey!, storageBucket);
       },
     },
   ],
