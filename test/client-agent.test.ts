@@ -185,6 +185,22 @@ describe('GPT client agent through the inbound pipeline', () => {
     ]);
   });
 
+  it('shows the model a photo from earlier in the conversation as a photo, not as words the customer typed', async () => {
+    const phone = newCustomer();
+    fake.reply(complete('Que fofo! Quer agendar um banho para ele?'));
+    const photo = { kind: 'image', base64: Buffer.from('a jpeg of Rex').toString('base64'), mimetype: 'image/jpeg' };
+    await api('POST', `/api/sandbox/instances/${shop.instanceId}/inbound`, { from: phone, text: 'olha o Rex depois da tosa', media: photo });
+    await waitFor(() => sentTo(phone).length === 1, 10_000);
+    const before = fake.requests.length;
+    fake.reply(complete('Claro! Para qual dia?'));
+    await say(phone, 'quero sim');
+    expect(fake.requests[before].body.messages.slice(1).map((message: any) => [message.role, message.content])).toEqual([
+      ['user', '[enviou uma imagem com a legenda: olha o Rex depois da tosa]'],
+      ['assistant', 'Que fofo! Quer agendar um banho para ele?'],
+      ['user', 'quero sim'],
+    ]);
+  });
+
   it('gives the model a slot-taken result with free alternatives, and books nothing', async () => {
     const rival = await customerWithPet('Thor');
     fake.reply(callTools({ name: 'agendar_servico', arguments: { pet_nome: 'Thor', servico: 'Banho', data_hora: `${tomorrow}T14:00` } }), complete('Agendado!'));

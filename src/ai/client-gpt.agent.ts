@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BookingsService } from '../booking/bookings.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ContactsService } from '../contacts/contacts.service.js';
-import type { AiOutcome } from '../database/schema.js';
+import type { AiOutcome, MessageType } from '../database/schema.js';
 import type { AgentInboundMessage, AgentReply, AgentTurn, ConversationAgent } from '../messaging/conversation-agent.js';
 import { AiTurnRecorder, errorText } from './ai-turn-recorder.js';
 import { clientAgentTexts, clientSystemPrompt } from './client-agent.pt-br.js';
@@ -133,14 +133,20 @@ export class ClientGptAgent implements ConversationAgent {
 
 /** The conversation before this turn, as the model reads it: the other side as user, ours as assistant. */
 export function historyOf(turn: AgentTurn): ChatMessage[] {
-  return turn.context.history.map((entry): ChatMessage =>
-    entry.direction === 'inbound' ? { role: 'user', content: entry.text ?? '[mídia]' } : { role: 'assistant', content: entry.text ?? '[mídia]' },
-  );
+  return turn.context.history.map((entry): ChatMessage => ({ role: entry.direction === 'inbound' ? 'user' : 'assistant', content: contentOf(entry) }));
 }
 
 export function userMessage(message: AgentInboundMessage): ChatMessage {
+  return { role: 'user', content: contentOf(message) };
+}
+
+/**
+ * A message's text for the model. Media are said as such, in brackets, so a photo's caption is not read as something
+ * typed, and the model knows a voice note came even though it cannot hear it.
+ */
+function contentOf(message: { type: MessageType; text: string | null }): string {
   const text = message.text?.trim() ?? '';
-  if (message.type === 'text') return { role: 'user', content: text };
+  if (message.type === 'text') return text;
   const kind = {
     image: 'uma imagem',
     audio: 'um áudio',
@@ -153,5 +159,5 @@ export function userMessage(message: AgentInboundMessage): ChatMessage {
   }[message.type];
   // A location's and a contact card's text describe them (address, name and phone); the others' is a caption.
   const described = message.type === 'location' || message.type === 'contact';
-  return { role: 'user', content: `[enviou ${kind}${text === '' ? '' : described ? `: ${text}` : ` com a legenda: ${text}`}]` };
+  return `[enviou ${kind}${text === '' ? '' : described ? `: ${text}` : ` com a legenda: ${text}`}]`;
 }

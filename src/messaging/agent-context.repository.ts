@@ -137,7 +137,7 @@ const OPEN_TURN = `
               ORDER BY lower(bookings.during)
               LIMIT ${UPCOMING_BOOKINGS_SHOWN}) b) AS bookings,
     (SELECT coalesce(json_agg(h ORDER BY h.at), '[]'::json)
-       FROM (SELECT direction, body AS text, created_at AS at FROM messages
+       FROM (SELECT direction, type, body AS text, created_at AS at FROM messages
               WHERE organization_id = $1::uuid AND remote_phone = $2::text AND status NOT IN ('received', 'processing')
               ORDER BY created_at DESC
               LIMIT $7::integer) h) AS history

@@ -77,6 +77,6 @@ export interface AgentContext {
   pets: { id: string; name: string; species: string; breed: string | null; size: string | null }[];
   /** Scheduled or confirmed bookings of this contact that have not started, soonest first. */
   upcomingBookings: { id: string; serviceName: string; petName: string | null; startsAt: Date; status: string }[];
-  /** The conversation's last messages before this turn, oldest first. */
-  history: { direction: 'inbound' | 'outbound'; text: string | null; at: Date }[];
+  /** The conversation's last messages before this turn, oldest first; `text` is a media message's caption or description. */
+  history: { direction: 'inbound' | 'outbound'; type: MessageType; text: string | null; at: Date }[];
 }
