@@ -3,7 +3,7 @@ import { BookingsService } from '../booking/bookings.service.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { ContactsService } from '../contacts/contacts.service.js';
 import type { AiOutcome, MessageType } from '../database/schema.js';
-import type { AgentInboundMessage, AgentReply, AgentTurn, ConversationAgent } from '../messaging/conversation-agent.js';
+import { type AgentInboundMessage, type AgentReply, type AgentTurn, type ConversationAgent, isDescribed } from '../messaging/conversation-agent.js';
 import { AiTurnRecorder, errorText } from './ai-turn-recorder.js';
 import { clientAgentTexts, clientSystemPrompt } from './client-agent.pt-br.js';
 import { CLIENT_TOOLS, ClientToolbox } from './client-tools.js';
@@ -157,7 +157,5 @@ function contentOf(message: { type: MessageType; text: string | null }): string 
     contact: 'um contato',
     other: 'uma mensagem',
   }[message.type];
-  // A location's and a contact card's text describe them (address, name and phone); the others' is a caption.
-  const described = message.type === 'location' || message.type === 'contact';
-  return `[enviou ${kind}${text === '' ? '' : described ? `: ${text}` : ` com a legenda: ${text}`}]`;
+  return `[enviou ${kind}${text === '' ? '' : isDescribed(message.type) ? `: ${text}` : ` com a legenda: ${text}`}]`;
 }

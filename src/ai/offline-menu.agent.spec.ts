@@ -4,6 +4,7 @@ import type { BookingRow } from '../booking/bookings.repository.js';
 import type { BookingsService, NewBooking } from '../booking/bookings.service.js';
 import { formatInZone, zonedInstant } from '../booking/zoned-time.js';
 import type { ContactsService } from '../contacts/contacts.service.js';
+import type { MessageType } from '../database/schema.js';
 import type { AgentContext, AgentReply } from '../messaging/conversation-agent.js';
 import { OfflineMenuAgent } from './offline-menu.agent.js';
 
@@ -89,7 +90,8 @@ function setup(pets: AgentContext['pets'] = [REX]) {
   const contacts = new FakeContacts();
   const agent = new OfflineMenuAgent(bookings as unknown as BookingsService, contacts as unknown as ContactsService);
   let state: Record<string, unknown> | null = null;
-  const send = async (...texts: (string | null)[]): Promise<AgentReply> => {
+  /** A text, a captionless image (null), or any other message as WhatsApp's type and text. */
+  const send = async (...texts: (string | null | { type: MessageType; text: string })[]): Promise<AgentReply> => {
     const reply = await agent.respond({
       context: {
         now: NOW,
@@ -101,7 +103,11 @@ function setup(pets: AgentContext['pets'] = [REX]) {
         upcomingBookings: [],
         history: [],
       },
-      messages: texts.map((text, index) => ({ id: `m${index}`, type: text === null ? 'image' : 'text', text, receivedAt: NOW })),
+      messages: texts.map((text, index) => ({
+        id: `m${index}`,
+        ...(text === null ? { type: 'image' as const, text } : typeof text === 'string' ? { type: 'text' as const, text } : text),
+        receivedAt: NOW,
+      })),
     });
     if (reply.agentState !== undefined) state = reply.agentState;
     return reply;
@@ -373,6 +379,17 @@ describe('OfflineMenuAgent', () => {
     );
     expect(contacts.pets).toEqual([expect.objectContaining({ name: 'Luna', species: 'gato', size: null })]);
     expect(textOf(await send(null))).toContain('Por aqui eu só consigo ler mensagens de texto.');
+  });
+
+  it("does not read a shared contact card or location as something typed: it is not a pet's name", async () => {
+    const { send, contacts } = setup([]);
+    expect(textOf(await send('4'))).toContain('Qual é o nome do seu pet?');
+    const card = await send({ type: 'contact', text: 'Maria Silva: +55 11 98765-4321' });
+    expect(textOf(card)).toBe('Por aqui eu só consigo ler mensagens de texto.\n\nResponda com o nome do pet (até 80 letras) ou escreva *menu*.');
+    expect(textOf(await send({ type: 'location', text: 'Rua das Flores, 100 - São Paulo' }))).toContain('Por aqui eu só consigo ler mensagens de texto.');
+    expect(contacts.pets).toEqual([]);
+    // A photo's caption is typed, though: it is read.
+    expect(textOf(await send({ type: 'image', text: 'Luna' }))).toContain('*Luna* é:');
   });
 
   it('quotes what it did not understand, at every step', async () => {

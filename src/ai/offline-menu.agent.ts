@@ -11,7 +11,7 @@ import { localDate, minutesOf, wallClockOf, weekdayOf, zonedInstant } from '../b
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import { ContactsService } from '../contacts/contacts.service.js';
 import { ACTIVE_BOOKING_STATUSES, type BookingStatus } from '../database/schema.js';
-import type { AgentContext, AgentInboundMessage, AgentReply, AgentTurn, ConversationAgent } from '../messaging/conversation-agent.js';
+import { type AgentContext, type AgentInboundMessage, type AgentReply, type AgentTurn, type ConversationAgent, isDescribed } from '../messaging/conversation-agent.js';
 import {
   choiceIndex,
   choiceNumber,
@@ -100,7 +100,8 @@ class MenuConversation {
   }
 
   async read(message: AgentInboundMessage): Promise<void> {
-    const text = message.text?.trim() ?? '';
+    // A location's or contact card's description was not typed to the menu: it is answered as media without text.
+    const text = isDescribed(message.type) ? '' : (message.text?.trim() ?? '');
     if (text === '' && message.type === 'text') return;
     const fresh = this.fresh;
     this.fresh = false;

@@ -26,9 +26,17 @@ export interface AgentInboundMessage {
   /** Our messages row id. */
   id: string;
   type: MessageType;
-  /** Text, or the caption of a media message; null when there is none. */
+  /** Text, the caption of a media message, or what describes a location or contact card; null when there is none. */
   text: string | null;
   receivedAt: Date;
+}
+
+/**
+ * Whether a message's text is a description WhatsApp's content gave (a location's address, a contact card's name and
+ * phones) rather than words the customer typed, as a text or a caption is.
+ */
+export function isDescribed(type: MessageType): boolean {
+  return type === 'location' || type === 'contact';
 }
 
 export interface AgentReply {
