@@ -6,7 +6,7 @@ import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversations, messages } from '../src/database/schema.js';
 import { CLIENT_AGENT, type ConversationAgent } from '../src/messaging/conversation-agent.js';
-import { InboundRepository } from '../src/messaging/inbound.repository.js';
+import { InboundRepository, LEFT_TO_PERSON } from '../src/messaging/inbound.repository.js';
 import { pipelineTexts } from '../src/messaging/pipeline.pt-br.js';
 import { inboundJobOptions } from '../src/messaging/inbound-jobs.js';
 import { SWEEP_BATCH } from '../src/messaging/inbound-sweeper.js';
@@ -145,6 +145,23 @@ describe('inbound pipeline on the sandbox transport', () => {
     const none = await fetchMedia(text.id);
     expect(none.status).toBe(404);
     expect(await none.json()).toMatchObject({ code: 'media_not_available', details: { reason: 'it is a text message' } });
+  });
+
+  it('keeps the note a turn left on a message whose media came after it, and adds a failed download to that note', async () => {
+    const phone = newCustomer();
+    await write(phone, 'foto do Rex');
+    await write(phone, 'e do Thor');
+    await waitFor(async () => (await inboundRows(phone)).length === 2, 10_000);
+    const [first, second] = await inboundRows(phone);
+    // As a turn that took them before their media was stored leaves them when a person has the conversation.
+    await server.db.systemDb.update(messages).set({ error: LEFT_TO_PERSON }).where(eq(messages.remotePhone, `+${phone}`));
+    const repository = server.app.get(InboundRepository);
+    await repository.setMedia(shop.organizationId, first.id, `local:${shop.organizationId}/${first.id}`, null);
+    await repository.setMedia(shop.organizationId, second.id, null, 'media download failed: the CDN copy expired');
+    expect((await inboundRows(phone)).map((row) => [row.mediaRef, row.error])).toEqual([
+      [`local:${shop.organizationId}/${first.id}`, LEFT_TO_PERSON],
+      [null, `${LEFT_TO_PERSON}; media download failed: the CDN copy expired`],
+    ]);
   });
 
   it('stores and answers a document over MEDIA_MAX_BYTES without fetching it, saying why its media is missing', async () => {

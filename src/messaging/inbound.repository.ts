@@ -205,7 +205,10 @@ export class InboundRepository {
     });
   }
 
-  async setMedia(organizationId: string, messageId: string, mediaRef: string | null, error: string | null): Promise<void> {
+  async setMedia(organizationId: string, messageId: string, mediaRef: string | null, failure: string | null): Promise<void> {
+    // A turn may have taken the message before its media came (another message of the contact started it) and left
+    // a note on it (LEFT_TO_PERSON): stored media keep it, and a failure is added to it.
+    const error = failure === null ? sql`${messages.error}` : sql`concat_ws('; ', ${messages.error}, ${failure}::text)`;
     await this.database.withTenant(organizationId, (tx) =>
       tx.update(messages).set({ mediaRef, error, updatedAt: new Date() }).where(eq(messages.id, messageId)),
     );
