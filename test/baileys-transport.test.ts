@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { proto, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
+import { encryptedStream, proto, type WAMessage, type WASocket } from '@whiskeysockets/baileys';
 import { and, eq } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -218,12 +218,63 @@ describe('BaileysTransport against a local WebSocket server', () => {
     await connection.close();
   });
 
+  /** A stand-in for WhatsApp's media CDN on 127.0.0.1: `serve` answers each request; counts the connections still open. */
+  async function startCdn(serve: (response: ServerResponse) => void) {
+    let open = 0;
+    const cdn = createServer((request, response) => {
+      open += 1;
+      request.socket.once('close', () => (open -= 1));
+      serve(response);
+    });
+    await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
+    servers.push({
+      stop: () =>
+        new Promise<void>((resolve) => {
+          cdn.closeAllConnections();
+          cdn.close(() => resolve());
+        }),
+    });
+    return { url: `http://127.0.0.1:${(cdn.address() as AddressInfo).port}/v/t62/media.enc`, open: () => open };
+  }
+
+  /** A voice note as WhatsApp's CDN keeps it: encrypted by Baileys' own upload path (AES-CBC, then the MAC). */
+  async function encryptedVoiceNote(plain: Buffer) {
+    const encrypted = await encryptedStream(plain, 'audio');
+    try {
+      return { file: readFileSync(encrypted.encFilePath), mediaKey: encrypted.mediaKey };
+    } finally {
+      rmSync(encrypted.encFilePath, { force: true });
+    }
+  }
+
+  const voiceNote = (url: string, mediaKey: Uint8Array, id = 'VOICE00001') =>
+    waMessage({ key: { remoteJid: chatOf('5511987650005'), id, fromMe: false }, message: { audioMessage: { url, mediaKey, mimetype: 'audio/ogg; codecs=opus', fileLength: 4096 } } }) as InboundWhatsAppMessage;
+
+  it("downloads and decrypts a customer's voice note as WhatsApp stores it, and refuses one whose bytes were changed", async () => {
+    const server = await startServer(() => undefined);
+    servers.push(server);
+    const plain = randomBytes(100_000);
+    const { file, mediaKey } = await encryptedVoiceNote(plain);
+    let served = file;
+    const cdn = await startCdn((response) => {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      response.end(served);
+    });
+    const { connection } = await connectTo(server.url);
+    expect(await connection.downloadMedia(voiceNote(cdn.url, mediaKey), { maxBytes: 1024 * 1024, timeoutMs: 10_000 })).toEqual(plain);
+
+    served = Buffer.from(file);
+    served[500] ^= 0xff;
+    await expect(connection.downloadMedia(voiceNote(cdn.url, mediaKey), { maxBytes: 1024 * 1024, timeoutMs: 10_000 })).rejects.toThrow("the media's MAC does not match");
+    await connection.close();
+  });
+
   it('stops downloading a media past maxBytes, whatever size the message declares, instead of holding it all in memory', async () => {
     const server = await startServer(() => undefined);
     servers.push(server);
-    // WhatsApp's CDN, serving 8 MiB for a document that says it has 1 KiB.
+    // 8 MiB for a document that says it has 1 KiB.
     let served = 0;
-    const cdn = createServer((_request, response) => {
+    const cdn = await startCdn((response) => {
       response.writeHead(200, { 'content-type': 'application/octet-stream' });
       const chunk = Buffer.alloc(64 * 1024);
       const write = () => {
@@ -235,23 +286,50 @@ describe('BaileysTransport against a local WebSocket server', () => {
       };
       write();
     });
-    await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
-    servers.push({
-      stop: () =>
-        new Promise<void>((resolve) => {
-          cdn.closeAllConnections();
-          cdn.close(() => resolve());
-        }),
-    });
     const { connection } = await connectTo(server.url);
     const document = waMessage({
       key: { remoteJid: chatOf('5511987650005'), id: 'BIGDOC0001', fromMe: false },
-      message: {
-        documentMessage: { url: `http://127.0.0.1:${(cdn.address() as AddressInfo).port}/d/f/big.enc`, mediaKey: randomBytes(32), mimetype: 'application/pdf', fileLength: 1024 },
-      },
+      message: { documentMessage: { url: cdn.url, mediaKey: randomBytes(32), mimetype: 'application/pdf', fileLength: 1024 } },
     });
 
-    await expect(connection.downloadMedia(document as InboundWhatsAppMessage, { maxBytes: 1024 * 1024 })).rejects.toThrow('media is larger than 1048576 bytes');
+    await expect(connection.downloadMedia(document as InboundWhatsAppMessage, { maxBytes: 1024 * 1024, timeoutMs: 30_000 })).rejects.toThrow('media is larger than 1048576 bytes');
+    // The rest is not fetched: the connection is closed.
+    await waitFor(() => cdn.open() === 0, 5_000);
+    expect(served).toBeLessThan(8 * 1024 * 1024);
+    await connection.close();
+  });
+
+  it('gives up on a media download the CDN stops sending once the timeout has passed, and closes the connection', async () => {
+    const server = await startServer(() => undefined);
+    servers.push(server);
+    // The headers and the first bytes, then nothing more.
+    const cdn = await startCdn((response) => {
+      response.writeHead(200, { 'content-type': 'application/octet-stream' });
+      response.write(Buffer.alloc(1024));
+    });
+    const { connection } = await connectTo(server.url);
+
+    const started = Date.now();
+    await expect(connection.downloadMedia(voiceNote(cdn.url, randomBytes(32)), { maxBytes: 1024 * 1024, timeoutMs: 500 })).rejects.toThrow('the media did not arrive within 500 ms');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await waitFor(() => cdn.open() === 0, 5_000);
+    await connection.close();
+  });
+
+  it('fails a download whose connection the CDN drops halfway, and the process goes on', async () => {
+    const server = await startServer(() => undefined);
+    servers.push(server);
+    const { file, mediaKey } = await encryptedVoiceNote(randomBytes(200_000));
+    const cdn = await startCdn((response) => {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(file.length) });
+      response.write(file.subarray(0, 50_000), () => response.socket?.destroy());
+    });
+    const { connection } = await connectTo(server.url);
+
+    await expect(connection.downloadMedia(voiceNote(cdn.url, mediaKey), { maxBytes: 1024 * 1024, timeoutMs: 10_000 })).rejects.toThrow();
+    await sleep(200);
+    // Before, the dropped response stream's error had no listener: an uncaught exception, which stops a server.
+    expect(unhandled).toEqual([]);
     await connection.close();
   });
 

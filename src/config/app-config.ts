@@ -57,6 +57,8 @@ export interface AppConfig {
     /** How long a queued send waits, without spending its retries, for its instance's socket to come back (a restart, a reconnect). */
     outboundReconnectWaitMs: number;
     mediaMaxBytes: number;
+    /** How long a customer's media may take to download before the message goes on without it. */
+    mediaDownloadTimeoutMs: number;
     /** Where Baileys connects; null for WhatsApp's own servers. */
     webSocketUrl: string | null;
     /** Media URLs may reach private and loopback addresses (development and tests only). */
@@ -161,6 +163,7 @@ export const CONFIG_VARIABLES: Record<string, VariableSpec> = {
   OUTBOUND_JITTER_MS: { expected: 'an integer of milliseconds between 0 and 60000', default: '500' },
   OUTBOUND_RECONNECT_WAIT_MS: { expected: 'an integer of milliseconds between 0 and 86400000', default: '600000' },
   MEDIA_MAX_BYTES: { expected: 'an integer of bytes between 1024 and 104857600', default: '16777216' },
+  MEDIA_DOWNLOAD_TIMEOUT_MS: { expected: 'an integer of milliseconds between 1000 and 600000', default: '20000' },
   WHATSAPP_WS_URL: { expected: "a ws:// or wss:// URL; unset uses WhatsApp's own servers" },
   MEDIA_URL_ALLOW_PRIVATE: { expected: 'true or false', default: 'false' },
   INBOUND_CONCURRENCY: { expected: 'an integer between 1 and 500', default: '20' },
@@ -242,6 +245,7 @@ export function loadConfig(env: Env): AppConfig {
       outboundJitterMs: reader.integer('OUTBOUND_JITTER_MS', 0, 60000),
       outboundReconnectWaitMs: reader.integer('OUTBOUND_RECONNECT_WAIT_MS', 0, 86400000),
       mediaMaxBytes: reader.integer('MEDIA_MAX_BYTES', 1024, 104857600),
+      mediaDownloadTimeoutMs: reader.integer('MEDIA_DOWNLOAD_TIMEOUT_MS', 1000, 600000),
       webSocketUrl: reader.url('WHATSAPP_WS_URL', ['ws:', 'wss:']),
       mediaUrlAllowPrivate: reader.boolean('MEDIA_URL_ALLOW_PRIVATE'),
     },

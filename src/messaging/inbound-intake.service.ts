@@ -252,7 +252,7 @@ export class InboundIntakeService implements OnModuleInit, OnApplicationShutdown
       return;
     }
     try {
-      const data = await this.connections.downloadMedia(source.instanceId, raw, { maxBytes });
+      const data = await this.connections.downloadMedia(source.instanceId, raw, { maxBytes, timeoutMs: this.config.whatsapp.mediaDownloadTimeoutMs });
       await this.inbound.setMedia(source.organizationId, messageId, await this.media.put(source.organizationId, data), null);
     } catch (error) {
       if (error instanceof MediaTooLargeError) {

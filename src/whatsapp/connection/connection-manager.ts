@@ -10,6 +10,7 @@ import { MessagesRepository } from '../messages.repository.js';
 import { TransportRegistry } from '../transport/transport.registry.js';
 import type {
   InboundWhatsAppMessage,
+  MediaDownloadLimits,
   OutboundContent,
   SentMessage,
   TransportEvent,
@@ -113,7 +114,7 @@ export class ConnectionManager implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** The bytes of a received media message, through the socket that received it. */
-  async downloadMedia(instanceId: string, message: InboundWhatsAppMessage, options: { maxBytes: number }): Promise<Buffer> {
+  async downloadMedia(instanceId: string, message: InboundWhatsAppMessage, options: MediaDownloadLimits): Promise<Buffer> {
     return this.requireLive(instanceId, true).connection!.downloadMedia(message, options);
   }
 

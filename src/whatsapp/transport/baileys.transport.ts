@@ -3,7 +3,6 @@ import {
   type BaileysEventMap,
   Browsers,
   DisconnectReason,
-  downloadMediaMessage,
   makeWASocket,
   proto,
   type SocketConfig,
@@ -11,12 +10,12 @@ import {
 } from '@whiskeysockets/baileys';
 import type { Logger } from 'pino';
 import { brazilianMobileVariants } from '../../common/phone-number.js';
+import { downloadMedia } from './media-download.js';
 import { phoneDigits, phoneFromJid, userJid } from './phone-jid.js';
 import {
   CloseCode,
   type ConnectRequest,
   type InboundWhatsAppMessage,
-  MediaTooLargeError,
   type OutboundContent,
   type ReceiptStatus,
   type TransportEvent,
@@ -237,15 +236,10 @@ export class BaileysTransport implements WhatsAppTransport {
         assertUsable();
         await socket.sendPresenceUpdate(presence, await recipientJid(to));
       },
-      downloadMedia: async (message, { maxBytes }) => {
+      downloadMedia: async (message, limits) => {
         assertUsable();
-        // reuploadRequest asks the sender's phone to upload again when the CDN copy has expired.
-        // A stream, not Baileys' 'buffer': that one holds the whole file in memory before anyone can look at its size.
-        const stream = await downloadMediaMessage(message as WAMessage, 'stream', {}, {
-          logger: baileysLogger(this.logger, { instanceId: ref.instanceId, component: 'baileys-media' }),
-          reuploadRequest: socket.updateMediaMessage,
-        });
-        return readAtMost(stream, maxBytes);
+        // reuploadRequest: the sender's phone uploads again a file whose CDN copy has expired.
+        return downloadMedia(message as WAMessage, limits, socket.updateMediaMessage);
       },
       logout: async () => {
         assertUsable();
@@ -308,20 +302,4 @@ function toBaileysContent(content: OutboundContent): AnyMessageContent {
     case 'audio':
       return { audio: content.data, mimetype: content.mimetype, ptt: content.ptt };
   }
-}
-
-/** The whole stream, or MediaTooLargeError (and the stream destroyed) once more than `maxBytes` came. */
-async function readAtMost(stream: NodeJS.ReadableStream & { destroy(error?: Error): void }, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const bytes = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
-    size += bytes.length;
-    if (size > maxBytes) {
-      stream.destroy();
-      throw new MediaTooLargeError(maxBytes);
-    }
-    chunks.push(bytes);
-  }
-  return Buffer.concat(chunks, size);
 }

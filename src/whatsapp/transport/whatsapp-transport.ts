@@ -31,6 +31,12 @@ export class MediaTooLargeError extends Error {
   }
 }
 
+/** How much of a customer's media intake takes, and for how long it waits for it. */
+export interface MediaDownloadLimits {
+  maxBytes: number;
+  timeoutMs: number;
+}
+
 export type ReceiptStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
 export type TransportEvent =
@@ -80,9 +86,11 @@ export interface WhatsAppConnection {
    * The bytes of a received image, audio or document (WhatsApp keeps them
    * encrypted on its CDN for a while). Rejects with MediaTooLargeError as soon
    * as more than `maxBytes` arrive: a sender's document can be gigabytes, and
-   * the size the message declares is the sender's word, not a limit.
+   * the size the message declares is the sender's word, not a limit. Rejects
+   * too when the whole download takes longer than `timeoutMs` (a CDN that
+   * stops answering would otherwise hold the download and its memory forever).
    */
-  downloadMedia(message: InboundWhatsAppMessage, options: { maxBytes: number }): Promise<Buffer>;
+  downloadMedia(message: InboundWhatsAppMessage, options: MediaDownloadLimits): Promise<Buffer>;
   /** Logs the device out of WhatsApp (the session becomes useless) and ends the socket. */
   logout(): Promise<void>;
   /** Ends the socket without logging out: the session stays valid for the next connect. */
