@@ -41,6 +41,31 @@ describe('conversations and the human handoff', () => {
     await server?.close();
   });
 
+  /** Staff close the customer's conversation while the bot answers `text` (a model takes seconds); the answer then goes out. */
+  async function closeWhileAnswering(phone: string, text: string): Promise<void> {
+    const clientAgent = server.app.get<ConversationAgent>(CLIENT_AGENT);
+    const respond = clientAgent.respond.bind(clientAgent);
+    const conversation = await conversationOf(phone);
+    const replies = sentTo(phone).length;
+    let answer!: () => void;
+    const held = new Promise<void>((resolve) => (answer = resolve));
+    let answering = false;
+    clientAgent.respond = async (input) => {
+      answering = true;
+      await held;
+      return respond(input);
+    };
+    try {
+      await write(phone, text);
+      await waitFor(() => answering, 10_000);
+      expect((await api('POST', `/api/conversations/${conversation!.id}/close`)).body.state).toBe('closed');
+      answer();
+      await waitFor(() => sentTo(phone).length === replies + 1, 10_000);
+    } finally {
+      clientAgent.respond = respond;
+    }
+  }
+
   const handoffsOf = (phone: string) => events.filter(({ name, payload }) => name === 'handoff:requested' && payload.customerPhone === `+${phone}`);
 
   it('keeps an owner who writes "atendente" or whose turns all fail with Aurora: no handoff, no event, not in the staff queue', async () => {
@@ -83,29 +108,9 @@ describe('conversations and the human handoff', () => {
     expect(released.body).toMatchObject({ state: 'bot', handoffReason: null });
   });
   it("starts a closed conversation over when it reopens, even when staff closed it while the bot was answering", async () => {
-    const clientAgent = server.app.get<ConversationAgent>(CLIENT_AGENT);
-    const respond = clientAgent.respond.bind(clientAgent);
     const phone = newCustomer();
     expect((await say(phone, 'oi'))[0]).toContain('Bem-vindo');
-    const conversation = await conversationOf(phone);
-    // The bot is mid-answer (a model takes seconds) when staff close the conversation.
-    let answer!: () => void;
-    const held = new Promise<void>((resolve) => (answer = resolve));
-    let answering = false;
-    clientAgent.respond = async (input) => {
-      answering = true;
-      await held;
-      return respond(input);
-    };
-    try {
-      await write(phone, '1');
-      await waitFor(() => answering, 10_000);
-      expect((await api('POST', `/api/conversations/${conversation!.id}/close`)).body.state).toBe('closed');
-      answer();
-      await waitFor(() => sentTo(phone).length === 2, 10_000);
-    } finally {
-      clientAgent.respond = respond;
-    }
+    await closeWhileAnswering(phone, '1');
     expect((await conversationOf(phone))?.state).toBe('closed');
 
     // Days later, "2" is the menu's second option, as for a new customer, not the second service of the booking the
@@ -150,29 +155,10 @@ describe('conversations and the human handoff', () => {
     expect(afterReply.body.lastMessage).toMatchObject({ direction: 'outbound', origin: 'api', text: 'Oi! Te ligo em 5 minutos.' });
   });
   it('hands a customer to staff who asked for a person while staff closed the conversation: the promise sent is kept', async () => {
-    const clientAgent = server.app.get<ConversationAgent>(CLIENT_AGENT);
-    const respond = clientAgent.respond.bind(clientAgent);
     const phone = newCustomer();
     expect((await say(phone, 'oi'))[0]).toContain('5. Falar com atendente');
-    const conversation = await conversationOf(phone);
-    let answer!: () => void;
-    const held = new Promise<void>((resolve) => (answer = resolve));
-    let answering = false;
-    clientAgent.respond = async (input) => {
-      answering = true;
-      await held;
-      return respond(input);
-    };
-    try {
-      // The menu's "talk to a person", being answered when staff close the conversation.
-      await write(phone, '5');
-      await waitFor(() => answering, 10_000);
-      expect((await api('POST', `/api/conversations/${conversation!.id}/close`)).body.state).toBe('closed');
-      answer();
-      await waitFor(() => sentTo(phone).length === 2, 10_000);
-    } finally {
-      clientAgent.respond = respond;
-    }
+    // The menu's "talk to a person", being answered when staff close the conversation.
+    await closeWhileAnswering(phone, '5');
     // The customer was told a person would come: they are in the queue, and staff were told once.
     expect(await conversationOf(phone)).toMatchObject({ state: 'waiting_human' });
     await waitFor(() => handoffsOf(phone).length === 1, 5000);
