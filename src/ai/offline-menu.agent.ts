@@ -324,12 +324,7 @@ class MenuConversation {
     const starts = (next?.slots ?? []).map((slot) => slot.start);
     const full = date === this.today ? menuTexts.noSlotsLeftToday(service.name) : menuTexts.noSlots(service.name, day);
     if (starts.length === 0) return this.say(full, menuTexts.chooseAnotherDay());
-    this.state = {
-      ...mainMenuState(),
-      step: 'choose_slot',
-      booking: { ...this.state.booking, date: undefined, startsAt: undefined },
-      offeredSlots: starts.map((start) => start.toISOString()),
-    };
+    this.offerSlots(starts);
     this.say(full, menuTexts.alternativesOrAnotherDay(starts.map((start) => this.moment(start))));
   }
 
@@ -537,13 +532,18 @@ class MenuConversation {
       return this.say(refusal, menuTexts.noAlternatives());
     }
     const starts = alternatives.slice(0, SLOTS_SHOWN).map((slot) => new Date(slot.start));
+    this.offerSlots(starts);
+    this.say(refusal, menuTexts.alternatives(starts.map((start) => this.moment(start))));
+  }
+
+  /** The next step is a choice among these times, for the service and pet already chosen (the day comes with the time). */
+  private offerSlots(starts: Date[]): void {
     this.state = {
       ...mainMenuState(),
       step: 'choose_slot',
       booking: { ...this.state.booking, date: undefined, startsAt: undefined },
       offeredSlots: starts.map((start) => start.toISOString()),
     };
-    this.say(refusal, menuTexts.alternatives(starts.map((start) => this.moment(start))));
   }
 
   private bookingFailed(): void {
