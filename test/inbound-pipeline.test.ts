@@ -299,7 +299,7 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect(await say('agendar banho amanhã 10h')).toContain('Qual é o nome do seu pet?');
     expect(await say('Rex')).toContain('*Rex* é:');
     expect(await say('1')).toContain('Qual é o porte de *Rex*?');
-    expect(await say('grande')).toContain('Confirma *Banho* para *Rex*');
+    expect(await say('grande')).toContain('Confirma *Banho* (R$ 60,00) para *Rex*');
     const confirmation = await say('sim');
 
     const contact = (await api('GET', `/api/contacts?q=${phone}`)).body.data[0];

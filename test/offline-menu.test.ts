@@ -184,7 +184,7 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect(petChoice.text).toContain('2. Cadastrar outro pet');
 
     const confirmation = await conversation.send('1');
-    expect(confirmation.text).toBe(`Confirma *Banho* para *Rex* ${spoken(at(tomorrow, '10:00'))}? (sim/não)`);
+    expect(confirmation.text).toBe(`Confirma *Banho* (R$ 60,00) para *Rex* ${spoken(at(tomorrow, '10:00'))}? (sim/não)`);
     expect(conversation.state).toMatchObject({
       step: 'confirm_booking',
       booking: { serviceId: services.banho, petId: rexId, startsAt: at(tomorrow, '10:00').toISOString() },
@@ -211,7 +211,7 @@ describe('offline menu assistant on PostgreSQL', () => {
     const conversation = chat(ana, { agent: 'offline-menu', step: 'main' });
     const petChoice = await conversation.send('quero agendar tosa amanhã às 14h');
     expect(petChoice.text).toContain('1. Rex');
-    expect((await conversation.send('Rex')).text).toBe(`Confirma *Tosa* para *Rex* ${spoken(at(tomorrow, '14:00'))}? (sim/não)`);
+    expect((await conversation.send('Rex')).text).toBe(`Confirma *Tosa* (R$ 80,00) para *Rex* ${spoken(at(tomorrow, '14:00'))}? (sim/não)`);
 
     // Someone else takes 14:00 (the shop has one groomer) before Ana says yes.
     const taken = await api('POST', '/api/bookings', {
@@ -230,7 +230,7 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect((await bookingsOf(ana)).filter((booking) => booking.serviceId === services.tosa)).toHaveLength(0);
 
     // The pet is remembered: choosing an alternative goes straight to the confirmation.
-    expect((await conversation.send('1')).text).toBe(`Confirma *Tosa* para *Rex* ${spoken(at(tomorrow, '15:30'))}? (sim/não)`);
+    expect((await conversation.send('1')).text).toBe(`Confirma *Tosa* (R$ 80,00) para *Rex* ${spoken(at(tomorrow, '15:30'))}? (sim/não)`);
     const booked = await conversation.send('sim');
     const tosa = (await bookingsOf(ana)).filter((booking) => booking.serviceId === services.tosa);
     expect(tosa).toHaveLength(1);
@@ -263,7 +263,7 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect(reply.text).toContain('Responda com o número do horário ou com outro dia.');
     expect(conversation.state).toMatchObject({ step: 'choose_slot', booking: { serviceId: services.banho } });
     expect((await conversation.send('1')).text).toContain('1. Rex');
-    expect((await conversation.send('Rex')).text).toBe(`Confirma *Banho* para *Rex* ${spoken(at(addDays(fullDay, 1), '08:00'))}? (sim/não)`);
+    expect((await conversation.send('Rex')).text).toBe(`Confirma *Banho* (R$ 60,00) para *Rex* ${spoken(at(addDays(fullDay, 1), '08:00'))}? (sim/não)`);
     await conversation.send('sim');
     const booked = (await bookingsOf(ana)).filter((booking) => booking.startsAt === formatInZone(at(addDays(fullDay, 1), '08:00'), SAO_PAULO));
     expect(booked).toEqual([expect.objectContaining({ serviceId: services.banho, petId: rexId, status: 'scheduled' })]);
@@ -281,7 +281,7 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect((await conversation.send('1')).text).toContain('Qual é o porte de *Thor*?');
     const confirmation = await conversation.send('grande');
     expect(confirmation.text).toContain('Pronto, cadastrei *Thor*!');
-    expect(confirmation.text).toContain(`Confirma *Banho* para *Thor* ${spoken(at(tomorrow, '09:00'))}? (sim/não)`);
+    expect(confirmation.text).toContain(`Confirma *Banho* (R$ 60,00) para *Thor* ${spoken(at(tomorrow, '09:00'))}? (sim/não)`);
 
     const pets = await api('GET', `/api/pets?contactId=${bruno.id}`);
     expect(pets.body.data).toEqual([expect.objectContaining({ name: 'Thor', species: 'cachorro', size: 'grande' })]);

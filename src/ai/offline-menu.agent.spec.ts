@@ -145,7 +145,7 @@ describe('OfflineMenuAgent', () => {
     expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: BANHO.id, date: '2026-11-27' } });
     // Not one of the eight shown, but free: any free time of the day can be typed.
     expect(textOf(await send('10h30'))).toBe('Para qual pet?\n1. Rex\n2. Cadastrar outro pet\n\nResponda com o número ou o nome do pet.');
-    expect(textOf(await send('1'))).toBe('Confirma *Banho* para *Rex* na sexta-feira, 27/11, às 10:30? (sim/não)');
+    expect(textOf(await send('1'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 10:30? (sim/não)');
     expect(textOf(await send('Sim!'))).toBe('Agendado! ✅ *Banho* para *Rex* na sexta-feira, 27/11, às 10:30. Valor: R$ 60,00. Até lá!');
     expect(bookings.rows).toHaveLength(1);
     expect(bookings.rows[0]).toMatchObject({ serviceId: BANHO.id, petId: REX.id, contactId: 'contact-ana' });
@@ -172,14 +172,14 @@ describe('OfflineMenuAgent', () => {
     expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: TOSA.id, date: '2026-11-27' } });
     expect(textOf(await send('outro dia'))).toContain('*Tosa*, ótimo! Para qual dia?');
     await send('sexta 10h');
-    expect(textOf(await send('rex'))).toBe('Confirma *Tosa* para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)');
+    expect(textOf(await send('rex'))).toBe('Confirma *Tosa* (R$ 80,00) para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)');
     // At the confirmation: another time, another pet, another service; the rest is kept.
-    expect(textOf(await send('não, pode ser às 11h?'))).toBe('Confirma *Tosa* para *Rex* na sexta-feira, 27/11, às 11:00? (sim/não)');
-    expect(textOf(await send('é pra Mel'))).toBe('Confirma *Tosa* para *Mel* na sexta-feira, 27/11, às 11:00? (sim/não)');
-    expect(textOf(await send('na verdade quero banho às 11h'))).toBe('Confirma *Banho* para *Mel* na sexta-feira, 27/11, às 11:00? (sim/não)');
+    expect(textOf(await send('não, pode ser às 11h?'))).toBe('Confirma *Tosa* (R$ 80,00) para *Rex* na sexta-feira, 27/11, às 11:00? (sim/não)');
+    expect(textOf(await send('é pra Mel'))).toBe('Confirma *Tosa* (R$ 80,00) para *Mel* na sexta-feira, 27/11, às 11:00? (sim/não)');
+    expect(textOf(await send('na verdade quero banho às 11h'))).toBe('Confirma *Banho* (R$ 60,00) para *Mel* na sexta-feira, 27/11, às 11:00? (sim/não)');
     expect(textOf(await send('outro horário'))).toContain('Horários livres para *Banho* na sexta-feira, 27/11:');
     expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: BANHO.id, petId: 'pet-mel' } });
-    expect(textOf(await send('14h'))).toBe('Confirma *Banho* para *Mel* na sexta-feira, 27/11, às 14:00? (sim/não)');
+    expect(textOf(await send('14h'))).toBe('Confirma *Banho* (R$ 60,00) para *Mel* na sexta-feira, 27/11, às 14:00? (sim/não)');
     expect(textOf(await send('sim'))).toContain('Agendado! ✅ *Banho* para *Mel* na sexta-feira, 27/11, às 14:00.');
     expect(bookings.rows).toEqual([expect.objectContaining({ serviceId: BANHO.id, petId: 'pet-mel', during: expect.objectContaining({ start: at('2026-11-27', '14:00') }) })]);
   });
@@ -229,13 +229,13 @@ describe('OfflineMenuAgent', () => {
     const MEL = { id: 'pet-mel', name: 'Mel', species: 'gato', breed: null, size: null };
     const { send, state, bookings } = setup([REX, MEL]);
     await send('agendar banho sexta 10h');
-    expect(textOf(await send('os dois'))).toBe('Confirma *Banho* para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)');
+    expect(textOf(await send('os dois'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)');
     const first = textOf(await send('sim'));
     expect(first).toContain('Agendado! ✅ *Banho* para *Rex* na sexta-feira, 27/11, às 10:00.');
     expect(first).toContain('Agora vamos marcar para *Mel*.\n\nHorários livres para *Banho* na sexta-feira, 27/11:');
     expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: BANHO.id, petId: MEL.id, date: '2026-11-27' } });
     // The pet is known: the time goes straight to the confirmation.
-    expect(textOf(await send('11h'))).toBe('Confirma *Banho* para *Mel* na sexta-feira, 27/11, às 11:00? (sim/não)');
+    expect(textOf(await send('11h'))).toBe('Confirma *Banho* (R$ 60,00) para *Mel* na sexta-feira, 27/11, às 11:00? (sim/não)');
     expect(textOf(await send('sim'))).toBe('Agendado! ✅ *Banho* para *Mel* na sexta-feira, 27/11, às 11:00. Valor: R$ 60,00. Até lá!');
     expect(state()).toEqual({ agent: 'offline-menu', step: 'main' });
     expect(bookings.rows.map((row) => [row.petId, row.during.start])).toEqual([
@@ -284,7 +284,7 @@ describe('OfflineMenuAgent', () => {
     await send('agendar banho sexta 14h');
     await send('2');
     const reply = textOf(await send('rex'));
-    expect(reply).toBe('*Rex* já está no seu cadastro.\n\nConfirma *Banho* para *Rex* na sexta-feira, 27/11, às 14:00? (sim/não)');
+    expect(reply).toBe('*Rex* já está no seu cadastro.\n\nConfirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 14:00? (sim/não)');
     expect(contacts.pets).toHaveLength(1);
   });
 
@@ -331,7 +331,7 @@ describe('OfflineMenuAgent', () => {
         '1. na sexta-feira, 27/11, às 11:00\n2. na sexta-feira, 27/11, às 12:00\n\nResponda com o número do horário.',
     );
     expect(state()).toMatchObject({ step: 'choose_slot', booking: { petId: REX.id } });
-    expect(textOf(await send('12h'))).toBe('Confirma *Banho* para *Rex* na sexta-feira, 27/11, às 12:00? (sim/não)');
+    expect(textOf(await send('12h'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 12:00? (sim/não)');
     await send('s');
     expect(bookings.rows[0].during.start).toEqual(at('2026-11-27', '12:00'));
   });
@@ -364,10 +364,10 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('10'))).toContain('Para qual pet?');
     await send('agendar banho sexta');
     expect(textOf(await send('8'))).toContain('Para qual pet?');
-    expect(textOf(await send('1'))).toBe('Confirma *Banho* para *Rex* na sexta-feira, 27/11, às 17:00? (sim/não)');
+    expect(textOf(await send('1'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 17:00? (sim/não)');
     await send('agendar banho sexta');
     await send('dia 3 às 10h');
-    expect(textOf(await send('1'))).toBe('Confirma *Banho* para *Rex* na quinta-feira, 03/12, às 10:00? (sim/não)');
+    expect(textOf(await send('1'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na quinta-feira, 03/12, às 10:00? (sim/não)');
   });
 
   it('registers a pet, answers media without text, and joins a turn of several messages into one text', async () => {

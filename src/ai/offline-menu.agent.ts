@@ -404,7 +404,7 @@ class MenuConversation {
     const startsAt = this.state.booking?.startsAt;
     if (service === null || startsAt === undefined) return this.serviceGone();
     this.state = { ...mainMenuState(), step: 'confirm_booking', booking: { ...this.state.booking, petId: pet.id, petName: pet.name } };
-    this.say(menuTexts.confirmBooking(service.name, pet.name, this.moment(new Date(startsAt))));
+    this.say(menuTexts.confirmBooking(service.name, service.priceCents, pet.name, this.moment(new Date(startsAt))));
   }
 
   private async confirmBooking(text: string): Promise<void> {

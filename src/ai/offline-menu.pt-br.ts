@@ -174,8 +174,9 @@ export const menuTexts = {
 
   afterPetRegistered: () => 'Escreva *agendar* para marcar um horário ou *menu* para ver as opções.',
 
-  confirmBooking: (serviceName: string, petName: string, at: MenuMoment) =>
-    `Confirma *${serviceName}* para *${petName}* ${onMoment(at)}? (sim/não)`,
+  // The price before the yes: the customer agrees to it, not only to the time.
+  confirmBooking: (serviceName: string, priceCents: number, petName: string, at: MenuMoment) =>
+    `Confirma *${serviceName}* (${formatPrice(priceCents)}) para *${petName}* ${onMoment(at)}? (sim/não)`,
 
   booked: (serviceName: string, petName: string | null, at: MenuMoment, priceCents: number) =>
     `Agendado! ✅ *${serviceName}*${petName === null ? '' : ` para *${petName}*`} ${onMoment(at)}. Valor: ${formatPrice(priceCents)}. Até lá!`,
