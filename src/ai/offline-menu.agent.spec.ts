@@ -392,6 +392,16 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send({ type: 'image', text: 'Luna' }))).toContain('*Luna* é:');
   });
 
+  it('says a time earlier today has passed, rather than that it is not free', async () => {
+    // 09:00 in São Paulo; the booking domain no longer offers 08:00, as the real one does not offer past times.
+    const { send, bookings } = setup();
+    bookings.taken.add(at('2026-11-26', '08:00').toISOString());
+    const reply = textOf(await send('agendar banho hoje às 8'));
+    expect(reply).toContain('Esse horário já passou.');
+    expect(reply).not.toContain('não está livre');
+    expect(reply).toContain('Horários livres para *Banho* na quinta-feira, 26/11:');
+  });
+
   it('quotes what it did not understand, at every step', async () => {
     const { send } = setup();
     expect(textOf(await send('qual o endereço?'))).toContain('Ainda não entendo frases como "qual o endereço?"');

@@ -307,7 +307,8 @@ class MenuConversation {
     if (wantedMinutes !== null) {
       const wanted = slots.find((start) => this.minutesOfDay(start) === wantedMinutes);
       if (wanted !== undefined) return this.selectSlot(wanted);
-      notFree.push(menuTexts.timeNotFree(clockLabel(wantedMinutes), day));
+      const passed = date === this.today && wantedMinutes <= this.minutesOfDay(this.context.now);
+      notFree.push(passed ? menuTexts.slotPassed() : menuTexts.timeNotFree(clockLabel(wantedMinutes), day));
     }
     const shown = spreadOver(slots, SLOTS_SHOWN);
     this.state = { ...this.state, step: 'choose_slot', offeredSlots: shown.map((start) => start.toISOString()) };
