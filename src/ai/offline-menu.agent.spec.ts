@@ -392,6 +392,16 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send({ type: 'image', text: 'Luna' }))).toContain('*Luna* é:');
   });
 
+  it('takes a service by its number with the day written after it ("2 amanhã")', async () => {
+    const { send } = setup();
+    expect(textOf(await send('agendar'))).toContain('2. Tosa');
+    expect(textOf(await send('2 amanhã'))).toContain('Horários livres para *Tosa* na sexta-feira, 27/11:');
+    expect(textOf(await send('agendar'))).toContain('1. Banho');
+    // The time taken at once; the pet is asked next.
+    expect(textOf(await send('1 sexta às 10h'))).toContain('Para qual pet?');
+    expect(textOf(await send('Rex'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)');
+  });
+
   it('says a time earlier today has passed, rather than that it is not free', async () => {
     // 09:00 in São Paulo; the booking domain no longer offers 08:00, as the real one does not offer past times.
     const { send, bookings } = setup();

@@ -265,8 +265,12 @@ class MenuConversation {
     if (offered.length === 0) return this.noServices();
     const position = choiceIndex(text, offered.length);
     const service = position !== null ? offered[position] : matchByName(offered, text);
-    if (service === null) return this.notUnderstood(text);
-    return this.selectService(service, text);
+    if (service !== null) return this.selectService(service, text);
+    // "2 amanhã", "1 sexta às 10h": the service's number, then the day (and time) it is for.
+    const numbered = /^(\d{1,2})[.)]?\s+(.+)$/.exec(text.trim());
+    const index = numbered === null ? null : choiceIndex(numbered[1], offered.length);
+    if (numbered !== null && index !== null && dayOf(numbered[2], this.today) !== null) return this.selectService(offered[index], numbered[2]);
+    return this.notUnderstood(text);
   }
 
   /** `text` may also name the day and time ("banho sexta às 10h"): they are used rather than asked again. */
