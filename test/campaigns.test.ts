@@ -291,6 +291,30 @@ describe('campaigns on the sandbox transport', () => {
     expect((await campaign(created.id)).counts).toEqual({ audienceSize: 6, sent: 6, failed: 0, skippedOptedOut: 0, skippedOutsideWindow: 0 });
   }, 120_000);
 
+  it('fills {nome} and {pet} for each recipient, and refuses a placeholder it cannot fill', async () => {
+    const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Nomes' });
+    const { api, sentTo, chattingCustomer, contactId, draft, campaign } = client(shop);
+    const withPet = await chattingCustomer();
+    const withoutPet = await chattingCustomer();
+    const nameless = await chattingCustomer();
+    expect((await api('POST', '/api/pets', { contactId: await contactId(withPet), name: 'Rex', species: 'cachorro' })).status).toBe(201);
+    await server.db.systemDb.update(contacts).set({ name: null }).where(eq(contacts.id, await contactId(nameless)));
+
+    const unknown = await api('POST', '/api/campaigns', { objective: 'Cupom', audience: { kind: 'all' }, text: 'Oi {nome}! Use o cupom {cupom}.' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ code: 'invalid_campaign' });
+    expect(unknown.body.message).toContain('{cupom}');
+    expect(unknown.body.message).toContain('{nome}');
+
+    const created = await draft({ kind: 'all' }, 'Oi, {nome}! Que tal um banho para {pet} nesta semana?');
+    expect((await api('POST', `/api/campaigns/${created.id}/approve`)).status).toBe(200);
+    await waitFor(async () => (await campaign(created.id)).status === 'sent', 15_000);
+    await waitFor(() => [withPet, withoutPet, nameless].every((phone) => sentTo(phone).length === 2), 10_000);
+    expect(sentTo(withPet)[1].text).toBe(`Oi, Cliente! Que tal um banho para Rex nesta semana?`);
+    expect(sentTo(withoutPet)[1].text).toBe(`Oi, Cliente! Que tal um banho para seu pet nesta semana?`);
+    expect(sentTo(nameless)[1].text).toBe('Oi! Que tal um banho para seu pet nesta semana?');
+  }, 60_000);
+
   it('answers bad requests with 4xx JSON that says what to fix', async () => {
     const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Erros' });
     const { api } = client(shop);

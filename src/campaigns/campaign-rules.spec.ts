@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { campaignProblems, recipientSkipReason } from './campaign-rules.js';
+import { campaignProblems, personalizeCampaignText, recipientSkipReason, unknownPlaceholders } from './campaign-rules.js';
 
 const now = new Date('2026-11-26T12:00:00Z');
 const hoursAgo = (hours: number) => new Date(now.getTime() - hours * 3600 * 1000);
@@ -35,5 +35,38 @@ describe('campaignProblems', () => {
     expect(campaignProblems({ ...valid, text: '   ', objective: '' })).toEqual(['objective must not be empty', 'text must not be empty']);
     expect(campaignProblems({ ...valid, audience: { kind: 'vip' } as never })).toEqual(["audience.kind must be 'all' or 'inactive'"]);
     expect(campaignProblems({ ...valid, text: 'x'.repeat(4097) })).toEqual(['text must be at most 4096 characters']);
+  });
+});
+
+describe('personalizeCampaignText', () => {
+  const rex = { name: 'Maria da Silva', petNames: ['Rex'] };
+
+  it('fills the first name and the only pet, however the placeholder is spelled', () => {
+    expect(personalizeCampaignText('Oi, {nome}! Saudade do {pet}.', rex)).toBe('Oi, Maria! Saudade do Rex.');
+    expect(personalizeCampaignText('{{ Nome }}, o {nome_do_pet} merece um banho', rex)).toBe('Maria, o Rex merece um banho');
+    expect(personalizeCampaignText('Sem marcadores.', rex)).toBe('Sem marcadores.');
+  });
+
+  it('says "seu pet" for none or several pets', () => {
+    expect(personalizeCampaignText('Traga {pet}!', { name: 'Ana', petNames: [] })).toBe('Traga seu pet!');
+    expect(personalizeCampaignText('Traga {pet}!', { name: 'Ana', petNames: ['Rex', 'Mia'] })).toBe('Traga seu pet!');
+  });
+
+  it('leaves no placeholder and no dangling comma when the name is unknown or has no letters', () => {
+    for (const name of [null, '🐶', '  ']) {
+      expect(personalizeCampaignText('Oi, {nome}! Tudo bem?', { name, petNames: [] })).toBe('Oi! Tudo bem?');
+      expect(personalizeCampaignText('Olá {nome}, tudo bem?', { name, petNames: [] })).toBe('Olá, tudo bem?');
+      expect(personalizeCampaignText('{nome}, sentimos sua falta!\n{Nome}: volte logo', { name, petNames: [] })).toBe('Sentimos sua falta!\nVolte logo');
+    }
+  });
+});
+
+describe('unknownPlaceholders', () => {
+  it('names what no recipient can fill, and only that', () => {
+    expect(unknownPlaceholders('Oi {nome}, use {cupom} ou {{ codigo }} para {pet}')).toEqual(['{cupom}', '{{ codigo }}']);
+    expect(unknownPlaceholders('Oi {Nome} {nome do cliente} {nome_do_pet}')).toEqual([]);
+    expect(campaignProblems({ objective: 'x', audience: { kind: 'all' }, text: 'Use {cupom}' })).toEqual([
+      "text has placeholders no recipient can fill: {cupom}; use {nome} (the customer's first name) or {pet} (their pet's name), or write the text without them",
+    ]);
   });
 });

@@ -25,7 +25,68 @@ export function campaignProblems(input: { objective: string; audience: CampaignA
   } else if (audience.kind !== 'all') {
     problems.push("audience.kind must be 'all' or 'inactive'");
   }
+  const unknown = unknownPlaceholders(input.text);
+  if (unknown.length > 0) {
+    problems.push(`text has placeholders no recipient can fill: ${unknown.join(', ')}; use {nome} (the customer's first name) or {pet} (their pet's name), or write the text without them`);
+  }
   return problems;
+}
+
+/**
+ * `{nome}`, `{{ Nome }}`, `{nome_do_pet}`: drafts (the owner's agent's above all) write them the way
+ * mail-merge tools do. Any such token would reach the customer raw, so every one is either filled
+ * per recipient or refused at drafting.
+ */
+const PLACEHOLDER = /\{\{?\s*([\p{L}_ ]{1,40}?)\s*\}?\}/gu;
+/** A placeholder opening a line, with what follows it up to the next word ("{nome}, sentimos" -> "Sentimos"). */
+const NAME_AT_LINE_START = /(^|\n)[ \t]*\{\{?\s*([\p{L}_ ]{1,40}?)\s*\}?\}[ \t]*[,:!]?[ \t]*(\p{L})?/gu;
+/** A placeholder after other words, with the comma or spaces before it ("Oi, {nome}!" -> "Oi!"). */
+const NAME_AFTER_TEXT = /[ \t]*,?[ \t]*\{\{?\s*([\p{L}_ ]{1,40}?)\s*\}?\}/gu;
+const NAME_PLACEHOLDERS = new Set(['nome', 'primeiro nome', 'cliente', 'nome cliente', 'nome do cliente', 'name']);
+const PET_PLACEHOLDERS = new Set(['pet', 'nome pet', 'nome do pet', 'pet name']);
+
+function placeholderKey(token: string): string {
+  return token.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase().replace(/_/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** The placeholders of a text that personalizeCampaignText cannot fill, as written. */
+export function unknownPlaceholders(text: string): string[] {
+  const unknown = new Set<string>();
+  for (const match of text.matchAll(PLACEHOLDER)) {
+    const key = placeholderKey(match[1]);
+    if (!NAME_PLACEHOLDERS.has(key) && !PET_PLACEHOLDERS.has(key)) unknown.add(match[0]);
+  }
+  return [...unknown];
+}
+
+/** The first word of a contact's name, when it has letters (a push name may be an emoji or a dot). */
+function firstName(name: string | null): string | null {
+  const first = name?.trim().split(/\s+/)[0] ?? '';
+  return /\p{L}/u.test(first) ? first : null;
+}
+
+/**
+ * One recipient's text: `{nome}` becomes their first name and `{pet}` their
+ * pet's name (or "seu pet" when they have none or several). Without a usable
+ * name the placeholder goes with the comma or space before it ("Oi, {nome}!"
+ * reads "Oi!"), and at the start of a line the next word takes the capital.
+ * Drafts hold no other placeholder (campaignProblems refuses them).
+ */
+export function personalizeCampaignText(text: string, recipient: { name: string | null; petNames: readonly string[] }): string {
+  const name = firstName(recipient.name);
+  const pet = recipient.petNames.length === 1 ? recipient.petNames[0].trim() : 'seu pet';
+  const filled = text.replace(PLACEHOLDER, (whole: string, token: string) => {
+    const key = placeholderKey(token);
+    if (PET_PLACEHOLDERS.has(key)) return pet;
+    if (NAME_PLACEHOLDERS.has(key) && name !== null) return name;
+    return whole;
+  });
+  if (name !== null) return filled;
+  return filled
+    .replace(NAME_AT_LINE_START, (whole: string, start: string, token: string, letter: string | undefined) =>
+      NAME_PLACEHOLDERS.has(placeholderKey(token)) ? start + (letter?.toUpperCase() ?? '') : whole,
+    )
+    .replace(NAME_AFTER_TEXT, (whole: string, token: string) => (NAME_PLACEHOLDERS.has(placeholderKey(token)) ? '' : whole));
 }
 
 /**

@@ -10,7 +10,7 @@ import {
   campaigns,
   whatsappInstances,
 } from '../database/schema.js';
-import { recipientSkipReason } from './campaign-rules.js';
+import { personalizeCampaignText, recipientSkipReason } from './campaign-rules.js';
 import { inactiveContactsSql } from './inactive-contacts.query.js';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
@@ -204,9 +204,17 @@ export class CampaignsRepository {
              FOR SHARE OF cp`),
       );
       if (campaign === undefined || campaign.status !== 'sending' || campaign.instance_id === null) return { kind: 'stopped' };
-      const [recipient] = asRows<{ contact_id: string; phone: string; opted_out_at: string | Date | null; last_message_at: string | Date | null }>(
+      const [recipient] = asRows<{
+        contact_id: string;
+        phone: string;
+        name: string | null;
+        pet_names: string[] | string;
+        opted_out_at: string | Date | null;
+        last_message_at: string | Date | null;
+      }>(
         await tx.execute(sql`
-          SELECT r.contact_id, c.phone, c.opted_out_at, c.last_message_at
+          SELECT r.contact_id, c.phone, c.name, c.opted_out_at, c.last_message_at,
+                 coalesce((SELECT json_agg(p.name ORDER BY p.created_at) FROM pets p WHERE p.contact_id = c.id), '[]'::json) AS pet_names
             FROM campaign_recipients r JOIN contacts c ON c.id = r.contact_id
            WHERE r.campaign_id = ${campaignId} AND r.status = 'pending'
            ORDER BY c.phone
@@ -226,12 +234,17 @@ export class CampaignsRepository {
         await this.setRecipient(tx, campaignId, recipient.contact_id, sql`status = 'skipped', skip_reason = ${reason}`);
         return { kind: 'skipped', contactId: recipient.contact_id, reason };
       }
+      // Filled now, from the contact as they are at their turn (a name or a pet added since approval counts).
+      const text = personalizeCampaignText(campaign.text, {
+        name: recipient.name,
+        petNames: typeof recipient.pet_names === 'string' ? (JSON.parse(recipient.pet_names) as string[]) : recipient.pet_names,
+      });
       const [message] = asRows<{ id: string }>(
         await tx.execute(sql`
           INSERT INTO messages (organization_id, instance_id, contact_id, conversation_id, remote_phone, direction, origin, type, body, status)
           VALUES (${organizationId}, ${campaign.instance_id}, ${recipient.contact_id},
                   (SELECT id FROM conversations WHERE contact_id = ${recipient.contact_id}),
-                  ${recipient.phone}, 'outbound', 'campaign', 'text', ${campaign.text}, 'queued')
+                  ${recipient.phone}, 'outbound', 'campaign', 'text', ${text}, 'queued')
           RETURNING id`),
       );
       await this.setRecipient(tx, campaignId, recipient.contact_id, sql`status = 'queued', message_id = ${message.id}`);

@@ -43,10 +43,12 @@ export class CreateCampaignDto {
   audience!: CampaignAudienceDto;
 
   @ApiProperty({
-    example: 'Oi! Faz tempo que não vemos seu pet por aqui 🐶 Nesta semana o banho está com 10% de desconto. Quer agendar? (Responda SAIR para não receber mais)',
+    example: 'Oi, {nome}! Faz tempo que não vemos {pet} por aqui 🐶 Nesta semana o banho está com 10% de desconto. Quer agendar? (Responda SAIR para não receber mais)',
     minLength: 1,
     maxLength: MAX_CAMPAIGN_TEXT_LENGTH,
-    description: 'The message every recipient gets, as written',
+    description:
+      "The message every recipient gets. `{nome}` becomes the customer's first name (left out, with the comma before it, when unknown) " +
+      'and `{pet}` their pet\'s name ("seu pet" when they have none or several); any other `{...}` is a 400 `invalid_campaign`',
   })
   @IsString()
   @Length(1, MAX_CAMPAIGN_TEXT_LENGTH)
