@@ -45,6 +45,8 @@ describe('personalizeCampaignText', () => {
     expect(personalizeCampaignText('Oi, {nome}! Saudade do {pet}.', rex)).toBe('Oi, Maria! Saudade do Rex.');
     expect(personalizeCampaignText('{{ Nome }}, o {nome_do_pet} merece um banho', rex)).toBe('Maria, o Rex merece um banho');
     expect(personalizeCampaignText('Sem marcadores.', rex)).toBe('Sem marcadores.');
+    expect(personalizeCampaignText('Olá, [Nome do Cliente]! O [nome do pet] está com saudade?', rex)).toBe('Olá, Maria! O Rex está com saudade?');
+    expect(personalizeCampaignText('Olá, [Nome]! Promoção [válida até sexta].', { name: null, petNames: [] })).toBe('Olá! Promoção [válida até sexta].');
   });
 
   it('says "seu pet" for none or several pets', () => {
@@ -64,7 +66,7 @@ describe('personalizeCampaignText', () => {
 describe('unknownPlaceholders', () => {
   it('names what no recipient can fill, and only that', () => {
     expect(unknownPlaceholders('Oi {nome}, use {cupom} ou {{ codigo }} para {pet}')).toEqual(['{cupom}', '{{ codigo }}']);
-    expect(unknownPlaceholders('Oi {Nome} {nome do cliente} {nome_do_pet}')).toEqual([]);
+    expect(unknownPlaceholders('Oi {Nome} {nome do cliente} {nome_do_pet} [Nome] [válida até sexta]')).toEqual([]);
     expect(campaignProblems({ objective: 'x', audience: { kind: 'all' }, text: 'Use {cupom}' })).toEqual([
       "text has placeholders no recipient can fill: {cupom}; use {nome} (the customer's first name) or {pet} (their pet's name), or write the text without them",
     ]);

@@ -33,15 +33,17 @@ export function campaignProblems(input: { objective: string; audience: CampaignA
 }
 
 /**
- * `{nome}`, `{{ Nome }}`, `{nome_do_pet}`: drafts (the owner's agent's above all) write them the way
- * mail-merge tools do. Any such token would reach the customer raw, so every one is either filled
- * per recipient or refused at drafting.
+ * `{nome}`, `{{ Nome }}`, `{nome_do_pet}`, `[Nome do cliente]`: drafts (the owner's agent's above all)
+ * write them the way mail-merge tools and templates do. Any such token would reach the customer raw, so
+ * every one is either filled per recipient or, in braces, refused at drafting (square brackets around
+ * anything but a name or a pet are ordinary text).
  */
-const PLACEHOLDER = /\{\{?\s*([\p{L}_ ]{1,40}?)\s*\}?\}/gu;
+const TOKEN = String.raw`(?:\{\{?|\[)\s*([\p{L}_ ]{1,40}?)\s*(?:\}?\}|\])`;
+const PLACEHOLDER = new RegExp(TOKEN, 'gu');
 /** A placeholder opening a line, with what follows it up to the next word ("{nome}, sentimos" -> "Sentimos"). */
-const NAME_AT_LINE_START = /(^|\n)[ \t]*\{\{?\s*([\p{L}_ ]{1,40}?)\s*\}?\}[ \t]*[,:!]?[ \t]*(\p{L})?/gu;
+const NAME_AT_LINE_START = new RegExp(String.raw`(^|\n)[ \t]*${TOKEN}[ \t]*[,:!]?[ \t]*(\p{L})?`, 'gu');
 /** A placeholder after other words, with the comma or spaces before it ("Oi, {nome}!" -> "Oi!"). */
-const NAME_AFTER_TEXT = /[ \t]*,?[ \t]*\{\{?\s*([\p{L}_ ]{1,40}?)\s*\}?\}/gu;
+const NAME_AFTER_TEXT = new RegExp(String.raw`[ \t]*,?[ \t]*${TOKEN}`, 'gu');
 const NAME_PLACEHOLDERS = new Set(['nome', 'primeiro nome', 'cliente', 'nome cliente', 'nome do cliente', 'name']);
 const PET_PLACEHOLDERS = new Set(['pet', 'nome pet', 'nome do pet', 'pet name']);
 
@@ -54,7 +56,7 @@ export function unknownPlaceholders(text: string): string[] {
   const unknown = new Set<string>();
   for (const match of text.matchAll(PLACEHOLDER)) {
     const key = placeholderKey(match[1]);
-    if (!NAME_PLACEHOLDERS.has(key) && !PET_PLACEHOLDERS.has(key)) unknown.add(match[0]);
+    if (match[0].startsWith('{') && !NAME_PLACEHOLDERS.has(key) && !PET_PLACEHOLDERS.has(key)) unknown.add(match[0]);
   }
   return [...unknown];
 }
