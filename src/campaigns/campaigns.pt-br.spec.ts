@@ -8,8 +8,14 @@ describe('asksToOptOut', () => {
     }
   });
 
+  it('matches the other ways customers answer a campaign to stop it: PARAR, pare, stop, não quero mais receber', () => {
+    for (const text of ['PARAR', 'parar', 'Parar.', 'quero parar', 'parar de receber', 'Pare', 'pare de mandar mensagem', 'STOP', 'Não quero mais receber', 'nao quero receber mensagens']) {
+      expect(asksToOptOut(text), text).toBe(true);
+    }
+  });
+
   it('leaves ordinary messages that mention leaving to the assistant', () => {
-    for (const text of ['vou sair mais tarde', 'a que horas posso sair com o Rex?', 'saída', 'sair com o cachorro', '', null]) {
+    for (const text of ['vou sair mais tarde', 'a que horas posso sair com o Rex?', 'saída', 'sair com o cachorro', 'pode parar o banho?', 'parar de latir', 'não quero mais receber o banho', '', null]) {
       expect(asksToOptOut(text), String(text)).toBe(false);
     }
   });

@@ -17,11 +17,14 @@ function plain(text: string): string {
 }
 
 /**
- * "SAIR", "sair.", "  Sáir ", "sair da lista", "quero sair da lista": the
- * customer asks to receive no more campaigns. Only the whole (short) message
- * counts, so "vou sair mais tarde" in a sentence is a normal message.
+ * "SAIR", "sair.", "  Sáir ", "sair da lista", "quero sair da lista", and the
+ * other words customers answer a campaign with ("PARAR", "pare", "stop", "não
+ * quero mais receber"): the customer asks to receive no more campaigns. Only
+ * the whole (short) message counts, so "vou sair mais tarde" or "pode parar o
+ * banho?" in a sentence is a normal message.
  */
-const OPT_OUT_REQUEST = /^(?:(?:eu )?quero )?sair(?: da lista)?$/;
+const OPT_OUT_REQUEST =
+  /^(?:(?:(?:eu )?quero )?(?:sair|parar)(?: da lista| de receber(?: mensage(?:m|ns))?)?|pare(?: de (?:enviar|mandar)(?: mensage(?:m|ns))?)?|stop|(?:eu )?nao quero (?:mais )?receber(?: mensage(?:m|ns))?)$/;
 
 export function asksToOptOut(text: string | null): boolean {
   return text !== null && text.length <= 40 && OPT_OUT_REQUEST.test(plain(text));
