@@ -40,10 +40,14 @@ describe('campaigns on the sandbox transport', () => {
       const [row] = await server.db.systemDb.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.organizationId, shop.organizationId), eq(contacts.phone, `+${phone}`)));
       return row.id;
     };
-    /** Moves a contact's last message (and when it was added) `days` into the past. */
+    /** Moves a contact's last message (and when it was added, and the messages they wrote) `days` into the past. */
     const lastWrote = async (phone: string, days: number) => {
       const at = new Date(Date.now() - days * DAY_MS);
       await server.db.systemDb.update(contacts).set({ lastMessageAt: at, createdAt: at }).where(eq(contacts.id, await contactId(phone)));
+      await server.db.systemDb
+        .update(messages)
+        .set({ createdAt: at })
+        .where(and(eq(messages.organizationId, shop.organizationId), eq(messages.remotePhone, `+${phone}`), eq(messages.direction, 'inbound')));
     };
     const draft = async (audience: unknown, text: string) => {
       const created = await api('POST', '/api/campaigns', { objective: 'Trazer clientes de volta', audience, text });
@@ -313,6 +317,29 @@ describe('campaigns on the sandbox transport', () => {
     expect(sentTo(withPet)[1].text).toBe(`Oi, Cliente! Que tal um banho para Rex nesta semana?`);
     expect(sentTo(withoutPet)[1].text).toBe(`Oi, Cliente! Que tal um banho para seu pet nesta semana?`);
     expect(sentTo(nameless)[1].text).toBe('Oi! Que tal um banho para seu pet nesta semana?');
+  }, 60_000);
+
+  it("judges WhatsApp's 24-hour window per number: a customer who wrote only to the shop's other number is outside it", async () => {
+    const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Dois Números' });
+    const { api, sentTo, chattingCustomer, draft, campaign, campaignMessagesTo } = client(shop);
+    const created = await api('POST', '/api/whatsapp/instances', { name: 'Filial', provider: 'sandbox' });
+    const branch = created.body.id as string;
+    await waitFor(async () => (await api('GET', `/api/whatsapp/instances/${branch}/status`)).body.qr != null, 10_000);
+    await api('POST', `/api/sandbox/instances/${branch}/pair`, { phoneNumber: '5511955550001' });
+    await waitFor(async () => (await api('GET', `/api/whatsapp/instances/${branch}/status`)).body.status === 'connected', 15_000);
+
+    const ownCustomer = await chattingCustomer();
+    const branchCustomer = newCustomer();
+    expect((await api('POST', `/api/sandbox/instances/${branch}/inbound`, { from: branchCustomer, text: 'oi', pushName: 'Cliente Filial' })).status).toBe(200);
+    await waitFor(() => server.sandbox.outbound(branch).some((message) => message.to === branchCustomer), 10_000);
+
+    const text = 'Promoção só para quem fala com a recepção';
+    const sending = await draft({ kind: 'all' }, text);
+    expect((await api('POST', `/api/campaigns/${sending.id}/approve`)).body.instanceId).toBe(shop.instanceId);
+    await waitFor(async () => (await campaign(sending.id)).status === 'sent', 15_000);
+    expect((await campaign(sending.id)).counts).toEqual({ audienceSize: 2, sent: 1, failed: 0, skippedOptedOut: 0, skippedOutsideWindow: 1 });
+    expect(campaignMessagesTo(ownCustomer, text)).toHaveLength(1);
+    expect(sentTo(branchCustomer)).toEqual([]);
   }, 60_000);
 
   it('answers bad requests with 4xx JSON that says what to fix', async () => {

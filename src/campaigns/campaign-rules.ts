@@ -94,7 +94,8 @@ export function personalizeCampaignText(text: string, recipient: { name: string 
 /**
  * Why a recipient gets no message, judged when their turn comes (so an opt-out
  * after approval still counts): opted out, or (unless the shop allows it) their
- * last message to the shop is older than WhatsApp's 24-hour window.
+ * last message to the sending number is older than WhatsApp's 24-hour window
+ * (which each business number has with each customer).
  */
 export function recipientSkipReason(
   recipient: { optedOutAt: Date | null; lastMessageAt: Date | null },

@@ -50,7 +50,7 @@ export class CampaignsController {
     summary: 'Draft a campaign',
     description:
       'Stores a draft; nothing is sent until it is approved (here, or by the owner writing CONFIRMAR <code> to Aurora). ' +
-      "Only customers who wrote to the shop in the last 24 hours get it, unless the organization's `campaignsOutsideWindow` is on.",
+      "Only customers who wrote to the sending number in the last 24 hours get it, unless the organization's `campaignsOutsideWindow` is on.",
   })
   @ApiCreatedResponse({ type: CampaignDto })
   @ApiErrors(400, 401, 404)

@@ -213,7 +213,12 @@ export class CampaignsRepository {
         last_message_at: string | Date | null;
       }>(
         await tx.execute(sql`
-          SELECT r.contact_id, c.phone, c.name, c.opted_out_at, c.last_message_at,
+          SELECT r.contact_id, c.phone, c.name, c.opted_out_at,
+                 -- WhatsApp's window is per business number: only what the customer wrote to the number that
+                 -- sends opens it (contacts.last_message_at counts any of the shop's numbers).
+                 (SELECT max(m.created_at) FROM messages m
+                   WHERE m.organization_id = ${organizationId} AND m.remote_phone = c.phone
+                     AND m.direction = 'inbound' AND m.instance_id = ${campaign.instance_id}) AS last_message_at,
                  coalesce((SELECT json_agg(p.name ORDER BY p.created_at) FROM pets p WHERE p.contact_id = c.id), '[]'::json) AS pet_names
             FROM campaign_recipients r JOIN contacts c ON c.id = r.contact_id
            WHERE r.campaign_id = ${campaignId} AND r.status = 'pending'
