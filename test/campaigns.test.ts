@@ -143,8 +143,13 @@ describe('campaigns on the sandbox transport', () => {
       // A sent campaign can be neither approved nor cancelled again.
       const again = await api('POST', `/api/campaigns/${created.id}/approve`);
       expect(again.status).toBe(409);
-      expect(again.body).toMatchObject({ code: 'campaign_state_conflict', message: `Campaign ${created.code} is sent: only a draft can be approved` });
-      expect((await api('POST', `/api/campaigns/${created.id}/cancel`)).status).toBe(409);
+      expect(again.body).toMatchObject({
+        code: 'campaign_state_conflict',
+        message: `Campaign ${created.code} is sent: a sent campaign cannot be approved again; to send the same text, draft a new campaign (POST /api/campaigns)`,
+      });
+      const cancelSent = await api('POST', `/api/campaigns/${created.id}/cancel`);
+      expect(cancelSent.status).toBe(409);
+      expect(cancelSent.body.message).toBe(`Campaign ${created.code} is sent: its messages have all gone out, so there is nothing left to cancel`);
     } finally {
       socket.disconnect();
     }
@@ -260,7 +265,9 @@ describe('campaigns on the sandbox transport', () => {
     expect((await api('POST', `/api/campaigns/${created.id}/cancel`)).status).toBe(200);
     const approve = await api('POST', `/api/campaigns/${created.id}/approve`);
     expect(approve.status).toBe(409);
-    expect(approve.body.message).toContain('is cancelled: only a draft can be approved');
+    expect(approve.body.message).toBe(
+      `Campaign ${created.code} is cancelled: a cancelled campaign cannot be approved again; to send the same text, draft a new campaign (POST /api/campaigns)`,
+    );
   }, 120_000);
 
   it('gives every contact exactly one message when senders overlap and one died after storing a message', async () => {

@@ -9,10 +9,18 @@ export class InvalidCampaignException extends DomainException {
   }
 }
 
-/** Approve or cancel asked of a campaign whose status does not allow it. */
+/**
+ * Approve or cancel asked of a campaign whose status does not allow it (a sent
+ * or cancelled one, to approve; a sent one, to cancel). The message says what
+ * the caller can do instead: approving an approved or sending campaign is
+ * allowed, so "only a draft" would send them looking for a problem they do not have.
+ */
 export class CampaignStateException extends DomainException {
   constructor(code: string, action: 'approve' | 'cancel', status: CampaignStatus) {
-    const why = action === 'approve' ? 'only a draft can be approved' : 'a campaign can be cancelled until it has been sent';
+    const why =
+      action === 'approve'
+        ? `a ${status} campaign cannot be approved again; to send the same text, draft a new campaign (POST /api/campaigns)`
+        : 'its messages have all gone out, so there is nothing left to cancel';
     super('campaign_state_conflict', HttpStatus.CONFLICT, `Campaign ${code} is ${status}: ${why}`, { status });
   }
 }
