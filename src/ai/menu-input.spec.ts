@@ -261,6 +261,11 @@ describe('commandOf', () => {
     expect(commandOf('ver agendamentos')).toEqual({ kind: 'myBookings' });
     expect(commandOf('Ver os agendamentos')).toEqual({ kind: 'myBookings' });
     expect(commandOf('preços')).toEqual({ kind: 'services' });
+    expect(commandOf('quais serviços vocês têm?')).toEqual({ kind: 'services' });
+    expect(commandOf('Quanto custa o banho?')).toEqual({ kind: 'services' });
+    expect(commandOf('qual o valor da tosa')).toEqual({ kind: 'services' });
+    // A booking named with a price question is still a booking.
+    expect(commandOf('quanto fica para agendar banho amanhã?')).toMatchObject({ kind: 'book' });
     expect(commandOf('cadastrar pet')).toEqual({ kind: 'registerPet' });
     expect(commandOf('menu')).toEqual({ kind: 'menu' });
     expect(commandOf('Oi')).toEqual({ kind: 'menu' });

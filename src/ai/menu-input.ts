@@ -95,6 +95,7 @@ export function commandOf(text: string): MenuCommand | null {
   }
   if (menuVocabulary.myBookings.test(folded)) return { kind: 'myBookings' };
   if (menuVocabulary.services.test(folded)) return { kind: 'services' };
+  if (folded.length <= COMMAND_SENTENCE_MAX && menuVocabulary.servicesQuestion.test(folded)) return { kind: 'services' };
   if (folded.length <= COMMAND_SENTENCE_MAX && menuVocabulary.menu.test(folded)) return { kind: 'menu' };
   if (folded.length <= COMMAND_SENTENCE_MAX && menuVocabulary.thanks.test(folded)) return { kind: 'thanks' };
   return null;

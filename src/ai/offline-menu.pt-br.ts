@@ -356,6 +356,9 @@ export const menuVocabulary = {
   reschedule: /\b(?:remarcar|remarca|reagendar|reagenda|mudar o horario do|trocar o horario do|mudar a data do|trocar a data do)\b/,
   myBookings: /^(?:ver\s+)?(?:(?:meus|minhas)\s+(?:agendamentos|horarios|reservas)|(?:os\s+|as\s+)?(?:agendamentos|reservas))$/,
   services: /^(?:servicos|servico|precos|preco|servicos e precos|tabela|valores|lista de servicos|catalogo)$/,
+  /** Asking for services or prices in a short sentence ("quais serviços vocês têm?", "quanto custa o banho?"). */
+  servicesQuestion:
+    /\b(?:quais (?:sao )?(?:os )?servicos|que servicos|quanto custa|quanto (?:e|eh|fica|sai|cobra|cobram|esta)|qual (?:e |eh )?(?:o )?(?:preco|valor)|quais (?:sao )?(?:os )?(?:precos|valores)|tabela de precos|lista de precos)\b/,
   registerPet: /\b(?:cadastrar|registrar|cadastro)(?:\s+(?:um|meu|o|outro))?\s+(?:pet|cachorro|gato|animal)\b|^novo pet$/,
   /** Besides the pipeline's own phrases (asksForHuman): a bare word. */
   handoff: /^(?:atendente|humano|pessoa|atendimento)$/,
