@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversations, messages } from '../src/database/schema.js';
+import { campaignTexts } from '../src/campaigns/campaigns.pt-br.js';
 import { CLIENT_AGENT, type ConversationAgent } from '../src/messaging/conversation-agent.js';
 import { InboundRepository, LEFT_TO_PERSON } from '../src/messaging/inbound.repository.js';
 import { pipelineTexts } from '../src/messaging/pipeline.pt-br.js';
@@ -232,6 +233,39 @@ describe('inbound pipeline on the sandbox transport', () => {
     expect(sentTo(phone).slice(1).map((reply) => reply.text)).toEqual([pipelineTexts.technicalProblem]);
     expect(await conversationOf(phone)).toMatchObject({ state: 'waiting_human' });
   }, 60_000);
+
+  it('answers what else a customer wrote in the turn they opted out in, after confirming the opt-out', async () => {
+    const phone = newCustomer();
+    const agent = server.app.get<ConversationAgent>(CLIENT_AGENT);
+    const respond = agent.respond.bind(agent);
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let answering = false;
+    agent.respond = async (input) => {
+      if (!answering) {
+        answering = true;
+        await held;
+      }
+      return respond(input);
+    };
+    try {
+      await write(phone, 'oi');
+      await waitFor(() => answering, 10_000);
+      // Written while the first turn runs: the next turn takes both.
+      await write(phone, 'SAIR');
+      await write(phone, 'quais serviços vocês têm?');
+      release();
+      await waitFor(() => sentTo(phone).length === 3, 10_000);
+    } finally {
+      agent.respond = respond;
+    }
+    await sleep(SETTLE_MS);
+    const [, confirmation, answer] = sentTo(phone).map((reply) => reply.text);
+    expect(confirmation).toBe(campaignTexts.optedOut);
+    expect(answer).toContain('Banho');
+    expect(sentTo(phone)).toHaveLength(3);
+    expect((await inboundRows(phone)).map((row) => row.status)).toEqual(['processed', 'processed', 'processed']);
+  });
 
   it('hands over on "atendente": waiting_human, one event, a quiet bot, human after a staff reply, the bot again after release', async () => {
     const phone = newCustomer();

@@ -194,14 +194,20 @@ export class ConversationTurnService {
 
   private async decide(prepared: PreparedTurn, lock: HeldTurn): Promise<TurnDecision> {
     const ids = prepared.pending.map((message) => message.id);
-    // "SAIR": no more campaigns to this customer, confirmed without the agent, even while a person answers.
-    if (!prepared.owner && prepared.pending.some((message) => asksToOptOut(message.body))) {
+    // "SAIR": no more campaigns to this customer, confirmed without the agent, even while a person answers. What else
+    // they wrote in the same turn ("SAIR", then "mas quero agendar um banho") is still answered after the confirmation.
+    const optOuts = prepared.owner ? [] : prepared.pending.filter((message) => asksToOptOut(message.body));
+    if (optOuts.length > 0) {
       await this.contacts.update(prepared.organization.id, prepared.contact.id, { optedOut: true }, this.clock.now());
-      return {
-        answered: ids,
+      const confirmed: TurnDecision = {
+        answered: optOuts.map((message) => message.id),
         unanswered: { ids: [], reason: '' },
         replies: [{ text: campaignTexts.optedOut, origin: 'system', evenWithPerson: true }],
       };
+      const rest = prepared.pending.filter((message) => !optOuts.includes(message));
+      if (rest.length === 0) return confirmed;
+      const decided = await this.decide({ ...prepared, pending: rest }, lock);
+      return { ...decided, answered: [...confirmed.answered, ...decided.answered], replies: [...confirmed.replies, ...decided.replies] };
     }
     // A person is answering: the messages are theirs to read; the bot says nothing. (One who takes
     // over later, while the agent runs, is seen when the turn ends: finishTurn drops its replies.)
