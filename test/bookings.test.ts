@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatInZone, localDate, zonedInstant } from '../src/booking/zoned-time.js';
+import { addDays, formatInZone, localDate, zonedInstant } from '../src/booking/zoned-time.js';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { bookingEvents, contacts, pets, resources, services } from '../src/database/schema.js';
 import { request, startTestApp, type TestApp } from './support/app.js';
@@ -170,6 +170,34 @@ describe.each(engines)('bookings on $name', ({ postgres }) => {
     const onTaken = await request(server.baseUrl, 'POST', `/api/bookings/${created.body.id}/reschedule`, { token: shopA.key, body: { startsAt: at('09:00') } });
     expect(onTaken.status).toBe(409);
     expect(onTaken.body.code).toBe('slot_taken');
+  });
+
+  it('lists a day given as YYYY-MM-DD in the shop zone, and refuses bounds it cannot read with a 400 naming the field', async () => {
+    // 08:00 in Tokyo is 23:00 UTC of the day before: the booking belongs to `day` there, not to the day before.
+    const tokyo = await createShop('Banho Tóquio', 1);
+    const zone = await request(server.baseUrl, 'PATCH', '/api/organizations/me', { token: tokyo.key, body: { timezone: 'Asia/Tokyo' } });
+    expect(zone.status).toBe(200);
+    const morning = await book(tokyo, formatInZone(zonedInstant(day, 8 * 60, 'Asia/Tokyo'), 'Asia/Tokyo'));
+    expect(morning.status, JSON.stringify(morning.body)).toBe(201);
+    const idsOf = (response: { body: { data: { id: string }[] } }) => response.body.data.map((booking) => booking.id);
+    const ofDay = await request(server.baseUrl, 'GET', `/api/bookings?from=${day}&to=${addDays(day, 1)}`, { token: tokyo.key });
+    expect(ofDay.status).toBe(200);
+    expect(idsOf(ofDay)).toEqual([morning.body.id]);
+    const ofDayBefore = await request(server.baseUrl, 'GET', `/api/bookings?from=${addDays(day, -1)}&to=${day}`, { token: tokyo.key });
+    expect(ofDayBefore.status).toBe(200);
+    expect(idsOf(ofDayBefore)).toEqual([]);
+
+    for (const [query, field] of [
+      [`from=${encodeURIComponent(at('12:00'))}&to=${encodeURIComponent(at('08:00'))}`, 'to'],
+      ['from=2026-330', 'from'],
+      ['from=2026-W48-4', 'from'],
+      ['to=2026-11-26T10:00:00', 'to'],
+    ]) {
+      const refused = await request(server.baseUrl, 'GET', `/api/bookings?${query}`, { token: tokyo.key });
+      expect(refused.status, `${query}: ${JSON.stringify(refused.body)}`).toBe(400);
+      expect(refused.body.code).toBe('validation_failed');
+      expect(refused.body.details[0].field).toBe(field);
+    }
   });
 
   // Every route against another organization's ids: test/tenant-isolation.test.ts; here, bookings mixing B's own ids with A's.

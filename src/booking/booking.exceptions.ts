@@ -37,3 +37,11 @@ export class InvalidBookingTransitionException extends DomainException {
     );
   }
 }
+
+/** `to` before `from` in a list query: PostgreSQL cannot build that range, and the answer would be empty anyway. */
+export class InvalidBookingWindowException extends DomainException {
+  constructor() {
+    const problem = 'to must not be before from';
+    super('validation_failed', HttpStatus.BAD_REQUEST, problem, [{ field: 'to', problems: [problem] }]);
+  }
+}

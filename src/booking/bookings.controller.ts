@@ -7,6 +7,7 @@ import { ParseIdPipe } from '../common/validation.js';
 import type { BookingStatus } from '../database/schema.js';
 import { OrganizationsService } from '../organizations/organizations.service.js';
 import type { Actor } from './bookings.repository.js';
+import { InvalidBookingWindowException } from './booking.exceptions.js';
 import { BookingsService } from './bookings.service.js';
 import {
   AvailabilityDto,
@@ -19,6 +20,17 @@ import {
   RescheduleBookingDto,
   SlotDto,
 } from './dto/booking.dto.js';
+import { zonedInstant } from './zoned-time.js';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * A list bound as an instant: a bare day is the moment it starts in the shop's zone (what a dashboard
+ * showing "26/11" means), not UTC midnight, which is 21:00 of the day before in São Paulo.
+ */
+function listBound(value: string, timeZone: string): Date {
+  return DAY.test(value) ? zonedInstant(value, 0, timeZone) : new Date(value);
+}
 
 function actorOf(tenant: TenantContext): Actor {
   switch (tenant.principal.kind) {
@@ -60,18 +72,16 @@ export class BookingsController {
   @ApiOkResponse({ type: BookingPageDto })
   @ApiErrors(400, 401)
   async list(@CurrentTenant() tenant: TenantContext, @Query() query: BookingListQueryDto): Promise<BookingPageDto> {
+    const timeZone = await this.timeZone(tenant);
+    const from = query.from === undefined ? undefined : listBound(query.from, timeZone);
+    const to = query.to === undefined ? undefined : listBound(query.to, timeZone);
+    if (from !== undefined && to !== undefined && to < from) throw new InvalidBookingWindowException();
     const rows = await this.bookings.list(
       tenant.organizationId,
-      {
-        from: query.from === undefined ? undefined : new Date(query.from),
-        to: query.to === undefined ? undefined : new Date(query.to),
-        status: query.status,
-        contactId: query.contactId,
-      },
+      { from, to, status: query.status, contactId: query.contactId },
       query.limit + 1,
       query.offset,
     );
-    const timeZone = await this.timeZone(tenant);
     return toPage(rows, query, (row) => BookingDto.from(row, timeZone));
   }
 

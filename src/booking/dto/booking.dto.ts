@@ -9,6 +9,14 @@ import { formatInZone } from '../zoned-time.js';
 
 const ISO_WITH_OFFSET = /(Z|[+-]\d{2}:\d{2})$/;
 const OFFSET_MESSAGE = 'startsAt must be an ISO 8601 date-time with an offset, such as 2026-11-26T10:00:00-03:00';
+/**
+ * A list bound: a calendar date-time with its offset, or a bare day. IsISO8601 alone also passes week
+ * (2026-W48-4) and ordinal (2026-330) forms that Date cannot read, and a date-time without an offset that
+ * Date would read in the server's zone, which is nobody's.
+ */
+const LIST_BOUND = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const listBoundMessage = (name: string, example: string) =>
+  `${name} must be a day as YYYY-MM-DD (its midnight in the shop time zone) or an ISO 8601 date-time with an offset, such as ${example}`;
 
 export class CreateBookingDto {
   @ApiProperty({ example: '5f0c8a7e-1b2c-4d3e-8f9a-0b1c2d3e4f5a' })
@@ -62,14 +70,22 @@ export class BookingStatusChangeDto {
 }
 
 export class BookingListQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ example: '2026-11-26T00:00:00-03:00', description: 'Bookings that end after this instant' })
+  @ApiPropertyOptional({
+    example: '2026-11-26T00:00:00-03:00',
+    description: 'Bookings that end after this instant; a bare day (2026-11-26) is its midnight in the shop time zone',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsISO8601({ strict: true }, { message: listBoundMessage('from', '2026-11-26T00:00:00-03:00') })
+  @Matches(LIST_BOUND, { message: listBoundMessage('from', '2026-11-26T00:00:00-03:00') })
   from?: string;
 
-  @ApiPropertyOptional({ example: '2026-11-27T00:00:00-03:00', description: 'Bookings that start before this instant' })
+  @ApiPropertyOptional({
+    example: '2026-11-27T00:00:00-03:00',
+    description: 'Bookings that start before this instant, not before `from`; a bare day (2026-11-27) is its midnight in the shop time zone',
+  })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsISO8601({ strict: true }, { message: listBoundMessage('to', '2026-11-27T00:00:00-03:00') })
+  @Matches(LIST_BOUND, { message: listBoundMessage('to', '2026-11-27T00:00:00-03:00') })
   to?: string;
 
   @ApiPropertyOptional({ example: 'scheduled', enum: BOOKING_STATUSES })
