@@ -146,6 +146,18 @@ describe.each(engines)('bookings on $name', ({ postgres }) => {
     expect(noOffset.body.details[0].field).toBe('startsAt');
   });
 
+  it('refuses a start in ISO week form (which Date cannot read) with a 400 naming startsAt, on create and reschedule', async () => {
+    const weekForm = '2026-W52-4T10:00:00-03:00';
+    const created = await book(shopA, weekForm);
+    expect(created.status, JSON.stringify(created.body)).toBe(400);
+    expect(created.body.details[0].field).toBe('startsAt');
+    const booking = await book(shopA, at('15:00'));
+    expect(booking.status).toBe(201);
+    const moved = await request(server.baseUrl, 'POST', `/api/bookings/${booking.body.id}/reschedule`, { token: shopA.key, body: { startsAt: weekForm } });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(400);
+    expect(moved.body.details[0].field).toBe('startsAt');
+  });
+
   it('records each status change with who made it', async () => {
     const created = await book(shopA, at('17:00'));
     expect(created.status).toBe(201);

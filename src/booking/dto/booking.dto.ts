@@ -7,7 +7,11 @@ import type { Slot } from '../availability.js';
 import type { BookingRow } from '../bookings.repository.js';
 import { formatInZone } from '../zoned-time.js';
 
-const ISO_WITH_OFFSET = /(Z|[+-]\d{2}:\d{2})$/;
+/**
+ * A calendar date-time with its offset. IsISO8601 alone also passes week dates (2026-W48-4T10:00:00-03:00),
+ * which Date cannot read: an Invalid Date would reach the database as a 500.
+ */
+const ISO_WITH_OFFSET = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 const OFFSET_MESSAGE = 'startsAt must be an ISO 8601 date-time with an offset, such as 2026-11-26T10:00:00-03:00';
 /**
  * A list bound: a calendar date-time with its offset, or a bare day. IsISO8601 alone also passes week
