@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { addDays, formatInZone, localDate, zonedInstant } from '../src/booking/zoned-time.js';
+import { Clock } from '../src/common/clock.js';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { bookingEvents, contacts, pets, resources, services } from '../src/database/schema.js';
 import { request, startTestApp, type TestApp } from './support/app.js';
@@ -161,7 +162,11 @@ describe.each(engines)('bookings on $name', ({ postgres }) => {
   it('records each status change with who made it', async () => {
     const created = await book(shopA, at('17:00'));
     expect(created.status).toBe(201);
-    const done = await request(server.baseUrl, 'POST', `/api/bookings/${created.body.id}/done`, { token: shopA.key, body: {} });
+    // A visit is done once it has begun: the clock moves to 17:10 that day.
+    const clock = vi.spyOn(server.app.get(Clock), 'now').mockReturnValue(new Date(at('17:10')));
+    const done = await request(server.baseUrl, 'POST', `/api/bookings/${created.body.id}/done`, { token: shopA.key, body: {} }).finally(() =>
+      clock.mockRestore(),
+    );
     expect(done.body.status).toBe('done');
     const again = await request(server.baseUrl, 'POST', `/api/bookings/${created.body.id}/no-show`, { token: shopA.key, body: {} });
     expect(again.status).toBe(409);
@@ -172,6 +177,28 @@ describe.each(engines)('bookings on $name', ({ postgres }) => {
       [null, 'scheduled', 'api_key'],
       ['scheduled', 'done', 'api_key'],
     ]);
+  });
+
+  it('refuses done and no-show before the booking starts with 409 booking_not_started, and allows them once it has', async () => {
+    const created = await book(shopA, at('13:00'));
+    expect(created.status).toBe(201);
+    for (const action of ['no-show', 'done']) {
+      const early = await request(server.baseUrl, 'POST', `/api/bookings/${created.body.id}/${action}`, { token: shopA.key, body: {} });
+      expect(early.status, JSON.stringify(early.body)).toBe(409);
+      expect(early.body.code).toBe('booking_not_started');
+      expect(early.body.message).toContain(at('13:00'));
+    }
+    const unchanged = await request(server.baseUrl, 'GET', `/api/bookings/${created.body.id}`, { token: shopA.key });
+    expect(unchanged.body.status).toBe('scheduled');
+
+    const clock = vi.spyOn(server.app.get(Clock), 'now').mockReturnValue(new Date(at('13:20')));
+    try {
+      const noShow = await request(server.baseUrl, 'POST', `/api/bookings/${created.body.id}/no-show`, { token: shopA.key, body: {} });
+      expect(noShow.status, JSON.stringify(noShow.body)).toBe(200);
+      expect(noShow.body.status).toBe('no_show');
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it('reschedules into a free time and refuses a taken one', async () => {

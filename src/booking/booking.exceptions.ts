@@ -38,6 +38,17 @@ export class InvalidBookingTransitionException extends DomainException {
   }
 }
 
+/** Done or no-show for a booking that has not started: it would count revenue or alert the owner about a visit still ahead. */
+export class BookingNotStartedException extends DomainException {
+  constructor(startsAt: string, wanted: string) {
+    super(
+      'booking_not_started',
+      HttpStatus.CONFLICT,
+      `The booking starts at ${startsAt}; it can become ${wanted} only once it has started (cancel or reschedule it instead)`,
+    );
+  }
+}
+
 /** `to` before `from` in a list query: PostgreSQL cannot build that range, and the answer would be empty anyway. */
 export class InvalidBookingWindowException extends DomainException {
   constructor() {

@@ -143,7 +143,10 @@ export class BookingsController {
 
   @Post(':id/done')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Mark a booking as done (counts towards revenue)' })
+  @ApiOperation({
+    summary: 'Mark a booking as done (counts towards revenue)',
+    description: '409 `booking_not_started` before the booking starts.',
+  })
   @ApiOkResponse({ type: BookingDto })
   @ApiErrors(400, 401, 404, 409)
   done(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string, @Body() body: BookingStatusChangeDto) {
@@ -152,7 +155,10 @@ export class BookingsController {
 
   @Post(':id/no-show')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Mark that the customer did not come' })
+  @ApiOperation({
+    summary: 'Mark that the customer did not come',
+    description: '409 `booking_not_started` before the booking starts (the owner would be alerted about a visit still ahead).',
+  })
   @ApiOkResponse({ type: BookingDto })
   @ApiErrors(400, 401, 404, 409)
   noShow(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string, @Body() body: BookingStatusChangeDto) {

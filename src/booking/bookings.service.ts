@@ -6,6 +6,7 @@ import type { BookingStatus, TimeRange } from '../database/schema.js';
 import { freeSlots, type Slot } from './availability.js';
 import {
   type AlternativeSlot,
+  BookingNotStartedException,
   InvalidBookingTransitionException,
   InvalidSlotException,
   SlotTakenException,
@@ -53,6 +54,8 @@ class Refusal extends Error {
 }
 
 const ACTIVE: readonly BookingStatus[] = ['scheduled', 'confirmed'];
+/** Outcomes of a visit: only known once it has begun (a no-show sends the owner an alert, done counts as revenue). */
+const AFTER_START_ONLY: readonly BookingStatus[] = ['done', 'no_show'];
 
 /** Told about every status change after it is committed (Aurora's no-show and cancellation alerts). */
 export type BookingStatusListener = (change: { organizationId: string; booking: BookingRow; from: BookingStatus }) => Promise<void>;
@@ -192,6 +195,10 @@ export class BookingsService {
     const { booking, from } = await this.bookings.transaction(organizationId, async (tx) => {
       const booking = await this.lockActive(tx, bookingId, status);
       if (booking.status === status) return { booking, from: null };
+      if (AFTER_START_ONLY.includes(status) && this.clock.now() < booking.during.start) {
+        const { timezone } = await this.bookings.schedule(tx);
+        throw new BookingNotStartedException(formatInZone(booking.during.start, timezone), status);
+      }
       const updated = await this.bookings.setStatus(tx, booking.id, status);
       await this.bookings.recordEvent(tx, updated, booking.status, actor, reason ?? null);
       return { booking: updated, from: booking.status };
