@@ -152,11 +152,35 @@ describe.each(engines)('bookings on $name', ({ postgres }) => {
     const created = await book(shopA, weekForm);
     expect(created.status, JSON.stringify(created.body)).toBe(400);
     expect(created.body.details[0].field).toBe('startsAt');
-    const booking = await book(shopA, at('15:00'));
+    const booking = await book(shopB, at('08:00'));
     expect(booking.status).toBe(201);
-    const moved = await request(server.baseUrl, 'POST', `/api/bookings/${booking.body.id}/reschedule`, { token: shopA.key, body: { startsAt: weekForm } });
+    const moved = await request(server.baseUrl, 'POST', `/api/bookings/${booking.body.id}/reschedule`, { token: shopB.key, body: { startsAt: weekForm } });
     expect(moved.status, JSON.stringify(moved.body)).toBe(400);
     expect(moved.body.details[0].field).toBe('startsAt');
+  });
+
+  it('takes bookings up to 365 days ahead: a later day has no slots and a later start is a 422 with the nearest free times', async () => {
+    const farDay = localDate(new Date(Date.now() + 400 * 24 * 3600 * 1000), SAO_PAULO);
+    for (const date of [farDay, '9999-12-31']) {
+      const slots = await request(server.baseUrl, 'GET', `/api/bookings/availability?serviceId=${shopA.serviceId}&date=${date}`, { token: shopA.key });
+      expect(slots.status, `${date}: ${JSON.stringify(slots.body)}`).toBe(200);
+      expect(slots.body.slots).toEqual([]);
+    }
+    for (const startsAt of [`${farDay}T10:00:00-03:00`, '9999-12-31T10:00:00-03:00']) {
+      const refused = await book(shopA, startsAt);
+      expect(refused.status, `${startsAt}: ${JSON.stringify(refused.body)}`).toBe(422);
+      expect(refused.body.code).toBe('invalid_slot');
+      expect(refused.body.message).toMatch(/365 days ahead/);
+      expect(refused.body.details.alternatives.length).toBeGreaterThan(0);
+    }
+    const booking = await book(shopA, at('11:00'));
+    expect(booking.status).toBe(201);
+    const moved = await request(server.baseUrl, 'POST', `/api/bookings/${booking.body.id}/reschedule`, {
+      token: shopA.key,
+      body: { startsAt: '9999-12-31T10:00:00-03:00' },
+    });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(422);
+    expect(moved.body.code).toBe('invalid_slot');
   });
 
   it('records each status change with who made it', async () => {

@@ -19,6 +19,7 @@ function query(overrides: Partial<AvailabilityQuery> = {}): AvailabilityQuery {
     granularityMin: 30,
     durationMin: 60,
     earliestStart: new Date('2026-01-01T00:00:00Z'),
+    latestStart: new Date('2100-01-01T00:00:00Z'),
     resourceIds: ['r1'],
     busy: new Map(),
     ...overrides,
@@ -69,6 +70,8 @@ describe('freeSlots', () => {
   it('respects the minimum notice', () => {
     const earliestStart = zonedInstant(MONDAY, 9 * 60 + 15, SAO_PAULO);
     expect(startsOf(freeSlots(query({ earliestStart })))).toEqual(['10:30', '11:00']);
+    const latestStart = zonedInstant(MONDAY, 9 * 60, SAO_PAULO);
+    expect(startsOf(freeSlots(query({ latestStart })))).toEqual(['08:00', '08:30', '09:00']);
   });
 
   it('works in another zone, across its daylight-saving change', () => {

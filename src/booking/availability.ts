@@ -10,6 +10,8 @@ export interface AvailabilityQuery {
   durationMin: number;
   /** Bookings must start at or after this instant (now + minimum notice). */
   earliestStart: Date;
+  /** Bookings must start at or before this instant (the booking horizon). */
+  latestStart: Date;
   /** Candidate resources, in the order they should be offered. */
   resourceIds: string[];
   /** Active bookings per resource that touch the day. */
@@ -42,6 +44,7 @@ export function freeSlots(query: AvailabilityQuery): Slot[] {
     if (breaks.some((pause) => startMin < pause.end && pause.start < endMin)) continue;
     const start = zonedInstant(query.date, startMin, query.timeZone);
     if (start < query.earliestStart) continue;
+    if (start > query.latestStart) break;
     const end = zonedInstant(query.date, endMin, query.timeZone);
     const resourceIds = query.resourceIds.filter((resourceId) =>
       (query.busy.get(resourceId) ?? []).every((booking) => booking.end <= start || end <= booking.start),

@@ -53,7 +53,10 @@ export class BookingsController {
   ) {}
 
   @Get('availability')
-  @ApiOperation({ summary: 'Free slots of one service on one day, in the shop time zone' })
+  @ApiOperation({
+    summary: 'Free slots of one service on one day, in the shop time zone',
+    description: 'A day more than 365 days ahead has no slots: bookings are taken up to that far.',
+  })
   @ApiOkResponse({ type: AvailabilityDto })
   @ApiErrors(400, 401, 404)
   async availability(@CurrentTenant() tenant: TenantContext, @Query() query: AvailabilityQueryDto): Promise<AvailabilityDto> {
@@ -88,7 +91,7 @@ export class BookingsController {
   @Post()
   @ApiOperation({
     summary: 'Book a service',
-    description: '409 `slot_taken` when the time is already booked (with `details.alternatives`); 422 `invalid_slot` when it can never be booked (closed, past, too soon).',
+    description: '409 `slot_taken` when the time is already booked (with `details.alternatives`); 422 `invalid_slot` when it can never be booked (closed, past, too soon, more than 365 days ahead).',
   })
   @ApiCreatedResponse({ type: BookingDto })
   @ApiErrors(400, 401, 404, 409)

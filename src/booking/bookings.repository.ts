@@ -116,13 +116,14 @@ export class BookingsRepository {
     return busy;
   }
 
-  async snapshot(organizationId: string, serviceId: string, window: TimeRange): Promise<ScheduleSnapshot | null> {
+  /** `window` null: no bookings are read (a window past the booking horizon, which holds none). */
+  async snapshot(organizationId: string, serviceId: string, window: TimeRange | null): Promise<ScheduleSnapshot | null> {
     return this.database.withTenant(organizationId, async (tx) => {
       const service = await this.findService(tx, serviceId);
       if (service === null) return null;
       const organization = await this.schedule(tx);
       const resourceIds = await this.resourcesFor(tx, service);
-      return { organization, service, resourceIds, busy: await this.busy(tx, resourceIds, window) };
+      return { organization, service, resourceIds, busy: window === null ? new Map() : await this.busy(tx, resourceIds, window) };
     });
   }
 

@@ -24,6 +24,12 @@ import { addDays, formatInZone, localDate, minutesOf, wallClockOf, zonedInstant 
 const MINUTE_MS = 60_000;
 const ALTERNATIVES_OFFERED = 5;
 const ALTERNATIVES_SEARCH_DAYS = 14;
+/**
+ * How far ahead a booking may start. Past it a date is a typo (2062 for 2026) the shop would not see until
+ * the day never comes; and near year 9999 the day arithmetic would leave the range PostgreSQL reads.
+ */
+const MAX_DAYS_AHEAD = 365;
+const DAY_MS = 86_400_000;
 
 export interface NewBooking {
   contactId: string;
@@ -80,10 +86,11 @@ export class BookingsService {
   }
 
   async availability(organizationId: string, serviceId: string, date: string): Promise<DayAvailability> {
-    const window = this.dayWindow(date);
-    const snapshot = await this.bookings.snapshot(organizationId, serviceId, window);
+    const beyondHorizon = this.beyondHorizon(date);
+    const snapshot = await this.bookings.snapshot(organizationId, serviceId, beyondHorizon ? null : this.dayWindow(date));
     if (snapshot === null || !snapshot.service.active) throw new ResourceNotFoundException('Service', serviceId);
     const { organization, service, resourceIds, busy } = snapshot;
+    if (beyondHorizon) return { service, timezone: organization.timezone, slots: [] };
     const slots = freeSlots({
       date,
       timeZone: organization.timezone,
@@ -91,6 +98,7 @@ export class BookingsService {
       granularityMin: organization.slotGranularityMin,
       durationMin: service.durationMin,
       earliestStart: this.earliestStart(organization),
+      latestStart: this.latestStart(),
       resourceIds,
       busy,
     });
@@ -102,10 +110,14 @@ export class BookingsService {
     // Nothing before now is offered; the shop's zone is not known before reading,
     // so starting a day before the UTC date covers every zone.
     from = new Date(Math.max(from.getTime(), this.clock.now().getTime()));
-    const firstDay = addDays(from.toISOString().slice(0, 10), -1);
-    const snapshot = await this.bookings.snapshot(organizationId, serviceId, this.dayWindow(firstDay, ALTERNATIVES_SEARCH_DAYS + 1));
+    // Past the horizon nothing is free, and the date arithmetic is not even tried (year 10000 has no ISO date).
+    const beyondHorizon = from > this.latestStart();
+    const firstDay = addDays((beyondHorizon ? this.clock.now() : from).toISOString().slice(0, 10), -1);
+    const window = beyondHorizon ? null : this.dayWindow(firstDay, ALTERNATIVES_SEARCH_DAYS + 1);
+    const snapshot = await this.bookings.snapshot(organizationId, serviceId, window);
     if (snapshot === null || !snapshot.service.active) return null;
     const { organization, service } = snapshot;
+    if (beyondHorizon) return { service, timezone: organization.timezone, slots: [] };
     const earliestStart = new Date(Math.max(from.getTime(), this.earliestStart(organization).getTime()));
     const slots: Slot[] = [];
     for (let day = 0; day <= ALTERNATIVES_SEARCH_DAYS && slots.length < count; day += 1) {
@@ -117,6 +129,7 @@ export class BookingsService {
           granularityMin: organization.slotGranularityMin,
           durationMin: service.durationMin,
           earliestStart,
+          latestStart: this.latestStart(),
           resourceIds: snapshot.resourceIds,
           busy: snapshot.busy,
         }),
@@ -254,7 +267,9 @@ export class BookingsService {
   /** A refusal becomes 409 (taken) or 422 (never bookable), with the next free times to offer. */
   private async explain(error: unknown, organizationId: string, serviceId: string, wanted: Date): Promise<unknown> {
     if (!(error instanceof Refusal)) return error;
-    const alternatives = await this.alternatives(organizationId, serviceId, wanted);
+    // Past the horizon (a mistyped year, most often), the nearest free times are the useful offer.
+    const from = wanted > this.latestStart() ? this.clock.now() : wanted;
+    const alternatives = await this.alternatives(organizationId, serviceId, from);
     return error.reason === null ? new SlotTakenException(alternatives) : new InvalidSlotException(error.reason, alternatives);
   }
 
@@ -265,6 +280,7 @@ export class BookingsService {
         ? 'That time is in the past'
         : `Bookings need at least ${organization.minimumNoticeMin} minutes of notice`;
     }
+    if (during.start > this.latestStart()) return `Bookings can be made at most ${MAX_DAYS_AHEAD} days ahead`;
     const date = localDate(during.start, organization.timezone);
     const weekday = wallClockOf(during.start, organization.timezone).weekday;
     const day = organization.businessHours[String(weekday) as keyof typeof organization.businessHours];
@@ -294,6 +310,15 @@ export class BookingsService {
 
   private earliestStart(organization: OrganizationSchedule): Date {
     return new Date(this.clock.now().getTime() + organization.minimumNoticeMin * MINUTE_MS);
+  }
+
+  private latestStart(): Date {
+    return new Date(this.clock.now().getTime() + MAX_DAYS_AHEAD * DAY_MS);
+  }
+
+  /** A day wholly past the horizon in every zone (a day's slack either way); no booking of it is read. */
+  private beyondHorizon(date: string): boolean {
+    return date > addDays(this.latestStart().toISOString().slice(0, 10), 1);
   }
 
   /** From the start of `date` to the end of `date + days - 1`, padded a day each side for any zone. */
