@@ -87,4 +87,23 @@ describe('freeSlots', () => {
     const monday = freeSlots(query({ date: '2026-11-02', timeZone: newYork, businessHours: hours, granularityMin: 60 }));
     expect(monday[0].start.toISOString()).toBe('2026-11-02T14:00:00.000Z');
   });
+
+  it('on a daylight-saving day, offers slots that last the service and end by closing, each start once, as booking checks them', () => {
+    const newYork = 'America/New_York';
+    const hours: BusinessHours = { '0': { open: '00:00', close: '03:00' } };
+    const at = (slot: { start: Date; end: Date }) => [formatInZone(slot.start, newYork), formatInZone(slot.end, newYork)];
+    // 2027-03-14: 02:00 EST jumps to 03:00 EDT, so the day holds two hours and 03:00 is closing time.
+    const spring = freeSlots(query({ date: '2027-03-14', timeZone: newYork, businessHours: hours, durationMin: 60, granularityMin: 30 }));
+    expect(spring.map(at)).toEqual([
+      ['2027-03-14T00:00:00-05:00', '2027-03-14T01:00:00-05:00'],
+      ['2027-03-14T00:30:00-05:00', '2027-03-14T01:30:00-05:00'],
+      ['2027-03-14T01:00:00-05:00', '2027-03-14T03:00:00-04:00'],
+    ]);
+    // 2026-11-01: 01:00-02:00 is lived twice; a one-hour service at 01:00 EDT ends at 01:00 EST, not two hours later.
+    const fall = freeSlots(query({ date: '2026-11-01', timeZone: newYork, businessHours: hours, durationMin: 60, granularityMin: 60 }));
+    expect(fall.map(at)[1]).toEqual(['2026-11-01T01:00:00-04:00', '2026-11-01T01:00:00-05:00']);
+    const busy = new Map([['r1', [{ start: new Date('2026-11-01T06:00:00Z'), end: new Date('2026-11-01T07:00:00Z') }]]]);
+    const around = freeSlots(query({ date: '2026-11-01', timeZone: newYork, businessHours: hours, durationMin: 60, granularityMin: 60, busy }));
+    expect(around.map((slot) => formatInZone(slot.start, newYork))).toContain('2026-11-01T01:00:00-04:00');
+  });
 });

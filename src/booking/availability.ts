@@ -25,27 +25,38 @@ export interface Slot {
   resourceIds: string[];
 }
 
+const MINUTE_MS = 60_000;
+
 /**
  * Free slots of one day: start times on the granularity grid from opening,
  * the whole service inside opening hours and outside breaks, and at least one
  * resource of the right kind free for the whole duration. Half-open ranges, so
  * a booking ending at 10:00 leaves 10:00 free.
+ *
+ * Starts come from the wall-clock grid, but a slot lasts the service's real
+ * duration and is checked against closing and breaks as instants, as a booking
+ * is: on a day the clocks change, wall-clock arithmetic would offer a slot that
+ * runs past closing (refused when booked), or ask an hour more to be free.
  */
 export function freeSlots(query: AvailabilityQuery): Slot[] {
   const day = query.businessHours[String(weekdayOf(query.date)) as keyof BusinessHours];
   if (day === undefined || query.resourceIds.length === 0) return [];
-  const open = minutesOf(day.open);
+  const instant = (clock: string) => zonedInstant(query.date, minutesOf(clock), query.timeZone);
   const close = minutesOf(day.close);
-  const breaks = (day.breaks ?? []).map((pause) => ({ start: minutesOf(pause.start), end: minutesOf(pause.end) }));
+  const closes = instant(day.close);
+  const breaks = (day.breaks ?? []).map((pause) => ({ start: instant(pause.start), end: instant(pause.end) }));
 
   const slots: Slot[] = [];
-  for (let startMin = open; startMin + query.durationMin <= close; startMin += query.granularityMin) {
-    const endMin = startMin + query.durationMin;
-    if (breaks.some((pause) => startMin < pause.end && pause.start < endMin)) continue;
+  let previousStart = Number.NEGATIVE_INFINITY;
+  for (let startMin = minutesOf(day.open); startMin < close; startMin += query.granularityMin) {
     const start = zonedInstant(query.date, startMin, query.timeZone);
+    // A wall time the clocks skip resolves past the jump, onto a start already offered.
+    if (start.getTime() <= previousStart) continue;
+    previousStart = start.getTime();
+    const end = new Date(start.getTime() + query.durationMin * MINUTE_MS);
+    if (end > closes || start > query.latestStart) break;
     if (start < query.earliestStart) continue;
-    if (start > query.latestStart) break;
-    const end = zonedInstant(query.date, endMin, query.timeZone);
+    if (breaks.some((pause) => start < pause.end && pause.start < end)) continue;
     const resourceIds = query.resourceIds.filter((resourceId) =>
       (query.busy.get(resourceId) ?? []).every((booking) => booking.end <= start || end <= booking.start),
     );
