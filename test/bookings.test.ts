@@ -183,6 +183,18 @@ describe.each(engines)('bookings on $name', ({ postgres }) => {
     expect(moved.body.code).toBe('invalid_slot');
   });
 
+  it('says a service has no resource to perform it (422), rather than that the time is taken', async () => {
+    const database = server.app.get<Database>(DATABASE);
+    const [grooming] = await database.systemDb
+      .insert(services)
+      .values({ organizationId: shopB.id, name: 'Tosa', durationMin: 60, priceCents: 9000, resourceKind: 'groomer' })
+      .returning();
+    const refused = await book(shopB, at('09:00'), { serviceId: grooming.id });
+    expect(refused.status, JSON.stringify(refused.body)).toBe(422);
+    expect(refused.body.code).toBe('invalid_slot');
+    expect(refused.body.message).toContain('No active groomer resource');
+  });
+
   it('records each status change with who made it', async () => {
     const created = await book(shopA, at('17:00'));
     expect(created.status).toBe(201);

@@ -254,6 +254,10 @@ export class BookingsService {
     resourceId: string | undefined,
   ): Promise<string[]> {
     const able = await this.bookings.resourcesFor(tx, service);
+    // Without this, a shop whose last groomer was retired heard "that time is already booked".
+    if (able.length === 0) {
+      throw new Refusal(`No active ${service.resourceKind} resource can perform this service: create or reactivate one under /api/resources`);
+    }
     if (resourceId === undefined) return able;
     if (!able.includes(resourceId)) throw new ResourceNotFoundException(`Active ${service.resourceKind} resource`, resourceId);
     return [resourceId];
