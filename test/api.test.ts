@@ -251,6 +251,15 @@ describe('HTTP API on PostgreSQL: auth, errors, validation, OpenAPI', () => {
     }
   });
 
+  it('documents the 422 invalid_slot that booking and rescheduling answer for a time that can never be booked', async () => {
+    const docs = await request(server.baseUrl, 'GET', '/docs-json');
+    for (const [path, method] of [['/api/bookings', 'post'], ['/api/bookings/{id}/reschedule', 'post']] as const) {
+      const unprocessable = docs.body.paths[path][method].responses['422'];
+      expect(unprocessable?.content?.['application/json']?.schema.$ref, path).toBe('#/components/schemas/ErrorResponseDto');
+      expect(unprocessable.description, path).toContain('invalid_slot');
+    }
+  });
+
   it('documents 429 with Retry-After on every authenticated route, 413 on every route with a body, and the 200 body of sandbox and instance health routes', async () => {
     const docs = await request(server.baseUrl, 'GET', '/docs-json');
     type Responses = Record<string, { content?: Record<string, { schema: { $ref?: string } }>; headers?: Record<string, unknown> }>;

@@ -94,7 +94,7 @@ export class BookingsController {
     description: '409 `slot_taken` when the time is already booked (with `details.alternatives`); 422 `invalid_slot` when it can never be booked (closed, past, too soon, more than 365 days ahead).',
   })
   @ApiCreatedResponse({ type: BookingDto })
-  @ApiErrors(400, 401, 404, 409)
+  @ApiErrors(400, 401, 404, 409, 422)
   async create(@CurrentTenant() tenant: TenantContext, @Body() body: CreateBookingDto): Promise<BookingDto> {
     const booking = await this.bookings.create(
       tenant.organizationId,
@@ -116,7 +116,7 @@ export class BookingsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Move a scheduled or confirmed booking to another time' })
   @ApiOkResponse({ type: BookingDto })
-  @ApiErrors(400, 401, 404, 409)
+  @ApiErrors(400, 401, 404, 409, 422)
   async reschedule(
     @CurrentTenant() tenant: TenantContext,
     @Param('id', ParseIdPipe) id: string,

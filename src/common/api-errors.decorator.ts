@@ -11,6 +11,7 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found in this organization',
   409: 'Conflicts with the current state',
   413: 'The body is larger than HTTP_BODY_LIMIT, or (media routes) its media larger than MEDIA_MAX_BYTES (`code` media_too_large)',
+  422: 'Well formed, but it can never be done as asked; `code` says why (e.g. invalid_slot, with `details.alternatives`)',
   429: 'Too many requests from this credential or address (`code` rate_limited); `Retry-After` says when to try again',
   503: 'A dependency is down; `details` says which',
 };
