@@ -10,7 +10,7 @@ import { ProactiveService } from '../src/automation/proactive.service.js';
 import { addDays, localDate, minutesOf, zonedInstant } from '../src/booking/zoned-time.js';
 import { Clock } from '../src/common/clock.js';
 import { DATABASE, type Database } from '../src/database/database.js';
-import { type BookingStatus, bookingEvents, bookings, contacts, messages, organizations, pets, proactiveMessages, resources } from '../src/database/schema.js';
+import { type BookingStatus, bookingEvents, bookings, contacts, messages, organizations, pets, proactiveMessages, resources, whatsappInstances } from '../src/database/schema.js';
 import { deleteRedisPrefix, REDIS_URL, request, startTestApp, type TestApp } from './support/app.js';
 import { customerChat } from './support/chatting-app.js';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
@@ -335,6 +335,22 @@ describe('Aurora proactive messages, with two worker processes', () => {
     expect(await summariesOf()).toEqual([]);
     await tickBoth(at(addDays(nextDay, 1), '08:00'));
     expect(await summariesOf()).toEqual([expect.objectContaining({ dedupeKey: addDays(nextDay, 1), instanceId: null, recipients: 0 })]);
+  });
+
+  it('sends the summary through the shop\'s number while it reconnects at the hour (a restart), instead of recording it unsent', async () => {
+    // Three days on: the day before was ticked at 08:00 by the test above, past this shop's 07:00.
+    const day = addDays(DAY, 3);
+    const instance = eq(whatsappInstances.id, shop.instanceId);
+    await db.systemDb.update(whatsappInstances).set({ status: 'reconnecting' }).where(instance);
+    try {
+      await tickBoth(at(day, '07:00'));
+    } finally {
+      await db.systemDb.update(whatsappInstances).set({ status: 'connected' }).where(instance);
+    }
+    const [summary] = (await rowsOf('daily_summary')).filter((row) => row.dedupeKey === day);
+    expect(summary).toMatchObject({ instanceId: shop.instanceId, recipients: 1 });
+    const label = `${day.slice(8, 10)}/${day.slice(5, 7)}`;
+    await waitFor(() => ownerTexts(/Resumo de/).some((message) => message.text!.includes(label)), 10_000);
   });
 
   it('finds 29 February birthdays on 28 February in common years only, and documents the settings in OpenAPI', async () => {

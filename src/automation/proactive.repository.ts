@@ -14,7 +14,7 @@ export interface ProactiveClaim {
   ownerNumbers: string[];
 }
 
-/** What the claim wrote: the WhatsApp messages to enqueue (none without a connected instance or owner numbers). */
+/** What the claim wrote: the WhatsApp messages to enqueue (none without owner numbers or an instance connected or coming back). */
 export interface ClaimedMessage {
   id: string;
   instanceId: string | null;
@@ -40,13 +40,13 @@ export class ProactiveRepository {
    * The claim and the sends in one transaction: the row keyed (organization,
    * kind, dedupe key) is inserted, or nothing is (someone claimed it already:
    * null); with it, one queued outbound message per owner number through the
-   * shop's connected instance. The messages are stored before any job exists,
+   * shop's connected instance (or one reconnecting). The messages are stored before any job exists,
    * so a crash after the commit still sends them (the inbound sweeper re-enqueues
    * queued rows).
    */
   claim(claim: ProactiveClaim): Promise<ClaimedMessage | null> {
     return this.database.withTenant(claim.organizationId, async (tx) => {
-      const instanceId = claim.ownerNumbers.length === 0 ? null : await this.connectedInstance(tx, claim.organizationId);
+      const instanceId = claim.ownerNumbers.length === 0 ? null : await this.sendingInstance(tx, claim.organizationId);
       const recipients = instanceId === null ? [] : claim.ownerNumbers;
       const [row] = await tx
         .insert(proactiveMessages)
@@ -146,13 +146,20 @@ export class ProactiveRepository {
     return { startsAt: new Date(row.starts_at), service: row.service, pet: row.pet, customer: row.customer, phone: row.phone };
   }
 
-  /** The instance Aurora writes through: a connected one, the most recently connected first. */
-  private async connectedInstance(tx: Db, organizationId: string): Promise<string | null> {
+  /**
+   * The instance Aurora writes through: a connected one first, the most recently
+   * connected first; else one whose socket is coming back (connecting,
+   * reconnecting). A worker restarting at the summary hour finds its instances
+   * still connecting: the messages are queued on it and the outbound worker waits
+   * for the socket (OUTBOUND_RECONNECT_WAIT_MS), where recording the message with
+   * no instance would have kept it off WhatsApp for good.
+   */
+  private async sendingInstance(tx: Db, organizationId: string): Promise<string | null> {
     const [row] = await rowsOf<{ id: string }>(
       tx,
       sql`SELECT id FROM whatsapp_instances
-          WHERE organization_id = ${organizationId} AND status = 'connected'
-          ORDER BY last_connected_at DESC NULLS LAST, created_at
+          WHERE organization_id = ${organizationId} AND status IN ('connected', 'connecting', 'reconnecting')
+          ORDER BY status = 'connected' DESC, last_connected_at DESC NULLS LAST, created_at
           LIMIT 1`,
     );
     return row?.id ?? null;

@@ -117,7 +117,7 @@ export class ProactiveService {
     if (claimed.messageIds.length === 0) {
       this.logger.warn(
         { organizationId: organization.id, kind, ownerNumbers: ownerNumbers.length, instance: claimed.instanceId !== null },
-        'proactive message on Socket.IO only: no owner number or no connected instance',
+        'proactive message on Socket.IO only: no owner number, or no instance connected or coming back',
       );
     } else {
       this.logger.log({ organizationId: organization.id, kind, recipients: claimed.messageIds.length }, 'proactive message sent');
