@@ -231,7 +231,7 @@ describe('Aurora proactive messages, with two worker processes', () => {
 
     const alerts = ownerTexts(/Falta/);
     expect(alerts).toHaveLength(1);
-    expect(alerts[0].text).toBe('⚠️ *Falta:* Mel (Bruno) não veio ao *Banho* de hoje às 11:00. Telefone: +5511911110002');
+    expect(alerts[0].text).toBe('⚠️ *Falta:* Mel (Bruno) não veio ao horário de *Banho* marcado para hoje às 11:00. Telefone: +5511911110002');
     expect(await rowsOf('no_show')).toEqual([expect.objectContaining({ dedupeKey: bookingId, recipients: 1 })]);
     expect(eventsOf('no_show')).toEqual([expect.objectContaining({ data: expect.objectContaining({ bookingId, status: 'no_show' }) })]);
   });

@@ -98,7 +98,8 @@ export const proactiveTexts = {
   },
 
   noShow(input: AlertInput): string {
-    return `⚠️ *Falta:* ${whoLabel(input.pet, input.customer)} não veio ao *${input.service}* de ${whenLabel(input.date, input.time, input.today)}. Telefone: ${input.phone}`;
+    // "ao horário de": the service's name is the shop's, of either gender ("ao Banho" reads, "ao Tosa" does not).
+    return `⚠️ *Falta:* ${whoLabel(input.pet, input.customer)} não veio ao horário de *${input.service}* marcado para ${whenLabel(input.date, input.time, input.today)}. Telefone: ${input.phone}`;
   },
 
   cancellation(input: AlertInput): string {
