@@ -10,17 +10,22 @@ import { formatDuration, formatPrice, momentOf, WEEKDAY_NAMES } from './offline-
  */
 
 const PERIOD_TITLES: Record<AnalyticsPeriod, string> = { hoje: 'Hoje', semana: 'Esta semana', mes: 'Este mês', ano: 'Este ano' };
-const PREVIOUS_NAMES: Record<AnalyticsPeriod, string> = { hoje: 'ontem', semana: 'semana passada', mes: 'mês passado', ano: 'ano passado' };
+/** With their article: "comparado com a semana passada", never "com semana passada". */
+const PREVIOUS_NAMES: Record<AnalyticsPeriod, string> = { hoje: 'ontem', semana: 'a semana passada', mes: 'o mês passado', ano: 'o ano passado' };
 
 const CAMPAIGN_STATUS_NAMES: Record<string, string> = { approved: 'aprovada', sending: 'em envio', sent: 'enviada', cancelled: 'cancelada' };
 
 const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`);
 const dayMonth = (date: string) => `${date.slice(8, 10)}/${date.slice(5, 7)}`;
 
-function change(current: number, previous: number): string {
-  if (previous === 0) return current === 0 ? 'igual' : 'novo';
-  const delta = Math.round(((current - previous) / previous) * 100);
-  return delta === 0 ? 'igual' : `${delta > 0 ? '+' : ''}${delta}%`;
+/**
+ * "agendamentos +50% (4)": the change and, in brackets, the figure before. From
+ * nothing there is no percentage to give: the two figures are said instead.
+ */
+function change(label: string, current: number, previous: number, format: (value: number) => string = String): string {
+  if (previous === 0 && current !== 0) return `${label} ${format(current)} contra ${format(previous)}`;
+  const delta = previous === 0 ? 0 : Math.round(((current - previous) / previous) * 100);
+  return `${label} ${delta === 0 ? 'igual' : `${delta > 0 ? '+' : ''}${delta}%`} (${format(previous)})`;
 }
 
 function statusLine(figures: PeriodFigures): string {
@@ -74,7 +79,7 @@ export const auroraTexts = {
     if (report.byService.length > 0) lines.push(`Serviços: ${report.byService.map((item) => `${item.service} ${item.bookings}`).join(', ')}`);
     if (report.busiestHours.length > 0) lines.push(`Horários de pico: ${report.busiestHours.map((item) => `${item.hour}h (${item.bookings})`).join(', ')}`);
     lines.push(
-      `Comparado com ${PREVIOUS_NAMES[period]}: agendamentos ${change(current.total, previous.total)} (${previous.total}), faturamento ${change(current.revenueCents, previous.revenueCents)} (${formatPrice(previous.revenueCents)})`,
+      `Comparado com ${PREVIOUS_NAMES[period]}: ${change('agendamentos', current.total, previous.total)}, ${change('faturamento', current.revenueCents, previous.revenueCents, formatPrice)}`,
     );
     return lines.join('\n');
   },
