@@ -122,6 +122,21 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     expect(result.motivo).toContain('"dias" must be at least 30');
   });
 
+  it('sends a draft the campaign rules refuse back to the model, instead of failing the turn', async () => {
+    const before = fake.requests.length;
+    // Blank after trimming: the schema's lengths let it through, the campaign rules do not.
+    fake.reply(
+      callTool('sugerir_campanha', { objetivo: '   ', publico: 'todos', dias_inativos: null, texto: 'Oi! Temos novidades. Responda SAIR para não receber mais.' }),
+      answer('Qual é o objetivo da campanha?'),
+    );
+    expect(await say(OWNER, 'Cria uma campanha')).toBe('Qual é o objetivo da campanha?');
+    const [result] = toolResults(fake.requests[before + 1]);
+    expect(result).toMatchObject({ erro: 'invalid_campaign' });
+    expect(result.motivo).toContain('objective must not be empty');
+    expect((await api('GET', '/api/campaigns')).body.data).toEqual([]);
+    expect(await lastInteraction('aurora')).toMatchObject({ outcome: 'answered' });
+  });
+
   it('drafts a campaign that sends nothing until the owner confirms its code', async () => {
     const before = fake.requests.length;
     fake.reply(

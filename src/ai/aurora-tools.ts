@@ -1,6 +1,7 @@
 import { ANALYTICS_PERIODS, type AnalyticsPeriod } from '../analytics/analytics-period.js';
 import type { AnalyticsService } from '../analytics/analytics.service.js';
 import { localDate } from '../booking/zoned-time.js';
+import { DomainException } from '../common/domain.exception.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
 import { reportForModel } from './aurora.pt-br.js';
 import type { CampaignsPort } from './campaigns.port.js';
@@ -63,7 +64,17 @@ export class AuroraToolbox implements Toolbox {
     const name = call.name as AuroraToolName;
     const validation = validateArguments(SCHEMAS[name], call.arguments);
     if (!validation.ok) return refused('argumentos_invalidos', validation.errors.join('; '));
-    const args = validation.value;
+    try {
+      return await this.runValid(name, validation.value);
+    } catch (error) {
+      // A rule of the domain the schema cannot state (a text blank once trimmed, say) is the model's to correct;
+      // thrown, it would fail the owner's whole turn. Anything else is ours to fail on.
+      if (error instanceof DomainException && error.status < 500) return refused(error.code, error.message);
+      throw error;
+    }
+  }
+
+  private async runValid(name: AuroraToolName, args: Record<string, unknown>): Promise<ToolOutcome> {
     const organizationId = this.context.organization.id;
     switch (name) {
       case 'buscar_analytics': {
