@@ -13,3 +13,18 @@ describe('proactiveTexts.noShow', () => {
     );
   });
 });
+
+describe('proactiveTexts.dailySummary', () => {
+  const summary = { date: '2026-11-24', hour: 8, today: [], openHandoffs: 0 };
+
+  it("counts yesterday's bookings nobody marked done or no-show, instead of leaving them out", () => {
+    const text = proactiveTexts.dailySummary({ ...summary, yesterday: { done: 1, revenueCents: 6000, noShow: 0, cancelled: 0, total: 4 } });
+    expect(text).toContain('• 1 atendimento concluído — R$ 60,00');
+    expect(text).toContain('• 3 agendamentos ainda sem baixa (nem concluídos nem falta): o faturamento só conta os concluídos');
+  });
+
+  it('says nothing of them when every booking of yesterday was marked', () => {
+    const text = proactiveTexts.dailySummary({ ...summary, yesterday: { done: 2, revenueCents: 14000, noShow: 1, cancelled: 1, total: 3 } });
+    expect(text).not.toContain('sem baixa');
+  });
+});

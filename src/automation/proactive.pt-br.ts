@@ -87,6 +87,13 @@ export const proactiveTexts = {
       lines.push('📊 *Ontem*');
       lines.push(`• ${plural(yesterday.done, 'atendimento concluído', 'atendimentos concluídos')} — ${formatPrice(yesterday.revenueCents)}`);
       lines.push(`• ${plural(yesterday.noShow, 'falta', 'faltas')} · ${plural(yesterday.cancelled, 'cancelamento', 'cancelamentos')}`);
+      // Bookings still scheduled or confirmed: left out, a day of work would read as "0 concluídos — R$ 0,00".
+      const unmarked = yesterday.total - yesterday.done - yesterday.noShow;
+      if (unmarked > 0) {
+        lines.push(
+          `• ${plural(unmarked, 'agendamento ainda sem baixa (nem concluído nem falta)', 'agendamentos ainda sem baixa (nem concluídos nem falta)')}: o faturamento só conta os concluídos`,
+        );
+      }
     }
     lines.push('');
     lines.push(
