@@ -160,6 +160,16 @@ describe('analytics on seeded bookings', () => {
     expect(year.previous).toMatchObject({ total: 0, revenueCents: 0, noShowRate: null, cancellationRate: null });
   });
 
+  it('compares the revenue so far with the previous period up to the same moment', async () => {
+    // Yesterday up to 15:00 leaves out #7 (23:30); last month up to the 18th leaves out #11 (the 20th).
+    const expected = { hoje: ['2026-11-17', 0], semana: ['2026-11-11', 6_000], mes: ['2026-10-18', 0], ano: ['2025-11-18', 0] } as const;
+    for (const [period, [date, revenueCents]] of Object.entries(expected)) {
+      const report = await analytics.report(organizationId, period as keyof typeof expected);
+      expect(report.previousSoFar, period).toEqual({ until: zonedInstant(date, 15 * 60, SAO_PAULO), revenueCents });
+    }
+    expect((await analytics.report(organizationId, 'hoje')).previous.revenueCents).toBe(6_000);
+  });
+
   it("lists a day's agenda and never another shop's bookings", async () => {
     const report = await analytics.report(organizationId, 'hoje');
     const agenda = await analytics.agenda(organizationId, report.current.window);

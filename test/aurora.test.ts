@@ -85,6 +85,7 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
       por_status: { concluido: 1, falta: 1 },
     });
     expect(figures.anterior).toMatchObject({ agendamentos_nao_cancelados: 1, faturamento_concluidos: 'R$ 80,00' });
+    expect(figures.anterior_ate_o_mesmo_momento).toMatchObject({ ate: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-03:00$/) });
     expect(await lastInteraction('aurora')).toMatchObject({ agent: 'aurora', outcome: 'answered', model: 'gpt-4o', rounds: 2 });
     const conversations = (await api('GET', '/api/conversations?limit=50')).body.data as any[];
     expect(conversations.find((item) => item.contactPhone === `+${OWNER}`)).toMatchObject({ agent: 'aurora' });
@@ -168,7 +169,9 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     expect(reply).toContain('📊 *Hoje*');
     expect(reply).toContain('Faturamento (concluídos): *R$ 60,00*');
     expect(reply).toContain('Faltas: 50%');
-    expect(reply).toContain('Comparado com ontem: agendamentos +100% (1), faturamento -25% (R$ 80,00)');
+    // Yesterday's R$ 80 was done at 09:00: whether it counts "até esta hora" depends on when the test runs.
+    expect(reply).toContain('Comparado com ontem: agendamentos +100% (1), faturamento até agora ');
+    expect(reply).toContain('Faturamento total de ontem: R$ 80,00');
     expect(reply).toContain('📊 *Esta semana*');
     expect(await lastInteraction('aurora')).toMatchObject({ outcome: 'fallback' });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type AnalyticsPeriod, periodWindows } from '../analytics/analytics-period.js';
+import { type AnalyticsPeriod, periodWindows, sameMomentBefore } from '../analytics/analytics-period.js';
 import type { AnalyticsReport, PeriodFigures } from '../analytics/analytics.service.js';
 import { auroraTexts } from './aurora.pt-br.js';
 
@@ -18,24 +18,25 @@ function figures(window: PeriodFigures['window'], done: number, revenueCents: nu
   };
 }
 
-function report(period: AnalyticsPeriod, current: [number, number], previous: [number, number]): AnalyticsReport {
+function report(period: AnalyticsPeriod, current: [number, number], previous: [number, number], previousSoFarCents = previous[1]): AnalyticsReport {
   const windows = periodWindows(period, NOW, ZONE);
   return {
     period,
     timezone: ZONE,
     current: figures(windows.current, ...current),
     previous: figures(windows.previous, ...previous),
+    previousSoFar: { until: sameMomentBefore(period, NOW, ZONE), revenueCents: previousSoFarCents },
     byService: [],
     clients: { new: 0, returning: 0 },
     busiestHours: [],
   };
 }
 
-const comparison = (text: string) => text.split('\n').at(-1);
+const comparison = (text: string) => text.split('\n').find((line) => line.startsWith('Comparado'));
 
 describe('auroraTexts.report', () => {
   it('names the period compared with its article', () => {
-    expect(comparison(auroraTexts.report(report('hoje', [2, 12000], [1, 6000])))).toBe('Comparado com ontem: agendamentos +100% (1), faturamento +100% (R$ 60,00)');
+    expect(comparison(auroraTexts.report(report('hoje', [2, 12000], [1, 6000])))).toBe('Comparado com ontem: agendamentos +100% (1), faturamento até agora +100% (R$ 60,00 até esta hora)');
     expect(comparison(auroraTexts.report(report('semana', [2, 12000], [4, 24000])))).toMatch(/^Comparado com a semana passada: /);
     expect(comparison(auroraTexts.report(report('mes', [2, 12000], [4, 24000])))).toMatch(/^Comparado com o mês passado: /);
     expect(comparison(auroraTexts.report(report('ano', [2, 12000], [4, 24000])))).toMatch(/^Comparado com o ano passado: /);
@@ -43,8 +44,15 @@ describe('auroraTexts.report', () => {
 
   it('says the figures themselves when the period before had none, instead of "novo (0)"', () => {
     expect(comparison(auroraTexts.report(report('mes', [3, 18000], [0, 0])))).toBe(
-      'Comparado com o mês passado: agendamentos 3 contra 0, faturamento R$ 180,00 contra R$ 0,00',
+      'Comparado com o mês passado: agendamentos 3 contra 0, faturamento até agora R$ 180,00 contra R$ 0,00 até o mesmo dia e hora',
     );
-    expect(comparison(auroraTexts.report(report('mes', [0, 0], [0, 0])))).toBe('Comparado com o mês passado: agendamentos igual (0), faturamento igual (R$ 0,00)');
+    expect(comparison(auroraTexts.report(report('mes', [0, 0], [0, 0])))).toBe('Comparado com o mês passado: agendamentos igual (0), faturamento até agora igual (R$ 0,00 até o mesmo dia e hora)');
+  });
+
+  it("compares the revenue so far with the previous period up to the same moment, and gives that period's whole revenue", () => {
+    // Tuesday: R$ 300 so far this week, R$ 250 by Tuesday last week, R$ 1.000 in the whole of last week.
+    const text = auroraTexts.report(report('semana', [5, 30000], [20, 100000], 25000));
+    expect(comparison(text)).toBe('Comparado com a semana passada: agendamentos -75% (20), faturamento até agora +20% (R$ 250,00 até o mesmo dia e hora)');
+    expect(text.split('\n').at(-1)).toBe('Faturamento total da semana passada: R$ 1.000,00');
   });
 });

@@ -1,6 +1,6 @@
 import type { AnalyticsPeriod } from '../analytics/analytics-period.js';
 import type { AnalyticsReport, PeriodFigures } from '../analytics/analytics.service.js';
-import { addDays, localDate, weekdayOf } from '../booking/zoned-time.js';
+import { addDays, formatInZone, localDate, weekdayOf } from '../booking/zoned-time.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
 import { formatDuration, formatPrice, momentOf, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
 
@@ -13,19 +13,26 @@ const PERIOD_TITLES: Record<AnalyticsPeriod, string> = { hoje: 'Hoje', semana: '
 /** With their article: "comparado com a semana passada", never "com semana passada". */
 const PREVIOUS_NAMES: Record<AnalyticsPeriod, string> = { hoje: 'ontem', semana: 'a semana passada', mes: 'o mês passado', ano: 'o ano passado' };
 
+/** "De" with the article, for the previous period's whole revenue: "do mês passado", "da semana passada". */
+const TOTAL_OF: Record<AnalyticsPeriod, string> = { hoje: 'de ontem', semana: 'da semana passada', mes: 'do mês passado', ano: 'do ano passado' };
+/** Up to where the previous period's revenue is compared. */
+const SAME_MOMENT: Record<AnalyticsPeriod, string> = { hoje: 'até esta hora', semana: 'até o mesmo dia e hora', mes: 'até o mesmo dia e hora', ano: 'até o mesmo dia e hora' };
+
 const CAMPAIGN_STATUS_NAMES: Record<string, string> = { approved: 'aprovada', sending: 'em envio', sent: 'enviada', cancelled: 'cancelada' };
 
 const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`);
 const dayMonth = (date: string) => `${date.slice(8, 10)}/${date.slice(5, 7)}`;
 
 /**
- * "agendamentos +50% (4)": the change and, in brackets, the figure before. From
- * nothing there is no percentage to give: the two figures are said instead.
+ * "agendamentos +50% (4)": the change and, in brackets, the figure before (and
+ * up to when, if said). From nothing there is no percentage to give: the two
+ * figures are said instead.
  */
-function change(label: string, current: number, previous: number, format: (value: number) => string = String): string {
-  if (previous === 0 && current !== 0) return `${label} ${format(current)} contra ${format(previous)}`;
+function change(label: string, current: number, previous: number, format: (value: number) => string = String, upTo = ''): string {
+  const before = `${format(previous)}${upTo === '' ? '' : ` ${upTo}`}`;
+  if (previous === 0 && current !== 0) return `${label} ${format(current)} contra ${before}`;
   const delta = previous === 0 ? 0 : Math.round(((current - previous) / previous) * 100);
-  return `${label} ${delta === 0 ? 'igual' : `${delta > 0 ? '+' : ''}${delta}%`} (${format(previous)})`;
+  return `${label} ${delta === 0 ? 'igual' : `${delta > 0 ? '+' : ''}${delta}%`} (${before})`;
 }
 
 function statusLine(figures: PeriodFigures): string {
@@ -78,9 +85,13 @@ export const auroraTexts = {
     }
     if (report.byService.length > 0) lines.push(`Serviços: ${report.byService.map((item) => `${item.service} ${item.bookings}`).join(', ')}`);
     if (report.busiestHours.length > 0) lines.push(`Horários de pico: ${report.busiestHours.map((item) => `${item.hour}h (${item.bookings})`).join(', ')}`);
+    // Revenue so far against the previous period up to the same moment: on a Tuesday, against the whole of last
+    // week, it would read as a fall every week. Bookings include those still to come, so whole periods compare.
     lines.push(
-      `Comparado com ${PREVIOUS_NAMES[period]}: ${change('agendamentos', current.total, previous.total)}, ${change('faturamento', current.revenueCents, previous.revenueCents, formatPrice)}`,
+      `Comparado com ${PREVIOUS_NAMES[period]}: ${change('agendamentos', current.total, previous.total)}, ` +
+        change('faturamento até agora', current.revenueCents, report.previousSoFar.revenueCents, formatPrice, SAME_MOMENT[period]),
     );
+    lines.push(`Faturamento total ${TOTAL_OF[period]}: ${formatPrice(previous.revenueCents)}`);
     return lines.join('\n');
   },
 };
@@ -101,6 +112,8 @@ export function reportForModel(report: AnalyticsReport): Record<string, unknown>
     fuso: report.timezone,
     atual: figures(report.current),
     anterior: figures(report.previous),
+    // What the revenue so far compares with: the previous period's, up to the same point in it.
+    anterior_ate_o_mesmo_momento: { ate: formatInZone(report.previousSoFar.until, report.timezone), faturamento_concluidos: formatPrice(report.previousSoFar.revenueCents) },
     por_servico: report.byService.map((item) => ({ servico: item.service, agendamentos: item.bookings, faturamento: formatPrice(item.revenueCents) })),
     clientes: { novos: report.clients.new, recorrentes: report.clients.returning },
     horarios_de_pico: report.busiestHours.map((item) => ({ hora: `${item.hour}h`, agendamentos: item.bookings })),
@@ -126,7 +139,7 @@ Serviços e preços:
 ${services}
 
 O que você faz:
-- Responde perguntas sobre o negócio (agendamentos, faturamento, faltas, cancelamentos, clientes novos e recorrentes, horários de pico) com buscar_analytics. Períodos: hoje, semana (segunda a domingo), mes, ano; sempre compara com o período anterior.
+- Responde perguntas sobre o negócio (agendamentos, faturamento, faltas, cancelamentos, clientes novos e recorrentes, horários de pico) com buscar_analytics. Períodos: hoje, semana (segunda a domingo), mes, ano; sempre compara com o período anterior. O faturamento do período atual só conta o que já foi concluído: compare-o com anterior_ate_o_mesmo_momento, não com o período anterior inteiro.
 - Lista clientes inativos com listar_clientes_inativos (mínimo 30 dias).
 - Propõe campanhas com sugerir_campanha: você escreve o texto da mensagem (curto, simpático, em nome da loja, com a opção de responder SAIR para não receber mais) e o público. Isso só cria um rascunho: nada é enviado até o(a) dono(a) responder "CONFIRMAR <código>" ou aprovar no painel. Diga o código e quantas pessoas o público tem.
 

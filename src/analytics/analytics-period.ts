@@ -1,4 +1,4 @@
-import { addDays, localDate, utcMidnight, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
+import { addDays, localDate, utcMidnight, wallClockOf, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
 
 /** The periods the owner asks about, in Aurora's words. */
 export const ANALYTICS_PERIODS = ['hoje', 'semana', 'mes', 'ano'] as const;
@@ -58,4 +58,39 @@ export function periodWindows(period: AnalyticsPeriod, now: Date, timeZone: stri
 /** Month may be 0 or 13: it rolls into the year before or after. */
 function firstOfMonth(year: number, month: number): string {
   return new Date(utcMidnight(year, month, 1)).toISOString().slice(0, 10);
+}
+
+/**
+ * The instant as far into the previous period as `now` is into the current one
+ * (the same hour yesterday; the same weekday and hour last week; the same day of
+ * the month and hour last month, or its last day when shorter; the same date
+ * and hour last year). Revenue accrues as the period goes: Tuesday's week so
+ * far against the whole of last week reads as a fall that is not one.
+ */
+export function sameMomentBefore(period: AnalyticsPeriod, now: Date, timeZone: string): Date {
+  const wall = wallClockOf(now, timeZone);
+  const today = localDate(now, timeZone);
+  let date: string;
+  switch (period) {
+    case 'hoje':
+      date = addDays(today, -1);
+      break;
+    case 'semana':
+      date = addDays(today, -7);
+      break;
+    case 'mes':
+      date = sameDayOf(wall.year, wall.month - 1, wall.day);
+      break;
+    case 'ano':
+      date = sameDayOf(wall.year - 1, wall.month, wall.day);
+      break;
+  }
+  return zonedInstant(date, wall.hour * 60 + wall.minute, timeZone);
+}
+
+/** That day of the month (0 or 13 roll into the year before or after), or the month's last day when it has fewer. */
+function sameDayOf(year: number, month: number, day: number): string {
+  const first = firstOfMonth(year, month);
+  const last = Number(addDays(firstOfMonth(year, month + 1), -1).slice(8, 10));
+  return `${first.slice(0, 8)}${String(Math.min(day, last)).padStart(2, '0')}`;
 }

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type SQL, sql } from 'drizzle-orm';
 import { Clock } from '../common/clock.js';
 import { DATABASE, type Database, type Db } from '../database/database.js';
-import { type AnalyticsPeriod, type PeriodWindow, periodWindows } from './analytics-period.js';
+import { type AnalyticsPeriod, type PeriodWindow, periodWindows, sameMomentBefore } from './analytics-period.js';
 
 /** Counts of one period's bookings (by their start), and what they earned. */
 export interface PeriodFigures {
@@ -24,6 +24,12 @@ export interface AnalyticsReport {
   timezone: string;
   current: PeriodFigures;
   previous: PeriodFigures;
+  /**
+   * The previous period up to the moment as far into it as now is into the
+   * current one: what the revenue so far compares with (the current period's
+   * done bookings are only those up to now).
+   */
+  previousSoFar: { until: Date; revenueCents: number };
   /** Bookings not cancelled, and the revenue of those done, per service: busiest first. */
   byService: { service: string; bookings: number; revenueCents: number }[];
   /** Customers with a booking in the period: first booking ever (new) or not (returning). */
@@ -70,12 +76,15 @@ export class AnalyticsService {
   report(organizationId: string, period: AnalyticsPeriod): Promise<AnalyticsReport> {
     return this.database.withTenant(organizationId, async (tx) => {
       const timezone = await this.timezone(tx, organizationId);
-      const { current, previous } = periodWindows(period, this.clock.now(), timezone);
+      const now = this.clock.now();
+      const { current, previous } = periodWindows(period, now, timezone);
+      const until = sameMomentBefore(period, now, timezone);
       return {
         period,
         timezone,
         current: await this.figures(tx, organizationId, current),
         previous: await this.figures(tx, organizationId, previous),
+        previousSoFar: { until, revenueCents: await this.revenue(tx, organizationId, { ...previous, to: until }) },
         byService: await this.byService(tx, organizationId, current),
         clients: await this.clients(tx, organizationId, current),
         busiestHours: await this.busiestHours(tx, organizationId, current, timezone),
@@ -177,20 +186,25 @@ export class AnalyticsService {
     );
     const byStatus = { ...NO_STATUSES };
     for (const row of statuses) byStatus[row.status] = Number(row.n);
-    const [revenue] = await query<{ cents: string | number }>(
-      tx,
-      sql`SELECT coalesce(sum(b.price_cents), 0)::bigint AS cents FROM bookings b WHERE ${inWindow(organizationId, window)} AND b.status = 'done'`,
-    );
     const all = Object.values(byStatus).reduce((sum, count) => sum + count, 0);
     const due = byStatus.done + byStatus.no_show;
     return {
       window,
       byStatus,
       total: all - byStatus.cancelled,
-      revenueCents: Number(revenue.cents),
+      revenueCents: await this.revenue(tx, organizationId, window),
       noShowRate: due === 0 ? null : byStatus.no_show / due,
       cancellationRate: all === 0 ? null : byStatus.cancelled / all,
     };
+  }
+
+  /** Prices of the window's bookings marked done; the window may end at any instant. */
+  private async revenue(tx: Db, organizationId: string, window: Pick<PeriodWindow, 'from' | 'to'>): Promise<number> {
+    const [row] = await query<{ cents: string | number }>(
+      tx,
+      sql`SELECT coalesce(sum(b.price_cents), 0)::bigint AS cents FROM bookings b WHERE ${inWindow(organizationId, window)} AND b.status = 'done'`,
+    );
+    return Number(row.cents);
   }
 
   private async byService(tx: Db, organizationId: string, window: PeriodWindow): Promise<AnalyticsReport['byService']> {
@@ -235,7 +249,7 @@ export class AnalyticsService {
 }
 
 /** Bookings `b` of the organization starting in the window. */
-function inWindow(organizationId: string, window: PeriodWindow): SQL {
+function inWindow(organizationId: string, window: Pick<PeriodWindow, 'from' | 'to'>): SQL {
   return sql`b.organization_id = ${organizationId}
     AND lower(b.during) >= ${window.from.toISOString()}::timestamptz AND lower(b.during) < ${window.to.toISOString()}::timestamptz`;
 }
