@@ -160,6 +160,25 @@ describe('analytics on seeded bookings', () => {
     expect(year.previous).toMatchObject({ total: 0, revenueCents: 0, noShowRate: null, cancellationRate: null });
   });
 
+  it("gives the previous period's services, customers and busiest hours, for questions about last week or last month", async () => {
+    const week = await analytics.report(organizationId, 'semana');
+    // Last week: #9 (Ana, bath, done) and #10 (Carla's first booking ever, grooming, no-show), both at 10:00.
+    expect(week.previousDetails).toEqual({
+      byService: [
+        { service: 'Banho', bookings: 1, revenueCents: 6_000 },
+        { service: 'Tosa', bookings: 1, revenueCents: 0 },
+      ],
+      clients: { new: 1, returning: 1 },
+      busiestHours: [{ hour: 10, bookings: 2 }],
+    });
+    const month = await analytics.report(organizationId, 'mes');
+    expect(month.previousDetails).toEqual({
+      byService: [{ service: 'Banho', bookings: 1, revenueCents: 6_000 }],
+      clients: { new: 1, returning: 0 },
+      busiestHours: [{ hour: 10, bookings: 1 }],
+    });
+  });
+
   it('compares the revenue so far with the previous period up to the same moment', async () => {
     // Yesterday up to 15:00 leaves out #7 (23:30); last month up to the 18th leaves out #11 (the 20th).
     const expected = { hoje: ['2026-11-17', 0], semana: ['2026-11-11', 6_000], mes: ['2026-10-18', 0], ano: ['2025-11-18', 0] } as const;

@@ -85,6 +85,12 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
       por_status: { concluido: 1, falta: 1 },
     });
     expect(figures.anterior).toMatchObject({ agendamentos_nao_cancelados: 1, faturamento_concluidos: 'R$ 80,00' });
+    // Each period with its own services: "o que mais vendeu ontem" reads yesterday's, not today's.
+    expect(figures.atual.por_servico).toEqual([
+      { servico: 'Banho', agendamentos: 1, faturamento: 'R$ 60,00' },
+      { servico: 'Tosa', agendamentos: 1, faturamento: 'R$ 0,00' },
+    ]);
+    expect(figures.anterior.por_servico).toEqual([{ servico: 'Tosa', agendamentos: 1, faturamento: 'R$ 80,00' }]);
     expect(figures.anterior_ate_o_mesmo_momento).toMatchObject({ ate: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-03:00$/) });
     expect(await lastInteraction('aurora')).toMatchObject({ agent: 'aurora', outcome: 'answered', model: 'gpt-4o', rounds: 2 });
     const conversations = (await api('GET', '/api/conversations?limit=50')).body.data as any[];

@@ -36,7 +36,7 @@ type AuroraToolName = keyof typeof SCHEMAS;
 
 const DESCRIPTIONS: Record<AuroraToolName, string> = {
   buscar_analytics:
-    'Números do negócio no período: agendamentos por status e serviço, faturamento dos concluídos, clientes novos e recorrentes, taxas de falta e cancelamento, horários de pico, e o período anterior para comparar (inteiro, e o faturamento até o mesmo momento dele).',
+    'Números do negócio no período: agendamentos por status e serviço, faturamento dos concluídos, clientes novos e recorrentes, taxas de falta e cancelamento, horários de pico, e o período anterior com os mesmos detalhes (para ontem, semana passada, mês passado, ano passado), mais o faturamento dele até o mesmo momento.',
   listar_clientes_inativos: 'Clientes sem agendamento nem mensagem há pelo menos N dias, com seus pets e último serviço.',
   sugerir_campanha: 'Cria um RASCUNHO de campanha (não envia nada). Devolve o código que o dono usa para aprovar com "CONFIRMAR <código>".',
 };

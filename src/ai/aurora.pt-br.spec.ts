@@ -29,6 +29,7 @@ function report(period: AnalyticsPeriod, current: [number, number], previous: [n
     byService: [],
     clients: { new: 0, returning: 0 },
     busiestHours: [],
+    previousDetails: { byService: [], clients: { new: 0, returning: 0 }, busiestHours: [] },
   };
 }
 

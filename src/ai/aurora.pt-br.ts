@@ -1,5 +1,5 @@
 import type { AnalyticsPeriod } from '../analytics/analytics-period.js';
-import type { AnalyticsReport, PeriodFigures } from '../analytics/analytics.service.js';
+import type { AnalyticsReport, PeriodBreakdown, PeriodFigures } from '../analytics/analytics.service.js';
 import { addDays, formatInZone, localDate, weekdayOf } from '../booking/zoned-time.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
 import { formatDuration, formatPrice, momentOf, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
@@ -96,9 +96,12 @@ export const auroraTexts = {
   },
 };
 
-/** The figures as the model reads them: money formatted, rates in percent, nothing to compute. */
+/**
+ * The figures as the model reads them: money formatted, rates in percent, nothing to compute; each period with
+ * its own services, customers and busiest hours, so a question about last month is answered from last month's.
+ */
 export function reportForModel(report: AnalyticsReport): Record<string, unknown> {
-  const figures = (item: PeriodFigures) => ({
+  const figures = (item: PeriodFigures, details: PeriodBreakdown) => ({
     de: item.window.fromDate,
     ate_exclusive: item.window.toDate,
     agendamentos_nao_cancelados: item.total,
@@ -106,17 +109,17 @@ export function reportForModel(report: AnalyticsReport): Record<string, unknown>
     faturamento_concluidos: formatPrice(item.revenueCents),
     taxa_de_faltas: percent(item.noShowRate),
     taxa_de_cancelamento: percent(item.cancellationRate),
+    por_servico: details.byService.map((service) => ({ servico: service.service, agendamentos: service.bookings, faturamento: formatPrice(service.revenueCents) })),
+    clientes: { novos: details.clients.new, recorrentes: details.clients.returning },
+    horarios_de_pico: details.busiestHours.map((hour) => ({ hora: `${hour.hour}h`, agendamentos: hour.bookings })),
   });
   return {
     periodo: report.period,
     fuso: report.timezone,
-    atual: figures(report.current),
-    anterior: figures(report.previous),
+    atual: figures(report.current, report),
+    anterior: figures(report.previous, report.previousDetails),
     // What the revenue so far compares with: the previous period's, up to the same point in it.
     anterior_ate_o_mesmo_momento: { ate: formatInZone(report.previousSoFar.until, report.timezone), faturamento_concluidos: formatPrice(report.previousSoFar.revenueCents) },
-    por_servico: report.byService.map((item) => ({ servico: item.service, agendamentos: item.bookings, faturamento: formatPrice(item.revenueCents) })),
-    clientes: { novos: report.clients.new, recorrentes: report.clients.returning },
-    horarios_de_pico: report.busiestHours.map((item) => ({ hora: `${item.hour}h`, agendamentos: item.bookings })),
   };
 }
 

@@ -30,6 +30,16 @@ export interface AnalyticsReport {
    * done bookings are only those up to now).
    */
   previousSoFar: { until: Date; revenueCents: number };
+  /** The current period's breakdown. */
+  byService: PeriodBreakdown['byService'];
+  clients: PeriodBreakdown['clients'];
+  busiestHours: PeriodBreakdown['busiestHours'];
+  /** The previous period's: "mês passado" questions are asked of it ("o que mais vendeu mês passado?"). */
+  previousDetails: PeriodBreakdown;
+}
+
+/** What a period's bookings were made of, beyond the counts. */
+export interface PeriodBreakdown {
   /** Bookings not cancelled, and the revenue of those done, per service: busiest first. */
   byService: { service: string; bookings: number; revenueCents: number }[];
   /** Customers with a booking in the period: first booking ever (new) or not (returning). */
@@ -85,9 +95,8 @@ export class AnalyticsService {
         current: await this.figures(tx, organizationId, current),
         previous: await this.figures(tx, organizationId, previous),
         previousSoFar: { until, revenueCents: await this.revenue(tx, organizationId, { ...previous, to: until }) },
-        byService: await this.byService(tx, organizationId, current),
-        clients: await this.clients(tx, organizationId, current),
-        busiestHours: await this.busiestHours(tx, organizationId, current, timezone),
+        ...(await this.breakdown(tx, organizationId, current, timezone)),
+        previousDetails: await this.breakdown(tx, organizationId, previous, timezone),
       };
     });
   }
@@ -207,7 +216,15 @@ export class AnalyticsService {
     return Number(row.cents);
   }
 
-  private async byService(tx: Db, organizationId: string, window: PeriodWindow): Promise<AnalyticsReport['byService']> {
+  private async breakdown(tx: Db, organizationId: string, window: PeriodWindow, timezone: string): Promise<PeriodBreakdown> {
+    return {
+      byService: await this.byService(tx, organizationId, window),
+      clients: await this.clients(tx, organizationId, window),
+      busiestHours: await this.busiestHours(tx, organizationId, window, timezone),
+    };
+  }
+
+  private async byService(tx: Db, organizationId: string, window: PeriodWindow): Promise<PeriodBreakdown['byService']> {
     const rows = await query<{ service: string; bookings: number; revenue: string | number }>(
       tx,
       sql`SELECT s.name AS service, count(*)::int AS bookings,
@@ -220,7 +237,7 @@ export class AnalyticsService {
   }
 
   /** A customer is new in the period when their first booking ever (not cancelled) starts in it. */
-  private async clients(tx: Db, organizationId: string, window: PeriodWindow): Promise<AnalyticsReport['clients']> {
+  private async clients(tx: Db, organizationId: string, window: PeriodWindow): Promise<PeriodBreakdown['clients']> {
     const [row] = await query<{ new_clients: number; returning_clients: number }>(
       tx,
       sql`WITH seen AS (
@@ -237,7 +254,7 @@ export class AnalyticsService {
     return { new: Number(row.new_clients), returning: Number(row.returning_clients) };
   }
 
-  private async busiestHours(tx: Db, organizationId: string, window: PeriodWindow, timezone: string): Promise<AnalyticsReport['busiestHours']> {
+  private async busiestHours(tx: Db, organizationId: string, window: PeriodWindow, timezone: string): Promise<PeriodBreakdown['busiestHours']> {
     const rows = await query<{ hour: number; bookings: number }>(
       tx,
       sql`SELECT extract(hour FROM lower(b.during) AT TIME ZONE ${timezone})::int AS hour, count(*)::int AS bookings
