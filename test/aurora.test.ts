@@ -85,6 +85,9 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
       por_status: { concluido: 1, falta: 1 },
     });
     expect(figures.anterior).toMatchObject({ agendamentos_nao_cancelados: 1, faturamento_concluidos: 'R$ 80,00' });
+    // Days as the owner says them: today is "de hoje até hoje", never "até amanhã".
+    expect(figures.atual).toMatchObject({ de: today, ate: today });
+    expect(figures.anterior).toMatchObject({ de: addDays(today, -1), ate: addDays(today, -1) });
     // Each period with its own services: "o que mais vendeu ontem" reads yesterday's, not today's.
     expect(figures.atual.por_servico).toEqual([
       { servico: 'Banho', agendamentos: 1, faturamento: 'R$ 60,00' },

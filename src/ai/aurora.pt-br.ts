@@ -103,7 +103,8 @@ export const auroraTexts = {
 export function reportForModel(report: AnalyticsReport): Record<string, unknown> {
   const figures = (item: PeriodFigures, details: PeriodBreakdown) => ({
     de: item.window.fromDate,
-    ate_exclusive: item.window.toDate,
+    // The last day in it, as the owner counts: an exclusive end (the 1st of next month) invites "até 01/12" in the answer.
+    ate: addDays(item.window.toDate, -1),
     agendamentos_nao_cancelados: item.total,
     por_status: { agendado: item.byStatus.scheduled, confirmado: item.byStatus.confirmed, concluido: item.byStatus.done, cancelado: item.byStatus.cancelled, falta: item.byStatus.no_show },
     faturamento_concluidos: formatPrice(item.revenueCents),
