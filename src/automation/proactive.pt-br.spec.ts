@@ -28,3 +28,21 @@ describe('proactiveTexts.dailySummary', () => {
     expect(text).not.toContain('sem baixa');
   });
 });
+
+describe('the daily summary greeting', () => {
+  const greetingAt = (hour: number) =>
+    proactiveTexts.dailySummary({ date: '2026-11-24', hour, today: [], yesterday: { done: 0, revenueCents: 0, noShow: 0, cancelled: 0, total: 0 }, openHandoffs: 0 }).split(' Resumo')[0];
+
+  it('says good night in the small hours, as a summary set for midnight goes out then', () => {
+    expect([0, 4, 5, 11, 12, 17, 18, 23].map(greetingAt)).toEqual([
+      '🌙 *Boa noite!*',
+      '🌙 *Boa noite!*',
+      '☀️ *Bom dia!*',
+      '☀️ *Bom dia!*',
+      '🌤️ *Boa tarde!*',
+      '🌤️ *Boa tarde!*',
+      '🌙 *Boa noite!*',
+      '🌙 *Boa noite!*',
+    ]);
+  });
+});

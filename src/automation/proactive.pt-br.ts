@@ -64,7 +64,9 @@ function whoLabel(pet: string | null, customer: string | null): string {
   return pet ?? customer ?? 'cliente';
 }
 
+/** The owner may choose any hour (0-23): at 02:00 "Bom dia!" reads wrong in Brazil, where it is still "boa noite". */
 function greeting(hour: number): string {
+  if (hour < 5) return '🌙 *Boa noite!*';
   if (hour < 12) return '☀️ *Bom dia!*';
   if (hour < 18) return '🌤️ *Boa tarde!*';
   return '🌙 *Boa noite!*';
