@@ -76,6 +76,10 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     expect(first.tools.map((tool: any) => tool.function.name)).toEqual(AURORA_TOOL_NAMES);
     expect(first.messages[0].content).toContain('Você é a Aurora');
     expect(first.messages[0].content).toContain('Pet Shop da Aurora');
+    // The date as the owner writes it: a model echoes what its prompt shows, and "2026-11-27" is not how a shop reads.
+    expect(first.messages[0].content).toContain(`${today.slice(8, 10)}/${today.slice(5, 7)}/${today.slice(0, 4)}`);
+    expect(first.messages[0].content).not.toContain(today);
+    expect(first.messages[0].content).toContain('Escreva datas como 27/11');
     expect(JSON.stringify(first.tools)).not.toMatch(/organi[sz]ation|org_id/i);
     const [figures] = toolResults(fake.requests[before + 1]);
     expect(figures.atual).toMatchObject({
