@@ -81,6 +81,10 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     expect(first.messages[0].content).not.toContain(today);
     expect(first.messages[0].content).toContain('Escreva datas como 27/11');
     expect(JSON.stringify(first.tools)).not.toMatch(/organi[sz]ation|org_id/i);
+    // The placeholders a campaign fills per customer, which the campaign rules refuse any other of.
+    const draftTool = first.tools.find((tool: any) => tool.function.name === 'sugerir_campanha');
+    expect(draftTool.function.parameters.properties.texto.description).toContain('{nome}');
+    expect(first.messages[0].content).toContain('pode usar {nome} e {pet}');
     const [figures] = toolResults(fake.requests[before + 1]);
     expect(figures.atual).toMatchObject({
       agendamentos_nao_cancelados: 2,

@@ -28,7 +28,12 @@ const SCHEMAS = {
     objetivo: { type: 'string', minLength: 3, maxLength: 300, description: 'O que a campanha quer alcançar' },
     publico: { type: ['string', 'null'], enum: ['inativos', 'todos', null], description: 'inativos (use dias_inativos) ou todos; null = inativos' },
     dias_inativos: { type: ['integer', 'null'], minimum: 30, maximum: 3650, description: 'Para publico inativos; null = 60' },
-    texto: { type: 'string', minLength: 10, maxLength: 1000, description: 'A mensagem que os clientes vão receber' },
+    texto: {
+      type: 'string',
+      minLength: 10,
+      maxLength: 1000,
+      description: 'A mensagem que os clientes vão receber; {nome} vira o primeiro nome de cada cliente e {pet} o nome do pet dele (nenhum outro {campo} existe)',
+    },
   }),
 } satisfies Record<string, ObjectSchema>;
 
