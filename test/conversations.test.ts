@@ -176,6 +176,7 @@ describe('conversations and the human handoff', () => {
     await waitFor(() => changes().length === 1, 10_000);
     const conversation = await conversationOf(phone);
     expect(events.find(({ name, payload }) => name === 'conversation:updated' && payload.customerPhone === `+${phone}`)?.payload).toEqual({
+      instanceId: shop.instanceId,
       conversationId: conversation!.id,
       contactId: conversation!.contactId,
       customerPhone: `+${phone}`,

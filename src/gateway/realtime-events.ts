@@ -41,10 +41,11 @@ export interface RealtimeEventMap {
   };
   /**
    * A conversation changed state, so every staff screen's queue can follow: staff took it over, released or closed
-   * it, answered a waiting customer, the assistant handed it over, or the handoff timed out. A conversation is the
-   * shop's, not one number's: no instanceId.
+   * it, answered a waiting customer, the assistant handed it over, or the handoff timed out.
    */
   'conversation:updated': {
+    /** The number the customer last wrote to; null when that instance was deleted. */
+    instanceId: string | null;
     conversationId: string;
     contactId: string;
     /** The customer, E.164. */

@@ -6,6 +6,7 @@ import { RealtimeGateway } from '../gateway/realtime.gateway.js';
 /** A conversation right after it changed state, as `conversation:updated` names it. */
 export interface ChangedConversation {
   organizationId: string;
+  instanceId: string | null;
   id: string;
   contactId: string;
   customerPhone: string;
@@ -21,6 +22,7 @@ export class ConversationEvents {
   changed(conversations: readonly ChangedConversation[], cause: ConversationChangeCause, at: Date): void {
     for (const conversation of conversations) {
       this.realtime.publish(conversation.organizationId, 'conversation:updated', {
+        instanceId: conversation.instanceId,
         conversationId: conversation.id,
         contactId: conversation.contactId,
         customerPhone: conversation.customerPhone,

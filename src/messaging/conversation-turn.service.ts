@@ -305,7 +305,17 @@ export class ConversationTurnService {
         at: now.toISOString(),
       });
       this.conversationEvents.changed(
-        [{ organizationId: organization.id, id: conversation.id, contactId: contact.id, customerPhone: contact.phone, state: 'waiting_human', handoffReason: decision.handoffReason ?? null }],
+        [
+          {
+            organizationId: organization.id,
+            instanceId: prepared.instanceId,
+            id: conversation.id,
+            contactId: contact.id,
+            customerPhone: contact.phone,
+            state: 'waiting_human',
+            handoffReason: decision.handoffReason ?? null,
+          },
+        ],
         'handoff',
         now,
       );

@@ -89,6 +89,7 @@ export class ConversationsRepository {
     const withPerson = await tx
       .select({
         organizationId: conversations.organizationId,
+        instanceId: conversations.instanceId,
         id: conversations.id,
         contactId: conversations.contactId,
         customerPhone: contacts.phone,
@@ -182,6 +183,7 @@ export class ConversationsRepository {
       )
       .returning({
         organizationId: conversations.organizationId,
+        instanceId: conversations.instanceId,
         id: conversations.id,
         contactId: conversations.contactId,
         customerPhone: sql<string>`(SELECT ${contacts.phone} FROM ${contacts} WHERE ${contacts.id} = ${conversations.contactId})`,
