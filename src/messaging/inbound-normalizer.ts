@@ -1,7 +1,7 @@
 import { normalizePhoneNumber } from '../common/phone-number.js';
 import type { MessageType } from '../database/schema.js';
 import { phoneFromJid } from '../whatsapp/transport/phone-jid.js';
-import type { InboundWhatsAppMessage } from '../whatsapp/transport/whatsapp-transport.js';
+import { type InboundWhatsAppMessage, senderOf } from '../whatsapp/transport/whatsapp-transport.js';
 
 /** A customer's message as the pipeline stores it, whatever WhatsApp wrapped it in. */
 export interface NormalizedInbound {
@@ -67,11 +67,9 @@ export function normalizeInbound(raw: InboundWhatsAppMessage, options: { ignoreG
   const chatJid = key.remoteJid ?? '';
   if (chatJid === 'status@broadcast') return skip('status-broadcast');
   if (chatJid.endsWith('@broadcast') || chatJid.endsWith('@newsletter')) return skip('broadcast-or-newsletter');
-  const group = chatJid.endsWith('@g.us');
+  const { group, jid: senderJid, alt: senderAlt } = senderOf(raw);
   if (group && options.ignoreGroups) return skip('group');
 
-  const senderJid = group ? key.participant : chatJid;
-  const senderAlt = group ? key.participantAlt : key.remoteJidAlt;
   const phoneDigits = phoneFromJid(senderJid) ?? phoneFromJid(senderAlt);
   const phone = phoneDigits === null ? null : normalizePhoneNumber(`+${phoneDigits}`);
   if (phone === null) return skip('unresolved-sender');

@@ -18,6 +18,7 @@ import {
   type InboundWhatsAppMessage,
   type OutboundContent,
   type ReceiptStatus,
+  senderOf,
   type TransportEvent,
   type WhatsAppConnection,
   type WhatsAppTransport,
@@ -166,12 +167,13 @@ export class BaileysTransport implements WhatsAppTransport {
     };
     const resolveLidSenders = async (unresolved: InboundWhatsAppMessage[]) => {
       if (unresolved.length === 0) return;
-      const pairs = await socket.signalRepository.lidMapping.getPNsForLIDs(unresolved.map(senderJid));
+      const pairs = await socket.signalRepository.lidMapping.getPNsForLIDs(unresolved.map((message) => senderOf(message).jid!));
       const phoneOf = new Map((pairs ?? []).map(({ lid, pn }) => [lid, pn]));
       for (const message of unresolved) {
-        const pn = phoneOf.get(senderJid(message));
+        const { group, jid } = senderOf(message);
+        const pn = phoneOf.get(jid!);
         if (pn === undefined) continue;
-        if (isGroupChat(message)) message.key.participantAlt = pn;
+        if (group) message.key.participantAlt = pn;
         else message.key.remoteJidAlt = pn;
       }
     };
@@ -277,20 +279,10 @@ function toInboundMessage(message: WAMessage): InboundWhatsAppMessage {
   };
 }
 
-function isGroupChat(message: InboundWhatsAppMessage): boolean {
-  return message.key.remoteJid?.endsWith('@g.us') === true;
-}
-
-/** The sender's JID as the key names it: the participant in a group, the chat otherwise. */
-function senderJid(message: InboundWhatsAppMessage): string {
-  return (isGroupChat(message) ? message.key.participant : message.key.remoteJid) ?? '';
-}
-
 /** Someone else's message whose sender is a LID with no phone JID beside it. */
 function lacksSenderPhone(message: InboundWhatsAppMessage): boolean {
-  if (message.key.fromMe === true || !senderJid(message).endsWith('@lid')) return false;
-  const alternative = isGroupChat(message) ? message.key.participantAlt : message.key.remoteJidAlt;
-  return phoneFromJid(alternative) === null;
+  const sender = senderOf(message);
+  return message.key.fromMe !== true && sender.jid?.endsWith('@lid') === true && phoneFromJid(sender.alt) === null;
 }
 
 function toBaileysContent(content: OutboundContent): AnyMessageContent {

@@ -37,6 +37,16 @@ export interface MediaDownloadLimits {
   timeoutMs: number;
 }
 
+/**
+ * Who sent a message, as its key names them: in a group the participant, otherwise the chat; `alt` is the other
+ * address WhatsApp gives beside it (the phone JID of a LID, or the LID of a phone).
+ */
+export function senderOf(message: InboundWhatsAppMessage): { group: boolean; jid: string | null; alt: string | null } {
+  const { key } = message;
+  const group = key.remoteJid?.endsWith('@g.us') === true;
+  return { group, jid: (group ? key.participant : key.remoteJid) ?? null, alt: (group ? key.participantAlt : key.remoteJidAlt) ?? null };
+}
+
 export type ReceiptStatus = 'sent' | 'delivered' | 'read' | 'failed';
 
 export type TransportEvent =
