@@ -6,7 +6,8 @@ export const campaignTexts = {
     'Se quiser falar com a gente, é só mandar uma mensagem por aqui a qualquer momento. 🙂',
 } as const;
 
-function plain(text: string): string {
+/** Lower case, no accents or punctuation, single spaces: how customers' words are compared. */
+export function plain(text: string): string {
   return text
     .normalize('NFD')
     .replace(/\p{Diacritic}/gu, '')
