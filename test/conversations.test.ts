@@ -166,6 +166,47 @@ describe('conversations and the human handoff', () => {
     expect(handoffsOf(phone)).toHaveLength(1);
   });
 
+  it("tells staff screens when a customer's message gives the conversation back to the bot: closed, or left with a person past the timeout", async () => {
+    const phone = newCustomer();
+    const changes = () =>
+      events
+        .filter(({ name, payload }) => name === 'conversation:updated' && payload.customerPhone === `+${phone}`)
+        .map(({ payload }) => [payload.cause, payload.state, payload.handoffReason]);
+    await say(phone, 'oi');
+    const conversation = await conversationOf(phone);
+    await api('POST', `/api/conversations/${conversation!.id}/close`);
+    // The customer writes again: the screen showing the conversation closed must see it with the bot.
+    await say(phone, 'oi de novo');
+    await waitFor(() => changes().length === 2, 10_000);
+    expect(events.filter(({ name, payload }) => name === 'conversation:updated' && payload.customerPhone === `+${phone}`)[1].payload).toEqual({
+      instanceId: shop.instanceId,
+      conversationId: conversation!.id,
+      contactId: conversation!.contactId,
+      customerPhone: `+${phone}`,
+      state: 'bot',
+      handoffReason: null,
+      cause: 'reopened',
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+
+    // Handed to a person, then left past the timeout: the customer's message finds it before the sweeper does.
+    await write(phone, 'atendente');
+    await waitFor(() => changes().length === 3, 10_000);
+    const long = new Date(Date.now() - server.config.inbound.handoffTimeoutMs - 60_000);
+    await server.app.get<Database>(DATABASE).systemDb.update(conversations).set({ stateChangedAt: long }).where(eq(conversations.id, conversation!.id));
+    await say(phone, 'oi, ainda estou aqui');
+    await waitFor(() => changes().length === 4, 10_000);
+    // A message to a conversation already with the bot changes nothing: nothing to tell.
+    await say(phone, 'obrigado');
+    await sleep(SETTLE_MS);
+    expect(changes()).toEqual([
+      ['close', 'closed', null],
+      ['reopened', 'bot', null],
+      ['handoff', 'waiting_human', 'o cliente pediu um atendente'],
+      ['timeout', 'bot', null],
+    ]);
+  });
+
   it('tells staff screens of every change of state: the handoff, a staff reply, release, take-over, close and the timeout', async () => {
     const phone = newCustomer();
     const changes = () =>

@@ -41,7 +41,8 @@ export interface RealtimeEventMap {
   };
   /**
    * A conversation changed state, so every staff screen's queue can follow: staff took it over, released or closed
-   * it, answered a waiting customer, the assistant handed it over, or the handoff timed out.
+   * it, answered a waiting customer, the assistant handed it over, the handoff timed out, or the customer's message
+   * reopened a closed conversation.
    */
   'conversation:updated': {
     /** The number the customer last wrote to; null when that instance was deleted. */
@@ -79,8 +80,11 @@ export interface RealtimeEventMap {
   };
 }
 
-/** What moved a conversation: a staff action (REST), a staff message, the assistant, or the handoff timeout. */
-export type ConversationChangeCause = 'take-over' | 'release' | 'close' | 'staff-reply' | 'handoff' | 'timeout';
+/**
+ * What moved a conversation: a staff action (REST), a staff message, the assistant, the handoff timeout (the
+ * sweeper's, or found by the customer's next message), or a customer writing to a closed conversation.
+ */
+export type ConversationChangeCause = 'take-over' | 'release' | 'close' | 'staff-reply' | 'handoff' | 'timeout' | 'reopened';
 
 export type RealtimeEventName = keyof RealtimeEventMap;
 

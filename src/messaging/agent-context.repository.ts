@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { asc, eq } from 'drizzle-orm';
 import { COMMIT_WITHOUT_WAITING_FOR_THE_FLUSH, DATABASE, type Database, type Db } from '../database/database.js';
 import { ACTIVE_BOOKING_STATUSES, type ConversationAgentKind, type ConversationState, type MessageType, organizations, services } from '../database/schema.js';
+import type { ConversationChangeCause } from '../gateway/realtime-events.js';
 import type { AgentContext } from './conversation-agent.js';
 import { waitingOf } from './inbound.repository.js';
 
@@ -45,16 +46,24 @@ interface OpenedTurnRow {
   conversation_id: string;
   state: ConversationState;
   agent_state: Record<string, unknown> | null;
+  back_to_bot: BackToBotCause | null;
   pets: AgentContext['pets'];
   bookings: (Omit<AgentContext['upcomingBookings'][number], 'startsAt'> & { startsAt: string })[];
   history: (Omit<AgentContext['history'][number], 'at'> & { at: string })[];
 }
 
+/**
+ * Why the opening gave the conversation back to the bot: it was closed (or
+ * staff closed it while the statement ran), or left with a person past the
+ * handoff timeout before the sweeper found it.
+ */
+export type BackToBotCause = Extract<ConversationChangeCause, 'reopened' | 'timeout'>;
+
 export interface OpenedTurn extends CustomerContext {
   /** The contact's waiting messages this turn took, oldest first, with the status they had. */
   pending: PendingMessage[];
   contact: { id: string; phone: string; name: string | null };
-  conversation: { id: string; state: ConversationState; agentState: Record<string, unknown> | null };
+  conversation: { id: string; state: ConversationState; agentState: Record<string, unknown> | null; backToBot: BackToBotCause | null };
 }
 
 export interface TurnOpening {
@@ -102,6 +111,11 @@ const OPEN_TURN = `
       last_message_at = greatest(contacts.last_message_at, excluded.last_message_at),
       updated_at = excluded.last_message_at
     RETURNING id, phone, name
+  ), previous AS (
+    -- The conversation as the statement found it (its snapshot, from before the upsert below), to tell whether the
+    -- opening gave it back to the bot: staff screens are told so.
+    SELECT state, state_changed_at FROM conversations
+     WHERE organization_id = $1::uuid AND contact_id = (SELECT id FROM contact)
   ), conversation AS (
     INSERT INTO conversations (organization_id, contact_id, instance_id, agent, last_message_at, state_changed_at)
     SELECT $1::uuid, contact.id, latest.instance_id, $4::text, $5::timestamptz, $5::timestamptz
@@ -115,7 +129,7 @@ const OPEN_TURN = `
       agent_state = CASE WHEN ${BACK_TO_BOT} THEN NULL ELSE conversations.agent_state END,
       state_changed_at = CASE WHEN ${BACK_TO_BOT} THEN excluded.state_changed_at ELSE conversations.state_changed_at END,
       updated_at = excluded.last_message_at
-    RETURNING id, state, agent_state
+    RETURNING id, state, agent_state, state_changed_at
   )
   SELECT
     (SELECT json_agg(json_build_object('id', id, 'instanceId', instance_id, 'type', type, 'body', body, 'pushName', push_name,
@@ -123,6 +137,12 @@ const OPEN_TURN = `
        FROM claimed) AS pending,
     contact.id AS contact_id, contact.phone, contact.name,
     conversation.id AS conversation_id, conversation.state, conversation.agent_state,
+    -- Back with the bot from a person or a close: from the state found, or from one a concurrent close (or
+    -- take-over) committed meanwhile, which the upsert waited for and then moved (its state_changed_at is newer).
+    (SELECT CASE WHEN previous.state IN ('waiting_human', 'human') THEN 'timeout' ELSE 'reopened' END
+       FROM previous
+      WHERE conversation.state = 'bot'
+        AND (previous.state <> 'bot' OR previous.state_changed_at < conversation.state_changed_at)) AS back_to_bot,
     (SELECT coalesce(json_agg(p ORDER BY p.name), '[]'::json)
        FROM (SELECT id, name, species, breed, size FROM pets WHERE organization_id = $1::uuid AND contact_id = contact.id) p) AS pets,
     (SELECT coalesce(json_agg(b ORDER BY b."startsAt"), '[]'::json)
@@ -185,7 +205,8 @@ export class AgentContextRepository {
    *     person past the handoff timeout since the handover or staff's last
    *     message, goes back to the bot with no memory, as a release or close
    *     leaves it: a turn that ended after the close, or a menu begun before a
-   *     take-over, would otherwise resume a conversation that was over);
+   *     take-over, would otherwise resume a conversation that was over), and
+   *     says so (`backToBot`), read from the conversation as the statement found it;
    *   - what the agent knows of the customer: pets, upcoming bookings and the
    *     conversation's last messages.
    * Every message starts a turn and most find their message answered already,
@@ -215,7 +236,7 @@ export class AgentContextRepository {
     return {
       pending: row.pending.map((message) => ({ ...message, createdAt: new Date(message.createdAt) })),
       contact: { id: row.contact_id, phone: row.phone, name: row.name },
-      conversation: { id: row.conversation_id, state: row.state, agentState: row.agent_state },
+      conversation: { id: row.conversation_id, state: row.state, agentState: row.agent_state, backToBot: row.back_to_bot },
       pets: row.pets,
       upcomingBookings: row.bookings.map((booking) => ({ ...booking, startsAt: new Date(booking.startsAt) })),
       history: row.history.map((message) => ({ ...message, at: new Date(message.at) })),

@@ -157,16 +157,26 @@ export class ConversationTurnService {
     if (shop === null) return null;
     const { organization } = shop;
     const owner = organization.authorizedOwnerNumbers.includes(phone);
+    const opening = this.clock.now();
     const opened = await this.agentContext.openTurn({
       organizationId,
       phone,
       agent: owner ? 'aurora' : 'client',
-      now: this.clock.now(),
+      now: opening,
       handoffTimeoutMs: this.config.inbound.handoffTimeoutMs,
       historyLimit: this.config.inbound.historyLimit,
     });
     if (opened === null) return null;
     const { pending, contact, conversation, ...customer } = opened;
+    const instanceId = pending[pending.length - 1].instanceId;
+    if (conversation.backToBot !== null) {
+      // The opening committed already (one statement): staff screens showing the conversation closed, or with a person, follow.
+      this.conversationEvents.changed(
+        [{ organizationId, instanceId, id: conversation.id, contactId: contact.id, customerPhone: contact.phone, state: 'bot', handoffReason: null }],
+        conversation.backToBot,
+        opening,
+      );
+    }
     return {
       turnId: randomUUID(),
       pending,
@@ -174,7 +184,7 @@ export class ConversationTurnService {
       owner,
       contact,
       conversation,
-      instanceId: pending[pending.length - 1].instanceId,
+      instanceId,
       context: { services: shop.services, ...customer },
     };
   }
