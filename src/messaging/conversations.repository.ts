@@ -86,32 +86,36 @@ export class ConversationsRepository {
    * conversations that moved (from `waiting_human` to `human`).
    */
   async staffAnswered(tx: Db, phones: string[], now: Date): Promise<ChangedConversation[]> {
-    const withPerson = await tx
-      .select({
+    // Locked as it is read, in the one statement that moves it: a concurrent release or close is waited for and
+    // the row read again, so the state compared is the one this update replaces.
+    const withPerson = tx
+      .select({ id: conversations.id, previousState: sql<ConversationState>`${conversations.state}`.as('previous_state'), customerPhone: contacts.phone })
+      .from(conversations)
+      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
+      .where(and(inArray(conversations.state, [...HUMAN_STATES]), inArray(contacts.phone, phones)))
+      .for('update', { of: conversations })
+      .as('with_person');
+    const moved = await tx
+      .update(conversations)
+      .set({
+        state: 'human',
+        stateChangedAt: sql`CASE WHEN ${withPerson.previousState} = 'waiting_human' THEN ${now.toISOString()}::timestamptz ELSE ${conversations.stateChangedAt} END`,
+        staffActiveAt: now,
+        updatedAt: now,
+      })
+      .from(withPerson)
+      .where(eq(conversations.id, withPerson.id))
+      .returning({
         organizationId: conversations.organizationId,
         instanceId: conversations.instanceId,
         id: conversations.id,
         contactId: conversations.contactId,
-        customerPhone: contacts.phone,
+        customerPhone: withPerson.customerPhone,
+        previousState: withPerson.previousState,
         state: conversations.state,
         handoffReason: conversations.handoffReason,
-      })
-      .from(conversations)
-      .innerJoin(contacts, eq(contacts.id, conversations.contactId))
-      .where(and(inArray(conversations.state, [...HUMAN_STATES]), inArray(contacts.phone, phones)))
-      // Locked, so the state read here is the one the update below leaves.
-      .for('update', { of: conversations });
-    if (withPerson.length === 0) return [];
-    await tx
-      .update(conversations)
-      .set({
-        state: 'human',
-        stateChangedAt: sql`CASE WHEN ${conversations.state} = 'waiting_human' THEN ${now.toISOString()}::timestamptz ELSE ${conversations.stateChangedAt} END`,
-        staffActiveAt: now,
-        updatedAt: now,
-      })
-      .where(inArray(conversations.id, withPerson.map((conversation) => conversation.id)));
-    return withPerson.filter((conversation) => conversation.state === 'waiting_human').map((conversation) => ({ ...conversation, state: 'human' as const }));
+      });
+    return moved.filter((conversation) => conversation.previousState === 'waiting_human').map(({ previousState, ...conversation }) => conversation);
   }
 
   find(organizationId: string, id: string): Promise<ConversationView | null> {
