@@ -1,10 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignTexts } from '../src/campaigns/campaigns.pt-br.js';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { conversations } from '../src/database/schema.js';
 import { CLIENT_AGENT, type ConversationAgent, OWNER_AGENT } from '../src/messaging/conversation-agent.js';
 import { InboundSweeper } from '../src/messaging/inbound-sweeper.js';
+import { MessagesRepository } from '../src/whatsapp/messages.repository.js';
 import { type ChattingApp, customerChat, customerPhones, startChattingApp } from './support/chatting-app.js';
 import { sleep, waitFor } from './support/processes.js';
 import { createChattingShop, type TestShop } from './support/shop.js';
@@ -164,6 +166,49 @@ describe('conversations and the human handoff', () => {
     await waitFor(() => handoffsOf(phone).length === 1, 5000);
     await sleep(SETTLE_MS);
     expect(handoffsOf(phone)).toHaveLength(1);
+  });
+
+  it("does not send the assistant's reply queued before staff took the conversation over: it shows why, and staff's message goes", async () => {
+    const phone = newCustomer();
+    await say(phone, 'oi');
+    const conversation = await conversationOf(phone);
+    // The assistant's reply is stored and queued; staff take the conversation over before it leaves.
+    const messagesRepository = server.app.get(MessagesRepository);
+    const findForSend = messagesRepository.findForSend.bind(messagesRepository);
+    let leave!: () => void;
+    const held = new Promise<void>((resolve) => (leave = resolve));
+    let heldReply: string | undefined;
+    messagesRepository.findForSend = async (organizationId, messageId) => {
+      if (heldReply === undefined || heldReply === messageId) {
+        heldReply = messageId;
+        await held;
+      }
+      return findForSend(organizationId, messageId);
+    };
+    const replies = sentTo(phone).length;
+    try {
+      await write(phone, '1');
+      await waitFor(() => heldReply !== undefined, 10_000);
+      expect((await api('POST', `/api/conversations/${conversation!.id}/take-over`)).body.state).toBe('human');
+      // Staff write at once: their message waits for the earlier one, then goes.
+      expect((await api('POST', '/api/whatsapp/send/text', { instanceId: shop.instanceId, to: phone, text: 'Oi! Aqui é a Ana, posso ajudar?' })).status).toBe(202);
+      leave();
+      await waitFor(() => sentTo(phone).length > replies, 10_000);
+    } finally {
+      leave();
+      messagesRepository.findForSend = findForSend;
+    }
+    await sleep(SETTLE_MS);
+    expect(sentTo(phone).slice(replies).map((message) => message.text)).toEqual(['Oi! Aqui é a Ana, posso ajudar?']);
+    const history = await api('GET', `/api/conversations/${conversation!.id}/messages`);
+    expect(history.body.data.find((message: { id: string }) => message.id === heldReply)).toMatchObject({
+      direction: 'outbound',
+      origin: 'agent',
+      status: 'failed',
+      error: 'not sent: a person took the conversation over',
+    });
+    // With the person still answering, what the customer is owed whoever answers still goes: the opt-out's confirmation.
+    expect(await say(phone, 'SAIR')).toEqual([campaignTexts.optedOut]);
   });
 
   it("tells staff screens when a customer's message gives the conversation back to the bot: closed, or left with a person past the timeout", async () => {

@@ -59,7 +59,10 @@ export class ConversationsController {
 
   @Post(':id/take-over')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'A person takes the conversation (state human): the bot stops answering' })
+  @ApiOperation({
+    summary: 'A person takes the conversation (state human): the bot stops answering',
+    description: "An assistant's reply not yet sent is not sent: it ends `failed`, its error saying a person took the conversation over.",
+  })
   @ApiOkResponse({ type: ConversationDto })
   @ApiErrors(400, 401, 404, 409)
   takeOver(@CurrentTenant() tenant: TenantContext, @Param('id', ParseIdPipe) id: string): Promise<ConversationDto> {

@@ -4,7 +4,7 @@ import { GroupCommit } from '../common/group-commit.js';
 import { DATABASE, type Database, type Db } from '../database/database.js';
 import { isDatabaseUnavailable } from '../database/postgres-errors.js';
 import { preparedQuery } from '../database/prepared-query.js';
-import { type InstanceStatus, type MessageOrigin, type MessageStatus, type MessageType, messages, whatsappInstances } from '../database/schema.js';
+import { conversations, type InstanceStatus, type MessageOrigin, type MessageStatus, type MessageType, messages, whatsappInstances } from '../database/schema.js';
 import type { ReceiptStatus } from './transport/whatsapp-transport.js';
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -61,10 +61,26 @@ const EARLY_RECEIPT_TTL_MS = 60_000;
 
 const { placeholder } = sql;
 
+/**
+ * Whether the message is the assistant's reply to a conversation a person has
+ * since taken (staff took it over, or answered the customer waiting for them,
+ * after the turn stored the reply): the person speaks for the shop now. Only
+ * `human`: `waiting_human` is where the assistant's own handoff leaves the
+ * conversation, and the reply announcing it must go. The system's replies (an
+ * opt-out confirmation, owed whoever answers) and staff's own are never held back.
+ */
+const TAKEN_BY_PERSON = sql<boolean>`(${messages.origin} = 'agent' AND EXISTS (
+  SELECT 1 FROM ${conversations}
+   WHERE ${conversations.id} = ${messages.conversationId} AND ${conversations.organizationId} = ${messages.organizationId}
+     AND ${conversations.state} = 'human'))`;
+
+/** Why the assistant's reply was not sent (its `error`, status `failed`): see TAKEN_BY_PERSON. */
+export const TAKEN_OVER_BEFORE_SENT = 'not sent: a person took the conversation over';
+
 /** A send's message by id (see findForSend). */
 const findForSend = (db: Db) =>
   db
-    .select({ ...getTableColumns(messages), waitsForEarlier: WAITS_FOR_EARLIER })
+    .select({ ...getTableColumns(messages), waitsForEarlier: WAITS_FOR_EARLIER, takenByPerson: TAKEN_BY_PERSON })
     .from(messages)
     .where(and(eq(messages.id, placeholder('messageId')), eq(messages.organizationId, placeholder('organizationId'))));
 
@@ -216,17 +232,18 @@ export class MessagesRepository implements BeforeApplicationShutdown {
   }
 
   /**
-   * The message to send, and whether an earlier message of the instance to the
+   * The message to send, whether an earlier message of the instance to the
    * same person is still waiting to be sent: sends to one person leave in the
    * order they were written (a retried send after a crash must not be overtaken
-   * by the next reply).
+   * by the next reply), and whether it is the assistant's reply to a
+   * conversation a person took since (TAKEN_BY_PERSON), read in the same statement.
    *
    * The outbound worker serves every organization's sends, like the receipts
    * below: it reads and stamps one message by id with a single statement on the
    * owner connection, the organization in the filter, instead of three round
    * trips of a tenant transaction per step (the send path's largest cost).
    */
-  async findForSend(organizationId: string, messageId: string): Promise<(MessageRow & { waitsForEarlier: boolean }) | null> {
+  async findForSend(organizationId: string, messageId: string): Promise<(MessageRow & { waitsForEarlier: boolean; takenByPerson: boolean }) | null> {
     const [row] = await preparedQuery(this.database.systemDb, 'oxy_message_for_send', findForSend).execute({ messageId, organizationId });
     return row ?? null;
   }

@@ -8,7 +8,7 @@ import { QueueService } from '../../queue/queue.service.js';
 import type { JobPayload } from '../../queue/queues.js';
 import { ConnectionManager, InstanceNotLiveError } from '../connection/connection-manager.js';
 import { INSTANCE_DELETED, InstancesRepository } from '../instances.repository.js';
-import { type MessageRow, MessagesRepository } from '../messages.repository.js';
+import { type MessageRow, MessagesRepository, TAKEN_OVER_BEFORE_SENT } from '../messages.repository.js';
 import type { OutboundContent } from '../transport/whatsapp-transport.js';
 import { WhatsappEvents } from '../whatsapp-events.js';
 import { BEHIND_EARLIER_SEND_MS } from './outbound.service.js';
@@ -63,6 +63,9 @@ export class OutboundProcessor extends LoggedWorkerHost {
     const message = await this.messages.findForSend(organizationId, messageId);
     // Sent already (a retried job after a crash between send and ack) or gone: nothing to do.
     if (message === null || message.status !== 'queued') return;
+    // The assistant's reply, stored before a person took the conversation over: the person answers now. Ended
+    // failed with the reason (a conversation's messages show it), never retried; the next send to the person goes.
+    if (message.takenByPerson) return this.wake(await this.messages.markFailed(organizationId, messageId, TAKEN_OVER_BEFORE_SENT));
     const { instanceId } = message;
     // Its instance was deleted after it was queued (the delete fails what is queued; this one raced it): no number sends it.
     if (instanceId === null) return this.wake(await this.messages.markFailed(organizationId, messageId, INSTANCE_DELETED));
