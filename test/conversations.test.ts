@@ -68,6 +68,30 @@ describe('conversations and the human handoff', () => {
     }
   }
 
+  /** Holds the next message the outbound worker reads for sending (and only it) until `leave`. */
+  function holdNextSend() {
+    const repository = server.app.get(MessagesRepository);
+    const findForSend = repository.findForSend.bind(repository);
+    let leave!: () => void;
+    const left = new Promise<void>((resolve) => (leave = resolve));
+    const send = {
+      held: undefined as string | undefined,
+      leave,
+      restore: () => {
+        leave();
+        repository.findForSend = findForSend;
+      },
+    };
+    repository.findForSend = async (organizationId, messageId) => {
+      if (send.held === undefined || send.held === messageId) {
+        send.held = messageId;
+        await left;
+      }
+      return findForSend(organizationId, messageId);
+    };
+    return send;
+  }
+
   const handoffsOf = (phone: string) => events.filter(({ name, payload }) => name === 'handoff:requested' && payload.customerPhone === `+${phone}`);
 
   it('keeps an owner who writes "atendente" or whose turns all fail with Aurora: no handoff, no event, not in the staff queue', async () => {
@@ -173,35 +197,23 @@ describe('conversations and the human handoff', () => {
     await say(phone, 'oi');
     const conversation = await conversationOf(phone);
     // The assistant's reply is stored and queued; staff take the conversation over before it leaves.
-    const messagesRepository = server.app.get(MessagesRepository);
-    const findForSend = messagesRepository.findForSend.bind(messagesRepository);
-    let leave!: () => void;
-    const held = new Promise<void>((resolve) => (leave = resolve));
-    let heldReply: string | undefined;
-    messagesRepository.findForSend = async (organizationId, messageId) => {
-      if (heldReply === undefined || heldReply === messageId) {
-        heldReply = messageId;
-        await held;
-      }
-      return findForSend(organizationId, messageId);
-    };
+    const send = holdNextSend();
     const replies = sentTo(phone).length;
     try {
       await write(phone, '1');
-      await waitFor(() => heldReply !== undefined, 10_000);
+      await waitFor(() => send.held !== undefined, 10_000);
       expect((await api('POST', `/api/conversations/${conversation!.id}/take-over`)).body.state).toBe('human');
       // Staff write at once: their message waits for the earlier one, then goes.
       expect((await api('POST', '/api/whatsapp/send/text', { instanceId: shop.instanceId, to: phone, text: 'Oi! Aqui é a Ana, posso ajudar?' })).status).toBe(202);
-      leave();
+      send.leave();
       await waitFor(() => sentTo(phone).length > replies, 10_000);
     } finally {
-      leave();
-      messagesRepository.findForSend = findForSend;
+      send.restore();
     }
     await sleep(SETTLE_MS);
     expect(sentTo(phone).slice(replies).map((message) => message.text)).toEqual(['Oi! Aqui é a Ana, posso ajudar?']);
     const history = await api('GET', `/api/conversations/${conversation!.id}/messages`);
-    expect(history.body.data.find((message: { id: string }) => message.id === heldReply)).toMatchObject({
+    expect(history.body.data.find((message: { id: string }) => message.id === send.held)).toMatchObject({
       direction: 'outbound',
       origin: 'agent',
       status: 'failed',
@@ -209,6 +221,28 @@ describe('conversations and the human handoff', () => {
     });
     // With the person still answering, what the customer is owed whoever answers still goes: the opt-out's confirmation.
     expect(await say(phone, 'SAIR')).toEqual([campaignTexts.optedOut]);
+  });
+
+  it("shows in the queue what the customer last got: not the assistant's reply a take-over held back", async () => {
+    const phone = newCustomer();
+    await say(phone, 'oi');
+    const conversation = await conversationOf(phone);
+    const send = holdNextSend();
+    try {
+      await write(phone, '1');
+      await waitFor(() => send.held !== undefined, 10_000);
+      await api('POST', `/api/conversations/${conversation!.id}/take-over`);
+      send.leave();
+      await waitFor(async () => (await api('GET', `/api/conversations/${conversation!.id}/messages`)).body.data[0].status === 'failed', 10_000);
+    } finally {
+      send.restore();
+    }
+    // The customer's "1" waits for the person; the reply they never got is no preview of the conversation.
+    expect((await api('GET', '/api/conversations?state=human&limit=200')).body.data.find((item: { id: string }) => item.id === conversation!.id).lastMessage).toMatchObject({
+      direction: 'inbound',
+      origin: 'customer',
+      text: '1',
+    });
   });
 
   it("tells staff screens when a customer's message gives the conversation back to the bot: closed, or left with a person past the timeout", async () => {

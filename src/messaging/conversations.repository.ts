@@ -24,7 +24,10 @@ export interface ConversationView {
 
 /**
  * What every conversation route answers. The last message is read by the
- * messages' (organization, phone, created_at) index, one row per conversation.
+ * messages' (organization, phone, created_at) index, one row per conversation:
+ * the last the customer and the shop exchanged, so a send that never reached
+ * the customer (failed, or an assistant's reply a person's take-over held
+ * back) is not shown as what was said; the conversation's messages list it.
  */
 const conversationView = {
   conversation: conversations,
@@ -33,6 +36,7 @@ const conversationView = {
     SELECT json_build_object('direction', last.direction, 'origin', last.origin, 'type', last.type, 'text', last.body, 'at', last.created_at)
       FROM ${messages} AS last
      WHERE last.organization_id = ${conversations.organizationId} AND last.remote_phone = ${contacts.phone}
+       AND NOT (last.direction = 'outbound' AND last.status = 'failed')
      ORDER BY last.created_at DESC, last.id DESC
      LIMIT 1)`,
 };

@@ -84,7 +84,8 @@ export class ConversationDto {
   @ApiPropertyOptional({
     type: ConversationLastMessageDto,
     nullable: true,
-    description: 'The last message exchanged with the customer, either way (a staff reply included): what a queue shows',
+    description:
+      'The last message exchanged with the customer, either way (a staff reply included; a failed send, which the customer never got, is not): what a queue shows',
   })
   lastMessage!: ConversationLastMessageDto | null;
 
