@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SlotTakenException } from '../booking/booking.exceptions.js';
 import type { BookingRow } from '../booking/bookings.repository.js';
 import type { BookingsService, NewBooking } from '../booking/bookings.service.js';
-import { formatInZone, zonedInstant } from '../booking/zoned-time.js';
+import { addDays, formatInZone, localDate, minutesOf, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
 import type { ContactsService } from '../contacts/contacts.service.js';
-import type { MessageType } from '../database/schema.js';
+import type { BusinessHours, MessageType } from '../database/schema.js';
 import type { AgentContext, AgentReply } from '../messaging/conversation-agent.js';
 import { OfflineMenuAgent } from './offline-menu.agent.js';
 
@@ -17,18 +17,43 @@ const BANHO = { id: 'service-banho', name: 'Banho', durationMin: 60, priceCents:
 const TOSA = { id: 'service-tosa', name: 'Tosa', durationMin: 90, priceCents: 8000 };
 const REX = { id: 'pet-rex', name: 'Rex', species: 'cachorro', breed: null, size: null };
 
-/** A booking domain in memory: every half hour from 08:00 to 17:00 is free unless booked or listed in `taken`. */
+/** Thursdays and Fridays, 08:00 to 18:00. */
+const THURSDAY_AND_FRIDAY: BusinessHours = { '4': { open: '08:00', close: '18:00' }, '5': { open: '08:00', close: '18:00' } };
+
+/**
+ * A booking domain in memory: every half hour from 08:00 to 17:00 within the
+ * day's hours (the service ending by closing, outside breaks) is free unless
+ * booked or listed in `taken`.
+ */
 class FakeBookings {
   readonly rows: BookingRow[] = [];
   readonly taken = new Set<string>();
 
+  constructor(private readonly businessHours: BusinessHours) {}
+
   async availability(_organizationId: string, serviceId: string, date: string) {
+    const hours = this.businessHours[String(weekdayOf(date)) as keyof BusinessHours];
+    const durationMin = serviceId === TOSA.id ? TOSA.durationMin : BANHO.durationMin;
     const slots = [];
-    for (let minutes = 8 * 60; minutes <= 17 * 60; minutes += 30) {
+    for (let minutes = 8 * 60; hours !== undefined && minutes <= 17 * 60; minutes += 30) {
       const start = zonedInstant(date, minutes, SAO_PAULO);
-      if (this.isFree(start)) slots.push({ start, end: new Date(start.getTime() + 3600_000), resourceIds: ['groomer'] });
+      const withinHours =
+        minutes >= minutesOf(hours.open) &&
+        minutes + durationMin <= minutesOf(hours.close) &&
+        !(hours.breaks ?? []).some((pause) => minutes < minutesOf(pause.end) && minutes + durationMin > minutesOf(pause.start));
+      if (withinHours && this.isFree(start)) slots.push({ start, end: new Date(start.getTime() + 3600_000), resourceIds: ['groomer'] });
     }
     return { service: { id: serviceId }, timezone: SAO_PAULO, slots };
+  }
+
+  /** The first three free times from the day of `from` on, as the real rules offer them. */
+  async nextFreeSlots(organizationId: string, serviceId: string, from: Date) {
+    const slots = [];
+    for (let day = 0; day < 14 && slots.length < 3; day += 1) {
+      const date = addDays(localDate(from, SAO_PAULO), day);
+      slots.push(...(await this.availability(organizationId, serviceId, date)).slots.filter((slot) => slot.start >= from));
+    }
+    return { service: { id: serviceId }, timezone: SAO_PAULO, slots: slots.slice(0, 3) };
   }
 
   async create(organizationId: string, input: NewBooking): Promise<BookingRow> {
@@ -85,8 +110,8 @@ class FakeContacts {
   }
 }
 
-function setup(pets: AgentContext['pets'] = [REX]) {
-  const bookings = new FakeBookings();
+function setup(pets: AgentContext['pets'] = [REX], businessHours: BusinessHours = THURSDAY_AND_FRIDAY) {
+  const bookings = new FakeBookings(businessHours);
   const contacts = new FakeContacts();
   const agent = new OfflineMenuAgent(bookings as unknown as BookingsService, contacts as unknown as ContactsService);
   let state: Record<string, unknown> | null = null;
@@ -95,7 +120,7 @@ function setup(pets: AgentContext['pets'] = [REX]) {
     const reply = await agent.respond({
       context: {
         now: NOW,
-        organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours: { '4': { open: '08:00', close: '18:00' }, '5': { open: '08:00', close: '18:00' } } },
+        organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours },
         contact: { id: 'contact-ana', phone: '+5511987654321', name: 'Ana' },
         conversation: { id: 'conversation', agentState: state },
         services: [BANHO, TOSA],
@@ -312,13 +337,47 @@ describe('OfflineMenuAgent', () => {
     expect(state()).toMatchObject({ step: 'my_bookings' });
   });
 
-  it('says the shop is closed, or that a date has passed, and stays on the day', async () => {
+  it('says the shop is closed on a day and offers the next free times, or says a date has passed', async () => {
     const { send, state } = setup();
     await send('agendar tosa');
-    expect(textOf(await send('sábado'))).toBe('Não abrimos no sábado, 28/11. Escolha outro dia, por favor.');
     expect(textOf(await send('20/11/2026'))).toContain('Essa data já passou.');
     expect(state()).toMatchObject({ step: 'choose_day', booking: { serviceId: TOSA.id } });
+    expect(textOf(await send('sábado'))).toBe(
+      'Não abrimos no sábado, 28/11.\n\nPróximos horários livres:\n' +
+        '1. na quinta-feira, 03/12, às 08:00\n2. na quinta-feira, 03/12, às 08:30\n3. na quinta-feira, 03/12, às 09:00\n\n' +
+        'Responda com o número do horário ou com outro dia.',
+    );
     expect(textOf(await send('hoje'))).toContain('Horários livres para *Tosa* na quinta-feira, 26/11:');
+    await send('agendar tosa domingo às 10h');
+    expect(textOf(await send('2'))).toContain('Para qual pet?');
+    expect(state()).toMatchObject({ step: 'choose_pet', booking: { serviceId: TOSA.id, startsAt: at('2026-12-03', '08:30').toISOString() } });
+  });
+
+  it("says a time outside the day's hours is when the shop is closed, with that day's hours and free times", async () => {
+    const { send, state } = setup([REX], {
+      ...THURSDAY_AND_FRIDAY,
+      '1': { open: '08:00', close: '18:00', breaks: [{ start: '12:00', end: '13:00' }] },
+      '6': { open: '08:00', close: '12:00' },
+    });
+    // Saturday 28/11 closes at noon.
+    await send('oi');
+    const afterClosing = textOf(await send('agendar banho sábado às 14'));
+    expect(afterClosing).toMatch(
+      /^Às 14:00 estamos fechados no sábado, 28\/11\. Nesse dia atendemos das 08:00 às 12:00\.\n\nHorários livres para \*Banho\* no sábado, 28\/11:\n1\. 08:00\n/,
+    );
+    expect(afterClosing).not.toContain('não está livre');
+    expect(state()).toMatchObject({ step: 'choose_slot', booking: { date: '2026-11-28' } });
+    expect(textOf(await send('7h'))).toContain('Às 07:00 estamos fechados no sábado, 28/11. Nesse dia atendemos das 08:00 às 12:00.');
+    // A start before closing that would end after it.
+    expect(textOf(await send('11h30'))).toContain('Às 11:30 não dá tempo: *Banho* leva 1h e no sábado, 28/11, fechamos às 12:00.');
+    expect(textOf(await send('segunda 12h'))).toContain('12:00 não está livre na segunda-feira, 30/11: das 12:00 às 13:00 fazemos uma pausa.');
+    // The day full: the hours, then the next free times.
+    const full = setup([REX], { ...THURSDAY_AND_FRIDAY, '6': { open: '08:00', close: '09:00' } });
+    full.bookings.taken.add(at('2026-11-28', '08:00').toISOString());
+    await full.send('oi');
+    const reply = textOf(await full.send('agendar banho sábado 14h'));
+    expect(reply).toContain('Às 14:00 estamos fechados no sábado, 28/11. Nesse dia atendemos das 08:00 às 09:00.\n\nNão há horários livres para *Banho* no sábado, 28/11.');
+    expect(reply).toContain('Próximos horários livres:\n1. na quinta-feira, 03/12, às 08:00');
   });
 
   it('offers the alternatives of a refused booking as numbered choices', async () => {

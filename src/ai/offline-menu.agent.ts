@@ -10,7 +10,7 @@ import { BookingsService } from '../booking/bookings.service.js';
 import { localDate, minutesOf, wallClockOf, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import { ContactsService } from '../contacts/contacts.service.js';
-import { ACTIVE_BOOKING_STATUSES, type BookingStatus } from '../database/schema.js';
+import { ACTIVE_BOOKING_STATUSES, type BookingStatus, type BusinessHours, type BusinessHoursDay } from '../database/schema.js';
 import { type AgentContext, type AgentInboundMessage, type AgentReply, type AgentTurn, type ConversationAgent, isDescribed } from '../messaging/conversation-agent.js';
 import {
   choiceIndex,
@@ -302,17 +302,19 @@ class MenuConversation {
     const booking = { ...this.state.booking, serviceId: service.id, date, startsAt: undefined };
     this.state = { ...mainMenuState(), step: 'choose_day', booking };
     const day = this.menuDay(date);
-    const weekday = String(weekdayOf(date)) as keyof AgentContext['organization']['businessHours'];
-    if (this.context.organization.businessHours[weekday] === undefined) return this.say(menuTexts.closedOn(day));
+    const hours = this.businessHoursOn(date);
+    // A closed day: said so, and the next free times offered rather than leaving the customer to guess another day.
+    if (hours === undefined) return this.offerNextFree(service, date, [menuTexts.closedOn(day)]);
     const slots = await this.freeStarts(service.id, date);
     if (slots === null) return this.serviceGone();
-    if (slots.length === 0) return this.offerNextFree(service, date, day);
+    const outsideHours = wantedMinutes === null ? null : this.outsideHours(service, hours, wantedMinutes, day);
+    if (slots.length === 0) return this.offerNextFree(service, date, outsideHours === null ? [] : [outsideHours], day);
     const notFree: string[] = [];
     if (wantedMinutes !== null) {
       const wanted = slots.find((start) => this.minutesOfDay(start) === wantedMinutes);
       if (wanted !== undefined) return this.selectSlot(wanted);
       const passed = date === this.today && wantedMinutes <= this.minutesOfDay(this.context.now);
-      notFree.push(passed ? menuTexts.slotPassed() : menuTexts.timeNotFree(clockLabel(wantedMinutes), day));
+      notFree.push(passed ? menuTexts.slotPassed() : (outsideHours ?? menuTexts.timeNotFree(clockLabel(wantedMinutes), day)));
     }
     const shown = spreadOver(slots, SLOTS_SHOWN);
     this.state = { ...this.state, step: 'choose_slot', offeredSlots: shown.map((start) => start.toISOString()) };
@@ -323,14 +325,39 @@ class MenuConversation {
    * A full day (or today with its last times gone): the next free times after
    * it, numbered, rather than leaving the customer to guess day after day.
    */
-  private async offerNextFree(service: Service, date: string, day: MenuDay): Promise<void> {
+  private async offerNextFree(service: Service, date: string, lead: string[], fullDay?: MenuDay): Promise<void> {
     const timeZone = this.context.organization.timezone;
     const next = await this.bookings.nextFreeSlots(this.context.organization.id, service.id, zonedInstant(date, 0, timeZone));
     const starts = (next?.slots ?? []).map((slot) => slot.start);
-    const full = date === this.today ? menuTexts.noSlotsLeftToday(service.name) : menuTexts.noSlots(service.name, day);
-    if (starts.length === 0) return this.say(full, menuTexts.chooseAnotherDay());
+    const said = [...lead];
+    if (fullDay !== undefined) said.push(date === this.today ? menuTexts.noSlotsLeftToday(service.name) : menuTexts.noSlots(service.name, fullDay));
+    if (starts.length === 0) return this.say(...said, menuTexts.chooseAnotherDay());
     this.offerSlots(starts);
-    this.say(full, menuTexts.alternativesOrAnotherDay(starts.map((start) => this.moment(start))));
+    this.say(...said, menuTexts.alternativesOrAnotherDay(starts.map((start) => this.moment(start))));
+  }
+
+  private businessHoursOn(date: string): BusinessHoursDay | undefined {
+    return this.context.organization.businessHours[String(weekdayOf(date)) as keyof BusinessHours];
+  }
+
+  /**
+   * Why a time asked for cannot be booked when the shop's hours are the reason:
+   * before opening or after closing ("Nesse dia atendemos das 08:00 às 12:00"),
+   * too close to closing for the service, or in a break. Null when the time is
+   * within the hours (it is then merely taken).
+   */
+  private outsideHours(service: Service, hours: BusinessHoursDay, wantedMinutes: number, day: MenuDay): string | null {
+    const time = clockLabel(wantedMinutes);
+    if (wantedMinutes < minutesOf(hours.open) || wantedMinutes >= minutesOf(hours.close)) {
+      return menuTexts.closedAt(time, day, hours.open, hours.close);
+    }
+    if (wantedMinutes + service.durationMin > minutesOf(hours.close)) {
+      return menuTexts.closesBeforeServiceEnds(time, day, service, hours.close);
+    }
+    const pause = (hours.breaks ?? []).find(
+      (candidate) => wantedMinutes < minutesOf(candidate.end) && wantedMinutes + service.durationMin > minutesOf(candidate.start),
+    );
+    return pause === undefined ? null : menuTexts.duringBreak(time, day, pause.start, pause.end);
   }
 
   private async chooseSlot(text: string): Promise<void> {

@@ -127,7 +127,16 @@ export const menuTexts = {
 
   dayPassed: () => 'Essa data já passou. Para qual dia? Responda *hoje*, *amanhã*, um dia da semana ou uma data (ex.: *28/11*).',
 
-  closedOn: (day: MenuDay) => `Não abrimos ${onDay(day)}. Escolha outro dia, por favor.`,
+  closedOn: (day: MenuDay) => `Não abrimos ${onDay(day)}.`,
+
+  closedAt: (time: string, day: MenuDay, open: string, close: string) =>
+    `Às ${time} estamos fechados ${onDay(day)}. Nesse dia atendemos das ${open} às ${close}.`,
+
+  closesBeforeServiceEnds: (time: string, day: MenuDay, service: MenuService, close: string) =>
+    `Às ${time} não dá tempo: *${service.name}* leva ${formatDuration(service.durationMin)} e ${onDay(day)}, fechamos às ${close}.`,
+
+  duringBreak: (time: string, day: MenuDay, start: string, end: string) =>
+    `${time} não está livre ${onDay(day)}: das ${start} às ${end} fazemos uma pausa.`,
 
   noSlots: (serviceName: string, day: MenuDay) => `Não há horários livres para *${serviceName}* ${onDay(day)}.`,
 
