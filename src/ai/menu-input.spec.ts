@@ -7,6 +7,7 @@ import {
   confirmationOf,
   dayOf,
   fold,
+  isNotAPetName,
   matchByName,
   quote,
   sizeOf,
@@ -48,6 +49,15 @@ describe('fold and quote', () => {
     expect(cleanName('chama Luna')).toBe('Luna');
     expect(cleanName('Amora')).toBe('Amora');
     expect(cleanName('Ela')).toBe('Ela');
+  });
+
+  it("tells an answer that names no pet from a pet's name", () => {
+    for (const text of ['sim', 'Ok', 'pode', 'quero', 'Não', 'não quero', 'não tenho pet', 'tudo bem', 'oi', 'Oie!', 'boa tarde', '👍', 'pular', 'não sei', 'Cachorro 🐶', 'uma gata', '']) {
+      expect(isNotAPetName(text), text).toBe(true);
+    }
+    for (const text of ['Thor', 'Mel', 'Luna.', 'Bolinha de Neve', 'Simba', 'Nina', 'o nome dele é Sim', 'ela se chama Oi']) {
+      expect(isNotAPetName(text), text).toBe(false);
+    }
   });
 
   it('quotes one line of at most 40 characters', () => {

@@ -149,6 +149,20 @@ export function confirmationOf(text: string, step: ConfirmationStep): boolean | 
   return yes ? true : 'courtesy';
 }
 
+/**
+ * An answer to "Qual é o nome do seu pet?" that names no pet: a yes, a no, a
+ * greeting or a filler ("sim", "ok", "pode", "não quero", "oi", "tudo bem"),
+ * "não sei", "não tenho...", or the species ("cachorro", "um gato"). Read on the
+ * whole message: "o nome dele é Sim" names a pet Sim.
+ */
+export function isNotAPetName(text: string): boolean {
+  const folded = fold(text);
+  if (folded === '' || matchesAny(folded, menuVocabulary.skip) || folded.split(' ')[0] === 'nao') return true;
+  const species = folded.replace(/^(?:(?:e|eh) )?(?:um|uma) /, '');
+  if (SPECIES.some((candidate) => matchesAny(species, menuVocabulary.species[candidate]))) return true;
+  return confirmationOf(text, 'confirm_booking') !== null;
+}
+
 /** "pular", "não sei"... */
 export function isSkip(text: string): boolean {
   return matchesAny(fold(text), menuVocabulary.skip);

@@ -313,6 +313,29 @@ describe('OfflineMenuAgent', () => {
     expect(contacts.pets).toHaveLength(1);
   });
 
+  it("asked for a pet's name, does not register a yes, a no, a greeting or a species as one and asks for the name again", async () => {
+    const { send, contacts, state } = setup([]);
+    await send('agendar banho sexta 10h');
+    expect(state()).toMatchObject({ step: 'pet_name', pet: { forBooking: true } });
+    const askedAgain =
+      'Para o cadastro, preciso do nome do seu pet 🙂 Responda com o nome dele(a), por exemplo *Thor* ou *o nome é Thor*. Ou escreva *menu*.';
+    for (const answer of ['sim', 'Ok!', 'pode', 'quero', 'não', 'Não tenho', 'tudo bem', 'oi', 'Oie', 'bom dia', '👍', 'não sei', 'cachorro', 'é um gato']) {
+      expect(textOf(await send(answer)), answer).toBe(askedAgain);
+      expect(state(), answer).toMatchObject({ step: 'pet_name', booking: { startsAt: at('2026-11-27', '10:00').toISOString() } });
+    }
+    expect(contacts.pets).toEqual([]);
+    // Announced as a name, even such a word is one.
+    expect(textOf(await send('o nome dela é Beleza'))).toContain('*Beleza* é:');
+    await send('2');
+    expect(contacts.pets.map((pet) => pet.name)).toEqual(['Beleza']);
+    // From the menu too; "menu" still leaves.
+    await send('sim');
+    await send('4');
+    expect(textOf(await send('Sim'))).toBe(askedAgain);
+    expect(textOf(await send('menu'))).toContain('Como posso ajudar?');
+    expect(contacts.pets).toHaveLength(1);
+  });
+
   it('keeps the draft when the customer says thanks in the middle of a booking', async () => {
     const { send, state } = setup();
     await send('agendar banho sexta');

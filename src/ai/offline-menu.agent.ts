@@ -21,6 +21,7 @@ import {
   confirmationOf,
   dayOf,
   fold,
+  isNotAPetName,
   isSkip,
   matchByName,
   type MenuCommand,
@@ -115,6 +116,8 @@ class MenuConversation {
     // A yes or no to the question on screen comes before the commands its words hold ("sim, pode cancelar", "não, cancela").
     if (command?.kind !== 'handoff' && this.confirmationAnswer(text) !== null) return this.answerStep(text, fresh);
     if (command?.kind === 'thanks' && this.state.step !== 'main') return this.thanksMidFlow(text);
+    // Asked for the pet's name, a greeting ("oi", "bom dia") is no name and no wish to start over: the name is asked again.
+    if (command?.kind === 'menu' && this.state.step === 'pet_name' && isNotAPetName(text)) return this.namePet(text);
     if (command !== null) return this.run(command);
     return this.answerStep(text, fresh);
   }
@@ -599,6 +602,8 @@ class MenuConversation {
   private async namePet(text: string): Promise<void> {
     // "os dois", "são dois": not a name; one pet at a time.
     if (menuVocabulary.severalPetsAtOnce.test(fold(text))) return this.say(menuTexts.onePetAtATime());
+    // "sim", "ok", "oi", "cachorro": an answer to some other question, not a name to register.
+    if (isNotAPetName(text)) return this.say(menuTexts.petNameNeeded());
     const name = cleanName(text);
     if (name.length > PET_NAME_MAX || !/\p{L}/u.test(name)) return this.notUnderstood(text);
     // A pet the customer already has (chose "Cadastrar outro pet" for it) is not registered twice.

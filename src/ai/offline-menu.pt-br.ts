@@ -175,6 +175,10 @@ export const menuTexts = {
   askSize: (petName: string) =>
     [`Qual é o porte de *${petName}*?`, numbered(SIZE_LABELS), '', 'Ou escreva *pular*.'].join('\n'),
 
+  // "o nome é ..." also registers a pet whose name is one of the words refused alone ("Beleza").
+  petNameNeeded: () =>
+    'Para o cadastro, preciso do nome do seu pet 🙂 Responda com o nome dele(a), por exemplo *Thor* ou *o nome é Thor*. Ou escreva *menu*.',
+
   onePetAtATime: () => 'Vamos cadastrar um de cada vez. Qual é o nome do primeiro?',
 
   petAlreadyRegistered: (petName: string) => `*${petName}* já está no seu cadastro.`,
@@ -332,7 +336,7 @@ export const menuVocabulary = {
     yes: ['isso', 'confirmo', 'confirma', 'confirmar', 'confirmado', 'confirmada', 'pode', 'ok', 'okay', 'okk', 'ta', 'claro', 'certo', 'beleza', 'blz', 'quero', 'perfeito', 'fechado', 'combinado', 'otimo', 'bora', 'exato', 'exatamente'],
     no: ['nao', 'n', 'negativo', 'desisto', 'deixa', 'nunca'],
     /** Greetings, thanks and fillers: alone they answer nothing, and the question is asked again. */
-    courtesy: ['obrigado', 'obrigada', 'brigado', 'brigada', 'valeu', 'vlw', 'obg', 'grato', 'grata', 'muito', 'mesmo', 'oi', 'ola', 'opa', 'eai', 'pf', 'pfv', 'pfvr', 'entao', 'ah', 'hum', 'hmm', 'e'],
+    courtesy: ['obrigado', 'obrigada', 'brigado', 'brigada', 'valeu', 'vlw', 'obg', 'grato', 'grata', 'muito', 'mesmo', 'oi', 'oii', 'oie', 'ola', 'opa', 'eai', 'pf', 'pfv', 'pfvr', 'entao', 'ah', 'hum', 'hmm', 'e'],
     /** The step's own verbs: what "cancela" answers depends on the question. */
     verbs: {
       confirm_booking: {
