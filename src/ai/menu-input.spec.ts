@@ -6,7 +6,6 @@ import {
   commandOf,
   confirmationOf,
   dayOf,
-  fold,
   isNotAPetName,
   matchByName,
   quote,
@@ -20,22 +19,7 @@ import { formatDuration, formatPrice } from './offline-menu.pt-br.js';
 // 2026-11-26 is a Thursday.
 const TODAY = '2026-11-26';
 
-describe('fold and quote', () => {
-  it('folds case, accents, spaces and trailing punctuation', () => {
-    expect(fold('  Amanhã!! ')).toBe('amanha');
-    expect(fold('Olá,   tudo   bem?')).toBe('ola tudo bem');
-    expect(fold('SÁBADO')).toBe('sabado');
-    expect(fold('sim…')).toBe('sim');
-  });
-
-  it('drops emoji, keycaps and skin tones, and keeps what times, dates and choices are written with', () => {
-    expect(fold('Cachorro 🐶')).toBe('cachorro');
-    expect(fold('1️⃣')).toBe('1');
-    expect(fold('Atendente 🙏🏽')).toBe('atendente');
-    expect(fold('às 10:30, dia 28/11.')).toBe('as 10:30 dia 28/11');
-    expect(fold('n. 2')).toBe('n. 2');
-  });
-
+describe('names and quotes', () => {
   it('cleans a name of the emoji and punctuation around it, keeping its accents and case', () => {
     expect(cleanName('Thor.')).toBe('Thor');
     expect(cleanName('  "Mel"  🐱 ')).toBe('Mel');

@@ -1,4 +1,5 @@
 import { addDays, utcMidnight, weekdayOf } from '../booking/zoned-time.js';
+import { foldText, PICTOGRAPHS } from '../common/text-folding.js';
 import { PET_SIZES } from '../database/schema.js';
 import { asksForHuman } from '../messaging/pipeline.pt-br.js';
 import { menuVocabulary, type Species, SPECIES } from './offline-menu.pt-br.js';
@@ -14,28 +15,6 @@ const QUOTE_MAX = 40;
 /** Shorter words ("de", "para", "tosa" in "Banho e tosa") are too common to name an item alone. */
 const NAME_WORD_MIN = 5;
 
-/** Emoji, their skin tones, keycaps and joiners: "1️⃣" is "1", "Cachorro 🐶" is "Cachorro". */
-const PICTOGRAPHS = /[\p{Extended_Pictographic}\p{Emoji_Modifier}\u{FE0F}\u{20E3}\u{200D}]/gu;
-
-/**
- * Lower case, accents and emoji removed, commas and the like inside read as
- * spaces, spaces collapsed, punctuation at the ends dropped: "Amanhã!" ->
- * "amanha", "Sim, pode 👍" -> "sim pode". Dots, colons, slashes and hyphens
- * inside stay: they belong to "n. 2", "10:30" and "28/11".
- */
-export function fold(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(PICTOGRAPHS, ' ')
-    .toLowerCase()
-    .replace(/[,;!?…]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/[\s.:]+$/, '')
-    .replace(/^[\s.:]+/, '');
-}
-
 /**
  * A pet's name as the customer wrote it, without the emoji, quotes or
  * punctuation around it, nor the words people put before a name: "Thor." ->
@@ -43,7 +22,7 @@ export function fold(text: string): string {
  */
 export function cleanName(text: string): string {
   const cleaned = trimName(text);
-  const lead = menuVocabulary.beforePetName.exec(fold(cleaned));
+  const lead = menuVocabulary.beforePetName.exec(foldText(cleaned));
   if (lead === null) return cleaned;
   // Folding keeps the words (accents and case aside), so the lead-in is as many words of the original.
   const leadWords = lead[0].trim().split(' ').length;
@@ -79,7 +58,7 @@ export type MenuCommand =
 
 /** A command that works from any step ("agendar", "cancelar 2", "atendente", "menu"...), or null. */
 export function commandOf(text: string): MenuCommand | null {
-  const folded = fold(text);
+  const folded = foldText(text);
   if (folded === '') return null;
   if (asksForHuman(text) || menuVocabulary.handoff.test(folded)) return { kind: 'handoff' };
   if (folded.length <= COMMAND_SENTENCE_MAX) {
@@ -103,7 +82,7 @@ export function commandOf(text: string): MenuCommand | null {
 
 /** "2", "2.", "opção 2", "nº 2" -> 2; anything else -> null. */
 export function choiceNumber(text: string): number | null {
-  const match = /^(?:(?:opcao|numero|n[o.º°]?|o|a)\s*)?(\d{1,3})[.)]?$/.exec(fold(text));
+  const match = /^(?:(?:opcao|numero|n[o.º°]?|o|a)\s*)?(\d{1,3})[.)]?$/.exec(foldText(text));
   return match === null ? null : Number(match[1]);
 }
 
@@ -130,7 +109,7 @@ export type ConfirmationStep = 'confirm_booking' | 'confirm_cancel';
  */
 export function confirmationOf(text: string, step: ConfirmationStep): boolean | 'courtesy' | null {
   const words = menuVocabulary.confirmation;
-  let folded = ` ${fold(text.replace(/👍|👌|✅/gu, ' sim ').replace(/👎|❌/gu, ' nao '))} `;
+  let folded = ` ${foldText(text.replace(/👍|👌|✅/gu, ' sim ').replace(/👎|❌/gu, ' nao '))} `;
   for (const [phrase, meaning] of words.phrases) folded = folded.replaceAll(` ${phrase} `, ` ${meaning} `);
   const tokens = folded.split(' ').filter((token) => token !== '');
   if (tokens.length === 0) return null;
@@ -156,7 +135,7 @@ export function confirmationOf(text: string, step: ConfirmationStep): boolean | 
  * whole message: "o nome dele é Sim" names a pet Sim.
  */
 export function isNotAPetName(text: string): boolean {
-  const folded = fold(text);
+  const folded = foldText(text);
   if (folded === '' || matchesAny(folded, menuVocabulary.skip) || folded.split(' ')[0] === 'nao') return true;
   const species = folded.replace(/^(?:(?:e|eh) )?(?:um|uma) /, '');
   if (SPECIES.some((candidate) => matchesAny(species, menuVocabulary.species[candidate]))) return true;
@@ -165,7 +144,7 @@ export function isNotAPetName(text: string): boolean {
 
 /** "pular", "não sei"... */
 export function isSkip(text: string): boolean {
-  return matchesAny(fold(text), menuVocabulary.skip);
+  return matchesAny(foldText(text), menuVocabulary.skip);
 }
 
 /** `needle` appears in `haystack` as whole words (punctuation counts as a space). */
@@ -180,30 +159,30 @@ function wholeWord(haystack: string, needle: string): boolean {
  * when nothing or more than one item fits.
  */
 export function matchByName<T extends { name: string }>(items: readonly T[], text: string): T | null {
-  const folded = fold(text);
+  const folded = foldText(text);
   if (folded === '') return null;
-  const exact = items.filter((item) => fold(item.name) === folded);
+  const exact = items.filter((item) => foldText(item.name) === folded);
   if (exact.length === 1) return exact[0];
   if (exact.length > 1) return null;
   // "banho e tosa" names "Banho e tosa", not also "Banho" and "Tosa": a name found only inside a longer one found too does not count.
-  const found = items.filter((item) => wholeWord(folded, fold(item.name)));
+  const found = items.filter((item) => wholeWord(folded, foldText(item.name)));
   const named = found.filter(
-    (item) => !found.some((other) => fold(other.name) !== fold(item.name) && wholeWord(fold(other.name), fold(item.name))),
+    (item) => !found.some((other) => foldText(other.name) !== foldText(item.name) && wholeWord(foldText(other.name), foldText(item.name))),
   );
   if (named.length === 1) return named[0];
   if (folded.length < 3) return null;
-  const partial = items.filter((item) => wholeWord(fold(item.name), folded) || fold(item.name).startsWith(folded));
+  const partial = items.filter((item) => wholeWord(foldText(item.name), folded) || foldText(item.name).startsWith(folded));
   if (partial.length > 0) return partial.length === 1 ? partial[0] : null;
   // "consulta amanhã às 10h" names "Consulta veterinária": a longer word of the text found in one name only.
   const words = folded.split(' ').filter((word) => word.length >= NAME_WORD_MIN && /\p{L}/u.test(word));
-  const byWord = items.filter((item) => words.some((word) => wholeWord(fold(item.name), word)));
+  const byWord = items.filter((item) => words.some((word) => wholeWord(foldText(item.name), word)));
   return byWord.length === 1 ? byWord[0] : null;
 }
 
 export function speciesOf(text: string): Species | null {
   const position = choiceIndex(text, SPECIES.length);
   if (position !== null) return SPECIES[position];
-  const folded = fold(text);
+  const folded = foldText(text);
   for (const species of SPECIES) if (matchesAny(folded, menuVocabulary.species[species])) return species;
   return null;
 }
@@ -214,7 +193,7 @@ export function sizeOf(text: string): PetSize | null {
   const position = choiceIndex(text, PET_SIZES.length);
   if (position !== null) return PET_SIZES[position];
   // "médio porte", "de porte médio": the size is the word besides "porte".
-  const folded = fold(text).replace(/\b(?:de\s+)?porte\b/g, ' ').replace(/\s+/g, ' ').trim();
+  const folded = foldText(text).replace(/\b(?:de\s+)?porte\b/g, ' ').replace(/\s+/g, ' ').trim();
   const index = menuVocabulary.sizes.findIndex((words) => matchesAny(folded, words));
   return index === -1 ? null : PET_SIZES[index];
 }
@@ -233,7 +212,7 @@ export type DayAnswer =
  * Null when the text names no day.
  */
 export function dayOf(text: string, today: string): DayAnswer | null {
-  const folded = fold(text);
+  const folded = foldText(text);
   const numeric = /(?:^|[^\d/])(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}|\d{2}))?(?![\d/])/.exec(folded);
   if (numeric !== null) {
     const day = Number(numeric[1]);
@@ -284,7 +263,7 @@ function calendarDate(year: number, month: number, day: number): string | null {
  * "8 da noite", "meio-dia". A bare number is not a time (it is a choice).
  */
 export function timeOf(text: string): number | null {
-  const folded = fold(text);
+  const folded = foldText(text);
   const { hourWords, beforeHour, halfPast, afternoon, hourOfPartOfDay, noon } = menuVocabulary;
   const after = hourWords.join('|');
   const written = new RegExp(

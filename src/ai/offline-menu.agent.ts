@@ -9,6 +9,7 @@ import type { Actor, BookingRow } from '../booking/bookings.repository.js';
 import { BookingsService } from '../booking/bookings.service.js';
 import { localDate, minutesOf, wallClockOf, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
+import { foldText } from '../common/text-folding.js';
 import { ContactsService } from '../contacts/contacts.service.js';
 import { ACTIVE_BOOKING_STATUSES, type BookingStatus, type BusinessHours, type BusinessHoursDay } from '../database/schema.js';
 import { type AgentContext, type AgentInboundMessage, type AgentReply, type AgentTurn, type ConversationAgent, isDescribed } from '../messaging/conversation-agent.js';
@@ -20,7 +21,6 @@ import {
   commandOf,
   confirmationOf,
   dayOf,
-  fold,
   isNotAPetName,
   isSkip,
   matchByName,
@@ -163,7 +163,7 @@ class MenuConversation {
    */
   private async thanksMidFlow(text: string): Promise<void> {
     const rest = text.replace(menuVocabulary.leadingThanks, '').trim();
-    if (rest !== '' && fold(rest) !== '') return this.answerStep(rest, false);
+    if (rest !== '' && foldText(rest) !== '') return this.answerStep(rest, false);
     this.say(menuTexts.youAreWelcomeMidFlow(), this.expectation());
   }
 
@@ -408,7 +408,7 @@ class MenuConversation {
   private async choosePet(text: string): Promise<void> {
     const offered = (this.state.offeredPets ?? []).flatMap((id) => this.pets.filter((pet) => pet.id === id));
     const position = choiceIndex(text, offered.length + 1);
-    if (position === offered.length || menuVocabulary.newPet.test(fold(text))) return this.startPetRegistration(true);
+    if (position === offered.length || menuVocabulary.newPet.test(foldText(text))) return this.startPetRegistration(true);
     const pet = position !== null ? offered[position] : matchByName(offered, text);
     if (pet !== null) return this.selectPet(pet);
     const several = this.severalPets(text, offered);
@@ -427,7 +427,7 @@ class MenuConversation {
    * names fewer than two of the offered pets.
    */
   private severalPets(text: string, offered: Pet[]): Pet[] | null {
-    const folded = fold(text);
+    const folded = foldText(text);
     if (offered.length === 2 && menuVocabulary.bothPets.test(folded)) return offered;
     if (offered.length >= 2 && menuVocabulary.allPets.test(folded)) return offered;
     const named = offered.filter((pet) => matchByName([pet], text) !== null);
@@ -487,7 +487,7 @@ class MenuConversation {
    * the choice of a day, keeping the service and the pet. False when the text is none.
    */
   private async changeDayOrTime(text: string, readsDayAndTime: boolean): Promise<boolean> {
-    const folded = fold(text);
+    const folded = foldText(text);
     const draft = this.state.booking ?? {};
     const day = readsDayAndTime ? dayOf(text, this.today) : null;
     const minutes = readsDayAndTime ? timeOf(text) : null;
@@ -521,7 +521,7 @@ class MenuConversation {
       await this.selectPet(pet);
       return true;
     }
-    if (!menuVocabulary.otherPet.test(fold(text))) return false;
+    if (!menuVocabulary.otherPet.test(foldText(text))) return false;
     this.state = { ...this.state, booking: { ...this.state.booking, petId: undefined, petName: undefined } };
     await this.selectSlot(new Date(startsAt));
     return true;
@@ -601,13 +601,13 @@ class MenuConversation {
 
   private async namePet(text: string): Promise<void> {
     // "os dois", "são dois": not a name; one pet at a time.
-    if (menuVocabulary.severalPetsAtOnce.test(fold(text))) return this.say(menuTexts.onePetAtATime());
+    if (menuVocabulary.severalPetsAtOnce.test(foldText(text))) return this.say(menuTexts.onePetAtATime());
     // "sim", "ok", "oi", "cachorro": an answer to some other question, not a name to register.
     if (isNotAPetName(text)) return this.say(menuTexts.petNameNeeded());
     const name = cleanName(text);
     if (name.length > PET_NAME_MAX || !/\p{L}/u.test(name)) return this.notUnderstood(text);
     // A pet the customer already has (chose "Cadastrar outro pet" for it) is not registered twice.
-    const known = this.pets.find((pet) => fold(pet.name) === fold(name));
+    const known = this.pets.find((pet) => foldText(pet.name) === foldText(name));
     if (known !== undefined) {
       this.say(menuTexts.petAlreadyRegistered(known.name));
       if (this.petDraft().forBooking && this.state.booking?.startsAt !== undefined) return this.selectPet(known);
@@ -721,7 +721,7 @@ class MenuConversation {
    * text names none of these.
    */
   private bookingsNamed(bookings: BookingRow[], text: string): BookingRow[] | null {
-    if (fold(text) === '') return null;
+    if (foldText(text) === '') return null;
     const described = bookings.map((booking) => ({ booking, named: this.describe(booking) }));
     const serviceNames = [...new Set(described.map(({ named }) => named.serviceName))].map((name) => ({ name }));
     const petNames = [...new Set(described.flatMap(({ named }) => (named.petName === null ? [] : [named.petName])))].map((name) => ({ name }));

@@ -1,5 +1,5 @@
+import { foldText } from '../common/text-folding.js';
 import type { CampaignAudience, CampaignSkipReason } from '../database/schema.js';
-import { plain } from './campaigns.pt-br.js';
 
 /** WhatsApp lets a business write freely only within 24 hours of the customer's last message. */
 export const CUSTOMER_SERVICE_WINDOW_MS = 24 * 3600 * 1000;
@@ -49,7 +49,7 @@ const NAME_PLACEHOLDERS = new Set(['nome', 'primeiro nome', 'cliente', 'nome cli
 const PET_PLACEHOLDERS = new Set(['pet', 'nome pet', 'nome do pet', 'pet name']);
 
 function placeholderKey(token: string): string {
-  return plain(token.replace(/_/g, ' '));
+  return foldText(token.replace(/_/g, ' '));
 }
 
 /** The placeholders of a text that personalizeCampaignText cannot fill, as written. */

@@ -14,6 +14,10 @@ describe('asksToOptOut', () => {
     }
   });
 
+  it('matches them with an emoji or an ellipsis around them', () => {
+    for (const text of ['SAIR 👋', 'sair…', 'Parar 🙏🏽', '🛑 stop']) expect(asksToOptOut(text), text).toBe(true);
+  });
+
   it('leaves ordinary messages that mention leaving to the assistant', () => {
     for (const text of ['vou sair mais tarde', 'a que horas posso sair com o Rex?', 'saída', 'sair com o cachorro', 'pode parar o banho?', 'parar de latir', 'não quero mais receber o banho', '', null]) {
       expect(asksToOptOut(text), String(text)).toBe(false);
@@ -26,6 +30,8 @@ describe('confirmationCode', () => {
     expect(confirmationCode('CONFIRMAR K7P2QX')).toBe('K7P2QX');
     expect(confirmationCode('confirmar k7p2qx')).toBe('K7P2QX');
     expect(confirmationCode(' Confirmar: K7P2QX! ')).toBe('K7P2QX');
+    expect(confirmationCode('Confirmar. k7p2qx')).toBe('K7P2QX');
+    expect(confirmationCode('CONFIRMAR K7P2QX ✅')).toBe('K7P2QX');
   });
 
   it('is null for anything else', () => {

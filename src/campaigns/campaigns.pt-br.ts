@@ -1,3 +1,5 @@
+import { foldText } from '../common/text-folding.js';
+
 /** What customers and owners read about campaigns on WhatsApp. Brazilian Portuguese. */
 export const campaignTexts = {
   /** The answer to a customer who wrote SAIR: no agent turn, just this. */
@@ -6,16 +8,8 @@ export const campaignTexts = {
     'Se quiser falar com a gente, é só mandar uma mensagem por aqui a qualquer momento. 🙂',
 } as const;
 
-/** Lower case, no accents or punctuation, single spaces: how customers' words are compared. */
-export function plain(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{Diacritic}/gu, '')
-    .toLowerCase()
-    .replace(/[.!?,;:]+/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
+/** Short replies hold no times or dates: a dot or colon inside separates words ("Pare. de mandar"). */
+const SENTENCE = { separateAtDotsAndColons: true };
 
 /**
  * "SAIR", "sair.", "  Sáir ", "sair da lista", "quero sair da lista", and the
@@ -28,7 +22,7 @@ const OPT_OUT_REQUEST =
   /^(?:(?:(?:eu )?quero )?(?:sair|parar)(?: da lista| de receber(?: mensage(?:m|ns))?)?|pare(?: de (?:enviar|mandar)(?: mensage(?:m|ns))?)?|stop|(?:eu )?nao quero (?:mais )?receber(?: mensage(?:m|ns))?)$/;
 
 export function asksToOptOut(text: string | null): boolean {
-  return text !== null && text.length <= 40 && OPT_OUT_REQUEST.test(plain(text));
+  return text !== null && text.length <= 40 && OPT_OUT_REQUEST.test(foldText(text, SENTENCE));
 }
 
 /**
@@ -37,6 +31,6 @@ export function asksToOptOut(text: string | null): boolean {
  */
 export function confirmationCode(text: string | null): string | null {
   if (text === null) return null;
-  const match = /^confirmar\s*:?\s*([a-z0-9-]{6,8})$/.exec(plain(text));
+  const match = /^confirmar\s*:?\s*([a-z0-9-]{6,8})$/.exec(foldText(text, SENTENCE));
   return match === null ? null : match[1].toUpperCase();
 }
