@@ -187,6 +187,20 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('Tosa, amanhã'))).toContain('Horários livres para *Tosa* na sexta-feira, 27/11:');
   });
 
+  it('takes the pet named with the service rather than asking for it again', async () => {
+    const MEL = { id: 'pet-mel', name: 'Mel', species: 'gato', breed: null, size: null };
+    const { send, state } = setup([REX, MEL]);
+    await send('oi');
+    expect(textOf(await send('quero agendar banho pra Mel amanhã às 15h'))).toBe(
+      'Confirma *Banho* (R$ 60,00) para *Mel* na sexta-feira, 27/11, às 15:00? (sim/não)',
+    );
+    await send('não');
+    await send('agendar');
+    expect(textOf(await send('tosa do rex'))).toContain('*Tosa*, ótimo! Para qual dia?');
+    expect(textOf(await send('sexta 10h'))).toBe('Confirma *Tosa* (R$ 80,00) para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)');
+    expect(state()).toMatchObject({ step: 'confirm_booking', booking: { petId: REX.id } });
+  });
+
   it('follows a change of mind in the middle of a booking, keeping what still fits', async () => {
     const { send, state, bookings } = setup([REX, { id: 'pet-mel', name: 'Mel', species: 'gato', breed: null, size: null }]);
     await send('agendar banho');

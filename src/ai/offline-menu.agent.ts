@@ -276,10 +276,15 @@ class MenuConversation {
     return this.notUnderstood(text);
   }
 
-  /** `text` may also name the day and time ("banho sexta às 10h"): they are used rather than asked again. */
+  /**
+   * `text` may also name the day, the time and one of the customer's pets ("banho
+   * pro Rex sexta às 10h"): they are used rather than asked again.
+   */
   private async selectService(service: Service, text: string): Promise<void> {
     if (!this.fitsAnOpenDay(service)) return this.longerThanADay(service);
-    this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id } };
+    const pet = text === '' ? null : matchByName(this.pets, text);
+    const forPet = pet === null ? {} : { petId: pet.id, petName: pet.name };
+    this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id, ...forPet } };
     const day = text === '' ? null : dayOf(text, this.today);
     if (day !== null && 'date' in day && day.date >= this.today) return this.showDay(day.date, timeOf(text));
     this.say(menuTexts.askDay(service.name));
