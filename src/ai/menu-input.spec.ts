@@ -144,6 +144,13 @@ describe('timeOf', () => {
     expect(timeOf('ao meio dia')).toBe(720);
   });
 
+  it('reads a bare hour with "e meia" as half past', () => {
+    expect(timeOf('sexta 10 e meia')).toBe(630);
+    expect(timeOf('2 e meia da tarde')).toBe(870);
+    expect(timeOf('meio-dia e meia')).toBe(750);
+    expect(timeOf('10 e meio')).toBeNull();
+  });
+
   it('does not read numbers, dates or impossible times', () => {
     expect(timeOf('10')).toBeNull();
     expect(timeOf('28/11')).toBeNull();

@@ -259,19 +259,26 @@ function calendarDate(year: number, month: number, day: number): string | null {
 
 /**
  * A wall-clock time in the text, as minutes after midnight: "10h", "10h30",
- * "10:30", "10:30h", "10 horas", "às 9", "às 9 e meia", "2h da tarde",
+ * "10:30", "10:30h", "10 horas", "às 9", "às 9 e meia", "10 e meia", "2h da tarde",
  * "8 da noite", "meio-dia". A bare number is not a time (it is a choice).
  */
 export function timeOf(text: string): number | null {
   const folded = foldText(text);
-  const { hourWords, beforeHour, halfPast, afternoon, hourOfPartOfDay, noon } = menuVocabulary;
+  const { hourWords, beforeHour, halfPast, hourBeforeHalfPast, afternoon, hourOfPartOfDay, noon } = menuVocabulary;
   const after = hourWords.join('|');
   const written = new RegExp(
     `(?:^|[^\\d/:])(\\d{1,2})(?::(\\d{2})(?:\\s*(?:${after}))?|\\s*(?:${after})(?:\\s*(\\d{2}))?(?:\\s*min)?)(?![\\w/:])`,
   ).exec(folded);
   const led =
-    written ?? new RegExp(`(?:^|\\s)(?:${beforeHour.join('|')})\\s+(\\d{1,2})(?![\\w/:])`).exec(folded) ?? hourOfPartOfDay.exec(folded);
-  if (led === null) return noon.test(folded) ? 12 * 60 : null;
+    written ??
+    new RegExp(`(?:^|\\s)(?:${beforeHour.join('|')})\\s+(\\d{1,2})(?![\\w/:])`).exec(folded) ??
+    hourOfPartOfDay.exec(folded) ??
+    hourBeforeHalfPast.exec(folded);
+  if (led === null) {
+    const midday = noon.exec(folded);
+    if (midday === null) return null;
+    return folded.slice(midday.index + midday[0].length).trimStart().startsWith(halfPast) ? 12 * 60 + 30 : 12 * 60;
+  }
   let hours = Number(led[1]);
   let minutes = Number(led[2] ?? led[3] ?? 0);
   if (led[2] === undefined && led[3] === undefined && folded.slice(led.index + led[0].length).trimStart().startsWith(halfPast)) minutes = 30;

@@ -187,6 +187,13 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('Tosa, amanhã'))).toContain('Horários livres para *Tosa* na sexta-feira, 27/11:');
   });
 
+  it('reads "10 e meia" as a time, not as the first time of the list', async () => {
+    const { send } = setup();
+    await send('oi');
+    expect(textOf(await send('agendar banho sexta 10 e meia'))).toContain('Para qual pet?');
+    expect(textOf(await send('1'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 10:30? (sim/não)');
+  });
+
   it('takes the pet named with the service rather than asking for it again', async () => {
     const MEL = { id: 'pet-mel', name: 'Mel', species: 'gato', breed: null, size: null };
     const { send, state } = setup([REX, MEL]);

@@ -310,6 +310,8 @@ export const menuVocabulary = {
   hourOfPartOfDay: /(?:^|\s)(\d{1,2})\s+(?:da|de)\s+(?:manha|tarde|noite)\b/,
   /** After an hour: thirty minutes past ("às 9 e meia"). */
   halfPast: 'e meia',
+  /** A bare hour that "e meia" makes a time: "sexta 10 e meia". */
+  hourBeforeHalfPast: /(?:^|\s)(\d{1,2})(?=\s+e meia\b)/,
   /** Noon, when no hour is written. */
   noon: /\bmeio[ -]dia\b/,
   /** Replies to a yes/no question, read word by word (confirmationOf): every word must be in one of these lists. */
