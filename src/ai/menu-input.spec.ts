@@ -273,6 +273,8 @@ describe('commandOf', () => {
     expect(commandOf('olá, tudo bem?')).toEqual({ kind: 'menu' });
     expect(commandOf('boa tarde')).toEqual({ kind: 'menu' });
     expect(commandOf('obrigada!')).toEqual({ kind: 'thanks' });
+    for (const text of ['tchau', 'Tchauu!', 'valeu, até mais', 'até logo 👋', 'falou']) expect(commandOf(text), text).toEqual({ kind: 'farewell' });
+    expect(commandOf('até amanhã às 10')).toBeNull();
   });
 
   it('leaves step answers alone', () => {

@@ -54,7 +54,8 @@ export type MenuCommand =
   | { kind: 'reschedule' }
   | { kind: 'services' }
   | { kind: 'registerPet' }
-  | { kind: 'thanks' };
+  | { kind: 'thanks' }
+  | { kind: 'farewell' };
 
 /** A command that works from any step ("agendar", "cancelar 2", "atendente", "menu"...), or null. */
 export function commandOf(text: string): MenuCommand | null {
@@ -76,6 +77,8 @@ export function commandOf(text: string): MenuCommand | null {
   if (menuVocabulary.services.test(folded)) return { kind: 'services' };
   if (folded.length <= COMMAND_SENTENCE_MAX && menuVocabulary.servicesQuestion.test(folded)) return { kind: 'services' };
   if (folded.length <= COMMAND_SENTENCE_MAX && menuVocabulary.menu.test(folded)) return { kind: 'menu' };
+  // Before thanks: "valeu, até mais" takes leave.
+  if (menuVocabulary.farewell.test(folded)) return { kind: 'farewell' };
   if (folded.length <= COMMAND_SENTENCE_MAX && menuVocabulary.thanks.test(folded)) return { kind: 'thanks' };
   return null;
 }

@@ -366,6 +366,9 @@ describe('OfflineMenuAgent', () => {
     expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: BANHO.id, date: '2026-11-27' } });
     expect(textOf(await send('Muito obrigada, pode ser às 10h'))).toContain('Para qual pet?');
     expect(state()).toMatchObject({ step: 'choose_pet', booking: { startsAt: at('2026-11-27', '10:00').toISOString() } });
+    // A goodbye is answered with one, not with "Não entendi" and the menu.
+    expect(textOf(await send('Tchau!'))).toBe('Até logo! 👋 Se precisar de algo, é só escrever *menu*.');
+    expect(state()).toEqual({ agent: 'offline-menu', step: 'main' });
     // Thanks at the main menu is still just thanks.
     await send('menu');
     expect(textOf(await send('obrigado'))).toBe('Por nada! 😊 Se precisar de algo, é só escrever *menu*.');

@@ -138,6 +138,10 @@ class MenuConversation {
         this.say(menuTexts.youAreWelcome());
         this.state = mainMenuState();
         return;
+      case 'farewell':
+        this.say(menuTexts.goodbye());
+        this.state = mainMenuState();
+        return;
       case 'book':
         return this.startBooking(command.serviceHint);
       case 'cancel':

@@ -249,6 +249,8 @@ export const menuTexts = {
 
   youAreWelcomeMidFlow: () => 'Por nada! 😊',
 
+  goodbye: () => 'Até logo! 👋 Se precisar de algo, é só escrever *menu*.',
+
   youAreWelcome: () => 'Por nada! 😊 Se precisar de algo, é só escrever *menu*.',
 
   /** A booking whose service is no longer in the shop's list. */
@@ -381,6 +383,8 @@ export const menuVocabulary = {
   leadingThanks: /^[\s\p{P}]*(?:muito\s+)?(?:obrigad[oa]|brigad[oa]|valeu|vlw|obg|grat[oa])(?:\s+(?:mesmo|viu))?[\s\p{P}\p{Extended_Pictographic}\u{FE0F}]*/iu,
   /** A whole short message of thanks. */
   thanks: /^(?:(?:muito\s+)?(?:obrigad[oa]|brigad[oa])|valeu|vlw|obg|grat[oa])\b/,
+  /** A whole message that says goodbye ("tchau", "valeu, até mais"). */
+  farewell: /^(?:(?:ok|blz|beleza|valeu|vlw|obrigad[oa]|obg) )?(?:tchau+|tchauzinho|xau|ate mais|ate logo|ate breve|falou|flw|bye|adeus)$/,
   /** In the middle of a booking: the same service (and pet) on another day, or at another time of the day. */
   otherDay: /\b(?:outr[oa]s? (?:dia|data)s?|(?:mudar|trocar|muda|troca|mudo|troco)(?: o| a| de)? (?:dia|data))\b/,
   otherTime: /\b(?:outr[oa]s? (?:horario|hora)s?|(?:mudar|trocar|muda|troca|mudo|troco)(?: o| a| de)? (?:horario|hora))\b/,
