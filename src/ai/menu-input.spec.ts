@@ -8,6 +8,7 @@ import {
   dayOf,
   isNotAPetName,
   matchByName,
+  partOfDayOf,
   quote,
   sizeOf,
   speciesOf,
@@ -142,6 +143,16 @@ describe('timeOf', () => {
     expect(timeOf('12h da tarde')).toBe(720);
     expect(timeOf('meio-dia')).toBe(720);
     expect(timeOf('ao meio dia')).toBe(720);
+  });
+
+  it('reads a part of the day when no time is written', () => {
+    expect(partOfDayOf('amanhã de manhã')).toBe('manha');
+    expect(partOfDayOf('à tarde')).toBe('tarde');
+    expect(partOfDayOf('Tarde!')).toBe('tarde');
+    expect(partOfDayOf('sexta pela noite')).toBe('noite');
+    expect(partOfDayOf('2h da tarde')).toBeNull();
+    expect(partOfDayOf('boa tarde')).toBeNull();
+    expect(partOfDayOf('depois de amanhã')).toBeNull();
   });
 
   it('reads a bare hour with "e meia" as half past', () => {

@@ -2,7 +2,7 @@ import { addDays, utcMidnight, weekdayOf } from '../booking/zoned-time.js';
 import { foldText, PICTOGRAPHS } from '../common/text-folding.js';
 import { PET_SIZES } from '../database/schema.js';
 import { asksForHuman } from '../messaging/pipeline.pt-br.js';
-import { menuVocabulary, type Species, SPECIES } from './offline-menu.pt-br.js';
+import { menuVocabulary, type PartOfDay, PARTS_OF_DAY, type Species, SPECIES } from './offline-menu.pt-br.js';
 
 /**
  * What the customer wrote, read as the menu needs it. Pure functions: the
@@ -288,6 +288,23 @@ export function timeOf(text: string): number | null {
   if (hours >= 1 && hours <= 11 && afternoon.test(folded)) hours += 12;
   if (hours > 23 || minutes > 59) return null;
   return hours * 60 + minutes;
+}
+
+/** Where each part of the day starts, in minutes after midnight; it ends where the next starts. */
+const PART_OF_DAY_STARTS: Record<PartOfDay, number> = { manha: 0, tarde: 12 * 60, noite: 18 * 60 };
+
+/** "amanhã à tarde", "de manhã": the part of the day asked for, when no time is written (timeOf wins). */
+export function partOfDayOf(text: string): PartOfDay | null {
+  if (timeOf(text) !== null) return null;
+  const folded = foldText(text);
+  return PARTS_OF_DAY.find((part) => menuVocabulary.partsOfDay[part].test(folded)) ?? null;
+}
+
+/** Whether a time of day (minutes after midnight) is in that part of the day. */
+export function inPartOfDay(minutesOfDay: number, part: PartOfDay): boolean {
+  const index = PARTS_OF_DAY.indexOf(part);
+  const next = PARTS_OF_DAY[index + 1];
+  return minutesOfDay >= PART_OF_DAY_STARTS[part] && (next === undefined || minutesOfDay < PART_OF_DAY_STARTS[next]);
 }
 
 /** 630 -> "10:30" */

@@ -194,6 +194,22 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('1'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 10:30? (sim/não)');
   });
 
+  it('shows the free times of the part of the day asked for ("à tarde", "de manhã")', async () => {
+    const { send, state } = setup();
+    await send('oi');
+    const afternoon = textOf(await send('agendar banho amanhã à tarde'));
+    expect(afternoon).toMatch(/^Horários livres para \*Banho\* na sexta-feira, 27\/11, à tarde:\n1\. 12:00\n/);
+    expect(afternoon).toContain('8. 17:00\n');
+    expect(afternoon).not.toContain('08:00');
+    expect(textOf(await send('de manhã'))).toMatch(/^Horários livres para \*Banho\* na sexta-feira, 27\/11, de manhã:\n1\. 08:00\n[^]*8\. 11:30\n/);
+    expect(textOf(await send('à noite'))).toMatch(/^Não há horários livres à noite na sexta-feira, 27\/11\.\n\nHorários livres para \*Banho\* na sexta-feira, 27\/11:\n1\. 08:00/);
+    await send('agendar');
+    await send('tosa');
+    expect(textOf(await send('sexta de tarde'))).toContain('Horários livres para *Tosa* na sexta-feira, 27/11, à tarde:\n1. 12:00');
+    expect(textOf(await send('1'))).toContain('Para qual pet?');
+    expect(state()).toMatchObject({ booking: { startsAt: at('2026-11-27', '12:00').toISOString() } });
+  });
+
   it('takes the pet named with the service rather than asking for it again', async () => {
     const MEL = { id: 'pet-mel', name: 'Mel', species: 'gato', breed: null, size: null };
     const { send, state } = setup([REX, MEL]);

@@ -21,10 +21,12 @@ import {
   commandOf,
   confirmationOf,
   dayOf,
+  inPartOfDay,
   isNotAPetName,
   isSkip,
   matchByName,
   type MenuCommand,
+  partOfDayOf,
   quote,
   sizeOf,
   speciesOf,
@@ -32,7 +34,7 @@ import {
   timeOf,
 } from './menu-input.js';
 import { mainMenuState, type MenuState, readMenuState } from './menu-state.js';
-import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabulary, momentOf } from './offline-menu.pt-br.js';
+import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabulary, momentOf, type PartOfDay } from './offline-menu.pt-br.js';
 
 /** How many free times of a day are shown numbered; any other free time can still be typed. */
 const SLOTS_SHOWN = 8;
@@ -290,7 +292,7 @@ class MenuConversation {
     const forPet = pet === null ? {} : { petId: pet.id, petName: pet.name };
     this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id, ...forPet } };
     const day = text === '' ? null : dayOf(text, this.today);
-    if (day !== null && 'date' in day && day.date >= this.today) return this.showDay(day.date, timeOf(text));
+    if (day !== null && 'date' in day && day.date >= this.today) return this.showDay(day.date, timeOf(text), partOfDayOf(text));
     this.say(menuTexts.askDay(service.name));
   }
 
@@ -299,11 +301,14 @@ class MenuConversation {
     const day = dayOf(text, this.today);
     if (day === null || !('date' in day)) return this.notUnderstood(text);
     if (day.date < this.today) return this.say(menuTexts.dayPassed());
-    return this.showDay(day.date, timeOf(text));
+    return this.showDay(day.date, timeOf(text), partOfDayOf(text));
   }
 
-  /** The free times of a day, numbered; with `wantedMinutes` ("10h") that time is chosen at once when free. */
-  private async showDay(date: string, wantedMinutes: number | null): Promise<void> {
+  /**
+   * The free times of a day, numbered; with `wantedMinutes` ("10h") that time is
+   * chosen at once when free; with `partOfDay` ("à tarde") only that part's are shown when it has any.
+   */
+  private async showDay(date: string, wantedMinutes: number | null, partOfDay: PartOfDay | null = null): Promise<void> {
     const service = this.draftService();
     if (service === null) return this.serviceGone();
     // A draft kept from an earlier day (the customer came back after midnight) names a day that has passed.
@@ -328,9 +333,12 @@ class MenuConversation {
       const passed = date === this.today && wantedMinutes <= this.minutesOfDay(this.context.now);
       notFree.push(passed ? menuTexts.slotPassed() : (outsideHours ?? menuTexts.timeNotFree(clockLabel(wantedMinutes), day)));
     }
-    const shown = spreadOver(slots, SLOTS_SHOWN);
+    const inPart = partOfDay === null ? [] : slots.filter((start) => inPartOfDay(this.minutesOfDay(start), partOfDay));
+    if (partOfDay !== null && inPart.length === 0) notFree.push(menuTexts.noSlotsInPartOfDay(partOfDay, day));
+    const shown = spreadOver(inPart.length > 0 ? inPart : slots, SLOTS_SHOWN);
     this.state = { ...this.state, step: 'choose_slot', offeredSlots: shown.map((start) => start.toISOString()) };
-    this.say(...notFree, menuTexts.slotList(service.name, day, shown.map((start) => this.moment(start).time), slots.length > shown.length));
+    const times = shown.map((start) => this.moment(start).time);
+    this.say(...notFree, menuTexts.slotList(service.name, day, times, slots.length > shown.length, inPart.length > 0 ? (partOfDay ?? undefined) : undefined));
   }
 
   /**
@@ -380,8 +388,11 @@ class MenuConversation {
     const day = dayOf(text, this.today);
     if (day !== null && 'date' in day) {
       if (day.date < this.today) return this.say(menuTexts.dayPassed());
-      return this.showDay(day.date, timeOf(text));
+      return this.showDay(day.date, timeOf(text), partOfDayOf(text));
     }
+    // "à tarde": that part of the day's free times.
+    const partOfDay = partOfDayOf(text);
+    if (partOfDay !== null && this.state.booking?.date !== undefined) return this.showDay(this.state.booking.date, null, partOfDay);
     // A number past the end of the list is an hour of the day ("10" when eight times are shown).
     const number = choiceNumber(text);
     const minutes = timeOf(text) ?? (number !== null && number > offered.length && number <= 23 ? number * 60 : null);

@@ -97,6 +97,11 @@ const SPECIES_LABELS: Record<Species, string> = { cachorro: 'Cachorro', gato: 'G
 /** In the order of PET_SIZES (database/schema). */
 const SIZE_LABELS = ['Mini', 'Pequeno', 'Médio', 'Grande', 'Gigante'];
 
+/** Morning until noon, afternoon until 18:00, evening after (see menu-input partOfDayOf). */
+export const PARTS_OF_DAY = ['manha', 'tarde', 'noite'] as const;
+export type PartOfDay = (typeof PARTS_OF_DAY)[number];
+const PART_OF_DAY_LABELS: Record<PartOfDay, string> = { manha: 'de manhã', tarde: 'à tarde', noite: 'à noite' };
+
 export const menuTexts = {
   greeting: (shopName: string) => `Olá! 👋 Bem-vindo(a) ao atendimento virtual de *${shopName}*.`,
 
@@ -147,15 +152,18 @@ export const menuTexts = {
   alternativesOrAnotherDay: (moments: MenuMoment[]) =>
     ['Próximos horários livres:', numbered(moments.map(onMoment)), '', 'Responda com o número do horário ou com outro dia.'].join('\n'),
 
-  slotList: (serviceName: string, day: MenuDay, times: string[], moreFree: boolean) =>
+  /** `partOfDay`: the times shown are of that part of the day only. */
+  slotList: (serviceName: string, day: MenuDay, times: string[], moreFree: boolean, partOfDay?: PartOfDay) =>
     [
-      `Horários livres para *${serviceName}* ${onDay(day)}:`,
+      `Horários livres para *${serviceName}* ${onDay(day)}${partOfDay === undefined ? '' : `, ${PART_OF_DAY_LABELS[partOfDay]}`}:`,
       numbered(times),
       '',
       moreFree
         ? 'Responda com o número ou com a hora (ex.: *10h*); outros horários livres do dia também valem.'
         : 'Responda com o número ou com a hora (ex.: *10h*).',
     ].join('\n'),
+
+  noSlotsInPartOfDay: (partOfDay: PartOfDay, day: MenuDay) => `Não há horários livres ${PART_OF_DAY_LABELS[partOfDay]} ${onDay(day)}.`,
 
   slotPassed: () => 'Esse horário já passou.',
 
@@ -314,6 +322,12 @@ export const menuVocabulary = {
   halfPast: 'e meia',
   /** A bare hour that "e meia" makes a time: "sexta 10 e meia". */
   hourBeforeHalfPast: /(?:^|\s)(\d{1,2})(?=\s+e meia\b)/,
+  /** A part of the day without an hour: "de manhã", "à tarde", "pela noite", or the word alone. */
+  partsOfDay: {
+    manha: /(?:^|\s)(?:de|da|pela|na|a) manha\b|^manha$/,
+    tarde: /(?:^|\s)(?:de|da|pela|na|a) tarde\b|^tarde$/,
+    noite: /(?:^|\s)(?:de|da|pela|na|a) noite\b|^noite$/,
+  } satisfies Record<PartOfDay, RegExp>,
   /** Noon, when no hour is written. */
   noon: /\bmeio[ -]dia\b/,
   /** Replies to a yes/no question, read word by word (confirmationOf): every word must be in one of these lists. */
