@@ -37,7 +37,7 @@ describe('names and quotes', () => {
   });
 
   it("tells an answer that names no pet from a pet's name", () => {
-    for (const text of ['sim', 'Ok', 'pode', 'quero', 'Não', 'não quero', 'não tenho pet', 'tudo bem', 'oi', 'Oie!', 'boa tarde', '👍', 'pular', 'não sei', 'Cachorro 🐶', 'uma gata', '']) {
+    for (const text of ['sim', 'Ok', 'pode', 'quero', 'Não', 'não quero', 'não tenho pet', 'tudo bem', 'oi', 'Oie!', 'boa tarde', '👍', 'pular', 'não sei', 'Cachorro 🐶', 'uma gata', '15h', 'quero outro horário', 'mudar o pet', '']) {
       expect(isNotAPetName(text), text).toBe(true);
     }
     for (const text of ['Thor', 'Mel', 'Luna.', 'Bolinha de Neve', 'Simba', 'Nina', 'o nome dele é Sim', 'ela se chama Oi']) {
@@ -216,6 +216,9 @@ describe('choices', () => {
     expect(speciesOf('gata')).toBe('gato');
     expect(speciesOf('3')).toBe('outro');
     expect(speciesOf('4')).toBeNull();
+    expect(speciesOf('é um cachorro')).toBe('cachorro');
+    expect(speciesOf('Ela é uma gata 🐱')).toBe('gato');
+    expect(speciesOf('cachorro e gato')).toBeNull();
     expect(sizeOf('3')).toBe('medio');
     expect(sizeOf('Médio')).toBe('medio');
     expect(sizeOf('grande')).toBe('grande');

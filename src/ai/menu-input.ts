@@ -14,6 +14,8 @@ const COMMAND_SENTENCE_MAX = 60;
 const QUOTE_MAX = 40;
 /** Shorter words ("de", "para", "tosa" in "Banho e tosa") are too common to name an item alone. */
 const NAME_WORD_MIN = 5;
+/** "ele é um cachorro": a species is read in a short answer, not in a story. */
+const SPECIES_SENTENCE_WORDS = 5;
 
 /**
  * A pet's name as the customer wrote it, without the emoji, quotes or
@@ -134,12 +136,14 @@ export function confirmationOf(text: string, step: ConfirmationStep): boolean | 
 /**
  * An answer to "Qual é o nome do seu pet?" that names no pet: a yes, a no, a
  * greeting or a filler ("sim", "ok", "pode", "não quero", "oi", "tudo bem"),
- * "não sei", "não tenho...", or the species ("cachorro", "um gato"). Read on the
+ * "não sei", a sentence ("não tenho...", "quero outro horário"), a time
+ * ("15h") or the species ("cachorro", "um gato"). Read on the
  * whole message: "o nome dele é Sim" names a pet Sim.
  */
 export function isNotAPetName(text: string): boolean {
   const folded = foldText(text);
-  if (folded === '' || matchesAny(folded, menuVocabulary.skip) || folded.split(' ')[0] === 'nao') return true;
+  if (folded === '' || matchesAny(folded, menuVocabulary.skip) || matchesAny(folded.split(' ')[0], menuVocabulary.notBeforePetName)) return true;
+  if (timeOf(text) !== null) return true;
   const species = folded.replace(/^(?:(?:e|eh) )?(?:um|uma) /, '');
   if (SPECIES.some((candidate) => matchesAny(species, menuVocabulary.species[candidate]))) return true;
   return confirmationOf(text, 'confirm_booking') !== null;
@@ -182,12 +186,14 @@ export function matchByName<T extends { name: string }>(items: readonly T[], tex
   return byWord.length === 1 ? byWord[0] : null;
 }
 
+/** "2", "gato", "é um cachorro", "cachorra 🐶": the one species named; null for none or several ("cachorro e gato"). */
 export function speciesOf(text: string): Species | null {
   const position = choiceIndex(text, SPECIES.length);
   if (position !== null) return SPECIES[position];
-  const folded = foldText(text);
-  for (const species of SPECIES) if (matchesAny(folded, menuVocabulary.species[species])) return species;
-  return null;
+  const words = foldText(text).split(' ');
+  if (words.length > SPECIES_SENTENCE_WORDS) return null;
+  const named = SPECIES.filter((species) => words.some((word) => matchesAny(word, menuVocabulary.species[species])));
+  return named.length === 1 ? named[0] : null;
 }
 
 export type PetSize = (typeof PET_SIZES)[number];

@@ -373,6 +373,23 @@ describe('OfflineMenuAgent', () => {
     expect(contacts.pets).toHaveLength(1);
   });
 
+  it('registering the pet of a booking, takes "outro horário" as such and a species written in a sentence', async () => {
+    const { send, contacts, state } = setup([]);
+    await send('oi');
+    await send('agendar banho sexta 15h');
+    expect(textOf(await send('quero outro horário'))).toContain('Horários livres para *Banho* na sexta-feira, 27/11:');
+    expect(textOf(await send('16h'))).toBe('Para finalizar, vamos cadastrar seu pet. Qual é o nome do seu pet?');
+    expect(textOf(await send('mudar o dia'))).toContain('*Banho*, ótimo! Para qual dia?');
+    await send('sexta 16h');
+    await send('Thor');
+    expect(textOf(await send('é um cachorro'))).toContain('Qual é o porte de *Thor*?');
+    expect(textOf(await send('pequeno porte'))).toBe(
+      'Pronto, cadastrei *Thor*! 🐾\n\nConfirma *Banho* (R$ 60,00) para *Thor* na sexta-feira, 27/11, às 16:00? (sim/não)',
+    );
+    expect(contacts.pets).toEqual([expect.objectContaining({ name: 'Thor', species: 'cachorro', size: 'pequeno' })]);
+    expect(state()).toMatchObject({ step: 'confirm_booking' });
+  });
+
   it('keeps the draft when the customer says thanks in the middle of a booking', async () => {
     const { send, state } = setup();
     await send('agendar banho sexta');

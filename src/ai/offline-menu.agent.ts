@@ -622,6 +622,8 @@ class MenuConversation {
   private async namePet(text: string): Promise<void> {
     // "os dois", "são dois": not a name; one pet at a time.
     if (menuVocabulary.severalPetsAtOnce.test(foldText(text))) return this.say(menuTexts.onePetAtATime());
+    // Registering the pet of a booking: "outro horário", "outro dia" go back to the time or the day.
+    if (this.petDraft().forBooking && (await this.changeDayOrTime(text, false))) return;
     // "sim", "ok", "oi", "cachorro": an answer to some other question, not a name to register.
     if (isNotAPetName(text)) return this.say(menuTexts.petNameNeeded());
     const name = cleanName(text);

@@ -370,6 +370,8 @@ export const menuVocabulary = {
   /** Words before a pet's name: "o nome dele é Thor", "ela se chama Mel", "é o Thor". */
   beforePetName:
     /^(?:(?:o|a) )?(?:(?:nome (?:dele|dela|do (?:meu )?(?:pet|cachorro|gato|cao)|da (?:minha )?(?:cachorra|gata|cadela))(?: e| eh)?|nome e|nome eh|nome:?) |(?:ele|ela|meu (?:pet|cachorro|gato|cao)|minha (?:cachorra|gata|cadela)) (?:se chama|chama|e|eh) |(?:se )?chama |(?:e|eh) (?:o|a) )/,
+  /** First words of a sentence, never of a pet's name: "não tenho", "quero outro horário", "mudar o pet". */
+  notBeforePetName: ['nao', 'quero', 'queria', 'gostaria', 'mudar', 'muda', 'trocar', 'troca', 'pode', 'posso', 'preciso', 'vou', 'tem', 'tenho', 'qual', 'quanto', 'como', 'onde', 'quando'],
   skip: ['pular', 'pula', 'nao sei', 'sem', 'nenhum', 'prefiro nao dizer'],
   species: {
     cachorro: ['cachorro', 'cachorra', 'cao', 'cadela', 'cachorrinho', 'cachorrinha', 'dog'],
