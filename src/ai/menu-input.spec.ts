@@ -289,6 +289,10 @@ describe('commandOf', () => {
     expect(commandOf('obrigada!')).toEqual({ kind: 'thanks' });
     for (const text of ['tchau', 'Tchauu!', 'valeu, até mais', 'até logo 👋', 'falou']) expect(commandOf(text), text).toEqual({ kind: 'farewell' });
     expect(commandOf('até amanhã às 10')).toBeNull();
+    for (const text of ['qual o horário de funcionamento?', 'Que horas vocês abrem?', 'vocês abrem sábado?', 'até que horas fica aberto?', 'está aberto?']) {
+      expect(commandOf(text), text).toEqual({ kind: 'openingHours' });
+    }
+    expect(commandOf('pode ser no horário das 10h?')).toBeNull();
   });
 
   it('leaves step answers alone', () => {

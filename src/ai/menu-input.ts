@@ -57,7 +57,8 @@ export type MenuCommand =
   | { kind: 'services' }
   | { kind: 'registerPet' }
   | { kind: 'thanks' }
-  | { kind: 'farewell' };
+  | { kind: 'farewell' }
+  | { kind: 'openingHours' };
 
 /** A command that works from any step ("agendar", "cancelar 2", "atendente", "menu"...), or null. */
 export function commandOf(text: string): MenuCommand | null {
@@ -78,6 +79,7 @@ export function commandOf(text: string): MenuCommand | null {
   if (menuVocabulary.myBookings.test(folded)) return { kind: 'myBookings' };
   if (menuVocabulary.services.test(folded)) return { kind: 'services' };
   if (folded.length <= COMMAND_SENTENCE_MAX && menuVocabulary.servicesQuestion.test(folded)) return { kind: 'services' };
+  if (folded.length <= COMMAND_SENTENCE_MAX && menuVocabulary.openingHours.test(folded)) return { kind: 'openingHours' };
   if (folded.length <= COMMAND_SENTENCE_MAX && menuVocabulary.menu.test(folded)) return { kind: 'menu' };
   // Before thanks: "valeu, até mais" takes leave.
   if (menuVocabulary.farewell.test(folded)) return { kind: 'farewell' };

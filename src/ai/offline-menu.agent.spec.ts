@@ -210,6 +210,21 @@ describe('OfflineMenuAgent', () => {
     expect(state()).toMatchObject({ booking: { startsAt: at('2026-11-27', '12:00').toISOString() } });
   });
 
+  it("answers when the shop is open with the week's hours, keeping a booking under way", async () => {
+    const { send, state } = setup([REX], { ...THURSDAY_AND_FRIDAY, '1': { open: '08:00', close: '18:00', breaks: [{ start: '12:00', end: '13:00' }] }, '6': { open: '08:00', close: '12:00' } });
+    const hours =
+      'Nosso horário de atendimento:\nsegunda: 08:00 às 18:00 (pausa das 12:00 às 13:00)\nterça e quarta: fechado\n' +
+      'quinta e sexta: 08:00 às 18:00\nsábado: 08:00 às 12:00\ndomingo: fechado\n\n';
+    expect(textOf(await send('qual o horário de funcionamento?'))).toBe(
+      `Olá! 👋 Bem-vindo(a) ao atendimento virtual de *Pet Shop Aurora*.\n\n${hours}Escreva *agendar* para marcar um horário ou *menu* para ver as opções.`,
+    );
+    await send('agendar tosa');
+    expect(textOf(await send('vocês abrem sábado?'))).toBe(
+      `${hours}Responda com o dia: *hoje*, *amanhã*, um dia da semana (ex.: *sexta*) ou uma data (ex.: *28/11*). Ou escreva *menu*.`,
+    );
+    expect(state()).toMatchObject({ step: 'choose_day', booking: { serviceId: TOSA.id } });
+  });
+
   it('takes the pet named with the service rather than asking for it again', async () => {
     const MEL = { id: 'pet-mel', name: 'Mel', species: 'gato', breed: null, size: null };
     const { send, state } = setup([REX, MEL]);

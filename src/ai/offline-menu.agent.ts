@@ -34,7 +34,7 @@ import {
   timeOf,
 } from './menu-input.js';
 import { mainMenuState, type MenuState, readMenuState } from './menu-state.js';
-import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabulary, momentOf, type PartOfDay } from './offline-menu.pt-br.js';
+import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabulary, momentOf, type OpeningDays, type PartOfDay } from './offline-menu.pt-br.js';
 
 /** How many free times of a day are shown numbered; any other free time can still be typed. */
 const SLOTS_SHOWN = 8;
@@ -140,6 +140,8 @@ class MenuConversation {
         this.say(menuTexts.youAreWelcome());
         this.state = mainMenuState();
         return;
+      case 'openingHours':
+        return this.showOpeningHours();
       case 'farewell':
         this.say(menuTexts.goodbye());
         this.state = mainMenuState();
@@ -198,6 +200,19 @@ class MenuConversation {
       case 'confirm_cancel':
         return this.confirmCancel(text);
     }
+  }
+
+  /** The week's hours; in the middle of a flow the step's question follows, and the draft is kept. */
+  private showOpeningHours(): void {
+    const days: OpeningDays[] = [];
+    // Monday first, Sunday last, as a shop's sign reads.
+    for (const weekday of [1, 2, 3, 4, 5, 6, 0]) {
+      const hours = this.context.organization.businessHours[String(weekday) as keyof BusinessHours];
+      const last = days.at(-1);
+      if (last !== undefined && JSON.stringify(last.hours) === JSON.stringify(hours)) last.weekdays.push(weekday);
+      else days.push({ weekdays: [weekday], hours });
+    }
+    this.say(menuTexts.openingHours(days, this.state.step === 'main' ? menuTexts.bookHint() : this.expectation()));
   }
 
   // Main menu

@@ -83,6 +83,25 @@ export function onMoment(moment: MenuMoment): string {
   return `${onDay(moment)}, às ${moment.time}`;
 }
 
+/** Consecutive weekdays (Monday first) with the same hours; `hours` undefined: closed. */
+export interface OpeningDays {
+  /** In order, consecutive. */
+  weekdays: number[];
+  hours?: { open: string; close: string; breaks?: { start: string; end: string }[] };
+}
+
+/** "segunda-feira" -> "segunda": the short name used in ranges. */
+const shortWeekday = (weekday: number) => WEEKDAY_NAMES[weekday].split('-')[0];
+
+function openingLine(days: OpeningDays): string {
+  const [first, ...others] = days.weekdays.map(shortWeekday);
+  const last = others.at(-1);
+  const label = last === undefined ? first : `${first} ${others.length === 1 ? 'e' : 'a'} ${last}`;
+  if (days.hours === undefined) return `${label}: fechado`;
+  const breaks = (days.hours.breaks ?? []).map((pause) => ` (pausa das ${pause.start} às ${pause.end})`).join('');
+  return `${label}: ${days.hours.open} às ${days.hours.close}${breaks}`;
+}
+
 const numbered = (lines: string[]) => lines.map((line, index) => `${index + 1}. ${line}`).join('\n');
 
 const serviceLine = (service: MenuService) => `${service.name} — ${formatPrice(service.priceCents)} (${formatDuration(service.durationMin)})`;
@@ -264,6 +283,12 @@ export const menuTexts = {
   /** A booking whose service is no longer in the shop's list. */
   unknownService: () => 'Serviço',
 
+  /** The week's hours, a line per run of days with the same hours ("segunda a sexta: 08:00 às 18:00"). */
+  openingHours: (days: OpeningDays[], afterwards: string) =>
+    ['Nosso horário de atendimento:', ...days.map(openingLine), '', afterwards].join('\n'),
+
+  bookHint: () => 'Escreva *agendar* para marcar um horário ou *menu* para ver as opções.',
+
   onlyText: () => 'Por aqui eu só consigo ler mensagens de texto.',
 
   /** What each step waits for, said after "Não entendi". */
@@ -395,6 +420,9 @@ export const menuVocabulary = {
   registerPet: /\b(?:cadastrar|registrar|cadastro)(?:\s+(?:um|meu|o|outro))?\s+(?:pet|cachorro|gato|animal)\b|^novo pet$/,
   /** Besides the pipeline's own phrases (asksForHuman): a bare word. */
   handoff: /^(?:atendente|humano|pessoa|atendimento)$/,
+  /** Asking when the shop is open: "qual o horário de funcionamento?", "vocês abrem sábado?", "até que horas ficam abertos?". */
+  openingHours:
+    /\b(?:horarios? de (?:funcionamento|atendimento|abertura)|que horas (?:voces )?(?:abrem|fecham|abre|fecha|funciona|funcionam)|(?:voces )?(?:abrem|fecham|funcionam|atendem) (?:que horas|hoje|amanha|domingo|sabado|segunda|terca|quarta|quinta|sexta|no|na|aos|ate)|ate que horas|(?:esta|estao|ta|tao) abert[oa]s?)\b/,
   /** Thanks at the start of a message, with what follows it ("Obrigada! às 10h"), on the text as written. */
   leadingThanks: /^[\s\p{P}]*(?:muito\s+)?(?:obrigad[oa]|brigad[oa]|valeu|vlw|obg|grat[oa])(?:\s+(?:mesmo|viu))?[\s\p{P}\p{Extended_Pictographic}\u{FE0F}]*/iu,
   /** A whole short message of thanks. */
