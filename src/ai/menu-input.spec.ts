@@ -261,6 +261,10 @@ describe('commandOf', () => {
     expect(commandOf('atendente')).toEqual({ kind: 'handoff' });
     expect(commandOf('quero falar com uma pessoa')).toEqual({ kind: 'handoff' });
     expect(commandOf('Humano')).toEqual({ kind: 'handoff' });
+    for (const text of ['quero falar com alguém', 'Preciso falar com alguém da loja', 'falar com o dono', 'posso falar com vocês?']) {
+      expect(commandOf(text), text).toEqual({ kind: 'handoff' });
+    }
+    expect(commandOf('falar com alguém sobre o banho do Rex amanhã')).toBeNull();
     expect(commandOf('agendar')).toEqual({ kind: 'book', serviceHint: '' });
     expect(commandOf('Quero agendar banho amanhã')).toEqual({ kind: 'book', serviceHint: 'banho amanha' });
     expect(commandOf('quero fazer um agendamento')).toEqual({ kind: 'book', serviceHint: '' });

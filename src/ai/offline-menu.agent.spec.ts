@@ -579,6 +579,14 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('99'))).toContain('Não entendi "99". Responda com o número do horário (1 a 8)');
   });
 
+  it('hands over when the customer asks to talk to someone in words of their own', async () => {
+    const { send } = setup();
+    await send('agendar banho');
+    const reply = await send('quero falar com alguém');
+    expect(reply.handoff).toEqual({ reason: 'o cliente pediu um atendente (menu)' });
+    expect(textOf(reply)).toBe('Certo! Vou chamar alguém da nossa equipe para falar com você. Aguarde só um pouquinho, por favor.');
+  });
+
   it('hands over and forgets its state', async () => {
     const { send } = setup();
     const reply = await send('agendar', 'atendente', 'banho');

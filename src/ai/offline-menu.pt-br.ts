@@ -418,8 +418,9 @@ export const menuVocabulary = {
   servicesQuestion:
     /\b(?:quais (?:sao )?(?:os )?servicos|que servicos|quanto custa|quanto (?:e|eh|fica|sai|cobra|cobram|esta)|qual (?:e |eh )?(?:o )?(?:preco|valor)|quais (?:sao )?(?:os )?(?:precos|valores)|tabela de precos|lista de precos)\b/,
   registerPet: /\b(?:cadastrar|registrar|cadastro)(?:\s+(?:um|meu|o|outro))?\s+(?:pet|cachorro|gato|animal)\b|^novo pet$/,
-  /** Besides the pipeline's own phrases (asksForHuman): a bare word. */
-  handoff: /^(?:atendente|humano|pessoa|atendimento)$/,
+  /** Besides the pipeline's own phrases (asksForHuman): a bare word, or asking to talk to someone ("quero falar com alguém"). */
+  handoff:
+    /^(?:atendente|humano|pessoa|atendimento|(?:(?:eu )?(?:quero|queria|gostaria de|preciso|posso) )?falar com (?:alguem|uma pessoa|um humano|o dono|a dona|o responsavel|a responsavel|a equipe|voces|o pessoal)(?: da loja| da equipe| de voces| ai)?(?: por favor)?)$/,
   /** Asking when the shop is open: "qual o horário de funcionamento?", "vocês abrem sábado?", "até que horas ficam abertos?". */
   openingHours:
     /\b(?:horarios? de (?:funcionamento|atendimento|abertura)|que horas (?:voces )?(?:abrem|fecham|abre|fecha|funciona|funcionam)|(?:voces )?(?:abrem|fecham|funcionam|atendem) (?:que horas|hoje|amanha|domingo|sabado|segunda|terca|quarta|quinta|sexta|no|na|aos|ate)|ate que horas|(?:esta|estao|ta|tao) abert[oa]s?)\b/,
