@@ -276,6 +276,8 @@ describe('commandOf', () => {
     expect(commandOf('Cancelar 2')).toEqual({ kind: 'cancel', position: 2, hint: '' });
     expect(commandOf('desmarcar o 1')).toEqual({ kind: 'cancel', position: 1, hint: '' });
     expect(commandOf('quero cancelar o banho de sábado')).toEqual({ kind: 'cancel', position: null, hint: 'o banho de sabado' });
+    expect(commandOf('não quero cancelar')).toBeNull();
+    expect(commandOf('Não, não precisa desmarcar')).toBeNull();
     expect(commandOf('meus agendamentos')).toEqual({ kind: 'myBookings' });
     expect(commandOf('ver agendamentos')).toEqual({ kind: 'myBookings' });
     expect(commandOf('Ver os agendamentos')).toEqual({ kind: 'myBookings' });

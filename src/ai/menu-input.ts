@@ -66,7 +66,8 @@ export function commandOf(text: string): MenuCommand | null {
   if (folded === '') return null;
   if (asksForHuman(text) || menuVocabulary.handoff.test(folded)) return { kind: 'handoff' };
   if (folded.length <= COMMAND_SENTENCE_MAX) {
-    const cancel = menuVocabulary.cancel.exec(folded);
+    // "não quero cancelar" does not start a cancellation.
+    const cancel = menuVocabulary.notCancel.test(folded) ? null : menuVocabulary.cancel.exec(folded);
     if (menuVocabulary.reschedule.test(folded)) return { kind: 'reschedule' };
     if (cancel !== null) {
       const hint = folded.slice(cancel.index + cancel[0].length).trim();

@@ -422,6 +422,17 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('obrigado'))).toBe('Por nada! 😊 Se precisar de algo, é só escrever *menu*.');
   });
 
+  it('keeps every booking when the customer answers the list of bookings with a no', async () => {
+    const { send, bookings, state } = setup();
+    await send('agendar banho sexta 10h', 'rex', 'sim');
+    for (const answer of ['não', 'nenhum', 'não quero cancelar']) {
+      await send('meus agendamentos');
+      expect(textOf(await send(answer)), answer).toBe('Ok, não cancelei nada. Escreva *menu* para ver as opções.');
+      expect(state()).toEqual({ agent: 'offline-menu', step: 'main' });
+    }
+    expect(bookings.rows.map((row) => row.status)).toEqual(['scheduled']);
+  });
+
   it('answers "remarcar" with how to, over the list of bookings', async () => {
     const { send, state } = setup();
     expect(textOf(await send('quero remarcar'))).toContain('Você não tem agendamentos futuros.');

@@ -738,6 +738,11 @@ class MenuConversation {
 
   private async chooseBookingToCancel(text: string): Promise<void> {
     const shown = this.state.offeredBookings ?? [];
+    // The list was only looked at: "não", "nenhum", "não quero cancelar" keep every booking.
+    if (isSkip(text) || confirmationOf(text, 'confirm_cancel') === false) {
+      this.state = mainMenuState();
+      return this.say(menuTexts.bookingsKept());
+    }
     const position = choiceIndex(text, shown.length);
     const upcoming = await this.upcomingBookings();
     if (position === null) {

@@ -264,6 +264,8 @@ export const menuTexts = {
 
   cancelled: (booking: MenuBooking) => `Pronto, cancelei ${bookingLine(booking)}.`,
 
+  bookingsKept: () => 'Ok, não cancelei nada. Escreva *menu* para ver as opções.',
+
   cancelKept: () => 'Ok, mantive seu agendamento. Escreva *menu* para ver as opções.',
 
   bookingNotActive: () => 'Esse agendamento não está mais ativo. Escreva *3* para ver seus agendamentos.',
@@ -410,6 +412,8 @@ export const menuVocabulary = {
   /** Words anywhere in a short message. */
   book: /\b(?:agendar|marcar|reservar|agendamento novo|novo agendamento|(?:fazer|faco|quero|queria|gostaria de)\s+(?:um\s+)?agendamento)\b/,
   cancel: /\b(?:cancelar|desmarcar|cancela|desmarca)\b(?:\s+(?:o\s+|a\s+)?(?:agendamento\s+|horario\s+)?(?:n[o.]?\s*|numero\s+)?(\d{1,2}))?/,
+  /** A cancel word negated: "não quero cancelar", "não precisa desmarcar". */
+  notCancel: /\bnao (?:(?:quero|queria|vou|precisa|preciso|pode|e pra|e para) )?(?:cancelar|desmarcar|cancela|desmarca)\b/,
   /** The menu cannot move a booking; it explains how to, over the list. Read before cancel ("desmarcar e remarcar"). */
   reschedule: /\b(?:remarcar|remarca|reagendar|reagenda|mudar o horario do|trocar o horario do|mudar a data do|trocar a data do)\b/,
   myBookings: /^(?:ver\s+)?(?:(?:meus|minhas)\s+(?:agendamentos|horarios|reservas)|(?:os\s+|as\s+)?(?:agendamentos|reservas))$/,
