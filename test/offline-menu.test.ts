@@ -247,6 +247,17 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect(conversation.state).toMatchObject({ step: 'choose_slot' });
   });
 
+  it("says a time after closing is when the shop is closed, with that day's hours and free times", async () => {
+    const conversation = chat(ana, { agent: 'offline-menu', step: 'main' });
+    const reply = await conversation.send('agendar tosa amanhã às 19');
+    const dayLabel = spoken(at(tomorrow, '08:00')).replace(/, às .*$/, '');
+    expect(reply.text).toMatch(new RegExp(`^Às 19:00 estamos fechados ${dayLabel}\\. Nesse dia atendemos das 08:00 às 18:00\\.\\n\\nHorários livres para \\*Tosa\\* `));
+    expect(reply.text).not.toContain('não está livre');
+    // Tosa takes 1h30: 17:00 would end after closing.
+    expect((await conversation.send('17h')).text).toContain(`Às 17:00 não dá tempo: *Tosa* leva 1h30 e ${dayLabel}, fechamos às 18:00.`);
+    expect(conversation.state).toMatchObject({ step: 'choose_slot', booking: { serviceId: services.tosa, date: tomorrow } });
+  });
+
   it('offers the next free times when the day asked for is full, and books one', async () => {
     const fullDay = addDays(today, 5);
     for (let hour = 8; hour < 18; hour += 1) {
