@@ -237,6 +237,12 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('tosa do rex'))).toContain('*Tosa*, ótimo! Para qual dia?');
     expect(textOf(await send('sexta 10h'))).toBe('Confirma *Tosa* (R$ 80,00) para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)');
     expect(state()).toMatchObject({ step: 'confirm_booking', booking: { petId: REX.id } });
+    // Both named: one after the other.
+    await send('não');
+    expect(textOf(await send('agendar banho pra Mel e Rex sexta 14h'))).toBe(
+      'Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 14:00? (sim/não)',
+    );
+    expect(textOf(await send('sim'))).toContain('Agora vamos marcar para *Mel*.\n\nHorários livres para *Banho* na sexta-feira, 27/11:');
   });
 
   it('follows a change of mind in the middle of a booking, keeping what still fits', async () => {

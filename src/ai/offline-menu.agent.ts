@@ -298,13 +298,14 @@ class MenuConversation {
   }
 
   /**
-   * `text` may also name the day, the time and one of the customer's pets ("banho
-   * pro Rex sexta às 10h"): they are used rather than asked again.
+   * `text` may also name the day, the time and the customer's pets ("banho pro
+   * Rex sexta às 10h"): they are used rather than asked again.
    */
   private async selectService(service: Service, text: string): Promise<void> {
     if (!this.fitsAnOpenDay(service)) return this.longerThanADay(service);
-    const pet = text === '' ? null : matchByName(this.pets, text);
-    const forPet = pet === null ? {} : { petId: pet.id, petName: pet.name };
+    // "banho pra Mel e Rex": each pet named gets its booking, one after the other, as with "os dois".
+    const [pet, ...others] = text === '' ? [] : this.pets.filter((candidate) => matchByName([candidate], text) !== null);
+    const forPet = pet === undefined ? {} : { petId: pet.id, petName: pet.name, nextPetIds: others.map((other) => other.id) };
     this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id, ...forPet } };
     const day = text === '' ? null : dayOf(text, this.today);
     if (day !== null && 'date' in day && day.date >= this.today) return this.showDay(day.date, timeOf(text), partOfDayOf(text));
