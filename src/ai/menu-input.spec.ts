@@ -9,6 +9,7 @@ import {
   isNotAPetName,
   matchByName,
   partOfDayOf,
+  petNameAnswer,
   quote,
   sizeOf,
   speciesOf,
@@ -34,6 +35,15 @@ describe('names and quotes', () => {
     expect(cleanName('chama Luna')).toBe('Luna');
     expect(cleanName('Amora')).toBe('Amora');
     expect(cleanName('Ela')).toBe('Ela');
+  });
+
+  it("reads the pet's name out of a sentence, and the species said with it", () => {
+    expect(petNameAnswer('Thor, ele é um cachorro')).toEqual({ name: 'Thor', species: 'cachorro' });
+    expect(petNameAnswer('Mel - uma gatinha')).toEqual({ name: 'Mel', species: 'gato' });
+    expect(petNameAnswer('Thor, 3 anos')).toEqual({ name: 'Thor', species: null });
+    expect(petNameAnswer('Sim, é o Thor')).toEqual({ name: 'Thor', species: null });
+    expect(petNameAnswer('o nome dele é Bob')).toEqual({ name: 'Bob', species: null });
+    expect(petNameAnswer('Luna.')).toEqual({ name: 'Luna', species: null });
   });
 
   it("tells an answer that names no pet from a pet's name", () => {

@@ -32,6 +32,25 @@ export function cleanName(text: string): string {
   return /\p{L}/u.test(name) ? name : cleaned;
 }
 
+/** Where a sentence goes on after a name: "Thor, ele é um cachorro", "Mel - uma gata". */
+const AFTER_NAME = /\s*[,;!?]\s+|\s+[-–—]\s+/;
+
+/**
+ * The answer to "Qual é o nome do seu pet?" when it says more than the name:
+ * the name before a comma, and the species when what follows names one
+ * ("Thor, ele é um cachorro"); after a yes, the name that follows ("Sim, é o
+ * Thor"). A name alone comes back as cleanName gives it, with no species.
+ */
+export function petNameAnswer(text: string): { name: string; species: Species | null } {
+  const clause = AFTER_NAME.exec(text);
+  if (clause === null) return { name: cleanName(text), species: null };
+  const before = text.slice(0, clause.index);
+  const after = text.slice(clause.index + clause[0].length);
+  if (isNotAPetName(before)) return isNotAPetName(after) ? { name: cleanName(text), species: null } : petNameAnswer(after);
+  const name = cleanName(before);
+  return /\p{L}/u.test(name) ? { name, species: speciesOf(after) } : { name: cleanName(text), species: null };
+}
+
 function trimName(text: string): string {
   return text
     .replace(PICTOGRAPHS, ' ')

@@ -411,6 +411,24 @@ describe('OfflineMenuAgent', () => {
     expect(state()).toMatchObject({ step: 'confirm_booking' });
   });
 
+  it("registers the name said in a sentence, not the sentence, and does not ask a species already said", async () => {
+    const { send, contacts } = setup([]);
+    await send('oi');
+    await send('4');
+    expect(textOf(await send('Thor, ele é um cachorro'))).toBe(
+      'Qual é o porte de *Thor*?\n1. Mini\n2. Pequeno\n3. Médio\n4. Grande\n5. Gigante\n\nOu escreva *pular*.',
+    );
+    await send('pular');
+    await send('4');
+    expect(textOf(await send('Sim, é a Mel, uma gata'))).toBe(
+      'Pronto, cadastrei *Mel*! 🐾\n\nEscreva *agendar* para marcar um horário ou *menu* para ver as opções.',
+    );
+    expect(contacts.pets).toEqual([
+      expect.objectContaining({ name: 'Thor', species: 'cachorro', size: null }),
+      expect.objectContaining({ name: 'Mel', species: 'gato', size: null }),
+    ]);
+  });
+
   it('keeps the draft when the customer says thanks in the middle of a booking', async () => {
     const { send, state } = setup();
     await send('agendar banho sexta');

@@ -16,7 +16,6 @@ import { type AgentContext, type AgentInboundMessage, type AgentReply, type Agen
 import {
   choiceIndex,
   choiceNumber,
-  cleanName,
   clockLabel,
   commandOf,
   confirmationOf,
@@ -27,6 +26,7 @@ import {
   matchByName,
   type MenuCommand,
   partOfDayOf,
+  petNameAnswer,
   quote,
   sizeOf,
   speciesOf,
@@ -34,7 +34,7 @@ import {
   timeOf,
 } from './menu-input.js';
 import { mainMenuState, type MenuState, readMenuState } from './menu-state.js';
-import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabulary, momentOf, type OpeningDays, type PartOfDay } from './offline-menu.pt-br.js';
+import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabulary, momentOf, type OpeningDays, type PartOfDay, type Species } from './offline-menu.pt-br.js';
 
 /** How many free times of a day are shown numbered; any other free time can still be typed. */
 const SLOTS_SHOWN = 8;
@@ -642,7 +642,7 @@ class MenuConversation {
     if (this.petDraft().forBooking && (await this.changeDayOrTime(text, false))) return;
     // "sim", "ok", "oi", "cachorro": an answer to some other question, not a name to register.
     if (isNotAPetName(text)) return this.say(menuTexts.petNameNeeded());
-    const name = cleanName(text);
+    const { name, species } = petNameAnswer(text);
     if (name.length > PET_NAME_MAX || !/\p{L}/u.test(name)) return this.notUnderstood(text);
     // A pet the customer already has (chose "Cadastrar outro pet" for it) is not registered twice.
     const known = this.pets.find((pet) => foldText(pet.name) === foldText(name));
@@ -654,13 +654,20 @@ class MenuConversation {
     }
     const capitalised = name.charAt(0).toLocaleUpperCase('pt-BR') + name.slice(1);
     this.state = { ...this.state, step: 'pet_species', pet: { ...this.petDraft(), name: capitalised } };
+    // "Thor, ele é um cachorro": the species is not asked again.
+    if (species !== null) return this.selectPetSpecies(species);
     this.say(menuTexts.askSpecies(capitalised));
   }
 
   private async choosePetSpecies(text: string): Promise<void> {
     const species = speciesOf(text);
+    if (species === null || this.petDraft().name === undefined) return this.notUnderstood(text);
+    return this.selectPetSpecies(species);
+  }
+
+  private async selectPetSpecies(species: Species): Promise<void> {
     const draft = this.petDraft();
-    if (species === null || draft.name === undefined) return this.notUnderstood(text);
+    if (draft.name === undefined) return this.startPetRegistration(draft.forBooking);
     // Size matters for grooming dogs; other pets skip the question.
     if (species === 'cachorro') {
       this.state = { ...this.state, step: 'pet_size', pet: { ...draft, species } };
