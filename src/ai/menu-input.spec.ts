@@ -104,6 +104,15 @@ describe('dayOf', () => {
     expect(date('28-11')).toBe('2026-11-28');
   });
 
+  it('reads a day with the month by name', () => {
+    expect(date('30 de novembro')).toBe('2026-11-30');
+    expect(date('1º de dezembro')).toBe('2026-12-01');
+    expect(date('dia 3 de dezembro às 10h')).toBe('2026-12-03');
+    expect(date('5 de janeiro')).toBe('2027-01-05');
+    expect(date('20 de março de 2027')).toBe('2027-03-20');
+    expect(dayOf('31 de fevereiro', TODAY)).toEqual({ invalid: true });
+  });
+
   it('reads "dia N" as that day of this month, or of the next month that has it', () => {
     expect(date('dia 27')).toBe('2026-11-27');
     expect(date('dia 26')).toBe('2026-11-26');

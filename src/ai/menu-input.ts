@@ -238,27 +238,18 @@ export type DayAnswer =
 /**
  * The day the customer asked for, relative to `today` (YYYY-MM-DD in the
  * shop's zone): "hoje", "amanhã", "depois de amanhã", a weekday (the next one,
- * today included), "28/11" (this year, or next year once it has passed),
- * "28/11/2026", "28/11/26", "dia 30" (this month, or the next that has it).
+ * today included), "28/11" or "28 de novembro" (this year, or next year once
+ * it has passed), "28/11/2026", "28/11/26", "1º de dezembro de 2026", "dia 30"
+ * (this month, or the next that has it).
  * Null when the text names no day.
  */
 export function dayOf(text: string, today: string): DayAnswer | null {
   const folded = foldText(text);
   const numeric = /(?:^|[^\d/])(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}|\d{2}))?(?![\d/])/.exec(folded);
-  if (numeric !== null) {
-    const day = Number(numeric[1]);
-    const month = Number(numeric[2]);
-    const todayYear = Number(today.slice(0, 4));
-    let year = numeric[3] === undefined ? todayYear : Number(numeric[3]);
-    if (numeric[3] !== undefined && numeric[3].length === 2) year += 2000;
-    const date = calendarDate(year, month, day);
-    if (date === null) return { invalid: true };
-    if (numeric[3] === undefined && date < today) {
-      const nextYear = calendarDate(year + 1, month, day);
-      return nextYear === null ? { invalid: true } : { date: nextYear };
-    }
-    return { date };
-  }
+  if (numeric !== null) return dayOfMonthIn(Number(numeric[1]), Number(numeric[2]), numeric[3], today);
+  const months = menuVocabulary.months.join('|');
+  const written = new RegExp(`(?:^|\\s)(\\d{1,2})(?:º|o)?\\s+(?:de\\s+)?(${months})(?:\\s+(?:de\\s+)?(\\d{4}))?\\b`).exec(folded);
+  if (written !== null) return dayOfMonthIn(Number(written[1]), (menuVocabulary.months as readonly string[]).indexOf(written[2]) + 1, written[3], today);
   const dayOfMonth = /(?:^|\s)dia\s+(\d{1,2})(?![\d/:h])/.exec(folded);
   if (dayOfMonth !== null) return nextDayOfMonth(Number(dayOfMonth[1]), today);
   if (menuVocabulary.dayAfterTomorrow.some((words) => wholeWord(folded, words))) return { date: addDays(today, 2) };
@@ -267,6 +258,19 @@ export function dayOf(text: string, today: string): DayAnswer | null {
   const weekday = menuVocabulary.weekdays.findIndex((words) => words.some((word) => wholeWord(folded, word)));
   if (weekday !== -1) return { date: addDays(today, (weekday - weekdayOf(today) + 7) % 7) };
   return null;
+}
+
+/** A day and month, with the year as written (4 or 2 digits) or, without it, the next such day from today. */
+function dayOfMonthIn(day: number, month: number, yearText: string | undefined, today: string): DayAnswer {
+  let year = yearText === undefined ? Number(today.slice(0, 4)) : Number(yearText);
+  if (yearText !== undefined && yearText.length === 2) year += 2000;
+  const date = calendarDate(year, month, day);
+  if (date === null) return { invalid: true };
+  if (yearText === undefined && date < today) {
+    const nextYear = calendarDate(year + 1, month, day);
+    return nextYear === null ? { invalid: true } : { date: nextYear };
+  }
+  return { date };
 }
 
 /** "dia 30": that day of this month, or of the next month that has it once this month's has passed. */

@@ -225,6 +225,14 @@ describe('OfflineMenuAgent', () => {
     expect(state()).toMatchObject({ step: 'choose_day', booking: { serviceId: TOSA.id } });
   });
 
+  it('reads a date with the month by name ("3 de dezembro")', async () => {
+    const { send } = setup();
+    await send('oi');
+    await send('agendar banho');
+    expect(textOf(await send('3 de dezembro às 10h'))).toContain('Para qual pet?');
+    expect(textOf(await send('rex'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na quinta-feira, 03/12, às 10:00? (sim/não)');
+  });
+
   it('takes the pet named with the service rather than asking for it again', async () => {
     const MEL = { id: 'pet-mel', name: 'Mel', species: 'gato', breed: null, size: null };
     const { send, state } = setup([REX, MEL]);

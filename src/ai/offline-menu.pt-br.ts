@@ -337,6 +337,8 @@ export const menuVocabulary = {
     ['sexta', 'sexta-feira', 'sexta feira', 'sex'],
     ['sabado', 'sab'],
   ],
+  /** Index + 1 = month: "28 de novembro". */
+  months: ['janeiro', 'fevereiro', 'marco', 'abril', 'maio', 'junho', 'julho', 'agosto', 'setembro', 'outubro', 'novembro', 'dezembro'],
   /** Words after an hour that make it a time: "10h", "10:30h", "10 horas". */
   hourWords: ['h', 'hs', 'hrs', 'hr', 'hora', 'horas'],
   /** Words before a bare hour that make it a time: "às 9", "pelas 10", "umas 3 da tarde". */
