@@ -201,6 +201,18 @@ describe('choices', () => {
     expect(choiceNumber('2 banhos')).toBeNull();
   });
 
+  it('reads a place in the list: "o primeiro", "a última", "o segundo horário"', () => {
+    expect(choiceIndex('o primeiro', 8)).toBe(0);
+    expect(choiceIndex('A primeira', 8)).toBe(0);
+    expect(choiceIndex('o segundo horário', 8)).toBe(1);
+    expect(choiceIndex('a última', 8)).toBe(7);
+    expect(choiceIndex('o último', 3)).toBe(2);
+    expect(choiceIndex('o quinto', 3)).toBeNull();
+    expect(choiceIndex('segunda', 8)).toBeNull();
+    expect(choiceIndex('quinta', 8)).toBeNull();
+    expect(choiceNumber('o primeiro')).toBeNull();
+  });
+
   it('turns a number into an index only inside the list', () => {
     expect(choiceIndex('1', 3)).toBe(0);
     expect(choiceIndex('3', 3)).toBe(2);

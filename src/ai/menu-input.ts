@@ -113,10 +113,23 @@ export function choiceNumber(text: string): number | null {
   return match === null ? null : Number(match[1]);
 }
 
-/** A number between 1 and `count`, as an index into the numbered list (0-based), or null. */
+/**
+ * A number between 1 and `count`, or an ordinal ("o primeiro", "a última",
+ * "o segundo horário"), as an index into the numbered list (0-based), or null.
+ */
 export function choiceIndex(text: string, count: number): number | null {
-  const number = choiceNumber(text);
+  const number = choiceNumber(text) ?? ordinalOf(text, count);
   return number !== null && number >= 1 && number <= count ? number - 1 : null;
+}
+
+/** "o primeiro" -> 1, "a última" -> `count`; "segunda", "quarta" and "quinta" alone are weekdays, not ordinals. */
+function ordinalOf(text: string, count: number): number | null {
+  const { ordinals, lastOrdinal, ordinalNouns } = menuVocabulary;
+  const match = new RegExp(`^(?:(?:o|a) )?(\\p{L}+)(?: (?:${ordinalNouns.join('|')}))?$`, 'u').exec(foldText(text));
+  if (match === null) return null;
+  if (matchesAny(match[1], lastOrdinal)) return count;
+  const place = ordinals.findIndex((words) => matchesAny(match[1], words));
+  return place === -1 ? null : place + 1;
 }
 
 function matchesAny(folded: string, words: readonly string[]): boolean {

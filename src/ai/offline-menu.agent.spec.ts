@@ -225,6 +225,14 @@ describe('OfflineMenuAgent', () => {
     expect(state()).toMatchObject({ step: 'choose_day', booking: { serviceId: TOSA.id } });
   });
 
+  it('takes "o primeiro" or "a última" from a list as its place in it', async () => {
+    const { send } = setup();
+    await send('oi');
+    await send('agendar banho sexta');
+    expect(textOf(await send('o último'))).toContain('Para qual pet?');
+    expect(textOf(await send('o primeiro'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 17:00? (sim/não)');
+  });
+
   it('reads a date with the month by name ("3 de dezembro")', async () => {
     const { send } = setup();
     await send('oi');

@@ -337,6 +337,11 @@ export const menuVocabulary = {
     ['sexta', 'sexta-feira', 'sexta feira', 'sex'],
     ['sabado', 'sab'],
   ],
+  /** Choosing from a list by its place, index + 1 = place; "segunda", "quarta", "quinta" are weekdays, not ordinals. */
+  ordinals: [['primeiro', 'primeira'], ['segundo'], ['terceiro', 'terceira'], ['quarto'], ['quinto']],
+  lastOrdinal: ['ultimo', 'ultima'],
+  /** After an ordinal: "o primeiro horário". */
+  ordinalNouns: ['horario', 'opcao', 'pet', 'servico', 'agendamento', 'da lista'],
   /** Index + 1 = month: "28 de novembro". */
   months: ['janeiro', 'fevereiro', 'marco', 'abril', 'maio', 'junho', 'julho', 'agosto', 'setembro', 'outubro', 'novembro', 'dezembro'],
   /** Words after an hour that make it a time: "10h", "10:30h", "10 horas". */
