@@ -207,7 +207,7 @@ class MenuConversation {
     const days: OpeningDays[] = [];
     // Monday first, Sunday last, as a shop's sign reads.
     for (const weekday of [1, 2, 3, 4, 5, 6, 0]) {
-      const hours = this.context.organization.businessHours[String(weekday) as keyof BusinessHours];
+      const hours = this.businessHoursOn(weekday);
       const last = days.at(-1);
       if (last !== undefined && JSON.stringify(last.hours) === JSON.stringify(hours)) last.weekdays.push(weekday);
       else days.push({ weekdays: [weekday], hours });
@@ -335,7 +335,7 @@ class MenuConversation {
     const booking = { ...this.state.booking, serviceId: service.id, date, startsAt: undefined };
     this.state = { ...mainMenuState(), step: 'choose_day', booking };
     const day = this.menuDay(date);
-    const hours = this.businessHoursOn(date);
+    const hours = this.businessHoursOn(weekdayOf(date));
     // A closed day: said so, and the next free times offered rather than leaving the customer to guess another day.
     if (hours === undefined) return this.offerNextFree(service, date, [menuTexts.closedOn(day)]);
     const slots = await this.freeStarts(service.id, date);
@@ -358,8 +358,9 @@ class MenuConversation {
   }
 
   /**
-   * A full day (or today with its last times gone): the next free times after
-   * it, numbered, rather than leaving the customer to guess day after day.
+   * A closed day, or (`fullDay`) a full one or today with its last times gone:
+   * after `lead`, the next free times from it, numbered, rather than leaving the
+   * customer to guess day after day.
    */
   private async offerNextFree(service: Service, date: string, lead: string[], fullDay?: MenuDay): Promise<void> {
     const timeZone = this.context.organization.timezone;
@@ -372,8 +373,9 @@ class MenuConversation {
     this.say(...said, menuTexts.alternativesOrAnotherDay(starts.map((start) => this.moment(start))));
   }
 
-  private businessHoursOn(date: string): BusinessHoursDay | undefined {
-    return this.context.organization.businessHours[String(weekdayOf(date)) as keyof BusinessHours];
+  /** The shop's hours on a weekday (0 = Sunday); undefined when it does not open. */
+  private businessHoursOn(weekday: number): BusinessHoursDay | undefined {
+    return this.context.organization.businessHours[String(weekday) as keyof BusinessHours];
   }
 
   /**
