@@ -279,6 +279,9 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('outro horário'))).toContain('Horários livres para *Banho* na sexta-feira, 27/11:');
     expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: BANHO.id, petId: 'pet-mel' } });
     expect(textOf(await send('14h'))).toBe('Confirma *Banho* (R$ 60,00) para *Mel* na sexta-feira, 27/11, às 14:00? (sim/não)');
+    // Another day only: the same time on it.
+    expect(textOf(await send('pode ser dia 3?'))).toBe('Confirma *Banho* (R$ 60,00) para *Mel* na quinta-feira, 03/12, às 14:00? (sim/não)');
+    expect(textOf(await send('sexta'))).toBe('Confirma *Banho* (R$ 60,00) para *Mel* na sexta-feira, 27/11, às 14:00? (sim/não)');
     expect(textOf(await send('sim'))).toContain('Agendado! ✅ *Banho* para *Mel* na sexta-feira, 27/11, às 14:00.');
     expect(bookings.rows).toEqual([expect.objectContaining({ serviceId: BANHO.id, petId: 'pet-mel', during: expect.objectContaining({ start: at('2026-11-27', '14:00') }) })]);
   });

@@ -546,7 +546,9 @@ class MenuConversation {
       this.say(menuTexts.askDay(service.name));
       return true;
     }
-    await this.showDay(date, minutes);
+    // "pode ser sábado?" at the confirmation of 10:00: the same time on the other day.
+    const keptMinutes = day !== null && minutes === null && draft.startsAt !== undefined ? this.minutesOfDay(new Date(draft.startsAt)) : null;
+    await this.showDay(date, minutes ?? keptMinutes, partOfDayOf(text));
     return true;
   }
 
