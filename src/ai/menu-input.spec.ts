@@ -93,6 +93,13 @@ describe('dayOf', () => {
     expect(date('pode ter horário?')).toBeNull();
   });
 
+  it('reads "quinta que vem" on a Thursday as next week\'s', () => {
+    expect(date('quinta que vem')).toBe('2026-12-03');
+    expect(date('próxima quinta')).toBe('2026-12-03');
+    expect(date('quinta')).toBe(TODAY);
+    expect(date('sexta que vem')).toBe('2026-11-27');
+  });
+
   it('reads dd/mm (next year once passed) and full dates', () => {
     expect(date('28/11')).toBe('2026-11-28');
     expect(date('5/1')).toBe('2027-01-05');

@@ -269,8 +269,10 @@ export function dayOf(text: string, today: string): DayAnswer | null {
   if (menuVocabulary.tomorrow.some((word) => wholeWord(folded, word))) return { date: addDays(today, 1) };
   if (menuVocabulary.today.some((word) => wholeWord(folded, word))) return { date: today };
   const weekday = menuVocabulary.weekdays.findIndex((words) => words.some((word) => wholeWord(folded, word)));
-  if (weekday !== -1) return { date: addDays(today, (weekday - weekdayOf(today) + 7) % 7) };
-  return null;
+  if (weekday === -1) return null;
+  const ahead = (weekday - weekdayOf(today) + 7) % 7;
+  // On a Thursday, "quinta que vem" / "próxima quinta" is next week's, not today.
+  return { date: addDays(today, ahead === 0 && menuVocabulary.nextWeek.test(folded) ? 7 : ahead) };
 }
 
 /** A day and month, with the year as written (4 or 2 digits) or, without it, the next such day from today. */

@@ -233,6 +233,12 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('o primeiro'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 17:00? (sim/não)');
   });
 
+  it('on a Thursday, reads "quinta que vem" as next Thursday, not today', async () => {
+    const { send } = setup();
+    await send('oi');
+    expect(textOf(await send('agendar banho quinta que vem'))).toContain('Horários livres para *Banho* na quinta-feira, 03/12:');
+  });
+
   it('reads a date with the month by name ("3 de dezembro")', async () => {
     const { send } = setup();
     await send('oi');

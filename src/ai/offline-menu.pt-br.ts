@@ -326,6 +326,8 @@ export const menuVocabulary = {
   today: ['hoje'],
   tomorrow: ['amanha'],
   dayAfterTomorrow: ['depois de amanha'],
+  /** With a weekday: next week's when it is today's ("quinta que vem" on a Thursday). */
+  nextWeek: /\b(?:que vem|proxim[oa])\b/,
   /** Index = weekday (0 = Sunday). */
   weekdays: [
     // Abbreviations as on a calendar, but "ter" (also "to have": "pode ter horário?").
