@@ -126,7 +126,7 @@ describe('campaigns on the sandbox transport', () => {
 
       await waitFor(async () => (await campaign(created.id)).status === 'sent', 15_000);
       const sent = await campaign(created.id);
-      expect(sent.counts).toEqual({ audienceSize: 4, sent: 2, failed: 0, skippedOptedOut: 1, skippedOutsideWindow: 1 });
+      expect(sent.counts).toEqual({ audienceSize: 4, sent: 2, failed: 0, skippedOptedOut: 1, skippedOutsideWindow: 1, pending: 0 });
       expect(sent.finishedAt).not.toBeNull();
       for (const phone of recent) expect(campaignMessagesTo(phone, text)).toHaveLength(1);
       for (const phone of [older, optedOut, OWNER.slice(1)]) expect(campaignMessagesTo(phone, text)).toHaveLength(0);
@@ -213,7 +213,7 @@ describe('campaigns on the sandbox transport', () => {
     const closed = await draft({ kind: 'inactive', days: 30 }, closedText);
     expect((await api('POST', `/api/campaigns/${closed.id}/approve`)).status).toBe(200);
     await waitFor(async () => (await campaign(closed.id)).status === 'sent', 15_000);
-    expect((await campaign(closed.id)).counts).toEqual({ audienceSize: 3, sent: 0, failed: 0, skippedOptedOut: 1, skippedOutsideWindow: 2 });
+    expect((await campaign(closed.id)).counts).toEqual({ audienceSize: 3, sent: 0, failed: 0, skippedOptedOut: 1, skippedOutsideWindow: 2, pending: 0 });
     for (const phone of [lapsed, silentPhone]) expect(campaignMessagesTo(phone, closedText)).toHaveLength(0);
 
     const turnedOn = await api('PATCH', '/api/organizations/me', { campaignsOutsideWindow: true });
@@ -226,7 +226,7 @@ describe('campaigns on the sandbox transport', () => {
     const open = await draft({ kind: 'inactive', days: 30 }, openText);
     expect((await api('POST', `/api/campaigns/${open.id}/approve`)).status).toBe(200);
     await waitFor(async () => (await campaign(open.id)).status === 'sent', 15_000);
-    expect((await campaign(open.id)).counts).toEqual({ audienceSize: 3, sent: 2, failed: 0, skippedOptedOut: 1, skippedOutsideWindow: 0 });
+    expect((await campaign(open.id)).counts).toEqual({ audienceSize: 3, sent: 2, failed: 0, skippedOptedOut: 1, skippedOutsideWindow: 0, pending: 0 });
     for (const phone of [lapsed, silentPhone]) expect(campaignMessagesTo(phone, openText)).toHaveLength(1);
     for (const phone of [lapsedButBooked, active, lapsedOptedOut]) expect(campaignMessagesTo(phone, openText)).toHaveLength(0);
 
@@ -247,6 +247,9 @@ describe('campaigns on the sandbox transport', () => {
     const cancelled = await api('POST', `/api/campaigns/${created.id}/cancel`);
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelledAt: expect.any(String) });
+    const answered = cancelled.body.counts;
+    expect(answered.sent + answered.failed + answered.skippedOptedOut + answered.skippedOutsideWindow + answered.pending).toBe(10);
+    expect(answered.pending).toBeGreaterThan(0);
 
     // The message in flight at the cancel may still go; nothing after it.
     await sleep(1500);
@@ -258,6 +261,8 @@ describe('campaigns on the sandbox transport', () => {
     const final = await campaign(created.id);
     expect(final.status).toBe('cancelled');
     expect(final.counts.sent).toBe(reached.length);
+    // The shop can tell how many got nothing: the counts add up to the audience.
+    expect(final.counts).toEqual({ audienceSize: 10, sent: reached.length, failed: 0, skippedOptedOut: 0, skippedOutsideWindow: 0, pending: 10 - reached.length });
     const recipients = await server.db.systemDb.select({ status: campaignRecipients.status }).from(campaignRecipients).where(eq(campaignRecipients.campaignId, created.id));
     expect(recipients.filter((recipient) => recipient.status === 'pending')).toHaveLength(10 - reached.length);
 
@@ -299,7 +304,7 @@ describe('campaigns on the sandbox transport', () => {
       .from(messages)
       .where(and(eq(messages.organizationId, shop.organizationId), eq(messages.origin, 'campaign')));
     expect(stored).toHaveLength(6);
-    expect((await campaign(created.id)).counts).toEqual({ audienceSize: 6, sent: 6, failed: 0, skippedOptedOut: 0, skippedOutsideWindow: 0 });
+    expect((await campaign(created.id)).counts).toEqual({ audienceSize: 6, sent: 6, failed: 0, skippedOptedOut: 0, skippedOutsideWindow: 0, pending: 0 });
   }, 120_000);
 
   it('fills {nome} and {pet} for each recipient, and refuses a placeholder it cannot fill', async () => {
@@ -344,7 +349,7 @@ describe('campaigns on the sandbox transport', () => {
     const sending = await draft({ kind: 'all' }, text);
     expect((await api('POST', `/api/campaigns/${sending.id}/approve`)).body.instanceId).toBe(shop.instanceId);
     await waitFor(async () => (await campaign(sending.id)).status === 'sent', 15_000);
-    expect((await campaign(sending.id)).counts).toEqual({ audienceSize: 2, sent: 1, failed: 0, skippedOptedOut: 0, skippedOutsideWindow: 1 });
+    expect((await campaign(sending.id)).counts).toEqual({ audienceSize: 2, sent: 1, failed: 0, skippedOptedOut: 0, skippedOutsideWindow: 1, pending: 0 });
     expect(campaignMessagesTo(ownCustomer, text)).toHaveLength(1);
     expect(sentTo(branchCustomer)).toEqual([]);
   }, 60_000);

@@ -15,14 +15,20 @@ import { inactiveContactsSql } from './inactive-contacts.query.js';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
 
-/** A campaign's counts as the API and the events show them. */
+/**
+ * A campaign's counts as the API and the events show them. They add up to the
+ * audience: `pending` is every recipient not sent, failed nor skipped (not
+ * reached yet, or in flight), so after a cancel it says how many got nothing.
+ */
 export function campaignCounts(campaign: CampaignRow) {
+  const settled = campaign.sentCount + campaign.failedCount + campaign.skippedOptedOut + campaign.skippedOutsideWindow;
   return {
     audienceSize: campaign.audienceSize,
     sent: campaign.sentCount,
     failed: campaign.failedCount,
     skippedOptedOut: campaign.skippedOptedOut,
     skippedOutsideWindow: campaign.skippedOutsideWindow,
+    pending: Math.max(0, campaign.audienceSize - settled),
   };
 }
 

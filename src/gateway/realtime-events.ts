@@ -64,7 +64,7 @@ export interface RealtimeEventMap {
     campaignId: string;
     code: string;
     status: CampaignStatus;
-    counts: { audienceSize: number; sent: number; failed: number; skippedOptedOut: number; skippedOutsideWindow: number };
+    counts: { audienceSize: number; sent: number; failed: number; skippedOptedOut: number; skippedOutsideWindow: number; pending: number };
     at: string;
   };
   /** Aurora, the owner's assistant, tells the owner something unprompted (also sent to the owner numbers on WhatsApp). */

@@ -83,6 +83,14 @@ export class CampaignCountsDto {
 
   @ApiProperty({ example: 8, description: "Recipients outside WhatsApp's 24-hour window (not sent unless the organization allows it)" })
   skippedOutsideWindow!: number;
+
+  @ApiProperty({
+    example: 0,
+    description:
+      'Recipients not reached (not yet, or their message is in flight); the five counts add up to `audienceSize`. ' +
+      'On a `cancelled` campaign: the recipients who got nothing',
+  })
+  pending!: number;
 }
 
 export class CampaignDto {
