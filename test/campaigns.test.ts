@@ -275,6 +275,35 @@ describe('campaigns on the sandbox transport', () => {
     );
   }, 120_000);
 
+  it('ends failed when its number is deleted while sending, with the recipients not reached failed and the reason stored', async () => {
+    const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Sem Número' });
+    const { api, chattingCustomer, draft, campaign, campaignMessagesTo } = client(shop);
+    const phones: string[] = [];
+    for (let index = 0; index < 8; index += 1) phones.push(await chattingCustomer());
+    const text = 'Campanha cujo número some';
+    const created = await draft({ kind: 'all' }, text);
+    expect((await api('POST', `/api/campaigns/${created.id}/approve`)).status).toBe(200);
+    await waitFor(async () => (await campaign(created.id)).counts.sent >= 2, 15_000);
+    expect((await api('DELETE', `/api/whatsapp/instances/${shop.instanceId}`)).status).toBeLessThan(300);
+
+    await waitFor(async () => (await campaign(created.id)).status === 'failed', 15_000);
+    const failed = await campaign(created.id);
+    const reached = phones.filter((phone) => campaignMessagesTo(phone, text).length === 1);
+    expect(failed.finishedAt).not.toBeNull();
+    expect(failed.counts).toEqual({ audienceSize: 8, sent: reached.length, failed: 8 - reached.length, skippedOptedOut: 0, skippedOutsideWindow: 0, pending: 0 });
+    const recipients = await server.db.systemDb
+      .select({ status: campaignRecipients.status, error: campaignRecipients.error })
+      .from(campaignRecipients)
+      .where(eq(campaignRecipients.campaignId, created.id));
+    expect(recipients.filter((recipient) => recipient.status === 'failed')).toEqual(
+      Array.from({ length: 8 - reached.length }, () => ({ status: 'failed', error: 'the WhatsApp instance was deleted' })),
+    );
+    expect((await api('GET', '/api/campaigns?status=failed')).body.data.map((item: { id: string }) => item.id)).toEqual([created.id]);
+    const cancel = await api('POST', `/api/campaigns/${created.id}/cancel`);
+    expect(cancel.status).toBe(409);
+    expect(cancel.body.message).toBe(`Campaign ${created.code} is failed: it ended when its WhatsApp number was deleted, so there is nothing left to cancel`);
+  }, 120_000);
+
   it('gives every contact exactly one message when senders overlap and one died after storing a message', async () => {
     const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Dobro' });
     const { api, chattingCustomer, draft, campaign, campaignMessagesTo } = client(shop);

@@ -18,7 +18,13 @@ const TOTAL_OF: Record<AnalyticsPeriod, string> = { hoje: 'de ontem', semana: 'd
 /** Up to where the previous period's revenue is compared. */
 const SAME_MOMENT: Record<AnalyticsPeriod, string> = { hoje: 'até esta hora', semana: 'até o mesmo dia e hora', mes: 'até o mesmo dia e hora', ano: 'até o mesmo dia e hora' };
 
-const CAMPAIGN_STATUS_NAMES: Record<string, string> = { approved: 'aprovada', sending: 'em envio', sent: 'enviada', cancelled: 'cancelada' };
+const CAMPAIGN_STATUS_NAMES: Record<string, string> = {
+  approved: 'aprovada',
+  sending: 'em envio',
+  sent: 'enviada',
+  cancelled: 'cancelada',
+  failed: 'encerrada sem concluir o envio (o número de WhatsApp dela foi removido)',
+};
 
 const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`);
 const dayMonth = (date: string) => `${date.slice(8, 10)}/${date.slice(5, 7)}`;

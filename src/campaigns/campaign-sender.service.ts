@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Clock } from '../common/clock.js';
 import { QueueService } from '../queue/queue.service.js';
+import { INSTANCE_DELETED } from '../whatsapp/instances.repository.js';
 import { outboundJobOptions } from '../whatsapp/outbound/outbound.service.js';
 import { CampaignsRepository } from './campaigns.repository.js';
 import { CampaignsService } from './campaigns.service.js';
@@ -18,13 +19,14 @@ const POLL_MS = 100;
 /** After a cancel, how long the sender still follows the message in flight so its count is right. */
 const CANCEL_SETTLE_MS = 60_000;
 
-export type SendOutcome = 'sent' | 'cancelled' | 'instance-unavailable' | 'not-sending';
+export type SendOutcome = 'sent' | 'cancelled' | 'failed' | 'instance-unavailable' | 'not-sending';
 
 /**
  * Sends an approved campaign: recipient after recipient, each either skipped
  * (opted out, outside WhatsApp's 24-hour window unless the shop allows it) or
  * given its message through the outbound queue, until none is left, the
- * campaign is cancelled, or its number is not connected. Safe to run twice at
+ * campaign is cancelled, or its number is not connected (it waits) or deleted
+ * (it fails: no number will ever send it). Safe to run twice at
  * once or again after a crash: every step is a transaction that moves one
  * recipient out of `pending` (see CampaignsRepository.claimNext).
  */
@@ -74,9 +76,11 @@ export class CampaignSender {
         await sleep(POLL_MS);
         continue;
       }
+      // Deleting the number sets the campaign's instance_id to null: nothing is left to wait for.
       const instance = progress.instanceId === null ? null : await this.campaigns.instance(organizationId, progress.instanceId);
-      if (instance?.status !== 'connected') {
-        this.logger.warn({ organizationId, campaignId, instanceId: progress.instanceId, status: instance?.status ?? 'gone' }, 'campaign waits for its number');
+      if (instance === null) return this.failWithoutNumber(organizationId, campaignId);
+      if (instance.status !== 'connected') {
+        this.logger.warn({ organizationId, campaignId, instanceId: progress.instanceId, status: instance.status }, 'campaign waits for its number');
         return 'instance-unavailable';
       }
       const claim = await this.campaigns.claimNext(organizationId, campaignId, this.clock.now());
@@ -88,6 +92,20 @@ export class CampaignSender {
         await sleep(POLL_MS);
       }
     }
+  }
+
+  /**
+   * The campaign's number was deleted: its recipients not reached are failed
+   * with that reason and the campaign ends `failed` (waiting would leave it
+   * `sending` forever). A message in flight was failed by the delete itself.
+   */
+  private async failWithoutNumber(organizationId: string, campaignId: string): Promise<SendOutcome> {
+    const failed = await this.campaigns.fail(organizationId, campaignId, INSTANCE_DELETED, this.clock.now());
+    if (failed === null) return 'not-sending';
+    await this.campaigns.settle(organizationId, campaignId);
+    this.logger.warn({ organizationId, campaignId }, 'campaign failed: its number was deleted');
+    await this.announce(organizationId, campaignId);
+    return 'failed';
   }
 
   private async announce(organizationId: string, campaignId: string): Promise<void> {

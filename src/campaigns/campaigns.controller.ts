@@ -87,7 +87,7 @@ export class CampaignsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Cancel a campaign: recipients not reached yet get nothing',
-    description: 'Works on drafts, approved and sending campaigns (a message already handed to WhatsApp still goes); cancelling twice changes nothing; a sent campaign is 409.',
+    description: 'Works on drafts, approved and sending campaigns (a message already handed to WhatsApp still goes); cancelling twice changes nothing; a sent or failed campaign is 409.',
   })
   @ApiOkResponse({ type: CampaignDto })
   @ApiErrors(401, 404, 409)

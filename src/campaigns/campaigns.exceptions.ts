@@ -11,7 +11,7 @@ export class InvalidCampaignException extends DomainException {
 
 /**
  * Approve or cancel asked of a campaign whose status does not allow it (a sent
- * or cancelled one, to approve; a sent one, to cancel). The message says what
+ * cancelled or failed one, to approve; a sent or failed one, to cancel). The message says what
  * the caller can do instead: approving an approved or sending campaign is
  * allowed, so "only a draft" would send them looking for a problem they do not have.
  */
@@ -20,7 +20,9 @@ export class CampaignStateException extends DomainException {
     const why =
       action === 'approve'
         ? `a ${status} campaign cannot be approved again; to send the same text, draft a new campaign (POST /api/campaigns)`
-        : 'its messages have all gone out, so there is nothing left to cancel';
+        : status === 'failed'
+          ? 'it ended when its WhatsApp number was deleted, so there is nothing left to cancel'
+          : 'its messages have all gone out, so there is nothing left to cancel';
     super('campaign_state_conflict', HttpStatus.CONFLICT, `Campaign ${code} is ${status}: ${why}`, { status });
   }
 }

@@ -332,6 +332,27 @@ export class CampaignsRepository {
     return row ?? null;
   }
 
+  /**
+   * Ends an approved or sending campaign that can never send (its number was
+   * deleted): status `failed`, and every recipient not reached yet `failed` with
+   * `reason`, in one transaction, so the counts say who got nothing and why.
+   * Null when it was in neither status (cancelled or ended meanwhile).
+   */
+  async fail(organizationId: string, campaignId: string, reason: string, now: Date): Promise<CampaignRow | null> {
+    return this.database.withTenant(organizationId, async (tx) => {
+      const [failed] = await tx
+        .update(campaigns)
+        .set({ status: 'failed', finishedAt: now, updatedAt: now })
+        .where(and(eq(campaigns.id, campaignId), inArray(campaigns.status, ['approved', 'sending'])))
+        .returning();
+      if (failed === undefined) return null;
+      await tx.execute(sql`
+        UPDATE campaign_recipients SET status = 'failed', error = ${reason}, updated_at = now()
+         WHERE campaign_id = ${campaignId} AND status = 'pending'`);
+      return failed;
+    });
+  }
+
   private audienceSql(audience: CampaignAudience, now: Date) {
     if (audience.kind === 'inactive') return inactiveContactsSql(new Date(now.getTime() - audience.days * 24 * 3600 * 1000));
     return sql`

@@ -166,7 +166,7 @@ export class CampaignsService {
   /**
    * Stops a campaign: recipients not reached yet stay unsent. A message already
    * handed to WhatsApp's sender (at most one per sending campaign) still goes.
-   * Cancelling a cancelled campaign changes nothing; a sent one is a 409.
+   * Cancelling a cancelled campaign changes nothing; a sent or failed one is a 409.
    */
   async cancel(organizationId: string, idOrCode: string, cancelledBy: CampaignActor): Promise<CampaignRow> {
     const campaign = await this.get(organizationId, idOrCode);

@@ -559,7 +559,7 @@ export const aiInteractions = pgTable(
   ],
 );
 
-export const CAMPAIGN_STATUSES = ['draft', 'approved', 'sending', 'sent', 'cancelled'] as const;
+export const CAMPAIGN_STATUSES = ['draft', 'approved', 'sending', 'sent', 'cancelled', 'failed'] as const;
 export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 
 /**
@@ -571,7 +571,8 @@ export type CampaignAudience = { kind: 'all' } | { kind: 'inactive'; days: numbe
 /**
  * A message to many customers, drafted (by the owner's agent or the API) and
  * sent only after the owner approves it: `draft -> approved -> sending -> sent`,
- * or `cancelled` before it ends. The counts follow its recipients as they are sent.
+ * or `cancelled` before it ends, or `failed` when its sending number was deleted
+ * (the recipients not reached are failed with the reason). The counts follow its recipients as they are sent.
  */
 export const campaigns = pgTable(
   'campaigns',

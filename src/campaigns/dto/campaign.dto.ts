@@ -109,7 +109,13 @@ export class CampaignDto {
   @ApiProperty({ example: 'Oi! Faz tempo que não vemos seu pet por aqui 🐶 …' })
   text!: string;
 
-  @ApiProperty({ enum: CAMPAIGN_STATUSES, example: 'draft' })
+  @ApiProperty({
+    enum: CAMPAIGN_STATUSES,
+    example: 'draft',
+    description:
+      '`draft -> approved -> sending -> sent`; `cancelled` when stopped before the end; `failed` when its WhatsApp number was deleted ' +
+      'before every recipient was reached (those recipients count in `counts.failed`)',
+  })
   status!: CampaignStatus;
 
   @ApiProperty({ type: String, nullable: true, example: '3b1f6a0e-4c2d-4e8f-9a7b-5d6c7e8f9a0b' })
