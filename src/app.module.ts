@@ -8,6 +8,7 @@ import { AutomationProcessor } from './automation/automation.processor.js';
 import { AutomationModule } from './automation/automation.module.js';
 import { ProactiveScheduler } from './automation/proactive-scheduler.js';
 import { BookingModule } from './booking/booking.module.js';
+import { CampaignSweeper } from './campaigns/campaign-sweeper.js';
 import { CampaignProcessor } from './campaigns/campaign.processor.js';
 import { CampaignsModule } from './campaigns/campaigns.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
@@ -44,6 +45,7 @@ import { WhatsappModule } from './whatsapp/whatsapp.module.js';
     InboundProcessor,
     InboundSweeper,
     CampaignProcessor,
+    CampaignSweeper,
     HealthJobProcessor,
     HealthJobScheduler,
     AutomationProcessor,

@@ -1,3 +1,5 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { and, eq, sql } from 'drizzle-orm';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -334,6 +336,59 @@ describe('campaigns on the sandbox transport', () => {
       .where(and(eq(messages.organizationId, shop.organizationId), eq(messages.origin, 'campaign')));
     expect(stored).toHaveLength(6);
     expect((await campaign(created.id)).counts).toEqual({ audienceSize: 6, sent: 6, failed: 0, skippedOptedOut: 0, skippedOutsideWindow: 0, pending: 0 });
+  }, 120_000);
+
+  it('resumes a campaign left sending when its job was lost (worker died, Redis restarted empty), giving each contact one message', async () => {
+    const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Retoma' });
+    const { chattingCustomer, draft, campaign, campaignMessagesTo } = client(shop);
+    const phones: string[] = [];
+    for (let index = 0; index < 5; index += 1) phones.push(await chattingCustomer());
+    const text = 'Campanha que perdeu o job';
+    const created = await draft({ kind: 'all' }, text);
+
+    // A worker approved it, started sending, stored the first message and died; Redis came back empty, so no job
+    // of the campaign (nor of that message) exists: nothing but the database says it is unfinished.
+    const repository = server.app.get(CampaignsRepository);
+    await repository.approve(shop.organizationId, created.id, { kind: 'system', id: null }, shop.instanceId, new Date());
+    await repository.moveStatus(shop.organizationId, created.id, ['approved'], 'sending', new Date());
+    expect((await repository.claimNext(shop.organizationId, created.id, new Date())).kind).toBe('queued');
+    expect(await server.app.get<Queue>(getQueueToken('campaign')).getJobState(`campaign-${created.id}`)).toBe('unknown');
+
+    await waitFor(async () => (await campaign(created.id)).status === 'sent', 20_000);
+    await sleep(1000);
+    for (const phone of phones) expect(campaignMessagesTo(phone, text), phone).toHaveLength(1);
+    expect((await campaign(created.id)).counts).toEqual({ audienceSize: 5, sent: 5, failed: 0, skippedOptedOut: 0, skippedOutsideWindow: 0, pending: 0 });
+  }, 120_000);
+
+  it('resumes a campaign whose job Redis lost while it waited for its number to reconnect', async () => {
+    const shop = await createChattingShop(server.baseUrl, ADMIN_KEY, { name: 'Pet Shop Reconecta' });
+    const { api, chattingCustomer, draft, campaign, campaignMessagesTo } = client(shop);
+    const phones: string[] = [];
+    for (let index = 0; index < 4; index += 1) phones.push(await chattingCustomer());
+    const text = 'Campanha que espera o número voltar';
+    const created = await draft({ kind: 'all' }, text);
+    const repository = server.app.get(CampaignsRepository);
+    await repository.approve(shop.organizationId, created.id, { kind: 'system', id: null }, shop.instanceId, new Date());
+
+    // Its number drops (replaced elsewhere: no automatic reconnect) before it starts: the sending job puts itself
+    // off until the number is back (delayed, re-checked every 30 s).
+    expect((await api('POST', `/api/sandbox/instances/${shop.instanceId}/disconnect`, { statusCode: 440 })).status).toBeLessThan(300);
+    await waitFor(async () => (await api('GET', `/api/whatsapp/instances/${shop.instanceId}/status`)).body.status !== 'connected', 10_000);
+    expect((await api('POST', `/api/campaigns/${created.id}/approve`)).status).toBe(200);
+    const jobs = server.app.get<Queue>(getQueueToken('campaign'));
+    const jobId = `campaign-${created.id}`;
+    await waitFor(async () => (await jobs.getJobState(jobId)) === 'delayed', 10_000);
+    expect((await campaign(created.id)).status).toBe('sending');
+    // Redis restarts empty (it keeps nothing on disk here): the job is gone.
+    await jobs.remove(jobId);
+    expect(await jobs.getJobState(jobId)).toBe('unknown');
+
+    expect((await api('POST', `/api/whatsapp/instances/${shop.instanceId}/reconnect`)).status).toBeLessThan(300);
+    await waitFor(async () => (await api('GET', `/api/whatsapp/instances/${shop.instanceId}/status`)).body.status === 'connected', 20_000);
+    await waitFor(async () => (await campaign(created.id)).status === 'sent', 20_000);
+    await sleep(1000);
+    for (const phone of phones) expect(campaignMessagesTo(phone, text), phone).toHaveLength(1);
+    expect((await campaign(created.id)).counts).toEqual({ audienceSize: 4, sent: 4, failed: 0, skippedOptedOut: 0, skippedOutsideWindow: 0, pending: 0 });
   }, 120_000);
 
   it('fills {nome} and {pet} for each recipient, and refuses a placeholder it cannot fill', async () => {

@@ -41,13 +41,13 @@ export class NoConnectedInstanceException extends DomainException {
   }
 }
 
-/** The campaign was approved but its sending job could not be queued (Redis down): approving again retries. */
+/** The campaign was approved but its sending job could not be queued (Redis down): the campaign sweep queues it once Redis is back; approving again retries now. */
 export class CampaignQueueUnavailableException extends DomainException {
   constructor(code: string) {
     super(
       'queue_unavailable',
       HttpStatus.SERVICE_UNAVAILABLE,
-      `Campaign ${code} is approved but its sending could not be queued; approve it again to retry`,
+      `Campaign ${code} is approved but its sending could not be queued; it starts by itself once the queue is back, or approve it again to retry`,
       { dependency: 'redis' },
     );
   }

@@ -9,12 +9,12 @@ import { InactiveContactsQuery } from './inactive-contacts.query.js';
 /**
  * Campaigns and the inactive-customers query. The owner's agent uses
  * CampaignsService (drafts, approval by code) and InactiveContactsQuery; the
- * sending processor is registered with the workers (app.module).
+ * sending processor and its sweeper are registered with the workers (app.module).
  */
 @Module({
   imports: [GatewayModule],
   controllers: [CampaignsController],
   providers: [CampaignsRepository, CampaignsService, CampaignSender, InactiveContactsQuery],
-  exports: [CampaignsService, CampaignSender, InactiveContactsQuery],
+  exports: [CampaignsService, CampaignsRepository, CampaignSender, InactiveContactsQuery],
 })
 export class CampaignsModule {}

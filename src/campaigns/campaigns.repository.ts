@@ -124,6 +124,18 @@ export class CampaignsRepository {
     );
   }
 
+  /**
+   * Campaigns of every organization that should have a sending job: approved or
+   * sending. Across organizations, for the sweeper that serves the whole
+   * deployment; a deployment has few at a time, so no index is needed.
+   */
+  unfinished(): Promise<{ id: string; organizationId: string }[]> {
+    return this.database.systemDb
+      .select({ id: campaigns.id, organizationId: campaigns.organizationId })
+      .from(campaigns)
+      .where(inArray(campaigns.status, ['approved', 'sending']));
+  }
+
   /** The instance, when it is this organization's; with its status. */
   async instance(organizationId: string, instanceId: string): Promise<{ id: string; status: string } | null> {
     const [row] = await this.database.withTenant(organizationId, (tx) =>

@@ -75,7 +75,7 @@ export interface AppConfig {
     ignoreGroups: boolean;
     /** Turns per contact per rolling minute; messages beyond wait for the next turn the window allows. */
     rateLimitPerMinute: number;
-    /** How often the sweeper looks for messages whose job was lost. */
+    /** How often the sweepers look for messages, and campaigns sending, whose job was lost. */
     sweepIntervalMs: number;
     /** How old a message left `received` (or a reply left `queued`) must be before the sweeper re-enqueues it. */
     sweepAfterMs: number;

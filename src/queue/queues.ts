@@ -20,6 +20,8 @@ export interface QueueJobs {
   campaign: {
     /** Sends an approved campaign to its recipients, one at a time through the outbound queue; its jobId is the campaign's. */
     send: { campaignId: string; organizationId: string };
+    /** Re-queues the sending of campaigns left approved or sending whose job was lost; the slot is its jobId. */
+    sweep: { slot: string };
   };
   maintenance: {
     /** Stamps an API key's last use; one job per key per minute, so requests never write. */
