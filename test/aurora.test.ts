@@ -1,6 +1,7 @@
+import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
-import { bookings } from '../src/database/schema.js';
+import { bookings, contacts } from '../src/database/schema.js';
 import { type ChattingAppWithModel, customerChat, expectNoScriptedRepliesLeft, startChattingAppWithModel } from './support/chatting-app.js';
 import type { FakeOpenAi, FakeReply, RecordedRequest } from './support/fake-openai.js';
 import { waitFor } from './support/processes.js';
@@ -177,6 +178,61 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     expect(['approved', 'sending', 'sent']).toContain(approved.status);
     expect(await say(OWNER, `CONFIRMAR ${draft.codigo}`)).toContain('não está mais em rascunho');
     expect(await say(OWNER, 'CONFIRMAR QQQQQQ')).toContain('Não encontrei');
+  });
+
+  it('tells the model who a campaign really reaches, and refuses one that would reach nobody, saying why', async () => {
+    // Two customers gone 90 days: one of them wrote SAIR. Neither wrote in the last 24 hours, and the shop keeps
+    // campaigns inside WhatsApp's window (campaignsOutsideWindow off): a campaign to them reaches nobody.
+    const lapsed = await api('POST', '/api/contacts', { phone: '+5511981110011', name: 'Bia Sumida' });
+    const optedOut = await api('POST', '/api/contacts', { phone: '+5511981110012', name: 'Caio Saiu' });
+    expect((await api('PATCH', `/api/contacts/${optedOut.body.id}`, { optedOut: true })).status).toBe(200);
+    const ninetyDaysAgo = new Date(Date.now() - 90 * 24 * 3600 * 1000);
+    await server.db.systemDb.update(contacts).set({ createdAt: ninetyDaysAgo }).where(inArray(contacts.id, [lapsed.body.id, optedOut.body.id]));
+    const draftsBefore = (await api('GET', '/api/campaigns?status=draft')).body.data.length;
+
+    const before = fake.requests.length;
+    const text = 'Oi, {nome}! Sentimos sua falta: banho com 10% nesta semana. Responda SAIR para não receber mais.';
+    fake.reply(
+      callTool('listar_clientes_inativos', { dias: 60 }),
+      callTool('sugerir_campanha', { objetivo: 'Trazer de volta os sumidos', publico: 'inativos', dias_inativos: 60, texto: text }),
+      answer('Não dá para enviar para os inativos agora.'),
+    );
+    expect(await say(OWNER, 'Manda uma promoção para quem sumiu há 2 meses')).toBe('Não dá para enviar para os inativos agora.');
+    const [listed] = toolResults(fake.requests[before + 1]);
+    expect(listed.clientes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ nome: 'Bia Sumida', optou_por_sair: false }),
+        expect.objectContaining({ nome: 'Caio Saiu', optou_por_sair: true }),
+      ]),
+    );
+    expect(listed.campanha_para_eles).toMatchObject({
+      clientes_no_publico: 2,
+      recebem_se_enviada_agora: 0,
+      nao_recebem: { pediram_para_sair: 1, fora_da_janela_de_24h: 1 },
+      regra_da_janela_de_24h: expect.stringContaining('últimas 24 horas'),
+    });
+    const [, refusedDraft] = toolResults(fake.requests[before + 2]);
+    expect(refusedDraft).toMatchObject({ erro: 'campanha_sem_destinatarios' });
+    expect(refusedDraft.motivo).toContain('Nenhum dos 2 clientes do público (inativos há 60+ dias) receberia a campanha');
+    expect(refusedDraft.motivo).toContain('1 pediu para não receber campanhas');
+    expect(refusedDraft.motivo).toContain('1 não falou com a loja nas últimas 24 horas');
+    expect((await api('GET', '/api/campaigns?status=draft')).body.data).toHaveLength(draftsBefore);
+
+    // To everyone: drafted, with the count that will really get it (customers who wrote today) and why the others won't.
+    fake.reply(answer('Oi! Como posso ajudar?'));
+    await say('5511981110013', 'oi');
+    const next = fake.requests.length;
+    fake.reply(
+      callTool('sugerir_campanha', { objetivo: 'Promoção de banho', publico: 'todos', dias_inativos: null, texto: text }),
+      (recorded) => answer(`Rascunho ${toolResults(recorded).at(-1).codigo} pronto.`),
+    );
+    await say(OWNER, 'Então manda para todos');
+    const [drafted] = toolResults(fake.requests[next + 1]);
+    expect(drafted).toMatchObject({ rascunho: true, publico: 'todos', nao_recebem: { pediram_para_sair: 1 }, enviado: false });
+    // Bia (and Ana, added by staff, who never wrote) are outside the window; whoever wrote today gets it.
+    expect(drafted.nao_recebem.fora_da_janela_de_24h).toBeGreaterThanOrEqual(2);
+    expect(drafted.recebem_se_enviada_agora).toBeGreaterThanOrEqual(1);
+    expect(drafted.recebem_se_enviada_agora + drafted.nao_recebem.pediram_para_sair + drafted.nao_recebem.fora_da_janela_de_24h).toBe(drafted.clientes_no_publico);
   });
 
   it('answers with the plain summary, from the same figures, when the model fails', async () => {

@@ -3,7 +3,7 @@ import type { AnalyticsService } from '../analytics/analytics.service.js';
 import { localDate } from '../booking/zoned-time.js';
 import { DomainException } from '../common/domain.exception.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
-import { reportForModel } from './aurora.pt-br.js';
+import { audienceReachForModel, campaignUnreachableReason, reportForModel } from './aurora.pt-br.js';
 import type { CampaignsPort } from './campaigns.port.js';
 import type { LlmToolCall, ToolDefinition } from './llm-client.js';
 import type { Toolbox, ToolOutcome } from './tool-loop.js';
@@ -42,8 +42,10 @@ type AuroraToolName = keyof typeof SCHEMAS;
 const DESCRIPTIONS: Record<AuroraToolName, string> = {
   buscar_analytics:
     'Números do negócio no período: agendamentos por status e serviço, faturamento dos concluídos, clientes novos e recorrentes, taxas de falta e cancelamento, horários de pico, e o período anterior com os mesmos detalhes (para ontem, semana passada, mês passado, ano passado), mais o faturamento dele até o mesmo momento.',
-  listar_clientes_inativos: 'Clientes sem agendamento nem mensagem há pelo menos N dias, com seus pets e último serviço.',
-  sugerir_campanha: 'Cria um RASCUNHO de campanha (não envia nada). Devolve o código que o dono usa para aprovar com "CONFIRMAR <código>".',
+  listar_clientes_inativos:
+    'Clientes sem agendamento nem mensagem há pelo menos N dias, com seus pets, último serviço e se pediram para não receber campanhas; e quantos uma campanha para eles alcançaria agora.',
+  sugerir_campanha:
+    'Cria um RASCUNHO de campanha (não envia nada). Devolve o código que o dono usa para aprovar com "CONFIRMAR <código>" e quantos clientes a receberiam de fato (sem quem pediu para sair e quem está fora da janela de 24 horas do WhatsApp). Recusa a campanha que não alcançaria ninguém, dizendo por quê.',
 };
 
 export const AURORA_TOOLS: ToolDefinition[] = (Object.keys(SCHEMAS) as AuroraToolName[]).map((name) => ({
@@ -87,18 +89,23 @@ export class AuroraToolbox implements Toolbox {
         return { ok: true, result: reportForModel(report) };
       }
       case 'listar_clientes_inativos': {
-        const clients = await this.campaigns.inactiveClients(organizationId, args.dias as number, INACTIVE_LISTED + 1);
+        const days = args.dias as number;
+        const clients = await this.campaigns.inactiveClients(organizationId, days, INACTIVE_LISTED + 1);
+        const reach = await this.campaigns.audienceReach(organizationId, { kind: 'inactive', days });
         const zone = this.context.organization.timezone;
         return {
           ok: true,
           result: {
-            dias: args.dias,
+            dias: days,
+            // What a campaign to them would reach: inactive customers are outside WhatsApp's 24-hour window by definition.
+            campanha_para_eles: audienceReachForModel(reach),
             clientes: clients.slice(0, INACTIVE_LISTED).map((client) => ({
               nome: client.name,
               telefone: client.phone,
               ultima_atividade: client.lastActivityAt === null ? null : localDate(client.lastActivityAt, zone),
               ultimo_servico: client.lastService,
               pets: client.pets,
+              optou_por_sair: client.optedOut,
             })),
             ...(clients.length > INACTIVE_LISTED ? { mais_clientes: true } : {}),
           },
@@ -107,11 +114,10 @@ export class AuroraToolbox implements Toolbox {
       case 'sugerir_campanha': {
         const days = (args.dias_inativos as number | null) ?? DEFAULT_INACTIVE_DAYS;
         const audience = args.publico === 'todos' ? ({ kind: 'all' } as const) : ({ kind: 'inactive', days } as const);
+        const publico = audience.kind === 'all' ? 'todos' : `inativos há ${days}+ dias`;
         const draft = await this.campaigns.draft(organizationId, { objective: args.objetivo as string, audience, text: args.texto as string });
-        return {
-          ok: true,
-          result: { rascunho: true, codigo: draft.code, publico: audience.kind === 'all' ? 'todos' : `inativos há ${days}+ dias`, tamanho_do_publico: draft.audienceSize, enviado: false },
-        };
+        if (draft.kind === 'unreachable') return refused('campanha_sem_destinatarios', campaignUnreachableReason(publico, draft.reach));
+        return { ok: true, result: { rascunho: true, codigo: draft.code, publico, ...audienceReachForModel(draft.reach), enviado: false } };
       }
     }
   }

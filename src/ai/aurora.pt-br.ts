@@ -2,6 +2,7 @@ import type { AnalyticsPeriod } from '../analytics/analytics-period.js';
 import type { AnalyticsReport, PeriodBreakdown, PeriodFigures } from '../analytics/analytics.service.js';
 import { addDays, formatInZone, localDate, weekdayOf } from '../booking/zoned-time.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
+import type { AudienceReach } from './campaigns.port.js';
 import { formatDuration, formatPrice, momentOf, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
 
 /**
@@ -102,6 +103,34 @@ export const auroraTexts = {
   },
 };
 
+const WINDOW_RULE =
+  'O WhatsApp só deixa a loja mandar mensagem livre para quem escreveu para o número dela nas últimas 24 horas, ' +
+  'e a loja não liberou campanhas fora dessa janela (configuração campaignsOutsideWindow; liberar pode levar o WhatsApp a bloquear o número).';
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/** Who a campaign would reach now, as the model reads it: the real count and why the others get nothing. */
+export function audienceReachForModel(reach: AudienceReach): Record<string, unknown> {
+  return {
+    clientes_no_publico: reach.total,
+    recebem_se_enviada_agora: reach.reachable,
+    nao_recebem: { pediram_para_sair: reach.optedOut, fora_da_janela_de_24h: reach.outsideWindow },
+    ...(reach.outsideWindow > 0 ? { regra_da_janela_de_24h: WINDOW_RULE } : {}),
+  };
+}
+
+/** Why a campaign for `audience` ("todos", "inativos há 60+ dias") was not drafted: nobody would get it. For the model to tell the owner. */
+export function campaignUnreachableReason(audience: string, reach: AudienceReach): string {
+  if (reach.total === 0) return `Nenhum cliente está no público (${audience}): a campanha não chegaria a ninguém, então o rascunho não foi criado.`;
+  const reasons: string[] = [];
+  if (reach.optedOut > 0) reasons.push(`${plural(reach.optedOut, 'pediu', 'pediram')} para não receber campanhas (respondeu SAIR)`);
+  if (reach.outsideWindow > 0) reasons.push(`${plural(reach.outsideWindow, 'não falou', 'não falaram')} com a loja nas últimas 24 horas. ${WINDOW_RULE}`);
+  return (
+    `Nenhum dos ${plural(reach.total, 'cliente', 'clientes')} do público (${audience}) receberia a campanha, então o rascunho não foi criado: ` +
+    `${reasons.join('; ')}.`
+  );
+}
+
 /**
  * The figures as the model reads them: money formatted, rates in percent, nothing to compute; each period with
  * its own services, customers and busiest hours, so a question about last month is answered from last month's.
@@ -151,7 +180,7 @@ ${services}
 O que você faz:
 - Responde perguntas sobre o negócio (agendamentos, faturamento, faltas, cancelamentos, clientes novos e recorrentes, horários de pico) com buscar_analytics. Períodos: hoje, semana (segunda a domingo), mes, ano; sempre compara com o período anterior. O faturamento do período atual só conta o que já foi concluído: compare-o com anterior_ate_o_mesmo_momento, não com o período anterior inteiro.
 - Lista clientes inativos com listar_clientes_inativos (mínimo 30 dias).
-- Propõe campanhas com sugerir_campanha: você escreve o texto da mensagem (curto, simpático, em nome da loja, com a opção de responder SAIR para não receber mais; pode usar {nome} e {pet}, preenchidos para cada cliente) e o público. Isso só cria um rascunho: nada é enviado até o(a) dono(a) responder "CONFIRMAR <código>" ou aprovar no painel. Diga o código e quantas pessoas o público tem.
+- Propõe campanhas com sugerir_campanha: você escreve o texto da mensagem (curto, simpático, em nome da loja, com a opção de responder SAIR para não receber mais; pode usar {nome} e {pet}, preenchidos para cada cliente) e o público. Isso só cria um rascunho: nada é enviado até o(a) dono(a) responder "CONFIRMAR <código>" ou aprovar no painel. Diga o código e quantos clientes vão receber de fato (recebem_se_enviada_agora), e por que os outros ficam de fora (nao_recebem). Se a ferramenta recusar a campanha por não alcançar ninguém, explique o motivo ao(à) dono(a).
 
 Regras:
 1. Nunca invente números: todo número que você disser vem de uma ferramenta nesta conversa. Se a ferramenta não trouxe, diga que não tem o dado.

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CampaignsService } from '../campaigns/campaigns.service.js';
 import { InactiveContactsQuery } from '../campaigns/inactive-contacts.query.js';
-import type { ApprovalResult, CampaignsPort, DraftAudience, DraftedCampaign, InactiveClient } from './campaigns.port.js';
+import type { ApprovalResult, AudienceReach, CampaignsPort, DraftAudience, DraftResult, InactiveClient } from './campaigns.port.js';
 
 /** Aurora's view of campaigns, on the campaigns module's service and inactive-customers query. */
 @Injectable()
@@ -19,12 +19,27 @@ export class CampaignsAdapter implements CampaignsPort {
       lastActivityAt: contact.lastActivityAt,
       lastService: contact.lastService?.name ?? null,
       pets: contact.pets.map((pet) => pet.name),
+      optedOut: contact.optedOut,
     }));
   }
 
-  async draft(organizationId: string, input: { objective: string; audience: DraftAudience; text: string }): Promise<DraftedCampaign> {
+  audienceReach(organizationId: string, audience: DraftAudience): Promise<AudienceReach> {
+    return this.campaigns.audienceReach(organizationId, audience);
+  }
+
+  /**
+   * A draft the owner can approve, judged first on the number it would be sent
+   * from (the connected one, which createDraft picks too): one that would reach
+   * nobody (everyone opted out or outside the 24-hour window) is not stored, so
+   * the owner hears why instead of approving a campaign that sends nothing.
+   */
+  async draft(organizationId: string, input: { objective: string; audience: DraftAudience; text: string }): Promise<DraftResult> {
+    // What the rules refuse is said first: it is the model's to correct, whoever the audience reaches.
+    this.campaigns.checkDraft(input);
+    const reach = await this.campaigns.audienceReach(organizationId, input.audience);
+    if (reach.reachable === 0) return { kind: 'unreachable', reach };
     const campaign = await this.campaigns.createDraft(organizationId, { ...input, createdBy: { kind: 'aurora', id: null } });
-    return { id: campaign.id, code: campaign.code, audienceSize: await this.campaigns.audienceSize(organizationId, input.audience) };
+    return { kind: 'drafted', id: campaign.id, code: campaign.code, reach };
   }
 
   async approveByCode(organizationId: string, code: string, ownerContactId: string): Promise<ApprovalResult> {

@@ -10,17 +10,29 @@ export interface InactiveClient {
   lastActivityAt: Date | null;
   lastService: string | null;
   pets: string[];
+  /** Wrote SAIR: no campaign reaches them. */
+  optedOut: boolean;
 }
 
 export type DraftAudience = { kind: 'inactive'; days: number } | { kind: 'all' };
 
-export interface DraftedCampaign {
-  id: string;
-  /** What the owner types after CONFIRMAR. */
-  code: string;
-  /** Contacts the audience holds now (before opt-outs and the 24 h rule are applied at sending). */
-  audienceSize: number;
+/** Who of an audience a campaign sent now would reach, and why the others would not get it. */
+export interface AudienceReach {
+  total: number;
+  reachable: number;
+  /** Wrote SAIR. */
+  optedOut: number;
+  /** Did not write to the sending number in the last 24 hours, while the shop does not allow sending outside that window. */
+  outsideWindow: number;
+  /** The shop's campaignsOutsideWindow setting. */
+  outsideWindowAllowed: boolean;
 }
+
+export type DraftResult =
+  /** `reach`: as things stand now; the sender judges each recipient again at their turn. */
+  | { kind: 'drafted'; id: string; code: string; reach: AudienceReach }
+  /** Nobody would get it: no draft was stored. */
+  | { kind: 'unreachable'; reach: AudienceReach };
 
 export type ApprovalResult =
   | { kind: 'approved'; code: string; audienceSize: number }
@@ -32,7 +44,10 @@ export type ApprovalResult =
 
 export interface CampaignsPort {
   inactiveClients(organizationId: string, days: number, limit: number): Promise<InactiveClient[]>;
-  draft(organizationId: string, input: { objective: string; audience: DraftAudience; text: string }): Promise<DraftedCampaign>;
+  /** Who of the audience a campaign sent now would reach. */
+  audienceReach(organizationId: string, audience: DraftAudience): Promise<AudienceReach>;
+  /** A draft, unless nobody would get it. */
+  draft(organizationId: string, input: { objective: string; audience: DraftAudience; text: string }): Promise<DraftResult>;
   /** The owner (their contact) approved in chat. */
   approveByCode(organizationId: string, code: string, ownerContactId: string): Promise<ApprovalResult>;
 }

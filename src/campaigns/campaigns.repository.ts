@@ -10,7 +10,7 @@ import {
   campaigns,
   whatsappInstances,
 } from '../database/schema.js';
-import { personalizeCampaignText, recipientSkipReason } from './campaign-rules.js';
+import { CUSTOMER_SERVICE_WINDOW_MS, personalizeCampaignText, recipientSkipReason } from './campaign-rules.js';
 import { inactiveContactsSql } from './inactive-contacts.query.js';
 
 export type CampaignRow = typeof campaigns.$inferSelect;
@@ -30,6 +30,20 @@ export function campaignCounts(campaign: CampaignRow) {
     skippedOutsideWindow: campaign.skippedOutsideWindow,
     pending: Math.max(0, campaign.audienceSize - settled),
   };
+}
+
+/** Who of an audience a campaign would reach now, and why the others would be skipped. */
+export interface AudienceReach {
+  /** Contacts in the audience. */
+  total: number;
+  /** Would get the message. */
+  reachable: number;
+  /** Opted out (wrote SAIR). */
+  optedOut: number;
+  /** Not opted out, but outside WhatsApp's 24-hour window with the sending number (0 while the shop allows sending outside it). */
+  outsideWindow: number;
+  /** The organization's campaignsOutsideWindow. */
+  outsideWindowAllowed: boolean;
 }
 
 /** Who created, approved or cancelled a campaign (the same shape bookings record). */
@@ -183,12 +197,33 @@ export class CampaignsRepository {
     });
   }
 
-  /** How many contacts the audience holds now (the recipients an approval at this instant would snapshot). */
-  async audienceSize(organizationId: string, audience: CampaignAudience, now: Date): Promise<number> {
+  /**
+   * Who of the audience a campaign sent now from `instanceId` would reach: the
+   * rules the sender applies to each recipient at their turn
+   * (recipientSkipReason: opted out first, then the 24-hour window with the
+   * sending number unless the shop allows it), counted in one query. Without a
+   * number (none connected yet) a message to any of the shop's numbers opens the window.
+   */
+  async audienceReach(organizationId: string, audience: CampaignAudience, instanceId: string | null, now: Date): Promise<AudienceReach> {
+    const windowStart = new Date(now.getTime() - CUSTOMER_SERVICE_WINDOW_MS);
     const result = await this.database.withTenant(organizationId, (tx) =>
-      tx.execute(sql`SELECT count(*)::int AS n FROM (${this.audienceSql(audience, now)}) audience`),
+      tx.execute(sql`
+        SELECT o.allowed,
+               count(c.id)::int AS total,
+               count(c.id) FILTER (WHERE c.opted_out_at IS NOT NULL)::int AS opted_out,
+               count(c.id) FILTER (WHERE c.opted_out_at IS NULL AND NOT o.allowed AND NOT EXISTS (
+                 SELECT 1 FROM messages m
+                  WHERE m.organization_id = ${organizationId} AND m.remote_phone = c.phone AND m.direction = 'inbound'
+                    AND (${instanceId}::uuid IS NULL OR m.instance_id = ${instanceId}::uuid) AND m.created_at >= ${windowStart}))::int AS outside_window
+          FROM (SELECT coalesce((settings ->> 'campaignsOutsideWindow')::boolean, false) AS allowed FROM organizations WHERE id = ${organizationId}) o
+          LEFT JOIN ((${this.audienceSql(audience, now)}) audience JOIN contacts c ON c.id = audience.id) ON true
+         GROUP BY o.allowed`),
     );
-    return Number((result as unknown as { rows: { n: number }[] }).rows[0].n);
+    const [row] = asRows<{ allowed: boolean; total: number; opted_out: number; outside_window: number }>(result);
+    const total = Number(row.total);
+    const optedOut = Number(row.opted_out);
+    const outsideWindow = Number(row.outside_window);
+    return { total, reachable: total - optedOut - outsideWindow, optedOut, outsideWindow, outsideWindowAllowed: row.allowed };
   }
 
   /** Null when the campaign was not in one of `from`. */

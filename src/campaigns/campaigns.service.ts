@@ -13,7 +13,7 @@ import {
   InvalidCampaignException,
   NoConnectedInstanceException,
 } from './campaigns.exceptions.js';
-import { type CampaignActor, campaignCounts, type CampaignRow, CampaignsRepository } from './campaigns.repository.js';
+import { type AudienceReach, type CampaignActor, campaignCounts, type CampaignRow, CampaignsRepository } from './campaigns.repository.js';
 
 export interface CampaignDraftInput {
   objective: string;
@@ -64,9 +64,14 @@ export class CampaignsService {
     private readonly clock: Clock,
   ) {}
 
-  async createDraft(organizationId: string, input: CampaignDraftInput): Promise<CampaignRow> {
+  /** Throws InvalidCampaignException naming what the campaign rules refuse in a draft; for callers that judge more before drafting. */
+  checkDraft(input: Pick<CampaignDraftInput, 'objective' | 'audience' | 'text'>): void {
     const problems = campaignProblems(input);
     if (problems.length > 0) throw new InvalidCampaignException(problems);
+  }
+
+  async createDraft(organizationId: string, input: CampaignDraftInput): Promise<CampaignRow> {
+    this.checkDraft(input);
     let instanceId: string | null;
     if (input.instanceId !== undefined) {
       if (!isUuid(input.instanceId) || (await this.campaigns.instance(organizationId, input.instanceId)) === null) {
@@ -94,9 +99,14 @@ export class CampaignsService {
     throw new Error(`no free campaign code after ${CODE_ATTEMPTS} attempts`);
   }
 
-  /** The contacts the audience would reach if approved now (before opt-outs and the 24 h rule at sending). */
-  audienceSize(organizationId: string, audience: CampaignAudience): Promise<number> {
-    return this.campaigns.audienceSize(organizationId, audience, this.clock.now());
+  /**
+   * Who of the audience a campaign would reach if sent now from `instanceId`
+   * (the organization's connected number when absent), after opt-outs and the
+   * 24-hour window: what the owner is told before approving.
+   */
+  async audienceReach(organizationId: string, audience: CampaignAudience, instanceId?: string | null): Promise<AudienceReach> {
+    const sender = instanceId === undefined ? await this.campaigns.connectedInstance(organizationId) : instanceId;
+    return this.campaigns.audienceReach(organizationId, audience, sender, this.clock.now());
   }
 
   /**
