@@ -1,7 +1,7 @@
-import { inArray } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addDays, localDate, zonedInstant } from '../src/booking/zoned-time.js';
-import { bookings, contacts } from '../src/database/schema.js';
+import { bookings, contacts, messages } from '../src/database/schema.js';
 import { type ChattingAppWithModel, customerChat, expectNoScriptedRepliesLeft, startChattingAppWithModel } from './support/chatting-app.js';
 import type { FakeOpenAi, FakeReply, RecordedRequest } from './support/fake-openai.js';
 import { waitFor } from './support/processes.js';
@@ -157,6 +157,9 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
   });
 
   it('drafts a campaign that sends nothing until the owner confirms its code', async () => {
+    // A customer who wrote today: the one the campaign can reach (Ana, added by staff, never wrote).
+    fake.reply(answer('Oi! Como posso ajudar?'));
+    await say('5511981110003', 'oi');
     const before = fake.requests.length;
     fake.reply(
       callTool('sugerir_campanha', { objetivo: 'Reativar clientes', publico: 'todos', dias_inativos: null, texto: 'Oi! Temos novidades no banho 🐶 Responda SAIR para não receber mais.' }),
@@ -168,12 +171,15 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     expect(reply).toContain(`CONFIRMAR ${draft.codigo}`);
     const campaigns = (await api('GET', '/api/campaigns')).body.data as any[];
     expect(campaigns).toEqual([expect.objectContaining({ code: draft.codigo, status: 'draft' })]);
-    expect(server.sandbox.outbound(shop.instanceId).filter((message) => message.to !== OWNER)).toHaveLength(1); // only the customer's own reply above
+    expect(server.sandbox.outbound(shop.instanceId).filter((message) => message.to !== OWNER)).toHaveLength(2); // only the customers' own replies above
 
     const requestsBefore = fake.requests.length;
     const approval = await say(OWNER, `confirmar ${draft.codigo.toLowerCase()}`);
     expect(fake.requests.length).toBe(requestsBefore);
     expect(approval).toContain(`Campanha *${draft.codigo}* aprovada`);
+    // The count is who will get it, and the owner hears who is left out and why.
+    expect(approval).toMatch(/Vou enviar para \d+ clientes?, com intervalo/);
+    expect(approval).toContain('Ficam de fora 1 que não falou com a loja nas últimas 24 horas (regra do WhatsApp)');
     const approved = (await api('GET', '/api/campaigns')).body.data[0];
     expect(['approved', 'sending', 'sent']).toContain(approved.status);
     expect(await say(OWNER, `CONFIRMAR ${draft.codigo}`)).toContain('não está mais em rascunho');
@@ -213,7 +219,7 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     });
     const [, refusedDraft] = toolResults(fake.requests[before + 2]);
     expect(refusedDraft).toMatchObject({ erro: 'campanha_sem_destinatarios' });
-    expect(refusedDraft.motivo).toContain('Nenhum dos 2 clientes do público (inativos há 60+ dias) receberia a campanha');
+    expect(refusedDraft.motivo).toContain('Campanha para inativos há 60+ dias não criada: nenhum dos 2 clientes do público receberia agora');
     expect(refusedDraft.motivo).toContain('1 pediu para não receber campanhas');
     expect(refusedDraft.motivo).toContain('1 não falou com a loja nas últimas 24 horas');
     expect((await api('GET', '/api/campaigns?status=draft')).body.data).toHaveLength(draftsBefore);
@@ -233,6 +239,17 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     expect(drafted.nao_recebem.fora_da_janela_de_24h).toBeGreaterThanOrEqual(2);
     expect(drafted.recebem_se_enviada_agora).toBeGreaterThanOrEqual(1);
     expect(drafted.recebem_se_enviada_agora + drafted.nao_recebem.pediram_para_sair + drafted.nao_recebem.fora_da_janela_de_24h).toBe(drafted.clientes_no_publico);
+
+    // A day later nobody has written: confirming it would send nothing, so it stays a draft and the owner is told why.
+    await server.db.systemDb
+      .update(messages)
+      .set({ createdAt: new Date(Date.now() - 2 * 24 * 3600 * 1000) })
+      .where(and(eq(messages.organizationId, shop.organizationId), eq(messages.direction, 'inbound')));
+    const refusal = await say(OWNER, `CONFIRMAR ${drafted.codigo}`);
+    expect(refusal).toContain(`A campanha *${drafted.codigo}* não foi aprovada: nenhum dos ${drafted.clientes_no_publico} clientes do público receberia agora`);
+    expect(refusal).toContain('não falaram com a loja nas últimas 24 horas');
+    expect(refusal).toContain('continua como rascunho');
+    expect((await api('GET', `/api/campaigns/${drafted.codigo}`)).body.status).toBe('draft');
   });
 
   it('answers with the plain summary, from the same figures, when the model fails', async () => {

@@ -92,7 +92,8 @@ export class AuroraAgent implements ConversationAgent {
     const texts: string[] = [];
     for (const code of new Set(codes)) {
       const result = await this.campaigns.approveByCode(turn.context.organization.id, code, turn.context.contact.id);
-      if (result.kind === 'approved') texts.push(auroraTexts.campaignApproved(result.code, result.audienceSize));
+      if (result.kind === 'approved') texts.push(auroraTexts.campaignApproved(result.code, result.reach));
+      else if (result.kind === 'unreachable') texts.push(auroraTexts.campaignUnreachable(result.code, result.reach));
       else if (result.kind === 'not_found') texts.push(auroraTexts.campaignNotFound(code));
       else if (result.kind === 'no_instance') texts.push(auroraTexts.campaignNoInstance(code));
       else texts.push(auroraTexts.campaignNotDraft(code, result.status));

@@ -56,6 +56,29 @@ function statusLine(figures: PeriodFigures): string {
     .join(', ');
 }
 
+const WINDOW_RULE =
+  'O WhatsApp só deixa a loja mandar mensagem livre para quem escreveu para o número dela nas últimas 24 horas, ' +
+  'e a loja não liberou campanhas fora dessa janela (configuração campaignsOutsideWindow; liberar pode levar o WhatsApp a bloquear o número).';
+
+const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
+
+/** "2 que pediram para sair", "3 que não falaram com a loja nas últimas 24 horas (regra do WhatsApp)". */
+function leftOut(reach: AudienceReach): string[] {
+  const left: string[] = [];
+  if (reach.optedOut > 0) left.push(`${reach.optedOut} que ${reach.optedOut === 1 ? 'pediu' : 'pediram'} para sair`);
+  if (reach.outsideWindow > 0) left.push(`${reach.outsideWindow} que não ${reach.outsideWindow === 1 ? 'falou' : 'falaram'} com a loja nas últimas 24 horas (regra do WhatsApp)`);
+  return left;
+}
+
+/** Why nobody of an audience gets a campaign, as one or two sentences. */
+function nobodyReached(reach: AudienceReach): string {
+  if (reach.total === 0) return 'nenhum cliente está no público dela.';
+  const reasons: string[] = [];
+  if (reach.optedOut > 0) reasons.push(`${plural(reach.optedOut, 'pediu', 'pediram')} para não receber campanhas (respondeu SAIR)`);
+  if (reach.outsideWindow > 0) reasons.push(`${plural(reach.outsideWindow, 'não falou', 'não falaram')} com a loja nas últimas 24 horas. ${WINDOW_RULE}`);
+  return `nenhum dos ${plural(reach.total, 'cliente', 'clientes')} do público receberia agora: ${reasons.join('; ')}.`;
+}
+
 export const auroraTexts = {
   /** Before the plain summary, when the model failed to answer the question. */
   fallbackIntro: () => 'Não consegui usar a inteligência artificial agora, mas aqui estão os números direto do sistema:',
@@ -66,9 +89,19 @@ export const auroraTexts = {
   /** The model kept calling tools without answering. */
   toolLimit: () => 'Não consegui concluir essa análise agora. Pode reformular a pergunta ou pedir um período específico (hoje, semana, mês, ano)?',
 
-  campaignApproved: (code: string, audienceSize: number) =>
-    `✅ Campanha *${code}* aprovada! Vou enviar para ${audienceSize} ${audienceSize === 1 ? 'cliente' : 'clientes'}, com intervalo entre as mensagens. ` +
-    'Quem não falou com a loja nas últimas 24 horas fica de fora (regra do WhatsApp), a menos que você tenha liberado isso, e quem responder SAIR não recebe mais.',
+  /** The count is who gets it (opt-outs and the 24-hour window applied), with who is left out and why. */
+  campaignApproved: (code: string, reach: AudienceReach) => {
+    const left = leftOut(reach);
+    return (
+      `✅ Campanha *${code}* aprovada! Vou enviar para ${plural(reach.reachable, 'cliente', 'clientes')}, com intervalo entre as mensagens.` +
+      (left.length === 0 ? '' : ` Ficam de fora ${left.join(' e ')}.`) +
+      ' Quem responder SAIR não recebe mais.'
+    );
+  },
+
+  /** CONFIRMAR of a draft nobody would get now: it stays a draft. */
+  campaignUnreachable: (code: string, reach: AudienceReach) =>
+    `A campanha *${code}* não foi aprovada: ${nobodyReached(reach)} Ela continua como rascunho.`,
 
   campaignNoInstance: (code: string) =>
     `Não há nenhum número de WhatsApp conectado para enviar a campanha *${code}*. Conecte um número e mande *CONFIRMAR ${code}* de novo.`,
@@ -103,12 +136,6 @@ export const auroraTexts = {
   },
 };
 
-const WINDOW_RULE =
-  'O WhatsApp só deixa a loja mandar mensagem livre para quem escreveu para o número dela nas últimas 24 horas, ' +
-  'e a loja não liberou campanhas fora dessa janela (configuração campaignsOutsideWindow; liberar pode levar o WhatsApp a bloquear o número).';
-
-const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
-
 /** Who a campaign would reach now, as the model reads it: the real count and why the others get nothing. */
 export function audienceReachForModel(reach: AudienceReach): Record<string, unknown> {
   return {
@@ -121,14 +148,7 @@ export function audienceReachForModel(reach: AudienceReach): Record<string, unkn
 
 /** Why a campaign for `audience` ("todos", "inativos há 60+ dias") was not drafted: nobody would get it. For the model to tell the owner. */
 export function campaignUnreachableReason(audience: string, reach: AudienceReach): string {
-  if (reach.total === 0) return `Nenhum cliente está no público (${audience}): a campanha não chegaria a ninguém, então o rascunho não foi criado.`;
-  const reasons: string[] = [];
-  if (reach.optedOut > 0) reasons.push(`${plural(reach.optedOut, 'pediu', 'pediram')} para não receber campanhas (respondeu SAIR)`);
-  if (reach.outsideWindow > 0) reasons.push(`${plural(reach.outsideWindow, 'não falou', 'não falaram')} com a loja nas últimas 24 horas. ${WINDOW_RULE}`);
-  return (
-    `Nenhum dos ${plural(reach.total, 'cliente', 'clientes')} do público (${audience}) receberia a campanha, então o rascunho não foi criado: ` +
-    `${reasons.join('; ')}.`
-  );
+  return `Campanha para ${audience} não criada: ${nobodyReached(reach)}`;
 }
 
 /**

@@ -35,7 +35,10 @@ export type DraftResult =
   | { kind: 'unreachable'; reach: AudienceReach };
 
 export type ApprovalResult =
-  | { kind: 'approved'; code: string; audienceSize: number }
+  /** `reach`: who of its audience gets it, as judged at the approval. */
+  | { kind: 'approved'; code: string; reach: AudienceReach }
+  /** Nobody would get it now (opted out, outside the 24-hour window): it stays a draft. */
+  | { kind: 'unreachable'; code: string; reach: AudienceReach }
   | { kind: 'not_found' }
   /** No connected number to send from: the draft stays a draft. */
   | { kind: 'no_instance' }

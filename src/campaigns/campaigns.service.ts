@@ -200,7 +200,7 @@ export class CampaignsService {
   }
 
   /** As get, null when there is none. */
-  private async find(organizationId: string, idOrCode: string): Promise<CampaignRow | null> {
+  async find(organizationId: string, idOrCode: string): Promise<CampaignRow | null> {
     const trimmed = idOrCode.trim();
     if (isUuid(trimmed)) return this.campaigns.findById(organizationId, trimmed);
     const code = normalizeCampaignCode(trimmed);
