@@ -5,6 +5,12 @@ import type { Scenario, TrialSender } from '../harness.js';
 export interface AuroraSetup {
   /** A campaign draft made through the API before the conversation (its code is in the context). */
   draftCampaign?: boolean;
+  /**
+   * The shop allows campaigns outside WhatsApp's 24-hour window: without it a
+   * campaign to inactive customers (outside it by definition) reaches nobody and
+   * is refused.
+   */
+  campaignsOutsideWindow?: boolean;
 }
 
 export interface AuroraContext extends TrialSender {

@@ -65,6 +65,7 @@ export const auroraScenarios: AuroraScenario[] = [
   {
     name: 'campanha-rascunho',
     category: 'campaigns',
+    setup: { campaignsOutsideWindow: true },
     turns: () => ['Cria uma campanha pra trazer de volta os clientes que sumiram há mais de 60 dias, oferecendo 10% no banho'],
     check: (outcome) => {
       const drafts = outcome.campaigns.filter((campaign) => campaign.status === 'draft');
@@ -86,9 +87,29 @@ export const auroraScenarios: AuroraScenario[] = [
     ],
   },
   {
+    // The shop keeps campaigns inside WhatsApp's 24-hour window, which inactive customers are outside of: no draft, and the owner is told why.
+    name: 'campanha-inativos-fora-da-janela',
+    category: 'campaigns',
+    turns: () => ['Manda uma promoção de banho pra quem sumiu há mais de 60 dias'],
+    check: (outcome) => [
+      ...noDraftLeft(outcome),
+      ...nothingSent(outcome),
+      ...replyMatches(outcome, 0, /24 horas/i, "explain WhatsApp's 24-hour window"),
+    ],
+    fakeModel: () => [
+      callTool('sugerir_campanha', {
+        objetivo: 'Reativar clientes inativos há 60+ dias com promoção de banho',
+        publico: 'inativos',
+        dias_inativos: 60,
+        texto: 'Oi! Sentimos sua falta 🐾 Esta semana o banho está com 10% de desconto. Responda SAIR para não receber mais.',
+      }),
+      answer('Não criei a campanha: esses clientes não falaram com a loja nas últimas 24 horas, e o WhatsApp só permite mensagem livre dentro dessa janela.'),
+    ],
+  },
+  {
     name: 'confirmar-campanha',
     category: 'campaigns',
-    setup: { draftCampaign: true },
+    setup: { draftCampaign: true, campaignsOutsideWindow: true },
     turns: (context) => [`CONFIRMAR ${context.draftCode}`],
     check: (outcome, context) => {
       const campaign = outcome.campaigns.find((item) => item.code === context.draftCode);

@@ -1,5 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { addDays, localDate, minutesOf, zonedInstant } from '../../src/booking/zoned-time.js';
-import { type BookingStatus, bookings } from '../../src/database/schema.js';
+import { type BookingStatus, bookings, contacts } from '../../src/database/schema.js';
 import { type EvalApp, type EvalShop, type EvalSuite, must, OWNER_PHONE, SHOP_TIMEZONE } from '../harness.js';
 import { answeredByModel, type AuroraContext, type AuroraOutcome, type AuroraSetup } from './scenario.js';
 
@@ -24,6 +25,8 @@ export const auroraSuite: EvalSuite<AuroraSetup, AuroraContext, AuroraOutcome> =
     const carla = await contact('+5511981000003', 'Carla Dias');
     const davi = await contact('+5511981000004', 'Davi Rocha');
     const zuleica = await contact('+5511981000005', INACTIVE_NAME);
+    // Known to the shop since her visit: a contact added today would count as active from today.
+    await app.database.systemDb.update(contacts).set({ createdAt: new Date(Date.now() - 100 * 24 * 3600 * 1000) }).where(eq(contacts.id, zuleica));
     const banho = { id: shop.services.get('Banho')!, minutes: 60, price: 6000 };
     const tosa = { id: shop.services.get('Tosa')!, minutes: 90, price: 8000 };
     const seed: [string, typeof banho, string, string, BookingStatus][] = [
@@ -47,6 +50,9 @@ export const auroraSuite: EvalSuite<AuroraSetup, AuroraContext, AuroraOutcome> =
         status,
         priceCents: service.price,
       });
+    }
+    if (setup?.campaignsOutsideWindow === true) {
+      await must(app.api('PATCH', '/api/organizations/me', { campaignsOutsideWindow: true }), 200, 'campaigns outside the window');
     }
     let draftCode: string | null = null;
     if (setup?.draftCampaign === true) {
