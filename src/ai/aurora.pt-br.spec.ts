@@ -57,3 +57,27 @@ describe('auroraTexts.report', () => {
     expect(text.split('\n').at(-1)).toBe('Faturamento total da semana passada: R$ 1.000,00');
   });
 });
+
+describe('what Aurora says about who a campaign reaches', () => {
+  it('approves with the count that gets it and who is left out, in the singular or plural', () => {
+    expect(auroraTexts.campaignApproved('K7P2QX', { total: 5, reachable: 2, optedOut: 1, outsideWindow: 2 })).toBe(
+      '✅ Campanha *K7P2QX* aprovada! Vou enviar para 2 clientes, com intervalo entre as mensagens. ' +
+        'Ficam de fora 1 que pediu para sair e 2 que não falaram com a loja nas últimas 24 horas (regra do WhatsApp). Quem responder SAIR não recebe mais.',
+    );
+    expect(auroraTexts.campaignApproved('K7P2QX', { total: 1, reachable: 1, optedOut: 0, outsideWindow: 0 })).toBe(
+      '✅ Campanha *K7P2QX* aprovada! Vou enviar para 1 cliente, com intervalo entre as mensagens. Quem responder SAIR não recebe mais.',
+    );
+  });
+
+  it('says why nobody would get it, in one sentence each, ending once', () => {
+    expect(auroraTexts.campaignUnreachable('K7P2QX', { total: 3, reachable: 0, optedOut: 2, outsideWindow: 0 })).toBe(
+      'A campanha *K7P2QX* não foi aprovada: nenhum dos 3 clientes do público receberia agora: 2 pediram para não receber campanhas (responderam SAIR). Ela continua como rascunho.',
+    );
+    const window = auroraTexts.campaignUnreachable('K7P2QX', { total: 2, reachable: 0, optedOut: 1, outsideWindow: 1 });
+    expect(window).toContain('1 pediu para não receber campanhas (respondeu SAIR); 1 não falou com a loja nas últimas 24 horas. O WhatsApp só deixa');
+    expect(window).not.toContain('..');
+    expect(auroraTexts.campaignUnreachable('K7P2QX', { total: 0, reachable: 0, optedOut: 0, outsideWindow: 0 })).toBe(
+      'A campanha *K7P2QX* não foi aprovada: nenhum cliente está no público dela. Ela continua como rascunho.',
+    );
+  });
+});

@@ -74,9 +74,11 @@ function leftOut(reach: AudienceReach): string[] {
 function nobodyReached(reach: AudienceReach): string {
   if (reach.total === 0) return 'nenhum cliente está no público dela.';
   const reasons: string[] = [];
-  if (reach.optedOut > 0) reasons.push(`${plural(reach.optedOut, 'pediu', 'pediram')} para não receber campanhas (respondeu SAIR)`);
+  if (reach.optedOut > 0) reasons.push(`${plural(reach.optedOut, 'pediu', 'pediram')} para não receber campanhas (${reach.optedOut === 1 ? 'respondeu' : 'responderam'} SAIR)`);
+  // Last, since the rule that follows it ends the sentence.
   if (reach.outsideWindow > 0) reasons.push(`${plural(reach.outsideWindow, 'não falou', 'não falaram')} com a loja nas últimas 24 horas. ${WINDOW_RULE}`);
-  return `nenhum dos ${plural(reach.total, 'cliente', 'clientes')} do público receberia agora: ${reasons.join('; ')}.`;
+  const why = reasons.join('; ');
+  return `nenhum dos ${plural(reach.total, 'cliente', 'clientes')} do público receberia agora: ${why}${why.endsWith('.') ? '' : '.'}`;
 }
 
 export const auroraTexts = {

@@ -24,8 +24,6 @@ export interface AudienceReach {
   optedOut: number;
   /** Did not write to the sending number in the last 24 hours, while the shop does not allow sending outside that window. */
   outsideWindow: number;
-  /** The shop's campaignsOutsideWindow setting. */
-  outsideWindowAllowed: boolean;
 }
 
 export type DraftResult =

@@ -42,8 +42,6 @@ export interface AudienceReach {
   optedOut: number;
   /** Not opted out, but outside WhatsApp's 24-hour window with the sending number (0 while the shop allows sending outside it). */
   outsideWindow: number;
-  /** The organization's campaignsOutsideWindow. */
-  outsideWindowAllowed: boolean;
 }
 
 /** Who created, approved or cancelled a campaign (the same shape bookings record). */
@@ -208,8 +206,7 @@ export class CampaignsRepository {
     const windowStart = new Date(now.getTime() - CUSTOMER_SERVICE_WINDOW_MS);
     const result = await this.database.withTenant(organizationId, (tx) =>
       tx.execute(sql`
-        SELECT o.allowed,
-               count(c.id)::int AS total,
+        SELECT count(c.id)::int AS total,
                count(c.id) FILTER (WHERE c.opted_out_at IS NOT NULL)::int AS opted_out,
                count(c.id) FILTER (WHERE c.opted_out_at IS NULL AND NOT o.allowed AND NOT EXISTS (
                  SELECT 1 FROM messages m
@@ -219,11 +216,11 @@ export class CampaignsRepository {
           LEFT JOIN ((${this.audienceSql(audience, now)}) audience JOIN contacts c ON c.id = audience.id) ON true
          GROUP BY o.allowed`),
     );
-    const [row] = asRows<{ allowed: boolean; total: number; opted_out: number; outside_window: number }>(result);
+    const [row] = asRows<{ total: number; opted_out: number; outside_window: number }>(result);
     const total = Number(row.total);
     const optedOut = Number(row.opted_out);
     const outsideWindow = Number(row.outside_window);
-    return { total, reachable: total - optedOut - outsideWindow, optedOut, outsideWindow, outsideWindowAllowed: row.allowed };
+    return { total, reachable: total - optedOut - outsideWindow, optedOut, outsideWindow };
   }
 
   /** Null when the campaign was not in one of `from`. */
