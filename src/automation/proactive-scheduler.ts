@@ -10,7 +10,7 @@ import { QueueService } from '../queue/queue.service.js';
  */
 @Injectable()
 export class ProactiveScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
+  private stopTicks: (() => void) | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -19,12 +19,11 @@ export class ProactiveScheduler implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.enqueueTick(), this.config.automation.tickIntervalMs);
-    this.timer.unref();
+    this.stopTicks = this.queues.enqueueEverySlot('automation', 'tick', this.config.automation.tickIntervalMs, () => this.clock.now());
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stopTicks?.();
   }
 
   /** Adds the tick of the slot the clock is in; false when Redis did not take it (the next slot will). */

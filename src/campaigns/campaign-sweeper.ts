@@ -17,7 +17,7 @@ import { campaignJobOptions } from './campaigns.service.js';
  */
 @Injectable()
 export class CampaignSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
+  private stopSweeps: (() => void) | undefined;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -26,13 +26,11 @@ export class CampaignSweeper implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    const interval = this.config.inbound.sweepIntervalMs;
-    this.timer = setInterval(() => void this.queues.tryEnqueueForSlot('campaign', 'sweep', interval, new Date()), interval);
-    this.timer.unref();
+    this.stopSweeps = this.queues.enqueueEverySlot('campaign', 'sweep', this.config.inbound.sweepIntervalMs, () => new Date());
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stopSweeps?.();
   }
 
   /** How many campaigns should have a job, and how many have one now (a failed re-queue is logged by QueueService). */

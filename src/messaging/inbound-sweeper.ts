@@ -35,7 +35,7 @@ export const SWEEP_BATCH = 1000;
 @Injectable()
 export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('InboundSweeper');
-  private timer: NodeJS.Timeout | undefined;
+  private stopSweeps: (() => void) | undefined;
   /** Per direction, the last message the previous sweep read when its batch was full (null: start from the oldest). */
   private readonly resumeAfter: Record<MessageDirection, string | null> = { inbound: null, outbound: null };
 
@@ -48,13 +48,11 @@ export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
-    const interval = this.config.inbound.sweepIntervalMs;
-    this.timer = setInterval(() => void this.queues.tryEnqueueForSlot('inbound', 'sweep', interval, new Date()), interval);
-    this.timer.unref();
+    this.stopSweeps = this.queues.enqueueEverySlot('inbound', 'sweep', this.config.inbound.sweepIntervalMs, () => new Date());
   }
 
   onApplicationShutdown(): void {
-    clearInterval(this.timer);
+    this.stopSweeps?.();
   }
 
   async sweep(): Promise<{ requeued: number; handoffsExpired: number }> {

@@ -142,6 +142,21 @@ export class QueueService implements OnModuleInit {
   }
 
   /**
+   * Adds the job of the current slot every `periodMs` (see tryEnqueueForSlot),
+   * on a timer that does not hold the process open. Answers what stops it.
+   */
+  enqueueEverySlot<Q extends QueueName, J extends JobName<Q>>(
+    queue: Q,
+    job: JobPayload<Q, J> extends { slot: string } ? J : never,
+    periodMs: number,
+    now: () => Date,
+  ): () => void {
+    const timer = setInterval(() => void this.tryEnqueueForSlot(queue, job, periodMs, now()), periodMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  /**
    * Wakes a job sleeping in sleepUntilWoken, or added asleep by
    * tryEnqueueBulk. The job may be between deciding to sleep and sleeping (or
    * not added yet), where it cannot be promoted: then a note is left for it,
