@@ -187,6 +187,13 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await send('Tosa, amanhã'))).toContain('Horários livres para *Tosa* na sexta-feira, 27/11:');
   });
 
+  it('takes a yes at "Para qual pet?" as the one pet offered', async () => {
+    const { send } = setup();
+    await send('agendar');
+    expect(textOf(await send('banho sexta às 10h'))).toContain('Para qual pet?\n1. Rex\n2. Cadastrar outro pet');
+    expect(textOf(await send('sim, pode ser'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)');
+  });
+
   it('reads "10 e meia" as a time, not as the first time of the list', async () => {
     const { send } = setup();
     await send('oi');

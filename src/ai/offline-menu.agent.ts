@@ -449,6 +449,8 @@ class MenuConversation {
     if (position === offered.length || menuVocabulary.newPet.test(foldText(text))) return this.startPetRegistration(true);
     const pet = position !== null ? offered[position] : matchByName(offered, text);
     if (pet !== null) return this.selectPet(pet);
+    // With one pet offered, "sim" or "pode ser" can only mean that pet.
+    if (offered.length === 1 && confirmationOf(text, 'confirm_booking') === true) return this.selectPet(offered[0]);
     const several = this.severalPets(text, offered);
     if (several !== null) {
       const [first, ...others] = several;
