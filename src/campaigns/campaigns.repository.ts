@@ -16,6 +16,19 @@ import { inactiveContactsSql } from './inactive-contacts.query.js';
 export type CampaignRow = typeof campaigns.$inferSelect;
 
 /**
+ * When the contact `c` last wrote to the shop's number `instanceId` (null: to
+ * any of the shop's numbers): what opens WhatsApp's 24-hour window, which each
+ * business number has with each customer (contacts.last_message_at counts any
+ * of the shop's numbers). Read by the sender at each recipient's turn and by
+ * the reach counted before it, so both judge the window alike.
+ */
+function lastWroteTo(organizationId: string, instanceId: string | null) {
+  return sql`(SELECT max(m.created_at) FROM messages m
+     WHERE m.organization_id = ${organizationId} AND m.remote_phone = c.phone AND m.direction = 'inbound'
+       AND (${instanceId}::uuid IS NULL OR m.instance_id = ${instanceId}::uuid))`;
+}
+
+/**
  * A campaign's counts as the API and the events show them. They add up to the
  * audience: `pending` is every recipient not sent, failed nor skipped (not
  * reached yet, or in flight), so after a cancel it says how many got nothing.
@@ -208,10 +221,8 @@ export class CampaignsRepository {
       tx.execute(sql`
         SELECT count(c.id)::int AS total,
                count(c.id) FILTER (WHERE c.opted_out_at IS NOT NULL)::int AS opted_out,
-               count(c.id) FILTER (WHERE c.opted_out_at IS NULL AND NOT o.allowed AND NOT EXISTS (
-                 SELECT 1 FROM messages m
-                  WHERE m.organization_id = ${organizationId} AND m.remote_phone = c.phone AND m.direction = 'inbound'
-                    AND (${instanceId}::uuid IS NULL OR m.instance_id = ${instanceId}::uuid) AND m.created_at >= ${windowStart}))::int AS outside_window
+               count(c.id) FILTER (WHERE c.opted_out_at IS NULL AND NOT o.allowed
+                                     AND coalesce(${lastWroteTo(organizationId, instanceId)} < ${windowStart}, true))::int AS outside_window
           FROM (SELECT coalesce((settings ->> 'campaignsOutsideWindow')::boolean, false) AS allowed FROM organizations WHERE id = ${organizationId}) o
           LEFT JOIN ((${this.audienceSql(audience, now)}) audience JOIN contacts c ON c.id = audience.id) ON true
          GROUP BY o.allowed`),
@@ -264,11 +275,7 @@ export class CampaignsRepository {
       }>(
         await tx.execute(sql`
           SELECT r.contact_id, c.phone, c.name, c.opted_out_at,
-                 -- WhatsApp's window is per business number: only what the customer wrote to the number that
-                 -- sends opens it (contacts.last_message_at counts any of the shop's numbers).
-                 (SELECT max(m.created_at) FROM messages m
-                   WHERE m.organization_id = ${organizationId} AND m.remote_phone = c.phone
-                     AND m.direction = 'inbound' AND m.instance_id = ${campaign.instance_id}) AS last_message_at,
+                 ${lastWroteTo(organizationId, campaign.instance_id)} AS last_message_at,
                  coalesce((SELECT json_agg(p.name ORDER BY p.created_at) FROM pets p WHERE p.contact_id = c.id), '[]'::json) AS pet_names
             FROM campaign_recipients r JOIN contacts c ON c.id = r.contact_id
            WHERE r.campaign_id = ${campaignId} AND r.status = 'pending'
