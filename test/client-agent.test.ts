@@ -103,6 +103,8 @@ describe('GPT client agent through the inbound pipeline', () => {
     expect(system.content).toContain('Pet Shop Aurora Boreal');
     expect(system.content).toContain('Banho: R$ 60,00 (1h)');
     expect(system.content).toContain('Tosa: R$ 80,00 (1h30)');
+    // The shop's minimum notice (the default hour): the model does not offer a time the booking would refuse.
+    expect(system.content).toContain('Agendamentos com pelo menos 1h de antecedência.');
     expect(system.content).toContain(`${today} (hoje)`);
     expect(system.content).toContain(`${tomorrow} (amanhã)`);
     expect(sent.messages.at(-1)).toEqual({ role: 'user', content: 'Quanto custa o banho?' });

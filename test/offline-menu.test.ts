@@ -15,6 +15,7 @@ const SAO_PAULO = 'America/Sao_Paulo';
 const SHOP_NAME = 'Pet Shop Menu';
 /** Open every day, so "amanhã" is bookable whatever day the suite runs. */
 const OPEN_EVERY_DAY = Object.fromEntries(['0', '1', '2', '3', '4', '5', '6'].map((day) => [day, { open: '08:00', close: '18:00' }]));
+const MINIMUM_NOTICE_MIN = 60;
 const WEEKDAYS = ['domingo', 'segunda-feira', 'terça-feira', 'quarta-feira', 'quinta-feira', 'sexta-feira', 'sábado'];
 
 interface Customer {
@@ -64,7 +65,7 @@ describe('offline menu assistant on PostgreSQL', () => {
     const [serviceList, petList] = await Promise.all([api('GET', '/api/services?active=true'), api('GET', `/api/pets?contactId=${customer.id}`)]);
     return {
       now,
-      organization: { id: organizationId, name: SHOP_NAME, timezone: SAO_PAULO, businessHours: OPEN_EVERY_DAY },
+      organization: { id: organizationId, name: SHOP_NAME, timezone: SAO_PAULO, businessHours: OPEN_EVERY_DAY, minimumNoticeMin: MINIMUM_NOTICE_MIN },
       contact: { id: customer.id, phone: customer.phone, name: customer.name },
       conversation: { id: '00000000-0000-4000-8000-000000000000', agentState },
       services: (serviceList.body.data as AgentContext['services'])
@@ -109,7 +110,7 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     key = created.body.apiKey.key;
     organizationId = created.body.organization.id;
-    const settings = await api('PATCH', '/api/organizations/me', { businessHours: OPEN_EVERY_DAY, slotGranularityMin: 30, minimumNoticeMin: 60 });
+    const settings = await api('PATCH', '/api/organizations/me', { businessHours: OPEN_EVERY_DAY, slotGranularityMin: 30, minimumNoticeMin: MINIMUM_NOTICE_MIN });
     expect(settings.status, JSON.stringify(settings.body)).toBe(200);
     expect(settings.body.timezone).toBe(SAO_PAULO);
     expect((await api('POST', '/api/resources', { name: 'Mesa 1', kind: 'groomer' })).status).toBe(201);

@@ -73,6 +73,7 @@ ${calendar}
 
 Horário de funcionamento:
 ${hours}
+Agendamentos com pelo menos ${formatDuration(context.organization.minimumNoticeMin)} de antecedência.
 
 Serviços e preços (os únicos que existem):
 ${services}

@@ -29,7 +29,11 @@ class FakeBookings {
   readonly rows: BookingRow[] = [];
   readonly taken = new Set<string>();
 
-  constructor(private readonly businessHours: BusinessHours) {}
+  constructor(
+    private readonly businessHours: BusinessHours,
+    /** Times sooner than this after NOW are not offered, as the real rules' minimum notice. */
+    private readonly minimumNoticeMin = 0,
+  ) {}
 
   async availability(_organizationId: string, serviceId: string, date: string) {
     const hours = this.businessHours[String(weekdayOf(date)) as keyof BusinessHours];
@@ -41,7 +45,8 @@ class FakeBookings {
         minutes >= minutesOf(hours.open) &&
         minutes + durationMin <= minutesOf(hours.close) &&
         !(hours.breaks ?? []).some((pause) => minutes < minutesOf(pause.end) && minutes + durationMin > minutesOf(pause.start));
-      if (withinHours && this.isFree(start)) slots.push({ start, end: new Date(start.getTime() + 3600_000), resourceIds: ['groomer'] });
+      const noticed = start.getTime() >= NOW.getTime() + this.minimumNoticeMin * 60_000;
+      if (withinHours && noticed && this.isFree(start)) slots.push({ start, end: new Date(start.getTime() + 3600_000), resourceIds: ['groomer'] });
     }
     return { service: { id: serviceId }, timezone: SAO_PAULO, slots };
   }
@@ -110,8 +115,8 @@ class FakeContacts {
   }
 }
 
-function setup(pets: AgentContext['pets'] = [REX], businessHours: BusinessHours = THURSDAY_AND_FRIDAY) {
-  const bookings = new FakeBookings(businessHours);
+function setup(pets: AgentContext['pets'] = [REX], businessHours: BusinessHours = THURSDAY_AND_FRIDAY, minimumNoticeMin = 0) {
+  const bookings = new FakeBookings(businessHours, minimumNoticeMin);
   const contacts = new FakeContacts();
   const agent = new OfflineMenuAgent(bookings as unknown as BookingsService, contacts as unknown as ContactsService);
   let state: Record<string, unknown> | null = null;
@@ -120,7 +125,7 @@ function setup(pets: AgentContext['pets'] = [REX], businessHours: BusinessHours 
     const reply = await agent.respond({
       context: {
         now: NOW,
-        organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours },
+        organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours, minimumNoticeMin },
         contact: { id: 'contact-ana', phone: '+5511987654321', name: 'Ana' },
         conversation: { id: 'conversation', agentState: state },
         services: [BANHO, TOSA],
@@ -305,7 +310,7 @@ describe('OfflineMenuAgent', () => {
       agent.respond({
         context: {
           now: NOW,
-          organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours: { '3': { open: '08:00', close: '18:00' }, '4': { open: '08:00', close: '18:00' } } },
+          organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours: { '3': { open: '08:00', close: '18:00' }, '4': { open: '08:00', close: '18:00' } }, minimumNoticeMin: 0 },
           contact: { id: 'contact-ana', phone: '+5511987654321', name: 'Ana' },
           conversation: { id: 'conversation', agentState },
           services: [BANHO],
@@ -369,7 +374,7 @@ describe('OfflineMenuAgent', () => {
     const reply = await agent.respond({
       context: {
         now: NOW,
-        organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours: { '5': { open: '08:00', close: '18:00' } } },
+        organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours: { '5': { open: '08:00', close: '18:00' } }, minimumNoticeMin: 0 },
         contact: { id: 'contact-ana', phone: '+5511987654321', name: 'Ana' },
         conversation: { id: 'conversation', agentState: { agent: 'offline-menu', step: 'main' } },
         services: [BANHO, HOTEL],
@@ -633,6 +638,26 @@ describe('OfflineMenuAgent', () => {
     expect(reply).toContain('Horários livres para *Banho* na quinta-feira, 26/11:');
   });
 
+  it("says a time sooner than the shop's minimum notice is too soon, rather than that it is not free", async () => {
+    // 09:00 in São Paulo and bookings need an hour's notice: 09:30 is free on the calendar but too close.
+    const { send, bookings } = setup([REX], THURSDAY_AND_FRIDAY, 60);
+    await send('oi');
+    const reply = textOf(await send('agendar banho hoje às 9h30'));
+    expect(reply).toMatch(
+      /^09:30 fica muito em cima da hora: agendamos com pelo menos 1h de antecedência\.\n\nHorários livres para \*Banho\* na quinta-feira, 26\/11:\n1\. 10:00\n/,
+    );
+    expect(reply).not.toContain('não está livre');
+    // Within the notice and the day's last times taken: still the reason first, then the next free times.
+    for (let minutes = 10 * 60; minutes <= 17 * 60; minutes += 30) bookings.taken.add(zonedInstant('2026-11-26', minutes, SAO_PAULO).toISOString());
+    const full = textOf(await send('hoje às 9h30'));
+    expect(full).toMatch(/^09:30 fica muito em cima da hora: agendamos com pelo menos 1h de antecedência\.\n\nHoje não há mais horários livres para \*Banho\*\./);
+    expect(full).toContain('Próximos horários livres:\n1. na sexta-feira, 27/11, às 08:00');
+    // A time past the notice that someone took is still just taken.
+    bookings.taken.clear();
+    bookings.taken.add(at('2026-11-26', '11:00').toISOString());
+    expect(textOf(await send('hoje às 11h'))).toMatch(/^11:00 não está livre na quinta-feira, 26\/11\.\n/);
+  });
+
   it('quotes what it did not understand, at every step', async () => {
     const { send } = setup();
     expect(textOf(await send('qual o endereço?'))).toContain('Ainda não entendo frases como "qual o endereço?"');
@@ -668,7 +693,7 @@ describe('OfflineMenuAgent', () => {
     const reply = await agent.respond({
       context: {
         now: NOW,
-        organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours: {} },
+        organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours: {}, minimumNoticeMin: 0 },
         contact: { id: 'contact-ana', phone: '+5511987654321', name: 'Ana' },
         conversation: { id: 'conversation', agentState: { agent: 'client-gpt', step: 'confirm_cancel', cancelBookingId: 'x' } },
         services: [BANHO],

@@ -40,6 +40,7 @@ import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabul
 const SLOTS_SHOWN = 8;
 const BOOKINGS_READ = 20;
 const PET_NAME_MAX = 80;
+const MINUTE_MS = 60_000;
 const ACTOR: Actor = { kind: 'client_agent', id: null };
 
 type Service = AgentContext['services'][number];
@@ -340,14 +341,13 @@ class MenuConversation {
     if (hours === undefined) return this.offerNextFree(service, date, [menuTexts.closedOn(day)]);
     const slots = await this.freeStarts(service.id, date);
     if (slots === null) return this.serviceGone();
-    const outsideHours = wantedMinutes === null ? null : this.outsideHours(service, hours, wantedMinutes, day);
-    if (slots.length === 0) return this.offerNextFree(service, date, outsideHours === null ? [] : [outsideHours], day);
+    const refusal = wantedMinutes === null ? null : this.whyNeverBookable(service, hours, date, wantedMinutes, day);
+    if (slots.length === 0) return this.offerNextFree(service, date, refusal === null ? [] : [refusal], day);
     const notFree: string[] = [];
     if (wantedMinutes !== null) {
       const wanted = slots.find((start) => this.minutesOfDay(start) === wantedMinutes);
       if (wanted !== undefined) return this.selectSlot(wanted);
-      const passed = date === this.today && wantedMinutes <= this.minutesOfDay(this.context.now);
-      notFree.push(passed ? menuTexts.slotPassed() : (outsideHours ?? menuTexts.timeNotFree(clockLabel(wantedMinutes), day)));
+      notFree.push(refusal ?? menuTexts.timeNotFree(clockLabel(wantedMinutes), day));
     }
     const inPart = partOfDay === null ? [] : slots.filter((start) => inPartOfDay(this.minutesOfDay(start), partOfDay));
     if (partOfDay !== null && inPart.length === 0) notFree.push(menuTexts.noSlotsInPartOfDay(partOfDay, day));
@@ -376,6 +376,21 @@ class MenuConversation {
   /** The shop's hours on a weekday (0 = Sunday); undefined when it does not open. */
   private businessHoursOn(weekday: number): BusinessHoursDay | undefined {
     return this.context.organization.businessHours[String(weekday) as keyof BusinessHours];
+  }
+
+  /**
+   * Why a time asked for can be booked by nobody: it has passed, it is sooner
+   * than the shop's minimum notice (a customer told only "não está livre" would
+   * think someone took it), or the shop's hours. Null when it is merely taken.
+   */
+  private whyNeverBookable(service: Service, hours: BusinessHoursDay, date: string, wantedMinutes: number, day: MenuDay): string | null {
+    const { now, organization } = this.context;
+    const wanted = zonedInstant(date, wantedMinutes, organization.timezone).getTime();
+    if (wanted <= now.getTime()) return menuTexts.slotPassed();
+    if (wanted < now.getTime() + organization.minimumNoticeMin * MINUTE_MS) {
+      return menuTexts.tooSoon(clockLabel(wantedMinutes), organization.minimumNoticeMin);
+    }
+    return this.outsideHours(service, hours, wantedMinutes, day);
   }
 
   /**

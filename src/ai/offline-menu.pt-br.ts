@@ -186,6 +186,9 @@ export const menuTexts = {
 
   slotPassed: () => 'Esse horário já passou.',
 
+  tooSoon: (time: string, minimumNoticeMin: number) =>
+    `${time} fica muito em cima da hora: agendamos com pelo menos ${formatDuration(minimumNoticeMin)} de antecedência.`,
+
   timeNotFree: (time: string, day: MenuDay) => `${time} não está livre ${onDay(day)}.`,
 
   timeNotOffered: (time: string) => `${time} não está entre os horários livres.`,

@@ -181,6 +181,7 @@ export class AgentContextRepository {
         name: organizations.name,
         timezone: organizations.timezone,
         businessHours: organizations.businessHours,
+        minimumNoticeMin: organizations.minimumNoticeMin,
         authorizedOwnerNumbers: organizations.authorizedOwnerNumbers,
       })
       .from(organizations);

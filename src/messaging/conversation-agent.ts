@@ -69,6 +69,8 @@ export interface AgentContext {
     name: string;
     timezone: string;
     businessHours: BusinessHours;
+    /** How long ahead a booking must be made: a time sooner than this is refused. */
+    minimumNoticeMin: number;
   };
   contact: {
     id: string;

@@ -32,7 +32,7 @@ export type TurnOutcome = 'answered' | 'nothing-pending' | 'contact-busy' | 'def
 interface PreparedTurn {
   turnId: string;
   pending: PendingMessage[];
-  organization: { id: string; name: string; timezone: string; businessHours: AgentContext['organization']['businessHours'] };
+  organization: AgentContext['organization'];
   owner: boolean;
   contact: { id: string; phone: string; name: string | null };
   conversation: { id: string; state: string; agentState: Record<string, unknown> | null };
@@ -253,6 +253,7 @@ export class ConversationTurnService {
           name: prepared.organization.name,
           timezone: prepared.organization.timezone,
           businessHours: prepared.organization.businessHours,
+          minimumNoticeMin: prepared.organization.minimumNoticeMin,
         },
         contact: prepared.contact,
         conversation: { id: prepared.conversation.id, agentState: prepared.conversation.agentState },
