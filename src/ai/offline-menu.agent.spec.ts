@@ -235,6 +235,11 @@ describe('OfflineMenuAgent', () => {
       `${hours}Responda com o dia: *hoje*, *amanhã*, um dia da semana (ex.: *sexta*) ou uma data (ex.: *28/11*). Ou escreva *menu*.`,
     );
     expect(state()).toMatchObject({ step: 'choose_day', booking: { serviceId: TOSA.id } });
+    // A shop that asks for notice says how much, under its hours.
+    const withNotice = setup([REX], THURSDAY_AND_FRIDAY, 120);
+    expect(textOf(await withNotice.send('qual o horário de funcionamento?'))).toContain(
+      'sábado e domingo: fechado\nAgendamentos com pelo menos 2h de antecedência.\n\nEscreva *agendar*',
+    );
   });
 
   it('takes "o primeiro" or "a última" from a list as its place in it', async () => {

@@ -213,7 +213,8 @@ class MenuConversation {
       if (last !== undefined && JSON.stringify(last.hours) === JSON.stringify(hours)) last.weekdays.push(weekday);
       else days.push({ weekdays: [weekday], hours });
     }
-    this.say(menuTexts.openingHours(days, this.state.step === 'main' ? menuTexts.bookHint() : this.expectation()));
+    const afterwards = this.state.step === 'main' ? menuTexts.bookHint() : this.expectation();
+    this.say(menuTexts.openingHours(days, this.context.organization.minimumNoticeMin, afterwards));
   }
 
   // Main menu

@@ -288,9 +288,18 @@ export const menuTexts = {
   /** A booking whose service is no longer in the shop's list. */
   unknownService: () => 'Serviço',
 
-  /** The week's hours, a line per run of days with the same hours ("segunda a sexta: 08:00 às 18:00"). */
-  openingHours: (days: OpeningDays[], afterwards: string) =>
-    ['Nosso horário de atendimento:', ...days.map(openingLine), '', afterwards].join('\n'),
+  /**
+   * The week's hours, a line per run of days with the same hours ("segunda a
+   * sexta: 08:00 às 18:00"), and the booking notice the shop asks for, if any.
+   */
+  openingHours: (days: OpeningDays[], minimumNoticeMin: number, afterwards: string) =>
+    [
+      'Nosso horário de atendimento:',
+      ...days.map(openingLine),
+      ...(minimumNoticeMin > 0 ? [`Agendamentos com pelo menos ${formatDuration(minimumNoticeMin)} de antecedência.`] : []),
+      '',
+      afterwards,
+    ].join('\n'),
 
   bookHint: () => 'Escreva *agendar* para marcar um horário ou *menu* para ver as opções.',
 
