@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientGptAgent } from '../src/ai/client-gpt.agent.js';
 import { OfflineMenuAgent } from '../src/ai/offline-menu.agent.js';
@@ -149,13 +149,29 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect(audit).toMatchObject({ agent: 'client', model: null, outcome: 'offline', rounds: 0, toolCalls: [] });
     const owner = server.app.get(OWNER_AGENT);
     expect(owner).toBeInstanceOf(AuroraAgent);
-    const reply = await owner.respond({
-      context: await contextFor(ana, null),
-      messages: [{ id: 'm1', type: 'text', text: 'quanto faturei hoje?', receivedAt: now }],
-    });
-    expect(reply.texts).toHaveLength(1);
-    expect(reply.texts[0]).toContain('Aqui estão os números de hoje e da semana');
-    expect(reply.texts[0]).toContain('Faturamento (concluídos): *R$ 0,00*');
+    const ask = async (text: string) => {
+      const reply = await owner.respond({ context: await contextFor(ana, null), messages: [{ id: 'm1', type: 'text', text, receivedAt: now }] });
+      expect(reply.texts).toHaveLength(1);
+      return reply.texts[0];
+    };
+    // Without the model, what plain words ask for: the periods named, the inactive customers.
+    const today = await ask('quanto faturei hoje?');
+    expect(today).toMatch(/^Aqui estão os números, direto do sistema:\n\n📊 \*Hoje\* /);
+    expect(today).toContain('Faturamento (concluídos): *R$ 0,00*');
+    expect(today).not.toContain('Esta semana');
+    const month = await ask('e esse mês?');
+    expect(month).toContain('📊 *Este mês*');
+    expect(month).not.toContain('📊 *Hoje*');
+    const lapsed = await createCustomer('+5511987650009', 'Duda Sumida');
+    const database = server.app.get<Database>(DATABASE);
+    await database.systemDb.execute(sql`UPDATE contacts SET created_at = now() - interval '100 days' WHERE id = ${lapsed.id}`);
+    const inactive = await ask('quais clientes estão inativos?');
+    expect(inactive).toMatch(/^👥 \*Clientes sem agendar nem escrever há 60 dias ou mais\*:\n1\. Duda Sumida \(\+5511987650009\): nunca agendou, última vez em \d\d\/\d\d\/\d{4}$/);
+    expect(await ask('quem sumiu há 200 dias?')).toBe('Nenhum cliente está sem agendar nem escrever há 200 dias ou mais. 🎉');
+    // Anything else: today and this week, and what can be asked.
+    const other = await ask('quantos agendamentos amanhã?');
+    expect(other).toMatch(/^Aqui estão os números de hoje e da semana, direto do sistema:\n\n📊 \*Hoje\*[\s\S]*📊 \*Esta semana\*/);
+    expect(other).toMatch(/Sem a inteligência artificial ligada, eu entendo pedidos simples: .*\*clientes inativos\*/);
   });
 
   it('books menu -> agendar -> service -> amanhã -> slot -> pet -> sim, and says exactly what was stored', async () => {

@@ -10,7 +10,8 @@ import type { Toolbox, ToolOutcome } from './tool-loop.js';
 import { type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
 
 /** Customers listed per call: enough for a campaign's idea of its audience, small enough for a prompt. */
-const INACTIVE_LISTED = 30;
+/** Inactive customers listed at most, by the tool and by the plain answer. */
+export const INACTIVE_LISTED = 30;
 
 /*
  * Aurora's tools: read-only (figures, inactive customers) or draft-only (a
@@ -55,7 +56,8 @@ export const AURORA_TOOLS: ToolDefinition[] = (Object.keys(SCHEMAS) as AuroraToo
   strict: true,
 }));
 
-const DEFAULT_INACTIVE_DAYS = 60;
+/** Inactive means this many days without a booking or a message, unless the owner says otherwise. */
+export const DEFAULT_INACTIVE_DAYS = 60;
 
 export class AuroraToolbox implements Toolbox {
   constructor(

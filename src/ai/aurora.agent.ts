@@ -4,9 +4,9 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { AiOutcome } from '../database/schema.js';
 import type { AgentReply, AgentTurn, ConversationAgent } from '../messaging/conversation-agent.js';
 import { AiTurnRecorder, errorText } from './ai-turn-recorder.js';
-import { AURORA_TOOLS, AuroraToolbox } from './aurora-tools.js';
+import { AURORA_TOOLS, AuroraToolbox, DEFAULT_INACTIVE_DAYS, INACTIVE_LISTED } from './aurora-tools.js';
 import { confirmationCode } from '../campaigns/campaigns.pt-br.js';
-import { auroraSystemPrompt, auroraTexts } from './aurora.pt-br.js';
+import { auroraSystemPrompt, auroraTexts, plainRequestOf } from './aurora.pt-br.js';
 import { CAMPAIGNS_PORT, type CampaignsPort } from './campaigns.port.js';
 import { historyOf, userMessage } from './client-gpt.agent.js';
 import { LlmClient } from './llm-client.js';
@@ -29,8 +29,8 @@ interface TurnResult {
  * own figures, lists inactive customers and drafts campaigns; the owner
  * approves a draft with "CONFIRMAR <código>", which is handled here without
  * the model. Only owner numbers reach her (the pipeline decides, by the
- * sender's phone). Without the model she answers with the plain summary of
- * today and this week, from the same queries.
+ * sender's phone). Without the model she answers plainly, from the same
+ * queries: the periods or inactive customers asked for, else today and this week.
  */
 @Injectable()
 export class AuroraAgent implements ConversationAgent {
@@ -64,7 +64,7 @@ export class AuroraAgent implements ConversationAgent {
   private async decide(turn: AgentTurn, run: ModelTurn): Promise<TurnResult> {
     const confirmations = turn.messages.map((message) => confirmationCode(message.text)).filter((code) => code !== null);
     if (confirmations.length > 0) return { reply: { texts: await this.approve(turn, confirmations) }, outcome: 'answered' };
-    if (!this.llm.available) return { reply: await this.plainSummary(turn, auroraTexts.offlineIntro()), outcome: 'offline' };
+    if (!this.llm.available) return { reply: await this.plainAnswer(turn, 'offline'), outcome: 'offline' };
     if (!this.circuit.allows()) return this.fallback(turn, run, 'model circuit open after repeated failures');
 
     const end = await runToolLoop(this.llm, this.circuit, run, new AuroraToolbox(this.analytics, this.campaigns, turn.context), {
@@ -103,13 +103,30 @@ export class AuroraAgent implements ConversationAgent {
 
   private async fallback(turn: AgentTurn, run: ModelTurn, error: string): Promise<TurnResult> {
     this.logger.warn({ conversationId: turn.context.conversation.id, error }, 'aurora fell back to the plain summary');
-    return { reply: await this.plainSummary(turn, auroraTexts.fallbackIntro()), outcome: 'fallback', error };
+    return { reply: await this.plainAnswer(turn, 'fallback'), outcome: 'fallback', error };
   }
 
-  /** Today and this week, from the same queries the model's tool reads. */
-  private async plainSummary(turn: AgentTurn, intro: string): Promise<AgentReply> {
-    const organizationId = turn.context.organization.id;
-    const [today, week] = [await this.analytics.report(organizationId, 'hoje'), await this.analytics.report(organizationId, 'semana')];
-    return { texts: [[intro, auroraTexts.report(today), auroraTexts.report(week)].join('\n\n')] };
+  /**
+   * Without the model (`offline`: no key; `fallback`: it failed), from the same
+   * queries its tools read: the inactive customers or the figures of the periods
+   * the owner named, when plain words say so; otherwise today and this week, and,
+   * offline, what can be asked. An owner who gets the same summary whatever they
+   * ask would think the assistant broken.
+   */
+  private async plainAnswer(turn: AgentTurn, why: 'offline' | 'fallback'): Promise<AgentReply> {
+    const { id: organizationId, timezone } = turn.context.organization;
+    const request = plainRequestOf(turn.messages.map((message) => message.text ?? '').join('\n'));
+    const lead = why === 'fallback' ? [auroraTexts.fallbackIntro()] : [];
+    if (request?.kind === 'inactive') {
+      const days = request.days ?? DEFAULT_INACTIVE_DAYS;
+      const clients = await this.campaigns.inactiveClients(organizationId, days, INACTIVE_LISTED + 1);
+      const listed = auroraTexts.inactiveClients(days, clients.slice(0, INACTIVE_LISTED), clients.length > INACTIVE_LISTED, timezone);
+      return { texts: [[...lead, listed].join('\n\n')] };
+    }
+    const reports = [];
+    for (const period of request?.periods ?? (['hoje', 'semana'] as const)) reports.push(auroraTexts.report(await this.analytics.report(organizationId, period)));
+    const intro = why === 'fallback' ? lead : [request === null ? auroraTexts.offlineIntro() : auroraTexts.figuresIntro()];
+    const hint = why === 'offline' && request === null ? [auroraTexts.offlineHint()] : [];
+    return { texts: [[...intro, ...reports, ...hint].join('\n\n')] };
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AnalyticsPeriod, periodWindows, sameMomentBefore } from '../analytics/analytics-period.js';
 import type { AnalyticsReport, PeriodFigures } from '../analytics/analytics.service.js';
-import { auroraTexts } from './aurora.pt-br.js';
+import { auroraTexts, plainRequestOf } from './aurora.pt-br.js';
 
 const ZONE = 'America/Sao_Paulo';
 /** Tuesday 24 November 2026, 10:00 in São Paulo. */
@@ -79,5 +79,46 @@ describe('what Aurora says about who a campaign reaches', () => {
     expect(auroraTexts.campaignUnreachable('K7P2QX', { total: 0, reachable: 0, optedOut: 0, outsideWindow: 0 })).toBe(
       'A campanha *K7P2QX* não foi aprovada: nenhum cliente está no público dela. Ela continua como rascunho.',
     );
+  });
+});
+
+describe('plainRequestOf: what the answers without the model understand', () => {
+  it('takes the inactive customers, with the days or months when said', () => {
+    expect(plainRequestOf('clientes inativos')).toEqual({ kind: 'inactive', days: null });
+    expect(plainRequestOf('Quem sumiu há 90 dias?')).toEqual({ kind: 'inactive', days: 90 });
+    expect(plainRequestOf('clientes que não voltam há 3 meses')).toEqual({ kind: 'inactive', days: 90 });
+    expect(plainRequestOf('inativos 99999 dias')).toEqual({ kind: 'inactive', days: 3650 });
+  });
+
+  it('takes the periods named, in the order of the reports', () => {
+    expect(plainRequestOf('quanto faturei esse mês?')).toEqual({ kind: 'figures', periods: ['mes'] });
+    expect(plainRequestOf('e o ano? e a semana?')).toEqual({ kind: 'figures', periods: ['semana', 'ano'] });
+    expect(plainRequestOf('Faturamento de HOJE')).toEqual({ kind: 'figures', periods: ['hoje'] });
+  });
+
+  it('answers null to anything else, a greeting included', () => {
+    expect(plainRequestOf('bom dia')).toBeNull();
+    expect(plainRequestOf('quantos agendamentos amanhã?')).toBeNull();
+    expect(plainRequestOf('mesmo assim, obrigado')).toBeNull();
+  });
+});
+
+describe('auroraTexts.inactiveClients', () => {
+  it('lists each customer with the last service, the last visit in the shop zone, pets and an opt-out', () => {
+    const text = auroraTexts.inactiveClients(
+      60,
+      [
+        { name: 'Ana', phone: '+5511981110001', lastActivityAt: new Date('2026-09-12T02:00:00Z'), lastService: 'Banho', pets: ['Rex', 'Mel'], optedOut: false },
+        { name: null, phone: '+5511981110002', lastActivityAt: null, lastService: null, pets: [], optedOut: true },
+      ],
+      true,
+      ZONE,
+    );
+    expect(text).toBe(
+      '👥 *Clientes sem agendar nem escrever há 60 dias ou mais* (os 2 primeiros):\n' +
+        '1. Ana (+5511981110001): último serviço Banho, última vez em 11/09/2026; pets: Rex, Mel\n' +
+        '2. Sem nome (+5511981110002): nunca agendou (pediu para não receber campanhas)',
+    );
+    expect(auroraTexts.inactiveClients(90, [], false, ZONE)).toBe('Nenhum cliente está sem agendar nem escrever há 90 dias ou mais. 🎉');
   });
 });

@@ -1,8 +1,9 @@
-import type { AnalyticsPeriod } from '../analytics/analytics-period.js';
+import { ANALYTICS_PERIODS, type AnalyticsPeriod } from '../analytics/analytics-period.js';
 import type { AnalyticsReport, PeriodBreakdown, PeriodFigures } from '../analytics/analytics.service.js';
 import { addDays, formatInZone, localDate, weekdayOf } from '../booking/zoned-time.js';
+import { foldText } from '../common/text-folding.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
-import type { AudienceReach } from './campaigns.port.js';
+import type { AudienceReach, InactiveClient } from './campaigns.port.js';
 import { formatDuration, formatPrice, momentOf, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
 
 /**
@@ -29,6 +30,7 @@ const CAMPAIGN_STATUS_NAMES: Record<string, string> = {
 
 const percent = (rate: number | null) => (rate === null ? '—' : `${Math.round(rate * 100)}%`);
 const dayMonth = (date: string) => `${date.slice(8, 10)}/${date.slice(5, 7)}`;
+const dayMonthYear = (date: string) => `${dayMonth(date)}/${date.slice(0, 4)}`;
 
 /**
  * "agendamentos +50% (4)": the change and, in brackets, the figure before (and
@@ -81,12 +83,72 @@ function nobodyReached(reach: AudienceReach): string {
   return `nenhum dos ${plural(reach.total, 'cliente', 'clientes')} do público receberia agora: ${why}${why.endsWith('.') ? '' : '.'}`;
 }
 
+/** Words that name a period in an owner's question ("quanto faturei esse mês?"), folded. */
+const PERIOD_WORDS: Record<AnalyticsPeriod, RegExp> = {
+  hoje: /\b(hoje|ontem)\b/,
+  semana: /\bsemana/,
+  mes: /\b(mes|mensal)\b/,
+  ano: /\b(ano|anual)\b/,
+};
+const INACTIVE_WORDS = /\b(inativ|sumi|afastad|parad)|\bnao (voltam|voltaram|vem|vieram|aparecem|apareceram)\b/;
+/** The most days an owner can ask about: the model's tool takes as many. */
+const MAX_INACTIVE_DAYS = 3650;
+
+/** What an owner asked that the answers without the model can give. */
+export type PlainRequest = { kind: 'figures'; periods: AnalyticsPeriod[] } | { kind: 'inactive'; days: number | null };
+
+/**
+ * What an owner's message asks of the answers given without the model: the
+ * inactive customers ("clientes inativos", "quem sumiu há 90 dias", "há 3
+ * meses"; days null when not said), or the figures of the periods it names
+ * ("e o mês?", "faturamento do ano"). Null: neither; the summary of today and
+ * this week answers, with what can be asked.
+ */
+export function plainRequestOf(text: string): PlainRequest | null {
+  const folded = foldText(text);
+  if (INACTIVE_WORDS.test(folded)) {
+    const days = /\b(\d+) ?dias?\b/.exec(folded);
+    const months = /\b(\d+) ?(mes|meses)\b/.exec(folded);
+    const asked = days !== null ? Number(days[1]) : months !== null ? Number(months[1]) * 30 : null;
+    return { kind: 'inactive', days: asked === null || asked < 1 ? null : Math.min(asked, MAX_INACTIVE_DAYS) };
+  }
+  const periods = ANALYTICS_PERIODS.filter((period) => PERIOD_WORDS[period].test(folded));
+  return periods.length === 0 ? null : { kind: 'figures', periods };
+}
+
+/** "Ana (+5511981110001): último serviço Banho, última vez em 12/09/2026; pets: Rex". */
+function inactiveLine(client: InactiveClient, timeZone: string): string {
+  const details = [
+    client.lastService === null ? 'nunca agendou' : `último serviço ${client.lastService}`,
+    client.lastActivityAt === null ? null : `última vez em ${dayMonthYear(localDate(client.lastActivityAt, timeZone))}`,
+  ].filter((detail) => detail !== null);
+  const pets = client.pets.length === 0 ? '' : `; pets: ${client.pets.join(', ')}`;
+  const optedOut = client.optedOut ? ' (pediu para não receber campanhas)' : '';
+  return `${client.name ?? 'Sem nome'} (${client.phone}): ${details.join(', ')}${pets}${optedOut}`;
+}
+
 export const auroraTexts = {
   /** Before the plain summary, when the model failed to answer the question. */
   fallbackIntro: () => 'Não consegui usar a inteligência artificial agora, mas aqui estão os números direto do sistema:',
 
   /** Before the plain summary, when the shop runs without a model (no OpenAI key). */
   offlineIntro: () => 'Aqui estão os números de hoje e da semana, direto do sistema:',
+
+  /** Before the figures of the periods the owner named, without the model. */
+  figuresIntro: () => 'Aqui estão os números, direto do sistema:',
+
+  /** After the plain summary, when the owner asked what only the model would understand. */
+  offlineHint: () =>
+    'Sem a inteligência artificial ligada, eu entendo pedidos simples: *hoje*, *semana*, *mês*, *ano* ou *clientes inativos* (ex.: *inativos há 90 dias*).',
+
+  /** The inactive customers, as the model's tool lists them; `more`: the list was cut. */
+  inactiveClients: (days: number, clients: InactiveClient[], more: boolean, timeZone: string) => {
+    if (clients.length === 0) return `Nenhum cliente está sem agendar nem escrever há ${days} dias ou mais. 🎉`;
+    return [
+      `👥 *Clientes sem agendar nem escrever há ${days} dias ou mais*${more ? ` (os ${clients.length} primeiros)` : ''}:`,
+      ...clients.map((client, index) => `${index + 1}. ${inactiveLine(client, timeZone)}`),
+    ].join('\n');
+  },
 
   /** The model kept calling tools without answering. */
   toolLimit: () => 'Não consegui concluir essa análise agora. Pode reformular a pergunta ou pedir um período específico (hoje, semana, mês, ano)?',
@@ -194,7 +256,7 @@ export function auroraSystemPrompt(context: AgentContext): string {
     '- (nenhum serviço cadastrado)';
   return `Você é a Aurora, assistente de negócios de quem é dono(a) da *${context.organization.name}*, um pet shop. Você conversa pelo WhatsApp com o(a) dono(a), em português do Brasil, de forma direta, calorosa e curta (sem markdown além de *negrito*).
 
-Agora: ${WEEKDAY_NAMES[weekdayOf(today)]}, ${dayMonth(today)}/${today.slice(0, 4)}, ${now.time} (fuso ${zone}).
+Agora: ${WEEKDAY_NAMES[weekdayOf(today)]}, ${dayMonthYear(today)}, ${now.time} (fuso ${zone}).
 
 Serviços e preços:
 ${services}
