@@ -9,8 +9,10 @@ import type { LlmToolCall, ToolDefinition } from './llm-client.js';
 import type { Toolbox, ToolOutcome } from './tool-loop.js';
 import { type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
 
-/** Customers listed per call: enough for a campaign's idea of its audience, small enough for a prompt. */
-/** Inactive customers listed at most, by the tool and by the plain answer. */
+/**
+ * Inactive customers listed per call (and in Aurora's plain answer): enough for
+ * a campaign's idea of its audience, small enough for a prompt or a WhatsApp message.
+ */
 export const INACTIVE_LISTED = 30;
 
 /*
