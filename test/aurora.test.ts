@@ -10,7 +10,7 @@ import { createChattingShop, type TestShop } from './support/shop.js';
 const ADMIN_KEY = 'admin-key-for-aurora-tests-0123456789';
 const OWNER = '5511900000099';
 const SAO_PAULO = 'America/Sao_Paulo';
-const AURORA_TOOL_NAMES = ['buscar_analytics', 'listar_clientes_inativos', 'sugerir_campanha'];
+const AURORA_TOOL_NAMES = ['buscar_analytics', 'ver_agenda', 'listar_clientes_inativos', 'sugerir_campanha'];
 
 /**
  * Aurora inside the running application: the owner writes from an authorized
@@ -107,6 +107,24 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     expect(await lastInteraction('aurora')).toMatchObject({ agent: 'aurora', outcome: 'answered', model: 'gpt-4o', rounds: 2 });
     const conversations = (await api('GET', '/api/conversations?limit=50')).body.data as any[];
     expect(conversations.find((item) => item.contactPhone === `+${OWNER}`)).toMatchObject({ agent: 'aurora' });
+  });
+
+  it("reads a day's agenda for the model: who comes, when, for what, in the shop's clock", async () => {
+    const before = fake.requests.length;
+    fake.reply(callTool('ver_agenda', { data: today }), answer('Hoje: Banho às 09:00 e Tosa às 10:00 (falta).'));
+    await say(OWNER, 'Quem veio hoje?');
+    const [agenda] = toolResults(fake.requests[before + 1]);
+    expect(agenda).toMatchObject({ data: today, agendamentos_nao_cancelados: 2 });
+    expect(agenda.agendamentos).toEqual([
+      { hora: '09:00', servico: 'Banho', pet: null, cliente: 'Ana Cliente', telefone: '+5511981110001', status: 'concluido' },
+      { hora: '10:00', servico: 'Tosa', pet: null, cliente: 'Ana Cliente', telefone: '+5511981110001', status: 'falta' },
+    ]);
+    expect((await lastInteraction('aurora')).toolCalls).toEqual([expect.objectContaining({ name: 'ver_agenda' })]);
+    // A day that is not on the calendar goes back to the model to correct.
+    const again = fake.requests.length;
+    fake.reply(callTool('ver_agenda', { data: '2026-02-30' }), answer('Essa data não existe. Qual dia?'));
+    await say(OWNER, 'agenda de 30 de fevereiro');
+    expect(toolResults(fake.requests[again + 1])[0]).toMatchObject({ erro: 'data_invalida' });
   });
 
   it('reaches the owner who writes from a WhatsApp LID, by the phone WhatsApp pairs with it', async () => {

@@ -155,10 +155,10 @@ describe('offline menu assistant on PostgreSQL', () => {
       return reply.texts[0];
     };
     // Without the model, what plain words ask for: the periods named, the inactive customers.
-    const today = await ask('quanto faturei hoje?');
-    expect(today).toMatch(/^Aqui estão os números, direto do sistema:\n\n📊 \*Hoje\* /);
-    expect(today).toContain('Faturamento (concluídos): *R$ 0,00*');
-    expect(today).not.toContain('Esta semana');
+    const todayFigures = await ask('quanto faturei hoje?');
+    expect(todayFigures).toMatch(/^Aqui estão os números, direto do sistema:\n\n📊 \*Hoje\* /);
+    expect(todayFigures).toContain('Faturamento (concluídos): *R$ 0,00*');
+    expect(todayFigures).not.toContain('Esta semana');
     const month = await ask('e esse mês?');
     expect(month).toContain('📊 *Este mês*');
     expect(month).not.toContain('📊 *Hoje*');
@@ -168,8 +168,20 @@ describe('offline menu assistant on PostgreSQL', () => {
     const inactive = await ask('quais clientes estão inativos?');
     expect(inactive).toMatch(/^👥 \*Clientes sem agendar nem escrever há 60 dias ou mais\*:\n1\. Duda Sumida \(\+5511987650009\): nunca agendou, última vez em \d\d\/\d\d\/\d{4}$/);
     expect(await ask('quem sumiu há 200 dias?')).toBe('Nenhum cliente está sem agendar nem escrever há 200 dias ou mais. 🎉');
+    // A day's bookings: "amanhã", or the day named. (Three days ahead, cancelled after: the booking tests want free days.)
+    const inThreeDays = addDays(today, 3);
+    const booked = await api('POST', '/api/bookings', { contactId: ana.id, petId: rexId, serviceId: services.banho, startsAt: at(inThreeDays, '10:00').toISOString() });
+    expect(booked.status, JSON.stringify(booked.body)).toBe(201);
+    const [, bookedMonth, bookedDay] = inThreeDays.split('-');
+    const agenda = await ask(`como está a agenda do dia ${bookedDay}/${bookedMonth}?`);
+    expect(agenda).toBe(
+      `📅 *Agenda de ${WEEKDAYS[new Date(`${inThreeDays}T12:00:00Z`).getUTCDay()]}, ${bookedDay}/${bookedMonth}* (1 agendamento)\n• 10:00 Banho — Rex (Ana)`,
+    );
+    expect((await api('POST', `/api/bookings/${booked.body.id}/cancel`, {})).status).toBe(200);
+    const tomorrowLabel = `${WEEKDAYS[new Date(`${tomorrow}T12:00:00Z`).getUTCDay()]}, ${tomorrow.slice(8, 10)}/${tomorrow.slice(5, 7)}`;
+    expect(await ask('quem vem amanhã?')).toBe(`📅 Nenhum agendamento para amanhã, ${tomorrowLabel}.`);
     // Anything else: today and this week, and what can be asked.
-    const other = await ask('quantos agendamentos amanhã?');
+    const other = await ask('como vão os negócios?');
     expect(other).toMatch(/^Aqui estão os números de hoje e da semana, direto do sistema:\n\n📊 \*Hoje\*[\s\S]*📊 \*Esta semana\*/);
     expect(other).toMatch(/Sem a inteligência artificial ligada, eu entendo pedidos simples: .*\*clientes inativos\*/);
   });

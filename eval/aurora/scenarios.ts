@@ -7,7 +7,9 @@ import {
   nothingSent,
   replyMatches,
 } from './scenario.js';
+import { addDays, localDate } from '../../src/booking/zoned-time.js';
 import type { RecordedRequest } from '../../test/support/fake-openai.js';
+import { SHOP_TIMEZONE } from '../harness.js';
 
 /*
  * Aurora's scenario suite: what an owner asks on WhatsApp, judged on the
@@ -54,6 +56,20 @@ export const auroraScenarios: AuroraScenario[] = [
     turns: () => ['Qual serviço teve mais agendamentos hoje?'],
     check: (outcome) => replyMatches(outcome, 0, /banho/i, 'name the Banho (2 of 3)'),
     fakeModel: () => [callTool('buscar_analytics', { periodo: 'hoje' }), answer('O *Banho* lidera hoje: 2 dos 3 agendamentos.')],
+  },
+  {
+    name: 'agenda-amanha',
+    category: 'figures',
+    turns: () => ['Quem vem amanhã?'],
+    check: (outcome) => [
+      ...replyMatches(outcome, 0, /10[:h]00|10h/, "give tomorrow's one booking time (10:00)"),
+      ...replyMatches(outcome, 0, /bruno/i, 'name the customer (Bruno Lima)'),
+      ...(outcome.toolCalls.some((call) => call.name === 'ver_agenda' && call.ok) ? [] : ['read the agenda with ver_agenda']),
+    ],
+    fakeModel: () => [
+      callTool('ver_agenda', { data: addDays(localDate(new Date(), SHOP_TIMEZONE), 1) }),
+      answer('Amanhã você tem *1 agendamento*: *Banho* às 10:00 com Bruno Lima.'),
+    ],
   },
   {
     name: 'clientes-inativos',

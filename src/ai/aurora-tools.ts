@@ -1,13 +1,14 @@
 import { ANALYTICS_PERIODS, type AnalyticsPeriod } from '../analytics/analytics-period.js';
+import { windowOfDates } from '../analytics/analytics-period.js';
 import type { AnalyticsService } from '../analytics/analytics.service.js';
-import { localDate } from '../booking/zoned-time.js';
+import { addDays, localDate } from '../booking/zoned-time.js';
 import { DomainException } from '../common/domain.exception.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
-import { audienceReachForModel, campaignUnreachableReason, reportForModel } from './aurora.pt-br.js';
+import { agendaForModel, audienceReachForModel, campaignUnreachableReason, reportForModel } from './aurora.pt-br.js';
 import type { CampaignsPort } from './campaigns.port.js';
 import type { LlmToolCall, ToolDefinition } from './llm-client.js';
 import type { Toolbox, ToolOutcome } from './tool-loop.js';
-import { type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
+import { DATE_PATTERN, isCalendarDate, type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
 
 /**
  * Inactive customers listed per call (and in Aurora's plain answer): enough for
@@ -16,13 +17,16 @@ import { type ObjectSchema, objectSchema, validateArguments } from './tool-schem
 export const INACTIVE_LISTED = 30;
 
 /*
- * Aurora's tools: read-only (figures, inactive customers) or draft-only (a
+ * Aurora's tools: read-only (figures, a day's agenda, inactive customers) or draft-only (a
  * campaign nobody receives until the owner approves it). The organization is
  * the turn's, from the server; no schema names one.
  */
 const SCHEMAS = {
   buscar_analytics: objectSchema({
     periodo: { type: 'string', enum: ANALYTICS_PERIODS, description: 'hoje, semana (segunda a domingo), mes ou ano, no fuso da loja' },
+  }),
+  ver_agenda: objectSchema({
+    data: { type: 'string', pattern: DATE_PATTERN, description: 'O dia, no formato AAAA-MM-DD (hoje, amanhã, sexta: conte a partir da data de agora)' },
   }),
   listar_clientes_inativos: objectSchema({
     dias: { type: 'integer', minimum: 30, maximum: 3650, description: 'Sem agendamento nem mensagem há pelo menos tantos dias' },
@@ -45,6 +49,8 @@ type AuroraToolName = keyof typeof SCHEMAS;
 const DESCRIPTIONS: Record<AuroraToolName, string> = {
   buscar_analytics:
     'Números do negócio no período: agendamentos por status e serviço, faturamento dos concluídos, clientes novos e recorrentes, taxas de falta e cancelamento, horários de pico, e o período anterior com os mesmos detalhes (para ontem, semana passada, mês passado, ano passado), mais o faturamento dele até o mesmo momento.',
+  ver_agenda:
+    'Os agendamentos de um dia (os não cancelados), em ordem de horário: hora, serviço, pet, cliente, telefone e status (agendado, confirmado, concluido, falta). Para "quem vem amanhã?", "como está a agenda de sexta?".',
   listar_clientes_inativos:
     'Clientes sem agendamento nem mensagem há pelo menos N dias, com seus pets, último serviço e se pediram para não receber campanhas; e quantos uma campanha para eles alcançaria agora.',
   sugerir_campanha:
@@ -91,6 +97,13 @@ export class AuroraToolbox implements Toolbox {
       case 'buscar_analytics': {
         const report = await this.analytics.report(organizationId, args.periodo as AnalyticsPeriod);
         return { ok: true, result: reportForModel(report) };
+      }
+      case 'ver_agenda': {
+        const date = args.data as string;
+        if (!isCalendarDate(date)) return refused('data_invalida', `${date} is not a calendar date`);
+        const zone = this.context.organization.timezone;
+        const entries = await this.analytics.agenda(organizationId, windowOfDates(date, addDays(date, 1), zone));
+        return { ok: true, result: agendaForModel(date, entries, zone) };
       }
       case 'listar_clientes_inativos': {
         const days = args.dias as number;

@@ -1,5 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { windowOfDates } from '../analytics/analytics-period.js';
 import { AnalyticsService } from '../analytics/analytics.service.js';
+import { addDays, localDate } from '../booking/zoned-time.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import type { AiOutcome } from '../database/schema.js';
 import type { AgentReply, AgentTurn, ConversationAgent } from '../messaging/conversation-agent.js';
@@ -30,7 +32,7 @@ interface TurnResult {
  * approves a draft with "CONFIRMAR <código>", which is handled here without
  * the model. Only owner numbers reach her (the pipeline decides, by the
  * sender's phone). Without the model she answers plainly, from the same
- * queries: the periods or inactive customers asked for, else today and this week.
+ * queries: the agenda, periods or inactive customers asked for, else today and this week.
  */
 @Injectable()
 export class AuroraAgent implements ConversationAgent {
@@ -108,15 +110,20 @@ export class AuroraAgent implements ConversationAgent {
 
   /**
    * Without the model (`offline`: no key; `fallback`: it failed), from the same
-   * queries its tools read: the inactive customers or the figures of the periods
-   * the owner named, when plain words say so; otherwise today and this week, and,
+   * queries its tools read: a day's bookings, the inactive customers or the
+   * figures of the periods the owner named, when plain words say so; otherwise today and this week, and,
    * offline, what can be asked. An owner who gets the same summary whatever they
    * ask would think the assistant broken.
    */
   private async plainAnswer(turn: AgentTurn, why: 'offline' | 'fallback'): Promise<AgentReply> {
     const { id: organizationId, timezone } = turn.context.organization;
-    const request = plainRequestOf(turn.messages.map((message) => message.text ?? '').join('\n'));
+    const today = localDate(turn.context.now, timezone);
+    const request = plainRequestOf(turn.messages.map((message) => message.text ?? '').join('\n'), today);
     const lead = why === 'fallback' ? [auroraTexts.fallbackIntro()] : [];
+    if (request?.kind === 'agenda') {
+      const entries = await this.analytics.agenda(organizationId, windowOfDates(request.date, addDays(request.date, 1), timezone));
+      return { texts: [[...lead, auroraTexts.agenda(request.date, today, entries, timezone)].join('\n\n')] };
+    }
     if (request?.kind === 'inactive') {
       const days = request.days ?? DEFAULT_INACTIVE_DAYS;
       const clients = await this.campaigns.inactiveClients(organizationId, days, INACTIVE_LISTED + 1);

@@ -6,6 +6,7 @@ import { auroraTexts, plainRequestOf } from './aurora.pt-br.js';
 const ZONE = 'America/Sao_Paulo';
 /** Tuesday 24 November 2026, 10:00 in São Paulo. */
 const NOW = new Date('2026-11-24T13:00:00Z');
+const TODAY = '2026-11-24';
 
 function figures(window: PeriodFigures['window'], done: number, revenueCents: number): PeriodFigures {
   return {
@@ -84,22 +85,28 @@ describe('what Aurora says about who a campaign reaches', () => {
 
 describe('plainRequestOf: what the answers without the model understand', () => {
   it('takes the inactive customers, with the days or months when said', () => {
-    expect(plainRequestOf('clientes inativos')).toEqual({ kind: 'inactive', days: null });
-    expect(plainRequestOf('Quem sumiu há 90 dias?')).toEqual({ kind: 'inactive', days: 90 });
-    expect(plainRequestOf('clientes que não voltam há 3 meses')).toEqual({ kind: 'inactive', days: 90 });
-    expect(plainRequestOf('inativos 99999 dias')).toEqual({ kind: 'inactive', days: 3650 });
+    expect(plainRequestOf('clientes inativos', TODAY)).toEqual({ kind: 'inactive', days: null });
+    expect(plainRequestOf('Quem sumiu há 90 dias?', TODAY)).toEqual({ kind: 'inactive', days: 90 });
+    expect(plainRequestOf('clientes que não voltam há 3 meses', TODAY)).toEqual({ kind: 'inactive', days: 90 });
+    expect(plainRequestOf('inativos 99999 dias', TODAY)).toEqual({ kind: 'inactive', days: 3650 });
   });
 
   it('takes the periods named, in the order of the reports', () => {
-    expect(plainRequestOf('quanto faturei esse mês?')).toEqual({ kind: 'figures', periods: ['mes'] });
-    expect(plainRequestOf('e o ano? e a semana?')).toEqual({ kind: 'figures', periods: ['semana', 'ano'] });
-    expect(plainRequestOf('Faturamento de HOJE')).toEqual({ kind: 'figures', periods: ['hoje'] });
+    expect(plainRequestOf('quanto faturei esse mês?', TODAY)).toEqual({ kind: 'figures', periods: ['mes'] });
+    expect(plainRequestOf('e o ano? e a semana?', TODAY)).toEqual({ kind: 'figures', periods: ['semana', 'ano'] });
+    expect(plainRequestOf('Faturamento de HOJE', TODAY)).toEqual({ kind: 'figures', periods: ['hoje'] });
+  });
+
+  it("takes a day's agenda: any question about tomorrow, or the agenda of the day named (today when none is)", () => {
+    expect(plainRequestOf('quantos agendamentos amanhã?', TODAY)).toEqual({ kind: 'agenda', date: '2026-11-25' });
+    expect(plainRequestOf('como está a agenda de sexta?', TODAY)).toEqual({ kind: 'agenda', date: '2026-11-27' });
+    expect(plainRequestOf('quem vem 01/12?', TODAY)).toEqual({ kind: 'agenda', date: '2026-12-01' });
+    expect(plainRequestOf('Agenda', TODAY)).toEqual({ kind: 'agenda', date: TODAY });
   });
 
   it('answers null to anything else, a greeting included', () => {
-    expect(plainRequestOf('bom dia')).toBeNull();
-    expect(plainRequestOf('quantos agendamentos amanhã?')).toBeNull();
-    expect(plainRequestOf('mesmo assim, obrigado')).toBeNull();
+    expect(plainRequestOf('bom dia', TODAY)).toBeNull();
+    expect(plainRequestOf('mesmo assim, obrigado', TODAY)).toBeNull();
   });
 });
 
@@ -120,5 +127,25 @@ describe('auroraTexts.inactiveClients', () => {
         '2. Sem nome (+5511981110002): nunca agendou (pediu para não receber campanhas)',
     );
     expect(auroraTexts.inactiveClients(90, [], false, ZONE)).toBe('Nenhum cliente está sem agendar nem escrever há 90 dias ou mais. 🎉');
+  });
+});
+
+describe('auroraTexts.agenda', () => {
+  const entry = (time: string, service: string, pet: string | null, customer: string | null) => ({
+    bookingId: `booking-${time}`,
+    startsAt: new Date(`2026-11-25T${time}:00-03:00`),
+    status: 'scheduled',
+    service,
+    pet,
+    customer,
+    phone: '+5511981110001',
+  });
+
+  it("names the day as the owner would and lists each booking at the shop's time", () => {
+    expect(auroraTexts.agenda('2026-11-25', TODAY, [entry('09:00', 'Banho', 'Rex', 'Ana'), entry('14:30', 'Tosa', null, 'Bruno')], ZONE)).toBe(
+      '📅 *Agenda de amanhã, quarta-feira, 25/11* (2 agendamentos)\n• 09:00 Banho — Rex (Ana)\n• 14:30 Tosa — Bruno',
+    );
+    expect(auroraTexts.agenda(TODAY, TODAY, [], ZONE)).toBe('📅 Nenhum agendamento para hoje, terça-feira, 24/11.');
+    expect(auroraTexts.agenda('2026-11-27', TODAY, [], ZONE)).toBe('📅 Nenhum agendamento para sexta-feira, 27/11.');
   });
 });

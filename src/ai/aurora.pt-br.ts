@@ -1,8 +1,10 @@
 import { ANALYTICS_PERIODS, type AnalyticsPeriod } from '../analytics/analytics-period.js';
-import type { AnalyticsReport, PeriodBreakdown, PeriodFigures } from '../analytics/analytics.service.js';
+import type { AgendaEntry, AnalyticsReport, PeriodBreakdown, PeriodFigures } from '../analytics/analytics.service.js';
+import { agendaLines, dayLabel } from '../automation/proactive.pt-br.js';
 import { addDays, formatInZone, localDate, weekdayOf } from '../booking/zoned-time.js';
 import { foldText } from '../common/text-folding.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
+import { dayOf } from './menu-input.js';
 import type { AudienceReach, InactiveClient } from './campaigns.port.js';
 import { formatDuration, formatPrice, momentOf, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
 
@@ -90,22 +92,32 @@ const PERIOD_WORDS: Record<AnalyticsPeriod, RegExp> = {
   mes: /\b(mes|mensal)\b/,
   ano: /\b(ano|anual)\b/,
 };
+/** A day's bookings asked for: "agenda de amanhã", "quem vem sexta?", or any question about tomorrow. */
+const AGENDA_WORDS = /\b(agenda|quem vem|amanha)\b/;
 const INACTIVE_WORDS = /\b(inativ|sumi|afastad|parad)|\bnao (voltam|voltaram|vem|vieram|aparecem|apareceram)\b/;
 /** The most days an owner can ask about: the model's tool takes as many. */
 const MAX_INACTIVE_DAYS = 3650;
 
 /** What an owner asked that the answers without the model can give. */
-export type PlainRequest = { kind: 'figures'; periods: AnalyticsPeriod[] } | { kind: 'inactive'; days: number | null };
+export type PlainRequest =
+  | { kind: 'figures'; periods: AnalyticsPeriod[] }
+  | { kind: 'inactive'; days: number | null }
+  | { kind: 'agenda'; date: string };
 
 /**
  * What an owner's message asks of the answers given without the model: the
  * inactive customers ("clientes inativos", "quem sumiu há 90 dias", "há 3
- * meses"; days null when not said), or the figures of the periods it names
- * ("e o mês?", "faturamento do ano"). Null: neither; the summary of today and
- * this week answers, with what can be asked.
+ * meses"; days null when not said), a day's bookings ("agenda de amanhã",
+ * "quem vem sexta?"; today when no day is named: `today` is the shop's date),
+ * or the figures of the periods it names ("e o mês?", "faturamento do ano").
+ * Null: none of these; the summary of today and this week answers, with what can be asked.
  */
-export function plainRequestOf(text: string): PlainRequest | null {
+export function plainRequestOf(text: string, today: string): PlainRequest | null {
   const folded = foldText(text);
+  if (AGENDA_WORDS.test(folded)) {
+    const day = dayOf(text, today);
+    return { kind: 'agenda', date: day !== null && 'date' in day ? day.date : today };
+  }
   if (INACTIVE_WORDS.test(folded)) {
     const days = /\b(\d+) ?dias?\b/.exec(folded);
     const months = /\b(\d+) ?(mes|meses)\b/.exec(folded);
@@ -139,7 +151,7 @@ export const auroraTexts = {
 
   /** After the plain summary, when the owner asked what only the model would understand. */
   offlineHint: () =>
-    'Sem a inteligência artificial ligada, eu entendo pedidos simples: *hoje*, *semana*, *mês*, *ano* ou *clientes inativos* (ex.: *inativos há 90 dias*).',
+    'Sem a inteligência artificial ligada, eu entendo pedidos simples: *agenda de amanhã* (ou de outro dia), *hoje*, *semana*, *mês*, *ano* ou *clientes inativos* (ex.: *inativos há 90 dias*).',
 
   /** The inactive customers, as the model's tool lists them; `more`: the list was cut. */
   inactiveClients: (days: number, clients: InactiveClient[], more: boolean, timeZone: string) => {
@@ -148,6 +160,13 @@ export const auroraTexts = {
       `👥 *Clientes sem agendar nem escrever há ${days} dias ou mais*${more ? ` (os ${clients.length} primeiros)` : ''}:`,
       ...clients.map((client, index) => `${index + 1}. ${inactiveLine(client, timeZone)}`),
     ].join('\n');
+  },
+
+  /** A day's bookings, named as the owner would ("amanhã, sábado, 28/11"). */
+  agenda: (date: string, today: string, entries: AgendaEntry[], timeZone: string) => {
+    const relative = date === today ? 'hoje, ' : date === addDays(today, 1) ? 'amanhã, ' : '';
+    const bookings = entries.map((entry) => ({ ...entry, time: momentOf(entry.startsAt, timeZone, today).time }));
+    return agendaLines(`${relative}${dayLabel(date)}`, bookings).join('\n');
   },
 
   /** The model kept calling tools without answering. */
@@ -199,6 +218,25 @@ export const auroraTexts = {
     return lines.join('\n');
   },
 };
+
+const BOOKING_STATUS_NAMES: Record<string, string> = { scheduled: 'agendado', confirmed: 'confirmado', done: 'concluido', no_show: 'falta' };
+
+/** A day's bookings as the model reads them (times in the shop's clock). */
+export function agendaForModel(date: string, entries: AgendaEntry[], timeZone: string): Record<string, unknown> {
+  return {
+    data: date,
+    dia_da_semana: WEEKDAY_NAMES[weekdayOf(date)],
+    agendamentos_nao_cancelados: entries.length,
+    agendamentos: entries.map((entry) => ({
+      hora: momentOf(entry.startsAt, timeZone, date).time,
+      servico: entry.service,
+      pet: entry.pet,
+      cliente: entry.customer,
+      telefone: entry.phone,
+      status: BOOKING_STATUS_NAMES[entry.status] ?? entry.status,
+    })),
+  };
+}
 
 /** Who a campaign would reach now, as the model reads it: the real count and why the others get nothing. */
 export function audienceReachForModel(reach: AudienceReach): Record<string, unknown> {
@@ -263,6 +301,7 @@ ${services}
 
 O que você faz:
 - Responde perguntas sobre o negócio (agendamentos, faturamento, faltas, cancelamentos, clientes novos e recorrentes, horários de pico) com buscar_analytics. Períodos: hoje, semana (segunda a domingo), mes, ano; sempre compara com o período anterior. O faturamento do período atual só conta o que já foi concluído: compare-o com anterior_ate_o_mesmo_momento, não com o período anterior inteiro.
+- Mostra a agenda de um dia (quem vem, a que horas, para qual serviço) com ver_agenda.
 - Lista clientes inativos com listar_clientes_inativos (mínimo 30 dias).
 - Propõe campanhas com sugerir_campanha: você escreve o texto da mensagem (curto, simpático, em nome da loja, com a opção de responder SAIR para não receber mais; pode usar {nome} e {pet}, preenchidos para cada cliente) e o público. Isso só cria um rascunho: nada é enviado até o(a) dono(a) responder "CONFIRMAR <código>" ou aprovar no painel. Diga o código e quantos clientes vão receber de fato (recebem_se_enviada_agora), e por que os outros ficam de fora (nao_recebem). Se a ferramenta recusar a campanha por não alcançar ninguém, explique o motivo ao(à) dono(a).
 

@@ -16,10 +16,9 @@ import type { LlmToolCall, ToolDefinition } from './llm-client.js';
 import { matchByName } from './menu-input.js';
 import { formatPrice, menuTexts, momentOf, SPECIES, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
 import type { Toolbox, ToolOutcome } from './tool-loop.js';
-import { type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
+import { DATE_PATTERN, isCalendarDate, type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
 
 const ACTOR: Actor = { kind: 'client_agent', id: null };
-const DATE = '^\\d{4}-\\d{2}-\\d{2}$';
 const DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}$';
 const UUID = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 /** Free times listed per day: a whole day at 30-minute steps fits. */
@@ -37,11 +36,11 @@ const SCHEMAS = {
     especie: { type: 'string', enum: SPECIES, description: 'cachorro, gato ou outro' },
     raca: { type: ['string', 'null'], maxLength: 80, description: 'Raça, ou null se o cliente não disse' },
     porte: { type: ['string', 'null'], enum: [...PET_SIZES, null], description: 'Porte (cachorros), ou null se não disse' },
-    data_nascimento: { type: ['string', 'null'], pattern: DATE, description: 'AAAA-MM-DD, ou null se não disse' },
+    data_nascimento: { type: ['string', 'null'], pattern: DATE_PATTERN, description: 'AAAA-MM-DD, ou null se não disse' },
   }),
   consultar_horarios: objectSchema({
     servico: { type: 'string', minLength: 1, maxLength: 80, description: 'Nome do serviço, como na lista da loja' },
-    data: { type: 'string', pattern: DATE, description: 'Dia no fuso da loja, AAAA-MM-DD' },
+    data: { type: 'string', pattern: DATE_PATTERN, description: 'Dia no fuso da loja, AAAA-MM-DD' },
   }),
   agendar_servico: objectSchema({
     pet_nome: { type: 'string', minLength: 1, maxLength: 80, description: 'Nome de um pet do cliente' },
@@ -368,7 +367,3 @@ function petView(pet: Pet) {
   return { nome: pet.name, especie: pet.species, raca: pet.breed, porte: pet.size };
 }
 
-function isCalendarDate(date: string): boolean {
-  const parsed = new Date(`${date}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
-}

@@ -46,7 +46,7 @@ export interface BirthdayInput {
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 /** "2026-11-26" -> "quinta-feira, 26/11": no year, even for a date in the next one, as these texts have always read. */
-function dayLabel(date: string): string {
+export function dayLabel(date: string): string {
   const [year, month, day] = date.split('-').map(Number);
   return formatDay({ weekday: weekdayOf(date), day, month, year, withYear: false });
 }
@@ -64,6 +64,19 @@ function whoLabel(pet: string | null, customer: string | null): string {
   return pet ?? customer ?? 'cliente';
 }
 
+/**
+ * A day's bookings as the owner reads them, in the daily summary and in
+ * Aurora's plain answer: "📅 *Agenda de hoje* (2 agendamentos)" and a line per
+ * booking ("• 10:00 Banho — Rex (Ana)"). `day` names the day ("hoje").
+ */
+export function agendaLines(day: string, bookings: SummaryBooking[]): string[] {
+  if (bookings.length === 0) return [`📅 Nenhum agendamento para ${day}.`];
+  return [
+    `📅 *Agenda de ${day}* (${plural(bookings.length, 'agendamento', 'agendamentos')})`,
+    ...bookings.map((booking) => `• ${booking.time} ${booking.service} — ${whoLabel(booking.pet, booking.customer)}`),
+  ];
+}
+
 /** The owner may choose any hour (0-23): at 02:00 "Bom dia!" reads wrong in Brazil, where it is still "boa noite". */
 function greeting(hour: number): string {
   if (hour < 5) return '🌙 *Boa noite!*';
@@ -75,13 +88,7 @@ function greeting(hour: number): string {
 export const proactiveTexts = {
   dailySummary(input: SummaryInput): string {
     const lines = [`${greeting(input.hour)} Resumo de ${dayLabel(input.date)}`, ''];
-    if (input.today.length === 0) {
-      lines.push('📅 Nenhum agendamento para hoje.');
-    } else {
-      lines.push(`📅 *Agenda de hoje* (${plural(input.today.length, 'agendamento', 'agendamentos')})`);
-      for (const booking of input.today) lines.push(`• ${booking.time} ${booking.service} — ${whoLabel(booking.pet, booking.customer)}`);
-    }
-    lines.push('');
+    lines.push(...agendaLines('hoje', input.today), '');
     const { yesterday } = input;
     if (yesterday.total === 0 && yesterday.cancelled === 0) {
       lines.push('📊 Ontem não houve agendamentos.');
