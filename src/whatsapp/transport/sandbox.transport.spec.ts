@@ -37,13 +37,18 @@ async function connect(sandbox: SandboxTransport, ref: SessionRef) {
 }
 
 /** Pairs an instance and reconnects it, returning the open connection. */
+/** vi.waitFor with room for a loaded machine: its 1 s default failed once while the unit files ran side by side. */
+function eventually<T>(assertion: () => T | Promise<T>): Promise<T> {
+  return vi.waitFor(assertion, { timeout: 10_000 });
+}
+
 async function pairedConnection(sandbox: SandboxTransport, ref: SessionRef, phone = '5511987654321') {
   const first = await connect(sandbox, ref);
-  await vi.waitFor(() => expect(first.ofType('qr')).toHaveLength(1));
+  await eventually(() => expect(first.ofType('qr')).toHaveLength(1));
   sandbox.pair(ref.instanceId, phone);
-  await vi.waitFor(() => expect(first.ofType('close')).toHaveLength(1));
+  await eventually(() => expect(first.ofType('close')).toHaveLength(1));
   const second = await connect(sandbox, ref);
-  await vi.waitFor(() => expect(second.ofType('open')).toHaveLength(1));
+  await eventually(() => expect(second.ofType('open')).toHaveLength(1));
   return second;
 }
 
@@ -53,7 +58,7 @@ describe('SandboxTransport', () => {
     const { events, ofType, connection } = await connect(sandbox, newRef());
 
     expect(events).toEqual([]); // nothing before the caller holds the connection
-    await vi.waitFor(() => expect(ofType('qr').length).toBeGreaterThanOrEqual(2));
+    await eventually(() => expect(ofType('qr').length).toBeGreaterThanOrEqual(2));
     const [first, second] = ofType('qr');
     expect(first?.qr).toMatch(/^https:\/\/wa\.me\/settings\/linked_devices#2@[^,]+(,[^,]+){4}$/);
     expect(second?.qr).not.toBe(first?.qr);
@@ -74,12 +79,12 @@ describe('SandboxTransport', () => {
     const sandbox = new SandboxTransport();
     const ref = newRef();
     const { session, connection, events, ofType } = await connect(sandbox, ref);
-    await vi.waitFor(() => expect(ofType('qr')).toHaveLength(1));
+    await eventually(() => expect(ofType('qr')).toHaveLength(1));
     await connection.requestPairingCode('5511912345678');
 
     expect(sandbox.pair(ref.instanceId)).toBe('5511912345678');
     expect(session.state.creds).toMatchObject({ registered: true, me: { id: '5511912345678:1@s.whatsapp.net', name: 'Sandbox' } });
-    await vi.waitFor(() => expect(ofType('close')).toHaveLength(1));
+    await eventually(() => expect(ofType('close')).toHaveLength(1));
     expect(events.map((event) => event.type)).toEqual(['qr', 'creds-update', 'close']);
     expect(ofType('close')[0]).toMatchObject({ statusCode: 515 });
     expect(sandbox.hasLiveConnection(ref.instanceId)).toBe(false);
@@ -94,7 +99,7 @@ describe('SandboxTransport', () => {
     await paired.connection.close();
 
     const restarted = await connect(new SandboxTransport(), ref); // a new process: creds come from the store
-    await vi.waitFor(() => expect(restarted.ofType('open')).toEqual([{ type: 'open', phoneNumber: '5521999990000' }]));
+    await eventually(() => expect(restarted.ofType('open')).toEqual([{ type: 'open', phoneNumber: '5521999990000' }]));
     await restarted.connection.close();
   });
 
@@ -141,7 +146,7 @@ describe('SandboxTransport', () => {
     ]);
     expect(sandbox.presences(ref.instanceId)).toMatchObject([{ to: '5511911112222', presence: 'composing' }]);
 
-    await vi.waitFor(() => expect(ofType('receipts')).toHaveLength(6));
+    await eventually(() => expect(ofType('receipts')).toHaveLength(6));
     const receipts = ofType('receipts').flatMap((event) => event.updates);
     expect(receipts.filter((update) => update.status === 'delivered').map((update) => update.messageId)).toEqual([
       text.messageId,
@@ -165,13 +170,13 @@ describe('SandboxTransport', () => {
       expect(sent.messageId).toBe('3EB0AAAA');
       // A retry with the same id: acknowledged again, not shown to the customer twice.
       expect(await first.connection.send('5511911112222', { kind: 'text', text: 'Oi!' }, { messageId: '3EB0AAAA' })).toEqual(sent);
-      await vi.waitFor(() => expect(first.ofType('receipts').flatMap((event) => event.updates)).toHaveLength(2));
+      await eventually(() => expect(first.ofType('receipts').flatMap((event) => event.updates)).toHaveLength(2));
       expect(before.outbound(ref.instanceId).map((record) => record.messageId)).toEqual(['3EB0AAAA']);
 
       // The server process dies (a new transport, as after a restart); WhatsApp still knows what it delivered.
       const after = new SandboxTransport({ receiptDelayMs: 1, journalDirectory: journal });
       const second = await connect(after, ref);
-      await vi.waitFor(() => expect(second.ofType('open')).toHaveLength(1));
+      await eventually(() => expect(second.ofType('open')).toHaveLength(1));
       await second.connection.send('5511911112222', { kind: 'text', text: 'Oi!' }, { messageId: '3EB0AAAA' });
       await second.connection.send('5511911112222', { kind: 'text', text: 'Tudo bem?' }, { messageId: '3EB0BBBB' });
       expect(after.outbound(ref.instanceId).map((record) => [record.messageId, record.text])).toEqual([
@@ -202,7 +207,7 @@ describe('SandboxTransport', () => {
 
       const after = new SandboxTransport(options);
       const second = await connect(after, ref);
-      await vi.waitFor(() => expect(second.ofType('open')).toHaveLength(1));
+      await eventually(() => expect(second.ofType('open')).toHaveLength(1));
       // A recent id is still the same message; one from 40 sends ago is forgotten, as WhatsApp would.
       await second.connection.send('5511911112222', { kind: 'text', text: 'Mensagem 44' }, { messageId: '3EB00044' });
       await second.connection.send('5511911112222', { kind: 'text', text: 'Mensagem 4' }, { messageId: '3EB00004' });
@@ -233,9 +238,9 @@ describe('SandboxTransport', () => {
     await sandbox.connect({ ref, session, sentText: async () => null, listener });
     await new Promise((resolve) => setTimeout(resolve, 10));
     sandbox.pair(ref.instanceId, '5511987654321');
-    await vi.waitFor(() => expect(sandbox.hasLiveConnection(ref.instanceId)).toBe(false));
+    await eventually(() => expect(sandbox.hasLiveConnection(ref.instanceId)).toBe(false));
     const connection = await sandbox.connect({ ref, session, sentText: async () => null, listener });
-    await vi.waitFor(() => expect(opened).toBe(true));
+    await eventually(() => expect(opened).toBe(true));
 
     expect(await sandbox.inboundAcknowledged(ref.instanceId, { from: '5511911112222', text: 'oi', messageId: 'M1' })).toBe('M1');
     expect(handled).toBe(1);
@@ -282,7 +287,7 @@ describe('SandboxTransport', () => {
 
     await session.saveCreds();
     const again = await connect(sandbox, ref);
-    await vi.waitFor(() => expect(again.ofType('qr')).toHaveLength(1)); // unregistered creds: back to pairing
+    await eventually(() => expect(again.ofType('qr')).toHaveLength(1)); // unregistered creds: back to pairing
     await again.connection.close();
   });
 
@@ -292,10 +297,10 @@ describe('SandboxTransport', () => {
     const first = await connect(sandbox, ref);
     const second = await connect(sandbox, ref);
     expect(first.ofType('close')).toEqual([{ type: 'close', statusCode: 440, message: expect.any(String) }]);
-    await vi.waitFor(() => expect(second.ofType('qr')).toHaveLength(1));
+    await eventually(() => expect(second.ofType('qr')).toHaveLength(1));
     expect(first.events.at(-1)?.type).toBe('close');
     sandbox.pair(ref.instanceId, '5511987654321');
-    await vi.waitFor(() => expect(second.ofType('close')).toHaveLength(1));
+    await eventually(() => expect(second.ofType('close')).toHaveLength(1));
     expect(first.ofType('creds-update')).toEqual([]); // only the live connection hears about it
   });
 });
