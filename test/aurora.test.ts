@@ -114,10 +114,11 @@ describe('Aurora, the owner agent, through the inbound pipeline', () => {
     fake.reply(callTool('ver_agenda', { data: today }), answer('Hoje: Banho às 09:00 e Tosa às 10:00 (falta).'));
     await say(OWNER, 'Quem veio hoje?');
     const [agenda] = toolResults(fake.requests[before + 1]);
-    expect(agenda).toMatchObject({ data: today, agendamentos_nao_cancelados: 2 });
+    // What the day brings in leaves the no-show out (the model is not left to add).
+    expect(agenda).toMatchObject({ data: today, agendamentos_nao_cancelados: 2, valor_previsto_sem_faltas: 'R$ 60,00' });
     expect(agenda.agendamentos).toEqual([
-      { hora: '09:00', servico: 'Banho', pet: null, cliente: 'Ana Cliente', telefone: '+5511981110001', status: 'concluido' },
-      { hora: '10:00', servico: 'Tosa', pet: null, cliente: 'Ana Cliente', telefone: '+5511981110001', status: 'falta' },
+      { hora: '09:00', servico: 'Banho', pet: null, cliente: 'Ana Cliente', telefone: '+5511981110001', status: 'concluido', valor: 'R$ 60,00' },
+      { hora: '10:00', servico: 'Tosa', pet: null, cliente: 'Ana Cliente', telefone: '+5511981110001', status: 'falta', valor: 'R$ 80,00' },
     ]);
     expect((await lastInteraction('aurora')).toolCalls).toEqual([expect.objectContaining({ name: 'ver_agenda' })]);
     // A day that is not on the calendar goes back to the model to correct.

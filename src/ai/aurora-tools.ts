@@ -50,7 +50,7 @@ const DESCRIPTIONS: Record<AuroraToolName, string> = {
   buscar_analytics:
     'Números do negócio no período: agendamentos por status e serviço, faturamento dos concluídos, clientes novos e recorrentes, taxas de falta e cancelamento, horários de pico, e o período anterior com os mesmos detalhes (para ontem, semana passada, mês passado, ano passado), mais o faturamento dele até o mesmo momento.',
   ver_agenda:
-    'Os agendamentos de um dia (os não cancelados), em ordem de horário: hora, serviço, pet, cliente, telefone e status (agendado, confirmado, concluido, falta). Para "quem vem amanhã?", "como está a agenda de sexta?".',
+    'Os agendamentos de um dia (os não cancelados), em ordem de horário: hora, serviço, pet, cliente, telefone, status (agendado, confirmado, concluido, falta) e valor; e o valor previsto do dia sem as faltas. Para "quem vem amanhã?", "como está a agenda de sexta?", "quanto entra amanhã?".',
   listar_clientes_inativos:
     'Clientes sem agendamento nem mensagem há pelo menos N dias, com seus pets, último serviço e se pediram para não receber campanhas; e quantos uma campanha para eles alcançaria agora.',
   sugerir_campanha:

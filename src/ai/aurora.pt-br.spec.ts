@@ -139,6 +139,7 @@ describe('auroraTexts.agenda', () => {
     pet,
     customer,
     phone: '+5511981110001',
+    priceCents: 6000,
   });
 
   it("names the day as the owner would and lists each booking at the shop's time", () => {

@@ -221,12 +221,19 @@ export const auroraTexts = {
 
 const BOOKING_STATUS_NAMES: Record<string, string> = { scheduled: 'agendado', confirmed: 'confirmado', done: 'concluido', no_show: 'falta' };
 
-/** A day's bookings as the model reads them (times in the shop's clock). */
+/**
+ * A day's bookings as the model reads them (times in the shop's clock), with
+ * what the day should bring in: "quanto vou faturar amanhã?" is a sum the
+ * model would otherwise do itself, and models add badly.
+ */
 export function agendaForModel(date: string, entries: AgendaEntry[], timeZone: string): Record<string, unknown> {
+  const expected = entries.filter((entry) => entry.status !== 'no_show').reduce((sum, entry) => sum + entry.priceCents, 0);
   return {
     data: date,
     dia_da_semana: WEEKDAY_NAMES[weekdayOf(date)],
     agendamentos_nao_cancelados: entries.length,
+    // No-shows bring nothing in; done bookings count at their price (revenue proper is buscar_analytics').
+    valor_previsto_sem_faltas: formatPrice(expected),
     agendamentos: entries.map((entry) => ({
       hora: momentOf(entry.startsAt, timeZone, date).time,
       servico: entry.service,
@@ -234,6 +241,7 @@ export function agendaForModel(date: string, entries: AgendaEntry[], timeZone: s
       cliente: entry.customer,
       telefone: entry.phone,
       status: BOOKING_STATUS_NAMES[entry.status] ?? entry.status,
+      valor: formatPrice(entry.priceCents),
     })),
   };
 }

@@ -56,6 +56,8 @@ export interface AgendaEntry {
   pet: string | null;
   customer: string | null;
   phone: string;
+  /** The price agreed when booked. */
+  priceCents: number;
 }
 
 /** A pet whose birthday it is, with its owner and the age it turns (null when the year is unknown or later). */
@@ -109,9 +111,18 @@ export class AnalyticsService {
   /** The bookings of a window that are not cancelled, in start order, with who and what. */
   agenda(organizationId: string, window: PeriodWindow): Promise<AgendaEntry[]> {
     return this.database.withTenant(organizationId, async (tx) => {
-      const rows = await query<{ id: string; starts_at: string | Date; status: string; service: string; pet: string | null; customer: string | null; phone: string }>(
+      const rows = await query<{
+        id: string;
+        starts_at: string | Date;
+        status: string;
+        service: string;
+        pet: string | null;
+        customer: string | null;
+        phone: string;
+        price_cents: number;
+      }>(
         tx,
-        sql`SELECT b.id, lower(b.during) AS starts_at, b.status, s.name AS service, p.name AS pet, c.name AS customer, c.phone
+        sql`SELECT b.id, lower(b.during) AS starts_at, b.status, s.name AS service, p.name AS pet, c.name AS customer, c.phone, b.price_cents
             FROM bookings b
             JOIN services s ON s.id = b.service_id
             JOIN contacts c ON c.id = b.contact_id
@@ -127,6 +138,7 @@ export class AnalyticsService {
         pet: row.pet,
         customer: row.customer,
         phone: row.phone,
+        priceCents: Number(row.price_cents),
       }));
     });
   }
