@@ -643,6 +643,18 @@ describe('OfflineMenuAgent', () => {
     expect(reply).toContain('Horários livres para *Banho* na quinta-feira, 26/11:');
   });
 
+  it('answers "vocês fazem hidratação?" with the services it does, rather than "Não entendi"', async () => {
+    const { send, state } = setup();
+    await send('oi');
+    const reply = textOf(await send('vcs fazem hidratação?'));
+    expect(reply).toMatch(/^Nossos serviços:\n1\. Banho — R\$ 60,00/);
+    expect(reply).not.toContain('Não entendi');
+    expect(state()).toMatchObject({ step: 'choose_service' });
+    // A service it does is the start of its booking, as before.
+    expect(textOf(await send('menu'))).toContain('Como posso ajudar?');
+    expect(textOf(await send('vocês fazem tosa?'))).toContain('*Tosa*, ótimo! Para qual dia?');
+  });
+
   it("says a time sooner than the shop's minimum notice is too soon, rather than that it is not free", async () => {
     // 09:00 in São Paulo and bookings need an hour's notice: 09:30 is free on the calendar but too close.
     const { send, bookings } = setup([REX], THURSDAY_AND_FRIDAY, 60);

@@ -234,6 +234,8 @@ class MenuConversation {
     }
     const service = matchByName(this.context.services, text);
     if (service !== null) return this.startBooking(text);
+    // Asked about a service the shop does not list: the list is the answer.
+    if (menuVocabulary.offerQuestion.test(foldText(text))) return this.showServices();
     if (fresh) this.say(menuTexts.notUnderstoodAtFirst(quote(text)), menuTexts.mainMenu());
     else this.say(menuTexts.notUnderstood(quote(text), menuTexts.mainMenu()));
   }
