@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlotTakenException } from '../booking/booking.exceptions.js';
+import { InvalidSlotException, SlotTakenException } from '../booking/booking.exceptions.js';
 import type { BookingRow } from '../booking/bookings.repository.js';
 import type { BookingsService, NewBooking } from '../booking/bookings.service.js';
 import { addDays, formatInZone, localDate, minutesOf, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
@@ -31,9 +31,14 @@ class FakeBookings {
 
   constructor(
     private readonly businessHours: BusinessHours,
-    /** Times sooner than this after NOW are not offered, as the real rules' minimum notice. */
+    /** Times sooner than this after the clock's now are not offered nor booked, as the real rules' minimum notice. */
     private readonly minimumNoticeMin = 0,
+    private readonly clock = { now: NOW },
   ) {}
+
+  private soonest(): number {
+    return this.clock.now.getTime() + this.minimumNoticeMin * 60_000;
+  }
 
   async availability(_organizationId: string, serviceId: string, date: string) {
     const hours = this.businessHours[String(weekdayOf(date)) as keyof BusinessHours];
@@ -45,7 +50,7 @@ class FakeBookings {
         minutes >= minutesOf(hours.open) &&
         minutes + durationMin <= minutesOf(hours.close) &&
         !(hours.breaks ?? []).some((pause) => minutes < minutesOf(pause.end) && minutes + durationMin > minutesOf(pause.start));
-      const noticed = start.getTime() >= NOW.getTime() + this.minimumNoticeMin * 60_000;
+      const noticed = start.getTime() >= this.soonest();
       if (withinHours && noticed && this.isFree(start)) slots.push({ start, end: new Date(start.getTime() + 3600_000), resourceIds: ['groomer'] });
     }
     return { service: { id: serviceId }, timezone: SAO_PAULO, slots };
@@ -62,6 +67,12 @@ class FakeBookings {
   }
 
   async create(organizationId: string, input: NewBooking): Promise<BookingRow> {
+    if (input.startsAt.getTime() < this.soonest()) {
+      const next = new Date(this.soonest() + 3600_000);
+      throw new InvalidSlotException(`Bookings need at least ${this.minimumNoticeMin} minutes of notice`, [
+        { start: formatInZone(next, SAO_PAULO), end: formatInZone(next, SAO_PAULO), resourceIds: ['groomer'] },
+      ]);
+    }
     if (!this.isFree(input.startsAt)) {
       const next = [1, 2].map((hours) => new Date(input.startsAt.getTime() + hours * 3600_000));
       throw new SlotTakenException(
@@ -116,7 +127,9 @@ class FakeContacts {
 }
 
 function setup(pets: AgentContext['pets'] = [REX], businessHours: BusinessHours = THURSDAY_AND_FRIDAY, minimumNoticeMin = 0) {
-  const bookings = new FakeBookings(businessHours, minimumNoticeMin);
+  /** The turns' instant, which a test may move on between messages. */
+  const clock = { now: NOW };
+  const bookings = new FakeBookings(businessHours, minimumNoticeMin, clock);
   const contacts = new FakeContacts();
   const agent = new OfflineMenuAgent(bookings as unknown as BookingsService, contacts as unknown as ContactsService);
   let state: Record<string, unknown> | null = null;
@@ -124,7 +137,7 @@ function setup(pets: AgentContext['pets'] = [REX], businessHours: BusinessHours 
   const send = async (...texts: (string | null | { type: MessageType; text: string })[]): Promise<AgentReply> => {
     const reply = await agent.respond({
       context: {
-        now: NOW,
+        now: clock.now,
         organization: { id: 'org', name: 'Pet Shop Aurora', timezone: SAO_PAULO, businessHours, minimumNoticeMin },
         contact: { id: 'contact-ana', phone: '+5511987654321', name: 'Ana' },
         conversation: { id: 'conversation', agentState: state },
@@ -136,13 +149,13 @@ function setup(pets: AgentContext['pets'] = [REX], businessHours: BusinessHours 
       messages: texts.map((text, index) => ({
         id: `m${index}`,
         ...(text === null ? { type: 'image' as const, text } : typeof text === 'string' ? { type: 'text' as const, text } : text),
-        receivedAt: NOW,
+        receivedAt: clock.now,
       })),
     });
     if (reply.agentState !== undefined) state = reply.agentState;
     return reply;
   };
-  return { agent, bookings, contacts, send, state: () => state };
+  return { agent, bookings, contacts, send, state: () => state, clock };
 }
 
 const textOf = (reply: AgentReply) => {
@@ -641,6 +654,18 @@ describe('OfflineMenuAgent', () => {
     expect(reply).toContain('Esse horário já passou.');
     expect(reply).not.toContain('não está livre');
     expect(reply).toContain('Horários livres para *Banho* na quinta-feira, 26/11:');
+  });
+
+  it('says a time chosen earlier that came within the notice while the customer answered is too soon now', async () => {
+    // 09:00, an hour's notice: 10:00 is offered and chosen; the yes comes at 09:20.
+    const { send, clock } = setup([REX], THURSDAY_AND_FRIDAY, 60);
+    await send('oi');
+    expect(textOf(await send('agendar banho pro Rex hoje às 10h'))).toBe('Confirma *Banho* (R$ 60,00) para *Rex* na quinta-feira, 26/11, às 10:00? (sim/não)');
+    clock.now = new Date(NOW.getTime() + 20 * 60_000);
+    expect(textOf(await send('sim'))).toBe(
+      '10:00 fica muito em cima da hora: agendamos com pelo menos 1h de antecedência.\n\n' +
+        'Próximos horários livres:\n1. na quinta-feira, 26/11, às 11:20\n\nResponda com o número do horário.',
+    );
   });
 
   it('answers "vocês fazem hidratação?" with the services it does, rather than "Não entendi"', async () => {

@@ -387,13 +387,17 @@ class MenuConversation {
    * think someone took it), or the shop's hours. Null when it is merely taken.
    */
   private whyNeverBookable(service: Service, hours: BusinessHoursDay, date: string, wantedMinutes: number, day: MenuDay): string | null {
+    return this.tooLateFor(zonedInstant(date, wantedMinutes, this.context.organization.timezone)) ?? this.outsideHours(service, hours, wantedMinutes, day);
+  }
+
+  /** A time that has passed, or is sooner than the shop's minimum notice, and so cannot be booked now: why; else null. */
+  private tooLateFor(wanted: Date): string | null {
     const { now, organization } = this.context;
-    const wanted = zonedInstant(date, wantedMinutes, organization.timezone).getTime();
-    if (wanted <= now.getTime()) return menuTexts.slotPassed();
-    if (wanted < now.getTime() + organization.minimumNoticeMin * MINUTE_MS) {
-      return menuTexts.tooSoon(clockLabel(wantedMinutes), organization.minimumNoticeMin);
+    if (wanted.getTime() <= now.getTime()) return menuTexts.slotPassed();
+    if (wanted.getTime() < now.getTime() + organization.minimumNoticeMin * MINUTE_MS) {
+      return menuTexts.tooSoon(this.moment(wanted).time, organization.minimumNoticeMin);
     }
-    return this.outsideHours(service, hours, wantedMinutes, day);
+    return null;
   }
 
   /**
@@ -598,7 +602,7 @@ class MenuConversation {
         ACTOR,
       );
     } catch (error) {
-      if (error instanceof SlotTakenException || error instanceof InvalidSlotException) return this.offerAlternatives(error);
+      if (error instanceof SlotTakenException || error instanceof InvalidSlotException) return this.offerAlternatives(error, new Date(startsAt));
       if (error instanceof ResourceNotFoundException) return this.bookingFailed();
       throw error;
     }
@@ -619,8 +623,9 @@ class MenuConversation {
     return this.showDay(localDate(booking.during.start, this.context.organization.timezone), null);
   }
 
-  private offerAlternatives(error: SlotTakenException | InvalidSlotException): void {
-    const refusal = error instanceof SlotTakenException ? menuTexts.slotTaken() : menuTexts.slotInvalid();
+  /** `wanted`: the refused time; one that came within the notice while the customer answered is said to be so. */
+  private offerAlternatives(error: SlotTakenException | InvalidSlotException, wanted: Date): void {
+    const refusal = error instanceof SlotTakenException ? menuTexts.slotTaken() : (this.tooLateFor(wanted) ?? menuTexts.slotInvalid());
     const { alternatives = [] } = (error.details ?? {}) as { alternatives?: AlternativeSlot[] };
     if (alternatives.length === 0) {
       this.state = mainMenuState();
