@@ -180,6 +180,7 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect((await api('POST', `/api/bookings/${booked.body.id}/cancel`, {})).status).toBe(200);
     const tomorrowLabel = `${WEEKDAYS[new Date(`${tomorrow}T12:00:00Z`).getUTCDay()]}, ${tomorrow.slice(8, 10)}/${tomorrow.slice(5, 7)}`;
     expect(await ask('quem vem amanhã?')).toBe(`📅 Nenhum agendamento para amanhã, ${tomorrowLabel}.`);
+    expect(await ask('agenda de 31/02')).toBe('Essa data não existe no calendário. Tente, por exemplo, *agenda de sexta* ou *agenda de 28/11*.');
     // Anything else: today and this week, and what can be asked.
     const other = await ask('como vão os negócios?');
     expect(other).toMatch(/^Aqui estão os números de hoje e da semana, direto do sistema:\n\n📊 \*Hoje\*[\s\S]*📊 \*Esta semana\*/);

@@ -120,6 +120,7 @@ export class AuroraAgent implements ConversationAgent {
     const today = localDate(turn.context.now, timezone);
     const request = plainRequestOf(turn.messages.map((message) => message.text ?? '').join('\n'), today);
     const lead = why === 'fallback' ? [auroraTexts.fallbackIntro()] : [];
+    if (request?.kind === 'no-such-day') return { texts: [[...lead, auroraTexts.noSuchDay()].join('\n\n')] };
     if (request?.kind === 'agenda') {
       const entries = await this.analytics.agenda(organizationId, windowOfDates(request.date, addDays(request.date, 1), timezone));
       return { texts: [[...lead, auroraTexts.agenda(request.date, today, entries, timezone)].join('\n\n')] };

@@ -102,6 +102,7 @@ describe('plainRequestOf: what the answers without the model understand', () => 
     expect(plainRequestOf('como está a agenda de sexta?', TODAY)).toEqual({ kind: 'agenda', date: '2026-11-27' });
     expect(plainRequestOf('quem vem 01/12?', TODAY)).toEqual({ kind: 'agenda', date: '2026-12-01' });
     expect(plainRequestOf('Agenda', TODAY)).toEqual({ kind: 'agenda', date: TODAY });
+    expect(plainRequestOf('agenda de 31/02', TODAY)).toEqual({ kind: 'no-such-day' });
   });
 
   it('answers null to anything else, a greeting included', () => {

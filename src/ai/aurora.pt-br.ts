@@ -102,7 +102,9 @@ const MAX_INACTIVE_DAYS = 3650;
 export type PlainRequest =
   | { kind: 'figures'; periods: AnalyticsPeriod[] }
   | { kind: 'inactive'; days: number | null }
-  | { kind: 'agenda'; date: string };
+  | { kind: 'agenda'; date: string }
+  /** A day named that is not on the calendar ("agenda de 31/02"). */
+  | { kind: 'no-such-day' };
 
 /**
  * What an owner's message asks of the answers given without the model: the
@@ -116,7 +118,8 @@ export function plainRequestOf(text: string, today: string): PlainRequest | null
   const folded = foldText(text);
   if (AGENDA_WORDS.test(folded)) {
     const day = dayOf(text, today);
-    return { kind: 'agenda', date: day !== null && 'date' in day ? day.date : today };
+    if (day !== null && !('date' in day)) return { kind: 'no-such-day' };
+    return { kind: 'agenda', date: day?.date ?? today };
   }
   if (INACTIVE_WORDS.test(folded)) {
     const days = /\b(\d+) ?dias?\b/.exec(folded);
@@ -161,6 +164,8 @@ export const auroraTexts = {
       ...clients.map((client, index) => `${index + 1}. ${inactiveLine(client, timeZone)}`),
     ].join('\n');
   },
+
+  noSuchDay: () => 'Essa data não existe no calendário. Tente, por exemplo, *agenda de sexta* ou *agenda de 28/11*.',
 
   /** A day's bookings, named as the owner would ("amanhã, sábado, 28/11"). */
   agenda: (date: string, today: string, entries: AgendaEntry[], timeZone: string) => {
