@@ -133,6 +133,28 @@ describe('conversations and the human handoff', () => {
     const released = await api('POST', `/api/conversations/${conversation!.id}/release`);
     expect(released.body).toMatchObject({ state: 'bot', handoffReason: null });
   });
+  it('restarts the handoff timeout when staff take over a conversation a person already holds', async () => {
+    const phone = newCustomer();
+    await write(phone, 'atendente');
+    await waitFor(async () => (await conversationOf(phone))?.state === 'waiting_human', 10_000);
+    const conversation = await conversationOf(phone);
+    expect((await api('POST', `/api/conversations/${conversation!.id}/take-over`)).body.state).toBe('human');
+    // Held with no word from staff for longer than the timeout...
+    const database = server.app.get<Database>(DATABASE);
+    const pastTheTimeout = () => new Date(Date.now() - server.config.inbound.handoffTimeoutMs - 60_000);
+    await database.systemDb.update(conversations).set({ stateChangedAt: pastTheTimeout(), staffActiveAt: pastTheTimeout() }).where(eq(conversations.id, conversation!.id));
+    // ...then someone opens it and takes it over: it is theirs from now, not the bot's at the next sweep.
+    const again = await api('POST', `/api/conversations/${conversation!.id}/take-over`);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ state: 'human', handoffReason: 'o cliente pediu um atendente' });
+    await server.app.get(InboundSweeper).sweep();
+    expect((await conversationOf(phone))?.state).toBe('human');
+    // Left alone past the timeout after that, it goes back to the bot as before.
+    await database.systemDb.update(conversations).set({ stateChangedAt: pastTheTimeout(), staffActiveAt: pastTheTimeout() }).where(eq(conversations.id, conversation!.id));
+    await server.app.get(InboundSweeper).sweep();
+    expect((await conversationOf(phone))?.state).toBe('bot');
+  });
+
   it("starts a closed conversation over when it reopens, even when staff closed it while the bot was answering", async () => {
     const phone = newCustomer();
     expect((await say(phone, 'oi'))[0]).toContain('Bem-vindo');

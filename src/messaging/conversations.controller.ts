@@ -61,7 +61,9 @@ export class ConversationsController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'A person takes the conversation (state human): the bot stops answering',
-    description: "An assistant's reply not yet sent is not sent: it ends `failed`, its error saying a person took the conversation over.",
+    description:
+      "An assistant's reply not yet sent is not sent: it ends `failed`, its error saying a person took the conversation over. " +
+      'Taking over a conversation already `human` restarts its handoff timeout (no state change, no event).',
   })
   @ApiOkResponse({ type: ConversationDto })
   @ApiErrors(400, 401, 404, 409)

@@ -83,6 +83,18 @@ export class ConversationsRepository {
     });
   }
 
+  /** Staff active in a conversation a person holds (`human`): the handoff timeout counts from `now`. Null when not `human`. */
+  async staffActive(organizationId: string, id: string, now: Date): Promise<ConversationView | null> {
+    return this.database.withTenant(organizationId, async (tx) => {
+      const [touched] = await tx
+        .update(conversations)
+        .set({ staffActiveAt: now, updatedAt: now })
+        .where(and(eq(conversations.id, id), eq(conversations.state, 'human')))
+        .returning({ id: conversations.id });
+      return touched === undefined ? null : this.view(tx, id);
+    });
+  }
+
   /**
    * Staff messages to customers with a person (in the sends' own transaction):
    * one waiting for a person has been answered, and either is kept from the

@@ -59,6 +59,12 @@ export class ConversationsService implements OnModuleInit {
       this.events.changed([{ ...conversation, customerPhone: contact.phone }], action, now);
       return moved;
     }
+    // A person taking over a conversation a person already holds claims it afresh: the handoff timeout counts from now,
+    // or the bot could take it back a minute after someone said they have it. No state changes: nothing to announce.
+    if (action === 'take-over') {
+      const claimed = await this.conversations.staffActive(organizationId, id, now);
+      if (claimed !== null) return claimed;
+    }
     const current = await this.get(organizationId, id);
     // Asking for the state it is already in is not an error (a double click, a retried request).
     if (current.conversation.state === to) return current;
