@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MESSAGE_DIRECTIONS, type MessageDirection } from '../database/schema.js';
 import { QueueService } from '../queue/queue.service.js';
@@ -45,6 +46,7 @@ export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShut
     private readonly conversations: ConversationsRepository,
     private readonly conversationEvents: ConversationEvents,
     private readonly queues: QueueService,
+    private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -56,7 +58,8 @@ export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async sweep(): Promise<{ requeued: number; handoffsExpired: number }> {
-    const now = Date.now();
+    // The app's clock, as the turns that judge the same handoff timeout read it.
+    const now = this.clock.now().getTime();
     const olderThan = new Date(now - this.config.inbound.sweepAfterMs);
     let stranded = 0;
     let requeued = 0;
