@@ -3,6 +3,7 @@ import { DelayedError, type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Clock } from '../src/common/clock.js';
 import { QueueService } from '../src/queue/queue.service.js';
 import { deleteRedisPrefix, REDIS_URL } from './support/app.js';
 
@@ -27,7 +28,7 @@ describe('waking a sleeping job', () => {
     redis = new Redis(REDIS_URL, { keyPrefix: `${prefix}:` });
     // Every queue name resolves to this one queue: only 'outbound' is used here.
     const moduleRef = { get: () => queue } as unknown as ModuleRef;
-    queues = new QueueService(moduleRef, redis);
+    queues = new QueueService(moduleRef, redis, new Clock());
     queues.onModuleInit();
   });
 

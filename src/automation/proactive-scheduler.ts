@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QueueService } from '../queue/queue.service.js';
@@ -9,9 +9,7 @@ import { QueueService } from '../queue/queue.service.js';
  * slot whatever the number of processes. The tick's processor does the rest.
  */
 @Injectable()
-export class ProactiveScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private stopTicks: (() => void) | undefined;
-
+export class ProactiveScheduler implements OnApplicationBootstrap {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queues: QueueService,
@@ -19,11 +17,7 @@ export class ProactiveScheduler implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap(): void {
-    this.stopTicks = this.queues.enqueueEverySlot('automation', 'tick', this.config.automation.tickIntervalMs, () => this.clock.now());
-  }
-
-  onApplicationShutdown(): void {
-    this.stopTicks?.();
+    this.queues.enqueueEverySlot('automation', 'tick', this.config.automation.tickIntervalMs);
   }
 
   /** Adds the tick of the slot the clock is in; false when Redis did not take it (the next slot will). */

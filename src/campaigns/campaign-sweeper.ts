@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { QueueService } from '../queue/queue.service.js';
 import { CampaignsRepository } from './campaigns.repository.js';
@@ -16,9 +16,7 @@ import { campaignJobOptions } from './campaigns.service.js';
  * a campaign twice.
  */
 @Injectable()
-export class CampaignSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private stopSweeps: (() => void) | undefined;
-
+export class CampaignSweeper implements OnApplicationBootstrap {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly campaigns: CampaignsRepository,
@@ -26,11 +24,7 @@ export class CampaignSweeper implements OnApplicationBootstrap, OnApplicationShu
   ) {}
 
   onApplicationBootstrap(): void {
-    this.stopSweeps = this.queues.enqueueEverySlot('campaign', 'sweep', this.config.inbound.sweepIntervalMs, () => new Date());
-  }
-
-  onApplicationShutdown(): void {
-    this.stopSweeps?.();
+    this.queues.enqueueEverySlot('campaign', 'sweep', this.config.inbound.sweepIntervalMs);
   }
 
   /** How many campaigns should have a job, and how many have one now (a failed re-queue is logged by QueueService). */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { MESSAGE_DIRECTIONS, type MessageDirection } from '../database/schema.js';
@@ -34,9 +34,8 @@ export const SWEEP_BATCH = 1000;
  * from its own place.
  */
 @Injectable()
-export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class InboundSweeper implements OnApplicationBootstrap {
   private readonly logger = new Logger('InboundSweeper');
-  private stopSweeps: (() => void) | undefined;
   /** Per direction, the last message the previous sweep read when its batch was full (null: start from the oldest). */
   private readonly resumeAfter: Record<MessageDirection, string | null> = { inbound: null, outbound: null };
 
@@ -50,11 +49,7 @@ export class InboundSweeper implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
-    this.stopSweeps = this.queues.enqueueEverySlot('inbound', 'sweep', this.config.inbound.sweepIntervalMs, () => new Date());
-  }
-
-  onApplicationShutdown(): void {
-    this.stopSweeps?.();
+    this.queues.enqueueEverySlot('inbound', 'sweep', this.config.inbound.sweepIntervalMs);
   }
 
   async sweep(): Promise<{ requeued: number; handoffsExpired: number }> {

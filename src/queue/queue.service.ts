@@ -1,8 +1,9 @@
 import { getQueueToken } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { Clock } from '../common/clock.js';
 import { resolvesWithin } from '../common/resolves-within.js';
 import { REDIS } from '../redis/redis.module.js';
 import { type JobName, type JobPayload, QUEUE_NAMES, type QueueName } from './queues.js';
@@ -21,13 +22,17 @@ const WAKE_NOTE_TTL_MS = 60_000;
 
 /** Typed access to every queue: the only way code enqueues jobs. */
 @Injectable()
-export class QueueService implements OnModuleInit {
+export class QueueService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('Queues');
   private readonly queues = new Map<QueueName, Queue>();
+
+  /** The timers of enqueueEverySlot, stopped with the application. */
+  private readonly slotTimers = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly moduleRef: ModuleRef,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly clock: Clock,
   ) {}
 
   onModuleInit(): void {
@@ -142,18 +147,19 @@ export class QueueService implements OnModuleInit {
   }
 
   /**
-   * Adds the job of the current slot every `periodMs` (see tryEnqueueForSlot),
-   * on a timer that does not hold the process open. Answers what stops it.
+   * Adds the job of the current slot (by the app's clock) every `periodMs`
+   * (see tryEnqueueForSlot), on a timer that does not hold the process open
+   * and stops when the application shuts down.
    */
-  enqueueEverySlot<Q extends QueueName, J extends JobName<Q>>(
-    queue: Q,
-    job: JobPayload<Q, J> extends { slot: string } ? J : never,
-    periodMs: number,
-    now: () => Date,
-  ): () => void {
-    const timer = setInterval(() => void this.tryEnqueueForSlot(queue, job, periodMs, now()), periodMs);
+  enqueueEverySlot<Q extends QueueName, J extends JobName<Q>>(queue: Q, job: JobPayload<Q, J> extends { slot: string } ? J : never, periodMs: number): void {
+    const timer = setInterval(() => void this.tryEnqueueForSlot(queue, job, periodMs, this.clock.now()), periodMs);
     timer.unref();
-    return () => clearInterval(timer);
+    this.slotTimers.add(timer);
+  }
+
+  onApplicationShutdown(): void {
+    for (const timer of this.slotTimers) clearInterval(timer);
+    this.slotTimers.clear();
   }
 
   /**
