@@ -12,6 +12,7 @@ import {
   petNameAnswer,
   quote,
   sizeOf,
+  speciesMentioned,
   speciesOf,
   spreadOver,
   timeOf,
@@ -257,6 +258,11 @@ describe('choices', () => {
     expect(speciesOf('é um cachorro')).toBe('cachorro');
     expect(speciesOf('Ela é uma gata 🐱')).toBe('gato');
     expect(speciesOf('cachorro e gato')).toBeNull();
+    // In a request of any length, the dog or cat it is for; "outro" there is rarely a species.
+    expect(speciesMentioned('quero marcar um banho pro meu cachorrinho amanhã de manhã se tiver horário')).toBe('cachorro');
+    expect(speciesMentioned('tosa da minha gata')).toBe('gato');
+    expect(speciesMentioned('banho para o cachorro e a gata')).toBeNull();
+    expect(speciesMentioned('quero outro horário')).toBeNull();
     expect(sizeOf('3')).toBe('medio');
     expect(sizeOf('Médio')).toBe('medio');
     expect(sizeOf('grande')).toBe('grande');

@@ -231,6 +231,17 @@ export function speciesOf(text: string): Species | null {
   return named.length === 1 ? named[0] : null;
 }
 
+/**
+ * The kind of pet a request is for, wherever the sentence says it ("banho pro
+ * meu cachorro", "tosa da minha gata amanhã"): a dog or a cat, the one named;
+ * null for none or both. "outro" is left out: in a sentence it is rarely a species.
+ */
+export function speciesMentioned(text: string): Exclude<Species, 'outro'> | null {
+  const words = foldText(text).split(' ');
+  const named = (['cachorro', 'gato'] as const).filter((species) => words.some((word) => matchesAny(word, menuVocabulary.species[species])));
+  return named.length === 1 ? named[0] : null;
+}
+
 export type PetSize = (typeof PET_SIZES)[number];
 
 export function sizeOf(text: string): PetSize | null {

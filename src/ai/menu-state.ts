@@ -29,6 +29,8 @@ export interface BookingDraft {
   petName?: string;
   /** "os dois": the customer's other pets to book the same service for once this one is booked, in order. */
   nextPetIds?: string[];
+  /** "banho pro meu cachorro": the kind of pet the booking is for, said before the pet was chosen or registered. */
+  species?: Species;
 }
 
 /** A pet being registered; `forBooking` goes on to the booking confirmation afterwards. */
@@ -82,6 +84,7 @@ export function readMenuState(stored: Record<string, unknown> | null | undefined
       if (isString(stored.booking[key])) booking[key] = stored.booking[key];
     }
     if (isStringArray(stored.booking.nextPetIds)) booking.nextPetIds = stored.booking.nextPetIds;
+    if (SPECIES.includes(stored.booking.species as Species)) booking.species = stored.booking.species as Species;
     state.booking = booking;
   }
   if (isRecord(stored.pet) && typeof stored.pet.forBooking === 'boolean') {

@@ -484,6 +484,35 @@ describe('OfflineMenuAgent', () => {
     ]);
   });
 
+  it('takes "pro meu cachorro" as the kind of pet: the one dog booked, a first dog registered without asking its species', async () => {
+    const MIMI = { id: 'pet-mimi', name: 'Mimi', species: 'gato', breed: null, size: null };
+    const withDogAndCat = setup([REX, MIMI]);
+    await withDogAndCat.send('oi');
+    expect(textOf(await withDogAndCat.send('quero marcar banho pro meu cachorro sexta às 10h'))).toBe(
+      'Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)',
+    );
+    // The cat's owner with no dog yet: the dog is registered, its species not asked.
+    const catOnly = setup([MIMI]);
+    await catOnly.send('oi');
+    expect(textOf(await catOnly.send('quero agendar para o meu cachorro'))).toContain('Qual serviço você quer agendar?');
+    await catOnly.send('banho');
+    expect(textOf(await catOnly.send('sexta 10h'))).toBe('Para finalizar, vamos cadastrar seu pet. Qual é o nome do seu pet?');
+    expect(textOf(await catOnly.send('Thor'))).toContain('Qual é o porte de *Thor*?');
+    expect(textOf(await catOnly.send('grande'))).toBe(
+      'Pronto, cadastrei *Thor*! 🐾\n\nConfirma *Banho* (R$ 60,00) para *Thor* na sexta-feira, 27/11, às 10:00? (sim/não)',
+    );
+    expect(catOnly.contacts.pets).toEqual([expect.objectContaining({ name: 'Thor', species: 'cachorro', size: 'grande' })]);
+    // No pets at all: the same, and a change of day on the way keeps the kind of pet.
+    const noPets = setup([]);
+    await noPets.send('banho pra minha gata sexta');
+    await noPets.send('mudar o dia');
+    await noPets.send('sexta 11h');
+    expect(textOf(await noPets.send('Mel'))).toBe(
+      'Pronto, cadastrei *Mel*! 🐾\n\nConfirma *Banho* (R$ 60,00) para *Mel* na sexta-feira, 27/11, às 11:00? (sim/não)',
+    );
+    expect(noPets.contacts.pets).toEqual([expect.objectContaining({ name: 'Mel', species: 'gato' })]);
+  });
+
   it('keeps the draft when the customer says thanks in the middle of a booking', async () => {
     const { send, state } = setup();
     await send('agendar banho sexta');

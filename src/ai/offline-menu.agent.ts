@@ -29,11 +29,12 @@ import {
   petNameAnswer,
   quote,
   sizeOf,
+  speciesMentioned,
   speciesOf,
   spreadOver,
   timeOf,
 } from './menu-input.js';
-import { mainMenuState, type MenuState, readMenuState } from './menu-state.js';
+import { type BookingDraft, mainMenuState, type MenuState, readMenuState } from './menu-state.js';
 import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabulary, momentOf, type OpeningDays, type PartOfDay, type Species } from './offline-menu.pt-br.js';
 
 /** How many free times of a day are shown numbered; any other free time can still be typed. */
@@ -253,7 +254,10 @@ class MenuConversation {
   private async startBooking(hint: string): Promise<void> {
     const services = this.context.services;
     if (services.length === 0) return this.noServices();
-    this.state = { ...mainMenuState(), step: 'choose_service', booking: {}, offeredServices: services.map((service) => service.id) };
+    // "quero agendar pro meu cachorro": the kind of pet is kept while the service is chosen.
+    const species = speciesMentioned(hint);
+    const booking = species === null ? {} : { species };
+    this.state = { ...mainMenuState(), step: 'choose_service', booking, offeredServices: services.map((service) => service.id) };
     const named = hint === '' ? null : matchByName(services, hint);
     const service = named ?? (services.length === 1 ? services[0] : null);
     if (service === null) return this.say(menuTexts.chooseService(services));
@@ -308,8 +312,12 @@ class MenuConversation {
   private async selectService(service: Service, text: string): Promise<void> {
     if (!this.fitsAnOpenDay(service)) return this.longerThanADay(service);
     // "banho pra Mel e Rex": each pet named gets its booking, one after the other, as with "os dois".
-    const [pet, ...others] = text === '' ? [] : this.pets.filter((candidate) => matchByName([candidate], text) !== null);
-    const forPet = pet === undefined ? {} : { petId: pet.id, petName: pet.name, nextPetIds: others.map((other) => other.id) };
+    const named = text === '' ? [] : this.pets.filter((candidate) => matchByName([candidate], text) !== null);
+    // "banho pro meu cachorro": the customer's one dog is that pet; with none, the dog to register is not asked its species.
+    const species = (text === '' ? null : speciesMentioned(text)) ?? this.state.booking?.species;
+    const ofSpecies = species === undefined ? [] : this.pets.filter((candidate) => candidate.species === species);
+    const [pet, ...others] = named.length > 0 ? named : ofSpecies.length === 1 ? ofSpecies : [];
+    const forPet = pet === undefined ? { species } : { petId: pet.id, petName: pet.name, nextPetIds: others.map((other) => other.id) };
     this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id, ...forPet } };
     const day = text === '' ? null : dayOf(text, this.today);
     if (day !== null && 'date' in day && day.date >= this.today) return this.showDay(day.date, timeOf(text), partOfDayOf(text));
@@ -457,12 +465,11 @@ class MenuConversation {
     this.state = { ...mainMenuState(), step: 'choose_pet', booking };
     const chosenPet = this.pets.find((pet) => pet.id === booking.petId);
     if (chosenPet !== undefined) return this.selectPet(chosenPet);
-    if (this.pets.length === 0) {
-      this.state = { ...this.state, step: 'pet_name', pet: { forBooking: true } };
-      return this.say(menuTexts.askPetNameForBooking());
-    }
-    this.state.offeredPets = this.pets.map((pet) => pet.id);
-    this.say(menuTexts.choosePet(this.pets.map((pet) => pet.name)));
+    // "pro meu cachorro": only their dogs are offered; with no dog (or no pet) yet, the dog is registered.
+    const candidates = booking.species === undefined ? this.pets : this.pets.filter((pet) => pet.species === booking.species);
+    if (candidates.length === 0) return this.startPetRegistration(true);
+    this.state.offeredPets = candidates.map((pet) => pet.id);
+    this.say(menuTexts.choosePet(candidates.map((pet) => pet.name)));
   }
 
   private async choosePet(text: string): Promise<void> {
@@ -534,7 +541,7 @@ class MenuConversation {
     this.state = {
       ...mainMenuState(),
       step: 'choose_day',
-      booking: { serviceId: service.id, petId: draft.petId, petName: draft.petName, nextPetIds: draft.nextPetIds },
+      booking: { serviceId: service.id, ...petOf(draft) },
     };
     const day = dayOf(text, this.today);
     const date = day !== null && 'date' in day && day.date >= this.today ? day.date : draft.date;
@@ -565,7 +572,7 @@ class MenuConversation {
       this.state = {
         ...mainMenuState(),
         step: 'choose_day',
-        booking: { serviceId: service.id, petId: draft.petId, petName: draft.petName, nextPetIds: draft.nextPetIds },
+        booking: { serviceId: service.id, ...petOf(draft) },
       };
       this.say(menuTexts.askDay(service.name));
       return true;
@@ -660,7 +667,9 @@ class MenuConversation {
   // Pets
 
   private startPetRegistration(forBooking: boolean): void {
-    this.state = { ...mainMenuState(), step: 'pet_name', pet: { forBooking }, ...(forBooking ? { booking: this.state.booking } : {}) };
+    // The kind of pet the booking was asked for ("banho pro meu cachorro") is not asked again.
+    const species = forBooking ? this.state.booking?.species : undefined;
+    this.state = { ...mainMenuState(), step: 'pet_name', pet: { forBooking, species }, ...(forBooking ? { booking: this.state.booking } : {}) };
     this.say(forBooking ? menuTexts.askPetNameForBooking() : menuTexts.askPetName());
   }
 
@@ -671,7 +680,9 @@ class MenuConversation {
     if (this.petDraft().forBooking && (await this.changeDayOrTime(text, false))) return;
     // "sim", "ok", "oi", "cachorro": an answer to some other question, not a name to register.
     if (isNotAPetName(text)) return this.say(menuTexts.petNameNeeded());
-    const { name, species } = petNameAnswer(text);
+    const answer = petNameAnswer(text);
+    const name = answer.name;
+    const species = answer.species ?? this.petDraft().species ?? null;
     if (name.length > PET_NAME_MAX || !/\p{L}/u.test(name)) return this.notUnderstood(text);
     // A pet the customer already has (chose "Cadastrar outro pet" for it) is not registered twice.
     const known = this.pets.find((pet) => foldText(pet.name) === foldText(name));
@@ -972,4 +983,9 @@ class MenuConversation {
   private say(...parts: string[]): void {
     this.answers.push(parts.join('\n\n'));
   }
+}
+
+/** What a booking draft says about its pet, kept when the service or the day changes. */
+function petOf(draft: BookingDraft): Pick<BookingDraft, 'petId' | 'petName' | 'nextPetIds' | 'species'> {
+  return { petId: draft.petId, petName: draft.petName, nextPetIds: draft.nextPetIds, species: draft.species };
 }
