@@ -491,6 +491,13 @@ describe('OfflineMenuAgent', () => {
     expect(textOf(await withDogAndCat.send('quero marcar banho pro meu cachorro sexta às 10h'))).toBe(
       'Confirma *Banho* (R$ 60,00) para *Rex* na sexta-feira, 27/11, às 10:00? (sim/não)',
     );
+    // Two dogs: only they are offered.
+    const twoDogs = setup([REX, MIMI, { ...REX, id: 'pet-bob', name: 'Bob' }]);
+    await twoDogs.send('oi');
+    expect(textOf(await twoDogs.send('banho pro cachorro sexta às 10h'))).toBe(
+      'Para qual pet?\n1. Rex\n2. Bob\n3. Cadastrar outro pet\n\nResponda com o número ou o nome do pet.',
+    );
+    expect(textOf(await twoDogs.send('2'))).toContain('para *Bob*');
     // The cat's owner with no dog yet: the dog is registered, its species not asked.
     const catOnly = setup([MIMI]);
     await catOnly.send('oi');
