@@ -8,6 +8,7 @@ import {
   dayOf,
   isNotAPetName,
   matchByName,
+  nextWeekStart,
   partOfDayOf,
   petNameAnswer,
   quote,
@@ -99,6 +100,16 @@ describe('dayOf', () => {
     expect(date('próxima quinta')).toBe('2026-12-03');
     expect(date('quinta')).toBe(TODAY);
     expect(date('sexta que vem')).toBe('2026-11-27');
+  });
+
+  it('reads a weekday "da semana que vem" in the week after this one, Monday to Sunday', () => {
+    // Thursday 26/11: next week runs from Monday 30/11 to Sunday 06/12.
+    expect(date('sexta da semana que vem')).toBe('2026-12-04');
+    expect(date('segunda da próxima semana')).toBe('2026-11-30');
+    expect(date('domingo da semana que vem')).toBe('2026-12-06');
+    expect(date('quinta da semana que vem')).toBe('2026-12-03');
+    expect(nextWeekStart('2026-11-30')).toBe('2026-12-07');
+    expect(nextWeekStart('2026-11-29')).toBe('2026-11-30');
   });
 
   it('reads dd/mm (next year once passed) and full dates', () => {

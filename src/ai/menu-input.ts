@@ -281,9 +281,15 @@ export function dayOf(text: string, today: string): DayAnswer | null {
   if (menuVocabulary.today.some((word) => wholeWord(folded, word))) return { date: today };
   const weekday = menuVocabulary.weekdays.findIndex((words) => words.some((word) => wholeWord(folded, word)));
   if (weekday === -1) return null;
+  if (menuVocabulary.followingWeek.test(folded)) return { date: addDays(nextWeekStart(today), (weekday + 6) % 7) };
   const ahead = (weekday - weekdayOf(today) + 7) % 7;
   // On a Thursday, "quinta que vem" / "próxima quinta" is next week's, not today.
   return { date: addDays(today, ahead === 0 && menuVocabulary.nextWeek.test(folded) ? 7 : ahead) };
+}
+
+/** The Monday after `today` (YYYY-MM-DD): where "a semana que vem" starts. */
+export function nextWeekStart(today: string): string {
+  return addDays(today, 7 - ((weekdayOf(today) + 6) % 7));
 }
 
 /** A day and month, with the year as written (4 or 2 digits) or, without it, the next such day from today. */

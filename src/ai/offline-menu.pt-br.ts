@@ -340,6 +340,8 @@ export const menuVocabulary = {
   dayAfterTomorrow: ['depois de amanha'],
   /** With a weekday: next week's when it is today's ("quinta que vem" on a Thursday). */
   nextWeek: /\b(?:que vem|proxim[oa])\b/,
+  /** The week after this one, Monday to Sunday: "sexta da semana que vem" is that week's Friday, whatever today is. */
+  followingWeek: /\b(?:semana que vem|proxima semana|semana seguinte)\b/,
   /** Index = weekday (0 = Sunday). */
   weekdays: [
     // Abbreviations as on a calendar, but "ter" (also "to have": "pode ter horário?").
