@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientGptAgent } from '../src/ai/client-gpt.agent.js';
 import { OfflineMenuAgent } from '../src/ai/offline-menu.agent.js';
 import { AuroraAgent } from '../src/ai/aurora.agent.js';
+import { nextWeekStart } from '../src/ai/menu-input.js';
 import { addDays, formatInZone, localDate, wallClockOf, zonedInstant } from '../src/booking/zoned-time.js';
 import { DATABASE, type Database } from '../src/database/database.js';
 import { bookingEvents } from '../src/database/schema.js';
@@ -177,6 +178,11 @@ describe('offline menu assistant on PostgreSQL', () => {
     expect(agenda).toBe(
       `📅 *Agenda de ${WEEKDAYS[new Date(`${inThreeDays}T12:00:00Z`).getUTCDay()]}, ${bookedDay}/${bookedMonth}* (1 agendamento)\n• 10:00 Banho — Rex (Ana)`,
     );
+    // The week it falls in, Monday to Sunday: the rest of this one, or the next.
+    const week = await ask(inThreeDays < nextWeekStart(today) ? 'agenda da semana' : 'quem vem na semana que vem?');
+    expect(week).toMatch(/^🗓️ \*Agenda d(esta|a próxima) semana\* \(.*\): \d+ agendamentos?\n/);
+    expect(week).toContain(`📅 *Agenda de ${WEEKDAYS[new Date(`${inThreeDays}T12:00:00Z`).getUTCDay()]}, ${bookedDay}/${bookedMonth}*`);
+    expect(week).toContain('• 10:00 Banho — Rex (Ana)');
     expect((await api('POST', `/api/bookings/${booked.body.id}/cancel`, {})).status).toBe(200);
     const tomorrowLabel = `${WEEKDAYS[new Date(`${tomorrow}T12:00:00Z`).getUTCDay()]}, ${tomorrow.slice(8, 10)}/${tomorrow.slice(5, 7)}`;
     expect(await ask('quem vem amanhã?')).toBe(`📅 Nenhum agendamento para amanhã, ${tomorrowLabel}.`);

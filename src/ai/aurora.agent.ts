@@ -110,7 +110,7 @@ export class AuroraAgent implements ConversationAgent {
 
   /**
    * Without the model (`offline`: no key; `fallback`: it failed), from the same
-   * queries its tools read: a day's bookings, the inactive customers or the
+   * queries its tools read: a day's or a week's bookings, the inactive customers or the
    * figures of the periods the owner named, when plain words say so; otherwise today and this week, and,
    * offline, what can be asked. An owner who gets the same summary whatever they
    * ask would think the assistant broken.
@@ -124,6 +124,10 @@ export class AuroraAgent implements ConversationAgent {
     if (request?.kind === 'agenda') {
       const entries = await this.analytics.agenda(organizationId, windowOfDates(request.date, addDays(request.date, 1), timezone));
       return { texts: [[...lead, auroraTexts.agenda(request.date, today, entries, timezone)].join('\n\n')] };
+    }
+    if (request?.kind === 'week') {
+      const entries = await this.analytics.agenda(organizationId, windowOfDates(request.from, request.to, timezone));
+      return { texts: [[...lead, auroraTexts.weekAgenda(request.from, request.to, today, entries, timezone)].join('\n\n')] };
     }
     if (request?.kind === 'inactive') {
       const days = request.days ?? DEFAULT_INACTIVE_DAYS;

@@ -105,6 +105,16 @@ describe('plainRequestOf: what the answers without the model understand', () => 
     expect(plainRequestOf('agenda de 31/02', TODAY)).toEqual({ kind: 'no-such-day' });
   });
 
+  it('takes next week as Monday to Sunday after this one, and "agenda da semana" as the rest of this one', () => {
+    // Tuesday 24/11.
+    expect(plainRequestOf('quem vem na semana que vem?', TODAY)).toEqual({ kind: 'week', from: '2026-11-30', to: '2026-12-07' });
+    expect(plainRequestOf('como está a próxima semana?', TODAY)).toEqual({ kind: 'week', from: '2026-11-30', to: '2026-12-07' });
+    expect(plainRequestOf('agenda da semana', TODAY)).toEqual({ kind: 'week', from: TODAY, to: '2026-11-30' });
+    expect(plainRequestOf('agenda de sexta da semana que vem', TODAY)).toEqual({ kind: 'agenda', date: '2026-12-04' });
+    // The week's figures are still the figures.
+    expect(plainRequestOf('quantos agendamentos essa semana?', TODAY)).toEqual({ kind: 'figures', periods: ['semana'] });
+  });
+
   it('answers null to anything else, a greeting included', () => {
     expect(plainRequestOf('bom dia', TODAY)).toBeNull();
     expect(plainRequestOf('mesmo assim, obrigado', TODAY)).toBeNull();
@@ -149,5 +159,17 @@ describe('auroraTexts.agenda', () => {
     );
     expect(auroraTexts.agenda(TODAY, TODAY, [], ZONE)).toBe('📅 Nenhum agendamento para hoje, terça-feira, 24/11.');
     expect(auroraTexts.agenda('2026-11-27', TODAY, [], ZONE)).toBe('📅 Nenhum agendamento para sexta-feira, 27/11.');
+  });
+
+  it("lists a week's bookings day by day, leaving out the days without any", () => {
+    const at = (date: string, time: string, pet: string) => ({ ...entry(time, 'Banho', pet, 'Ana'), startsAt: new Date(`${date}T${time}:00-03:00`) });
+    expect(auroraTexts.weekAgenda('2026-11-30', '2026-12-07', TODAY, [at('2026-11-30', '09:00', 'Rex'), at('2026-12-04', '22:30', 'Mel')], ZONE)).toBe(
+      '🗓️ *Agenda da próxima semana* (segunda-feira, 30/11 a domingo, 06/12): 2 agendamentos\n\n' +
+        '📅 *Agenda de segunda-feira, 30/11* (1 agendamento)\n• 09:00 Banho — Rex (Ana)\n\n' +
+        '📅 *Agenda de sexta-feira, 04/12* (1 agendamento)\n• 22:30 Banho — Mel (Ana)',
+    );
+    expect(auroraTexts.weekAgenda(TODAY, '2026-11-30', TODAY, [], ZONE)).toBe(
+      '📅 Nenhum agendamento no resto desta semana (terça-feira, 24/11 a domingo, 29/11).',
+    );
   });
 });

@@ -4,9 +4,9 @@ import { agendaLines, dayLabel } from '../automation/proactive.pt-br.js';
 import { addDays, formatInZone, localDate, weekdayOf } from '../booking/zoned-time.js';
 import { foldText } from '../common/text-folding.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
-import { dayOf } from './menu-input.js';
+import { dayOf, nextWeekStart } from './menu-input.js';
 import type { AudienceReach, InactiveClient } from './campaigns.port.js';
-import { formatDuration, formatPrice, momentOf, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
+import { formatDuration, formatPrice, menuVocabulary, momentOf, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
 
 /**
  * What Aurora, the owner's assistant, says without the model, and the system
@@ -103,6 +103,8 @@ export type PlainRequest =
   | { kind: 'figures'; periods: AnalyticsPeriod[] }
   | { kind: 'inactive'; days: number | null }
   | { kind: 'agenda'; date: string }
+  /** The bookings of the days from `from` to `to` (exclusive): the rest of this week, or the next one. */
+  | { kind: 'week'; from: string; to: string }
   /** A day named that is not on the calendar ("agenda de 31/02"). */
   | { kind: 'no-such-day' };
 
@@ -116,10 +118,16 @@ export type PlainRequest =
  */
 export function plainRequestOf(text: string, today: string): PlainRequest | null {
   const folded = foldText(text);
-  if (AGENDA_WORDS.test(folded)) {
+  const nextWeek = menuVocabulary.followingWeek.test(folded);
+  if (AGENDA_WORDS.test(folded) || nextWeek) {
     const day = dayOf(text, today);
     if (day !== null && !('date' in day)) return { kind: 'no-such-day' };
-    return { kind: 'agenda', date: day?.date ?? today };
+    if (day !== null) return { kind: 'agenda', date: day.date };
+    const monday = nextWeekStart(today);
+    if (nextWeek) return { kind: 'week', from: monday, to: addDays(monday, 7) };
+    // "agenda da semana": what is left of this one, today included.
+    if (PERIOD_WORDS.semana.test(folded)) return { kind: 'week', from: today, to: monday };
+    return { kind: 'agenda', date: today };
   }
   if (INACTIVE_WORDS.test(folded)) {
     const days = /\b(\d+) ?dias?\b/.exec(folded);
@@ -154,7 +162,7 @@ export const auroraTexts = {
 
   /** After the plain summary, when the owner asked what only the model would understand. */
   offlineHint: () =>
-    'Sem a inteligência artificial ligada, eu entendo pedidos simples: *agenda de amanhã* (ou de outro dia), *hoje*, *semana*, *mês*, *ano* ou *clientes inativos* (ex.: *inativos há 90 dias*).',
+    'Sem a inteligência artificial ligada, eu entendo pedidos simples: *agenda de amanhã* (ou de outro dia, ou *da semana que vem*), *hoje*, *semana*, *mês*, *ano* ou *clientes inativos* (ex.: *inativos há 90 dias*).',
 
   /** The inactive customers, as the model's tool lists them; `more`: the list was cut. */
   inactiveClients: (days: number, clients: InactiveClient[], more: boolean, timeZone: string) => {
@@ -172,6 +180,22 @@ export const auroraTexts = {
     const relative = date === today ? 'hoje, ' : date === addDays(today, 1) ? 'amanhã, ' : '';
     const bookings = entries.map((entry) => ({ ...entry, time: momentOf(entry.startsAt, timeZone, today).time }));
     return agendaLines(`${relative}${dayLabel(date)}`, bookings).join('\n');
+  },
+
+  /** The bookings of several days ("agenda da semana que vem"), day by day; days without any are left out. */
+  weekAgenda: (from: string, to: string, today: string, entries: AgendaEntry[], timeZone: string) => {
+    const last = addDays(to, -1);
+    const span = from === last ? dayLabel(from) : `${dayLabel(from)} a ${dayLabel(last)}`;
+    const which = from > today ? 'da próxima semana' : 'desta semana';
+    if (entries.length === 0) return `📅 Nenhum agendamento ${from > today ? 'na próxima semana' : 'no resto desta semana'} (${span}).`;
+    const days = new Map<string, AgendaEntry[]>();
+    for (const entry of entries) {
+      const date = localDate(entry.startsAt, timeZone);
+      days.set(date, [...(days.get(date) ?? []), entry]);
+    }
+    const lines = [`🗓️ *Agenda ${which}* (${span}): ${plural(entries.length, 'agendamento', 'agendamentos')}`];
+    for (const [date, dayEntries] of days) lines.push('', auroraTexts.agenda(date, today, dayEntries, timeZone));
+    return lines.join('\n');
   },
 
   /** The model kept calling tools without answering. */
