@@ -1,14 +1,14 @@
 import { ANALYTICS_PERIODS, type AnalyticsPeriod } from '../analytics/analytics-period.js';
 import { windowOfDates } from '../analytics/analytics-period.js';
 import type { AnalyticsService } from '../analytics/analytics.service.js';
-import { addDays, localDate } from '../booking/zoned-time.js';
+import { addDays, isCalendarDate, localDate } from '../booking/zoned-time.js';
 import { DomainException } from '../common/domain.exception.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
 import { agendaForModel, audienceReachForModel, campaignUnreachableReason, reportForModel } from './aurora.pt-br.js';
 import type { CampaignsPort } from './campaigns.port.js';
 import type { LlmToolCall, ToolDefinition } from './llm-client.js';
 import type { Toolbox, ToolOutcome } from './tool-loop.js';
-import { DATE_PATTERN, isCalendarDate, type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
+import { DATE_PATTERN, type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
 
 /**
  * Inactive customers listed per call (and in Aurora's plain answer): enough for

@@ -6,7 +6,7 @@ import {
 } from '../booking/booking.exceptions.js';
 import type { Actor, BookingRow } from '../booking/bookings.repository.js';
 import type { BookingsService } from '../booking/bookings.service.js';
-import { localDate, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
+import { isCalendarDate, localDate, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
 import { DomainException, ResourceNotFoundException } from '../common/domain.exception.js';
 import type { ContactsService } from '../contacts/contacts.service.js';
 import { ACTIVE_BOOKING_STATUSES, type BookingStatus, PET_SIZES } from '../database/schema.js';
@@ -16,7 +16,7 @@ import type { LlmToolCall, ToolDefinition } from './llm-client.js';
 import { matchByName } from './menu-input.js';
 import { formatPrice, menuTexts, momentOf, SPECIES, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
 import type { Toolbox, ToolOutcome } from './tool-loop.js';
-import { DATE_PATTERN, isCalendarDate, type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
+import { DATE_PATTERN, type ObjectSchema, objectSchema, validateArguments } from './tool-schema.js';
 
 const ACTOR: Actor = { kind: 'client_agent', id: null };
 const DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}$';

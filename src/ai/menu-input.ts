@@ -1,4 +1,4 @@
-import { addDays, utcMidnight, weekdayOf } from '../booking/zoned-time.js';
+import { addDays, calendarDate, weekdayOf } from '../booking/zoned-time.js';
 import { foldText, PICTOGRAPHS } from '../common/text-folding.js';
 import { PET_SIZES } from '../database/schema.js';
 import { asksForHuman } from '../messaging/pipeline.pt-br.js';
@@ -314,14 +314,6 @@ function nextDayOfMonth(day: number, today: string): DayAnswer {
     if (date !== null && date >= today) return { date };
   }
   return { invalid: true };
-}
-
-/** YYYY-MM-DD, or null when there is no such day (30/02, 00/13). */
-function calendarDate(year: number, month: number, day: number): string | null {
-  if (month < 1 || month > 12 || day < 1) return null;
-  const candidate = new Date(utcMidnight(year, month, day));
-  if (candidate.getUTCMonth() !== month - 1) return null;
-  return candidate.toISOString().slice(0, 10);
 }
 
 /**

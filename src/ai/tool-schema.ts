@@ -36,14 +36,8 @@ export interface ObjectSchema {
   additionalProperties: false;
 }
 
-/** A tool argument that is a day: YYYY-MM-DD (isCalendarDate tells a real one). */
+/** A tool argument that is a day: YYYY-MM-DD (zoned-time's isCalendarDate tells a real one). */
 export const DATE_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
-
-/** Whether a YYYY-MM-DD string is a day of the calendar (not 2026-02-30). */
-export function isCalendarDate(date: string): boolean {
-  const parsed = new Date(`${date}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
-}
 
 const KNOWN_KEYWORDS = new Set(['type', 'description', 'enum', 'pattern', 'minLength', 'maxLength', 'minimum', 'maximum']);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, localDate, offsetMinutes, wallClockOf, weekdayOf, zonedInstant } from './zoned-time.js';
+import { addDays, calendarDate, isCalendarDate, localDate, offsetMinutes, wallClockOf, weekdayOf, zonedInstant } from './zoned-time.js';
 
 /** The wall clock as Intl formats it, with a formatter of the test's own. */
 function formatted(instant: Date, timeZone: string) {
@@ -111,5 +111,19 @@ describe('the calendar of years 0-99', () => {
     expect(addDays('0004-02-28', 1)).toBe('0004-02-29');
     expect(zonedInstant('0050-01-01', 600, 'UTC').toISOString()).toBe('0050-01-01T10:00:00.000Z');
     expect(localDate(zonedInstant('0050-01-01', 600, 'America/Sao_Paulo'), 'America/Sao_Paulo')).toBe('0050-01-01');
+  });
+});
+
+describe('calendar days', () => {
+  it('tells a day of the calendar from one that is not, leap years included', () => {
+    expect(calendarDate(2028, 2, 29)).toBe('2028-02-29');
+    expect(calendarDate(2026, 2, 29)).toBeNull();
+    expect(calendarDate(2026, 13, 1)).toBeNull();
+    expect(calendarDate(2026, 4, 0)).toBeNull();
+    expect(isCalendarDate('2026-11-30')).toBe(true);
+    expect(isCalendarDate('2026-02-30')).toBe(false);
+    expect(isCalendarDate('2026-11-31')).toBe(false);
+    expect(isCalendarDate('2026-1-5')).toBe(false);
+    expect(isCalendarDate('amanhã')).toBe(false);
   });
 });

@@ -95,6 +95,20 @@ export function utcMidnight(year: number, month: number, day: number): number {
   return new Date(0).setUTCFullYear(year, month - 1, day);
 }
 
+/** YYYY-MM-DD, or null when there is no such day (30/02, 00/13). */
+export function calendarDate(year: number, month: number, day: number): string | null {
+  if (month < 1 || month > 12 || day < 1) return null;
+  const candidate = new Date(utcMidnight(year, month, day));
+  if (candidate.getUTCMonth() !== month - 1) return null;
+  return candidate.toISOString().slice(0, 10);
+}
+
+/** Whether a YYYY-MM-DD string is a day of the calendar (not 2026-02-30). */
+export function isCalendarDate(date: string): boolean {
+  const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  return parts !== null && calendarDate(Number(parts[1]), Number(parts[2]), Number(parts[3])) === date;
+}
+
 /** The instant at which UTC shows this wall clock. */
 function utcMillisOf(wall: WallClock): number {
   return utcMidnight(wall.year, wall.month, wall.day) + ((wall.hour * 60 + wall.minute) * 60 + wall.second) * 1000;
