@@ -43,17 +43,12 @@ export class CampaignsAdapter implements CampaignsPort {
   }
 
   /**
-   * Approves the draft unless, judged now on the number it would be sent from,
-   * it would reach nobody (time passed since drafting: customers' 24-hour
-   * windows closed, some opted out); then it stays a draft and the owner hears
-   * why. The reach said on approval is the real one, not the audience's size.
+   * Approves the draft unless it would reach nobody now (it stays a draft and
+   * the owner hears why). The reach said on approval is the real one, not the audience's size.
    */
   async approveByCode(organizationId: string, code: string, ownerContactId: string): Promise<ApprovalResult> {
-    const draft = await this.campaigns.find(organizationId, code);
-    const reach = draft?.status === 'draft' ? await this.campaigns.audienceReach(organizationId, draft.audience, draft.instanceId ?? undefined) : null;
-    if (draft !== null && reach !== null && reach.reachable === 0) return { kind: 'unreachable', code: draft.code, reach };
     const result = await this.campaigns.approveDraft(organizationId, code, { kind: 'aurora', id: ownerContactId });
-    if (result.kind !== 'approved') return result;
-    return { kind: 'approved', code: result.campaign.code, reach: reach ?? (await this.campaigns.audienceReach(organizationId, result.campaign.audience, result.campaign.instanceId)) };
+    if (result.kind === 'approved' || result.kind === 'unreachable') return { kind: result.kind, code: result.campaign.code, reach: result.reach };
+    return result;
   }
 }

@@ -1,3 +1,5 @@
+import type { AudienceReach } from '../campaigns/campaigns.repository.js';
+
 /**
  * What Aurora needs from campaigns: the inactive customers, a draft, and the
  * owner's approval by code. Aurora depends on this port; the campaigns module
@@ -16,15 +18,8 @@ export interface InactiveClient {
 
 export type DraftAudience = { kind: 'inactive'; days: number } | { kind: 'all' };
 
-/** Who of an audience a campaign sent now would reach, and why the others would not get it. */
-export interface AudienceReach {
-  total: number;
-  reachable: number;
-  /** Wrote SAIR. */
-  optedOut: number;
-  /** Did not write to the sending number in the last 24 hours, while the shop does not allow sending outside that window. */
-  outsideWindow: number;
-}
+/** Who of an audience a campaign sent now would reach, and why the others would not get it: the campaigns module's own figures. */
+export type { AudienceReach };
 
 export type DraftResult =
   /** `reach`: as things stand now; the sender judges each recipient again at their turn. */

@@ -24,9 +24,15 @@ export interface CampaignDraftInput {
   instanceId?: string;
 }
 
-/** What approving a draft found; `approved` carries the campaign as it is now (approved or already sending). */
+/**
+ * What approving a draft found; `approved` carries the campaign as it is now
+ * (approved or already sending). `reach`: who of its audience gets it, judged
+ * at the approval on the number it is sent from.
+ */
 export type DraftApproval =
-  | { kind: 'approved'; campaign: CampaignRow }
+  | { kind: 'approved'; campaign: CampaignRow; reach: AudienceReach }
+  /** It would reach nobody now (opted out, outside the 24-hour window): it stays a draft. */
+  | { kind: 'unreachable'; campaign: CampaignRow; reach: AudienceReach }
   | { kind: 'not_found' }
   | { kind: 'not_draft'; status: CampaignStatus }
   /** No connected number to send from: the draft stays a draft. */
@@ -124,18 +130,22 @@ export class CampaignsService {
 
   /**
    * Approves only a draft, for the owner in chat: what it found (no such
-   * campaign, no longer a draft, no connected number) comes back as a result to
-   * answer with, not as an error. Approving a campaign past its draft again
-   * would re-queue it quietly, so the owner is told instead. One read of the
-   * campaign, as in approve.
+   * campaign, no longer a draft, no connected number, nobody it would reach)
+   * comes back as a result to answer with, not as an error. Approving a
+   * campaign past its draft again would re-queue it quietly, so the owner is
+   * told instead. A draft that, judged now, would reach nobody (time passed
+   * since drafting: windows closed, some opted out) stays a draft. One read of
+   * the campaign, as in approve.
    */
   async approveDraft(organizationId: string, idOrCode: string, approvedBy: CampaignActor): Promise<DraftApproval> {
     const campaign = await this.find(organizationId, idOrCode);
     if (campaign === null) return { kind: 'not_found' };
     if (campaign.status !== 'draft') return { kind: 'not_draft', status: campaign.status };
+    const reach = await this.audienceReach(organizationId, campaign.audience, campaign.instanceId ?? undefined);
+    if (reach.reachable === 0) return { kind: 'unreachable', campaign, reach };
     try {
       const approved = await this.approveFoundDraft(organizationId, campaign, approvedBy);
-      return { kind: 'approved', campaign: await this.queueSending(organizationId, approved) };
+      return { kind: 'approved', campaign: await this.queueSending(organizationId, approved), reach };
     } catch (error) {
       if (error instanceof NoConnectedInstanceException) return { kind: 'no_instance' };
       throw error;
