@@ -152,7 +152,8 @@ export class CampaignsRepository {
   /**
    * Campaigns of every organization that should have a sending job: approved or
    * sending. Across organizations, for the sweeper that serves the whole
-   * deployment; a deployment has few at a time, so no index is needed.
+   * deployment; a partial index holds only these few, so the scan does not grow
+   * with every campaign ever sent.
    */
   unfinished(): Promise<{ id: string; organizationId: string }[]> {
     return this.database.systemDb

@@ -607,6 +607,8 @@ export const campaigns = pgTable(
   (table) => [
     uniqueIndex('campaigns_organization_code_key').on(table.organizationId, table.code),
     index('campaigns_organization_created_idx').on(table.organizationId, table.createdAt),
+    // The campaign sweeper's scan across organizations: only the few still to send, not every campaign ever sent.
+    index('campaigns_unfinished_idx').on(table.organizationId, table.id).where(sql`status IN ('approved', 'sending')`),
   ],
 );
 

@@ -72,13 +72,19 @@ export async function openShopDatabase(label: string, poolSize: number, shopName
 }
 
 /**
- * Index entries the current transaction has read from `messages`' indexes
+ * Index entries the current transaction has read from the table's indexes
  * (PostgreSQL counts them per backend and transaction): how a test sees which
  * plan a statement ran with.
  */
-export async function indexEntriesRead(db: Db): Promise<number> {
+export async function indexEntriesRead(db: Db, table = 'messages'): Promise<number> {
   const result = await db.execute(sql`
     SELECT coalesce(sum(pg_stat_get_xact_tuples_returned(indexrelid)), 0)::int AS read
-      FROM pg_index WHERE indrelid = 'messages'::regclass`);
+      FROM pg_index WHERE indrelid = ${table}::regclass`);
   return (result as unknown as { rows: { read: number }[] }).rows[0].read;
+}
+
+/** Rows the current transaction has read from the table: by sequential scans plus index entries. */
+export async function rowsRead(db: Db, table: string): Promise<number> {
+  const result = await db.execute(sql`SELECT pg_stat_get_xact_tuples_returned(${table}::regclass)::int AS read`);
+  return (result as unknown as { rows: { read: number }[] }).rows[0].read + (await indexEntriesRead(db, table));
 }

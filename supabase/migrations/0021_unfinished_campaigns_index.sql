@@ -1,0 +1,1 @@
+CREATE INDEX "campaigns_unfinished_idx" ON "campaigns" USING btree ("organization_id","id") WHERE status IN ('approved', 'sending');
