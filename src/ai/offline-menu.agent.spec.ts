@@ -520,6 +520,22 @@ describe('OfflineMenuAgent', () => {
     expect(noPets.contacts.pets).toEqual([expect.objectContaining({ name: 'Mel', species: 'gato' })]);
   });
 
+  it('answers a price asked in the middle of a booking and goes on with it', async () => {
+    const { send, state } = setup();
+    await send('agendar banho sexta');
+    expect(textOf(await send('quanto custa a tosa?'))).toBe(
+      '*Tosa*: R$ 80,00 (1h30).\n\nResponda com o número do horário (1 a 8) ou com a hora (ex.: *10h*). Ou escreva *menu*.',
+    );
+    expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: BANHO.id, date: '2026-11-27' } });
+    expect(textOf(await send('10h'))).toContain('Para qual pet?');
+    // Not named: the service being booked.
+    expect(textOf(await send('quanto fica?'))).toMatch(/^\*Banho\*: R\$ 60,00 \(1h\)\.\n\n/);
+    expect(textOf(await send('Rex'))).toContain('Confirma *Banho*');
+    // At the main menu, the list.
+    await send('não');
+    expect(textOf(await send('quanto custa a tosa?'))).toContain('Nossos serviços:\n1. Banho — R$ 60,00 (1h)\n2. Tosa — R$ 80,00 (1h30)');
+  });
+
   it('keeps the draft when the customer says thanks in the middle of a booking', async () => {
     const { send, state } = setup();
     await send('agendar banho sexta');

@@ -122,11 +122,12 @@ class MenuConversation {
     if (command?.kind === 'thanks' && this.state.step !== 'main') return this.thanksMidFlow(text);
     // Asked for the pet's name, a greeting ("oi", "bom dia") is no name and no wish to start over: the name is asked again.
     if (command?.kind === 'menu' && this.state.step === 'pet_name' && isNotAPetName(text)) return this.namePet(text);
-    if (command !== null) return this.run(command);
+    if (command !== null) return this.run(command, text);
     return this.answerStep(text, fresh);
   }
 
-  private async run(command: MenuCommand): Promise<void> {
+  /** `text`: the message the command was read in. */
+  private async run(command: MenuCommand, text = ''): Promise<void> {
     switch (command.kind) {
       case 'handoff':
         this.say(menuTexts.handoff());
@@ -161,7 +162,7 @@ class MenuConversation {
         return this.showBookings(upcoming);
       }
       case 'services':
-        return this.showServices();
+        return this.pricesAsked(text);
       case 'registerPet':
         return this.startPetRegistration(false);
     }
@@ -242,6 +243,18 @@ class MenuConversation {
   }
 
   // Booking
+
+  /**
+   * "quanto custa a tosa?" in the middle of a booking: that price (or, not
+   * named, the price of the service being booked), and the booking goes on
+   * where it was. Elsewhere, the whole list.
+   */
+  private pricesAsked(text: string): void {
+    const inFlow = this.state.step !== 'main' && this.state.step !== 'choose_service';
+    const service = inFlow ? (matchByName(this.context.services, text) ?? this.draftService()) : null;
+    if (service === null) return this.showServices();
+    this.say(menuTexts.priceOf(service), this.expectation());
+  }
 
   private showServices(): void {
     const services = this.context.services;

@@ -138,6 +138,9 @@ export const menuTexts = {
       'Para agendar, responda com o número do serviço. Para voltar, escreva *menu*.',
     ].join('\n'),
 
+  /** One service's price, asked in the middle of a booking. */
+  priceOf: (service: MenuService) => `*${service.name}*: ${formatPrice(service.priceCents)} (${formatDuration(service.durationMin)}).`,
+
   noServices: () =>
     'No momento não há serviços para agendar por aqui. Escreva *atendente* para falar com a nossa equipe.',
 
