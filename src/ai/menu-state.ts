@@ -31,6 +31,11 @@ export interface BookingDraft {
   nextPetIds?: string[];
   /** "banho pro meu cachorro": the kind of pet the booking is for, said before the pet was chosen or registered. */
   species?: Species;
+  /**
+   * The words that started a booking without naming the service ("quais horários
+   * vocês têm amanhã?"): read again with the service's answer for the day, time and pet.
+   */
+  request?: string;
 }
 
 /** A pet being registered; `forBooking` goes on to the booking confirmation afterwards. */
@@ -80,7 +85,7 @@ export function readMenuState(stored: Record<string, unknown> | null | undefined
   const state: MenuState = { agent: 'offline-menu', step: stored.step as MenuStep };
   if (isRecord(stored.booking)) {
     const booking: BookingDraft = {};
-    for (const key of ['serviceId', 'date', 'startsAt', 'petId', 'petName'] as const) {
+    for (const key of ['serviceId', 'date', 'startsAt', 'petId', 'petName', 'request'] as const) {
       if (isString(stored.booking[key])) booking[key] = stored.booking[key];
     }
     if (isStringArray(stored.booking.nextPetIds)) booking.nextPetIds = stored.booking.nextPetIds;

@@ -520,6 +520,22 @@ describe('OfflineMenuAgent', () => {
     expect(noPets.contacts.pets).toEqual([expect.objectContaining({ name: 'Mel', species: 'gato' })]);
   });
 
+  it('takes "quais horários vocês têm amanhã?" as a booking: the service asked, then that day\'s free times', async () => {
+    const { send, state } = setup();
+    await send('oi');
+    expect(textOf(await send('quais horários vocês têm amanhã?'))).toMatch(/^Qual serviço você quer agendar\?\n1\. Banho/);
+    expect(textOf(await send('banho'))).toMatch(/^Horários livres para \*Banho\* na sexta-feira, 27\/11:\n1\. 08:00/);
+    expect(state()).toMatchObject({ step: 'choose_slot', booking: { serviceId: BANHO.id, date: '2026-11-27' } });
+    expect(state()).not.toHaveProperty('booking.request');
+    await send('menu');
+    await send('tem vaga amanhã à tarde?');
+    expect(textOf(await send('2'))).toMatch(/^Horários livres para \*Tosa\* na sexta-feira, 27\/11, à tarde:\n1\. 12:00/);
+    // A day alone at the menu is a booking too.
+    await send('menu');
+    await send('sexta às 10h');
+    expect(textOf(await send('1'))).toBe('Para qual pet?\n1. Rex\n2. Cadastrar outro pet\n\nResponda com o número ou o nome do pet.');
+  });
+
   it('answers a price asked in the middle of a booking and goes on with it', async () => {
     const { send, state } = setup();
     await send('agendar banho sexta');

@@ -236,6 +236,8 @@ class MenuConversation {
     }
     const service = matchByName(this.context.services, text);
     if (service !== null) return this.startBooking(text);
+    // "quais horários vocês têm amanhã?", "amanhã às 10h": a booking, the service asked first and the day kept.
+    if (menuVocabulary.freeTimesQuestion.test(foldText(text)) || dayOf(text, this.today) !== null) return this.startBooking(text);
     // Asked about a service the shop does not list: the list is the answer.
     if (menuVocabulary.offerQuestion.test(foldText(text))) return this.showServices();
     if (fresh) this.say(menuTexts.notUnderstoodAtFirst(quote(text)), menuTexts.mainMenu());
@@ -269,7 +271,8 @@ class MenuConversation {
     if (services.length === 0) return this.noServices();
     // "quero agendar pro meu cachorro": the kind of pet is kept while the service is chosen.
     const species = speciesMentioned(hint);
-    const booking = species === null ? {} : { species };
+    // What else the request said (the day, the time, the pet) waits for the service.
+    const booking = { ...(species === null ? {} : { species }), ...(hint === '' ? {} : { request: hint }) };
     this.state = { ...mainMenuState(), step: 'choose_service', booking, offeredServices: services.map((service) => service.id) };
     const named = hint === '' ? null : matchByName(services, hint);
     const service = named ?? (services.length === 1 ? services[0] : null);
@@ -322,8 +325,11 @@ class MenuConversation {
    * `text` may also name the day, the time and the customer's pets ("banho pro
    * Rex sexta às 10h"): they are used rather than asked again.
    */
-  private async selectService(service: Service, text: string): Promise<void> {
+  private async selectService(service: Service, answer: string): Promise<void> {
     if (!this.fitsAnOpenDay(service)) return this.longerThanADay(service);
+    // The request that started the booking is read with the answer that named the service.
+    const request = this.state.booking?.request;
+    const text = request === undefined || request === answer ? answer : `${request} ${answer}`.trim();
     // "banho pra Mel e Rex": each pet named gets its booking, one after the other, as with "os dois".
     const named = text === '' ? [] : this.pets.filter((candidate) => matchByName([candidate], text) !== null);
     // "banho pro meu cachorro": the customer's one dog is that pet; with none, the dog to register is not asked its species.

@@ -447,6 +447,9 @@ export const menuVocabulary = {
   /** Asking for services or prices in a short sentence ("quais serviços vocês têm?", "quanto custa o banho?"). */
   servicesQuestion:
     /\b(?:quais (?:sao )?(?:os )?servicos|que servicos|quanto custa|quanto (?:e|eh|fica|sai|cobra|cobram|esta)|qual (?:e |eh )?(?:o )?(?:preco|valor)|quais (?:sao )?(?:os )?(?:precos|valores)|tabela de precos|lista de precos)\b/,
+  /** "quais horários vocês têm amanhã?", "tem vaga sábado?": free times asked for, which a booking shows. */
+  freeTimesQuestion:
+    /\b(?:horarios? (?:livres?|disponive(?:l|is)|vagos?)|(?:tem|tera|teria|ha|existe) (?:algum |um )?(?:horario|vaga)s?|(?:quais|que) (?:os )?horarios|vagas?|disponibilidade)\b/,
   /** "Vocês fazem hidratação?": whether the shop offers something, which its list of services answers. */
   offerQuestion: /\b(?:voces|vcs|voce|vc) (?:fazem|faz|oferecem|trabalham com)\b/,
   registerPet: /\b(?:cadastrar|registrar|cadastro)(?:\s+(?:um|meu|o|outro))?\s+(?:pet|cachorro|gato|animal)\b|^novo pet$/,
