@@ -770,8 +770,12 @@ describe('OfflineMenuAgent', () => {
 
   it('quotes what it did not understand, at every step', async () => {
     const { send } = setup();
-    expect(textOf(await send('qual o endereço?'))).toContain('Ainda não entendo frases como "qual o endereço?"');
+    expect(textOf(await send('meu nome é Ana'))).toContain('Ainda não entendo frases como "meu nome é Ana"');
     expect(textOf(await send('xyz'))).toContain('Não entendi "xyz". Como posso ajudar?');
+    // A question it cannot answer points to a person.
+    expect(textOf(await send('qual o endereço?'))).toBe(
+      'Não consigo responder "qual o endereço?" por aqui: para isso, escreva *atendente* e alguém da nossa equipe responde. Como posso ajudar? Responda com o número da opção:\n1. Serviços e preços\n2. Agendar\n3. Meus agendamentos\n4. Cadastrar pet\n5. Falar com atendente',
+    );
     await send('2');
     await send('1');
     expect(textOf(await send('semana que vem'))).toBe(
@@ -779,6 +783,9 @@ describe('OfflineMenuAgent', () => {
     );
     await send('amanhã');
     expect(textOf(await send('99'))).toContain('Não entendi "99". Responda com o número do horário (1 a 8)');
+    expect(textOf(await send('vocês aceitam pix?'))).toBe(
+      'Não consigo responder "vocês aceitam pix?" por aqui: para isso, escreva *atendente* e alguém da nossa equipe responde. Responda com o número do horário (1 a 8) ou com a hora (ex.: *10h*). Ou escreva *menu*.',
+    );
   });
 
   it('hands over when the customer asks to talk to someone in words of their own', async () => {

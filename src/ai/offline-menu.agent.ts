@@ -240,7 +240,8 @@ class MenuConversation {
     if (menuVocabulary.freeTimesQuestion.test(foldText(text)) || dayOf(text, this.today) !== null) return this.startBooking(text);
     // Asked about a service the shop does not list: the list is the answer.
     if (menuVocabulary.offerQuestion.test(foldText(text))) return this.showServices();
-    if (fresh) this.say(menuTexts.notUnderstoodAtFirst(quote(text)), menuTexts.mainMenu());
+    if (isQuestion(text)) this.say(menuTexts.cannotAnswer(quote(text), menuTexts.mainMenu()));
+    else if (fresh) this.say(menuTexts.notUnderstoodAtFirst(quote(text)), menuTexts.mainMenu());
     else this.say(menuTexts.notUnderstood(quote(text), menuTexts.mainMenu()));
   }
 
@@ -989,7 +990,7 @@ class MenuConversation {
   }
 
   private notUnderstood(text: string): void {
-    this.say(menuTexts.notUnderstood(quote(text), this.expectation()));
+    this.say((isQuestion(text) ? menuTexts.cannotAnswer : menuTexts.notUnderstood)(quote(text), this.expectation()));
   }
 
   private greet(): void {
@@ -1002,6 +1003,11 @@ class MenuConversation {
   private say(...parts: string[]): void {
     this.answers.push(parts.join('\n\n'));
   }
+}
+
+/** A question the menu did not understand is one it cannot answer: a person can. */
+function isQuestion(text: string): boolean {
+  return text.includes('?');
 }
 
 /** What a booking draft says about its pet, kept when the service or the day changes. */

@@ -280,6 +280,10 @@ export const menuTexts = {
 
   notUnderstood: (quoted: string, expectation: string) => `Não entendi "${quoted}". ${expectation}`,
 
+  /** A question the menu has no answer for ("vocês aceitam pix?"): a person has. */
+  cannotAnswer: (quoted: string, expectation: string) =>
+    `Não consigo responder "${quoted}" por aqui: para isso, escreva *atendente* e alguém da nossa equipe responde. ${expectation}`,
+
   notUnderstoodAtFirst: (quoted: string) => `Ainda não entendo frases como "${quoted}", mas posso ajudar por este menu.`,
 
   youAreWelcomeMidFlow: () => 'Por nada! 😊',
