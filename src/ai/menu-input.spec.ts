@@ -10,6 +10,7 @@ import {
   matchByName,
   nextWeekStart,
   partOfDayOf,
+  petIntroduced,
   petNameAnswer,
   quote,
   sizeOf,
@@ -274,6 +275,13 @@ describe('choices', () => {
     expect(speciesMentioned('tosa da minha gata')).toBe('gato');
     expect(speciesMentioned('banho para o cachorro e a gata')).toBeNull();
     expect(speciesMentioned('quero outro horário')).toBeNull();
+    // A pet introduced by kind and a capitalised name; a lowercase word, a day or a courtesy is no name.
+    expect(petIntroduced('Bom dia, gostaria de marcar uma consulta para minha gata Luna')).toEqual({ name: 'Luna', species: 'gato' });
+    expect(petIntroduced('banho no meu cachorro Thor amanhã às 10h')).toEqual({ name: 'Thor', species: 'cachorro' });
+    expect(petIntroduced('banho pro meu cachorro amanhã')).toBeNull();
+    expect(petIntroduced('banho pro cachorro Amanhã')).toBeNull();
+    expect(petIntroduced('tosa pra minha cachorra Sim')).toBeNull();
+    expect(petIntroduced('Banho Luna')).toBeNull();
     expect(sizeOf('3')).toBe('medio');
     expect(sizeOf('Médio')).toBe('medio');
     expect(sizeOf('grande')).toBe('grande');

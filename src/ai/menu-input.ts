@@ -242,6 +242,21 @@ export function speciesMentioned(text: string): Exclude<Species, 'outro'> | null
   return named.length === 1 ? named[0] : null;
 }
 
+/**
+ * A pet introduced by its kind and name in a request ("consulta para minha gata
+ * Luna", "banho no meu cachorro Thor amanhã"): the word written with a capital
+ * right after the kind. A lowercase word there ("meu cachorro amanhã") is not
+ * taken for a name, nor a day, a time or a word that is never a name.
+ */
+export function petIntroduced(text: string): { name: string; species: Exclude<Species, 'outro'> } | null {
+  for (const match of text.matchAll(/(?:^|[\s,])(\p{L}+)\s+(\p{Lu}\p{Ll}+)(?=$|[\s,.!?;:])/gu)) {
+    const species = speciesMentioned(match[1]);
+    const name = match[2];
+    if (species !== null && !isNotAPetName(name) && dayOf(name, '2000-01-01') === null) return { name, species };
+  }
+  return null;
+}
+
 export type PetSize = (typeof PET_SIZES)[number];
 
 export function sizeOf(text: string): PetSize | null {

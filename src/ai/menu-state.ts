@@ -36,6 +36,8 @@ export interface BookingDraft {
    * vocês têm amanhã?"): read again with the service's answer for the day, time and pet.
    */
   request?: string;
+  /** "consulta para minha gata Luna": a pet the customer does not have yet, named with the request; registered without asking. */
+  newPetName?: string;
 }
 
 /** A pet being registered; `forBooking` goes on to the booking confirmation afterwards. */
@@ -85,7 +87,7 @@ export function readMenuState(stored: Record<string, unknown> | null | undefined
   const state: MenuState = { agent: 'offline-menu', step: stored.step as MenuStep };
   if (isRecord(stored.booking)) {
     const booking: BookingDraft = {};
-    for (const key of ['serviceId', 'date', 'startsAt', 'petId', 'petName', 'request'] as const) {
+    for (const key of ['serviceId', 'date', 'startsAt', 'petId', 'petName', 'request', 'newPetName'] as const) {
       if (isString(stored.booking[key])) booking[key] = stored.booking[key];
     }
     if (isStringArray(stored.booking.nextPetIds)) booking.nextPetIds = stored.booking.nextPetIds;

@@ -520,6 +520,22 @@ describe('OfflineMenuAgent', () => {
     expect(noPets.contacts.pets).toEqual([expect.objectContaining({ name: 'Mel', species: 'gato' })]);
   });
 
+  it('registers the pet named with the request ("minha gata Luna") without asking its name or kind', async () => {
+    const { send, contacts } = setup([REX]);
+    await send('Bom dia, gostaria de marcar um banho para minha gata Luna sexta');
+    expect(textOf(await send('15h'))).toBe(
+      'Pronto, cadastrei *Luna*! 🐾\n\nConfirma *Banho* (R$ 60,00) para *Luna* na sexta-feira, 27/11, às 15:00? (sim/não)',
+    );
+    expect(contacts.pets).toEqual([expect.objectContaining({ name: 'Luna', species: 'gato' })]);
+    // A dog's size is still asked; the service chosen after the request keeps the name.
+    const other = setup([]);
+    await other.send('oi');
+    await other.send('quero agendar pro meu cachorro Thor');
+    await other.send('tosa');
+    await other.send('sexta');
+    expect(textOf(await other.send('10h'))).toContain('Qual é o porte de *Thor*?');
+  });
+
   it('takes "quais horários vocês têm amanhã?" as a booking: the service asked, then that day\'s free times', async () => {
     const { send, state } = setup();
     await send('oi');

@@ -26,6 +26,7 @@ import {
   matchByName,
   type MenuCommand,
   partOfDayOf,
+  petIntroduced,
   petNameAnswer,
   quote,
   sizeOf,
@@ -150,7 +151,8 @@ class MenuConversation {
         this.state = mainMenuState();
         return;
       case 'book':
-        return this.startBooking(command.serviceHint);
+        // The message as written, not the folded words after the verb: a pet's name is told by its capital ("minha gata Luna").
+        return this.startBooking(command.serviceHint === '' ? '' : text);
       case 'cancel':
         return this.startCancel(command.position, command.hint);
       case 'myBookings':
@@ -333,11 +335,14 @@ class MenuConversation {
     const text = request === undefined || request === answer ? answer : `${request} ${answer}`.trim();
     // "banho pra Mel e Rex": each pet named gets its booking, one after the other, as with "os dois".
     const named = text === '' ? [] : this.pets.filter((candidate) => matchByName([candidate], text) !== null);
+    // "para minha gata Luna", a pet they do not have yet: registered once the time is chosen, its name and kind not asked.
+    const introduced = named.length === 0 && text !== '' ? petIntroduced(text) : null;
     // "banho pro meu cachorro": the customer's one dog is that pet; with none, the dog to register is not asked its species.
-    const species = (text === '' ? null : speciesMentioned(text)) ?? this.state.booking?.species;
-    const ofSpecies = species === undefined ? [] : this.pets.filter((candidate) => candidate.species === species);
+    const species = introduced?.species ?? (text === '' ? null : speciesMentioned(text)) ?? this.state.booking?.species;
+    const ofSpecies = species === undefined || introduced !== null ? [] : this.pets.filter((candidate) => candidate.species === species);
     const [pet, ...others] = named.length > 0 ? named : ofSpecies.length === 1 ? ofSpecies : [];
-    const forPet = pet === undefined ? { species } : { petId: pet.id, petName: pet.name, nextPetIds: others.map((other) => other.id) };
+    const forPet =
+      pet === undefined ? { species, newPetName: introduced?.name } : { petId: pet.id, petName: pet.name, nextPetIds: others.map((other) => other.id) };
     this.state = { ...mainMenuState(), step: 'choose_day', booking: { serviceId: service.id, ...forPet } };
     const day = text === '' ? null : dayOf(text, this.today);
     if (day !== null && 'date' in day && day.date >= this.today) return this.showDay(day.date, timeOf(text), partOfDayOf(text));
@@ -485,6 +490,7 @@ class MenuConversation {
     this.state = { ...mainMenuState(), step: 'choose_pet', booking };
     const chosenPet = this.pets.find((pet) => pet.id === booking.petId);
     if (chosenPet !== undefined) return this.selectPet(chosenPet);
+    if (booking.newPetName !== undefined) return this.registerNamedPet(booking.newPetName);
     // "pro meu cachorro": only their dogs are offered; with no dog (or no pet) yet, the dog is registered.
     const candidates = booking.species === undefined ? this.pets : this.pets.filter((pet) => pet.species === booking.species);
     if (candidates.length === 0) return this.startPetRegistration(true);
@@ -691,6 +697,14 @@ class MenuConversation {
     const species = forBooking ? this.state.booking?.species : undefined;
     this.state = { ...mainMenuState(), step: 'pet_name', pet: { forBooking, species }, ...(forBooking ? { booking: this.state.booking } : {}) };
     this.say(forBooking ? menuTexts.askPetNameForBooking() : menuTexts.askPetName());
+  }
+
+  /** The pet named with the request ("minha gata Luna"): registered for the booking without asking its name or kind. */
+  private async registerNamedPet(name: string): Promise<void> {
+    const species = this.state.booking?.species;
+    this.state = { ...this.state, step: 'pet_species', pet: { forBooking: true, name, species } };
+    if (species !== undefined) return this.selectPetSpecies(species);
+    this.say(menuTexts.askSpecies(name));
   }
 
   private async namePet(text: string): Promise<void> {
@@ -1011,6 +1025,6 @@ function isQuestion(text: string): boolean {
 }
 
 /** What a booking draft says about its pet, kept when the service or the day changes. */
-function petOf(draft: BookingDraft): Pick<BookingDraft, 'petId' | 'petName' | 'nextPetIds' | 'species'> {
-  return { petId: draft.petId, petName: draft.petName, nextPetIds: draft.nextPetIds, species: draft.species };
+function petOf(draft: BookingDraft): Pick<BookingDraft, 'petId' | 'petName' | 'nextPetIds' | 'species' | 'newPetName'> {
+  return { petId: draft.petId, petName: draft.petName, nextPetIds: draft.nextPetIds, species: draft.species, newPetName: draft.newPetName };
 }
