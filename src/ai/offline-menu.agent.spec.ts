@@ -498,6 +498,10 @@ describe('OfflineMenuAgent', () => {
       'Para qual pet?\n1. Rex\n2. Bob\n3. Cadastrar outro pet\n\nResponda com o número ou o nome do pet.',
     );
     expect(textOf(await twoDogs.send('2'))).toContain('para *Bob*');
+    // "outro pet" at the confirmation: every pet, the cat too.
+    expect(textOf(await twoDogs.send('outro pet'))).toBe(
+      'Para qual pet?\n1. Rex\n2. Mimi\n3. Bob\n4. Cadastrar outro pet\n\nResponda com o número ou o nome do pet.',
+    );
     // The cat's owner with no dog yet: the dog is registered, its species not asked.
     const catOnly = setup([MIMI]);
     await catOnly.send('oi');
@@ -527,6 +531,9 @@ describe('OfflineMenuAgent', () => {
       'Pronto, cadastrei *Luna*! 🐾\n\nConfirma *Banho* (R$ 60,00) para *Luna* na sexta-feira, 27/11, às 15:00? (sim/não)',
     );
     expect(contacts.pets).toEqual([expect.objectContaining({ name: 'Luna', species: 'gato' })]);
+    // "outro pet" then offers every pet, Luna registered once.
+    expect(textOf(await send('outro pet'))).toBe('Para qual pet?\n1. Rex\n2. Luna\n3. Cadastrar outro pet\n\nResponda com o número ou o nome do pet.');
+    expect(contacts.pets).toHaveLength(1);
     // A dog's size is still asked; the service chosen after the request keeps the name.
     const other = setup([]);
     await other.send('oi');

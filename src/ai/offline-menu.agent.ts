@@ -619,7 +619,8 @@ class MenuConversation {
       return true;
     }
     if (!menuVocabulary.otherPet.test(foldText(text))) return false;
-    this.state = { ...this.state, booking: { ...this.state.booking, petId: undefined, petName: undefined } };
+    // Another pet may be of another kind than the one the request named: every pet is offered.
+    this.state = { ...this.state, booking: { ...this.state.booking, petId: undefined, petName: undefined, species: undefined } };
     await this.selectSlot(new Date(startsAt));
     return true;
   }
@@ -702,7 +703,9 @@ class MenuConversation {
   /** The pet named with the request ("minha gata Luna"): registered for the booking without asking its name or kind. */
   private async registerNamedPet(name: string): Promise<void> {
     const species = this.state.booking?.species;
-    this.state = { ...this.state, step: 'pet_species', pet: { forBooking: true, name, species } };
+    // Registered once: "outro pet" at the confirmation offers the pets, this one among them.
+    const booking = { ...this.state.booking, newPetName: undefined };
+    this.state = { ...this.state, step: 'pet_species', booking, pet: { forBooking: true, name, species } };
     if (species !== undefined) return this.selectPetSpecies(species);
     this.say(menuTexts.askSpecies(name));
   }
