@@ -553,10 +553,12 @@ describe('OfflineMenuAgent', () => {
     await send('menu');
     await send('tem vaga amanhã à tarde?');
     expect(textOf(await send('2'))).toMatch(/^Horários livres para \*Tosa\* na sexta-feira, 27\/11, à tarde:\n1\. 12:00/);
-    // A day alone at the menu is a booking too.
+    // A day and a time at the menu are a booking too; a date alone (an order's number?) is not.
     await send('menu');
     await send('sexta às 10h');
     expect(textOf(await send('1'))).toBe('Para qual pet?\n1. Rex\n2. Cadastrar outro pet\n\nResponda com o número ou o nome do pet.');
+    await send('menu');
+    expect(textOf(await send('pedido 12-05'))).toContain('Não entendi "pedido 12-05".');
   });
 
   it('answers a price asked in the middle of a booking and goes on with it', async () => {

@@ -238,8 +238,9 @@ class MenuConversation {
     }
     const service = matchByName(this.context.services, text);
     if (service !== null) return this.startBooking(text);
-    // "quais horários vocês têm amanhã?", "amanhã às 10h": a booking, the service asked first and the day kept.
-    if (menuVocabulary.freeTimesQuestion.test(foldText(text)) || dayOf(text, this.today) !== null) return this.startBooking(text);
+    // "quais horários vocês têm amanhã?", "sexta às 10h": a booking, the service asked first and the day kept. A date
+    // alone is not read so ("pedido 12-05" may be an order's number), nor a time alone.
+    if (menuVocabulary.freeTimesQuestion.test(foldText(text)) || this.namesDayAndTime(text)) return this.startBooking(text);
     // Asked about a service the shop does not list: the list is the answer.
     if (menuVocabulary.offerQuestion.test(foldText(text))) return this.showServices();
     if (isQuestion(text)) this.say(menuTexts.cannotAnswer(quote(text), menuTexts.mainMenu()));
@@ -248,6 +249,11 @@ class MenuConversation {
   }
 
   // Booking
+
+  private namesDayAndTime(text: string): boolean {
+    const day = dayOf(text, this.today);
+    return day !== null && 'date' in day && timeOf(text) !== null;
+  }
 
   /**
    * "quanto custa a tosa?" in the middle of a booking: that price (or, not
