@@ -1,5 +1,4 @@
-import { ANALYTICS_PERIODS, type AnalyticsPeriod } from '../analytics/analytics-period.js';
-import { windowOfDates } from '../analytics/analytics-period.js';
+import { ANALYTICS_PERIODS, type AnalyticsPeriod, windowOfDates } from '../analytics/analytics-period.js';
 import type { AnalyticsService } from '../analytics/analytics.service.js';
 import { addDays, isCalendarDate, localDate } from '../booking/zoned-time.js';
 import { DomainException } from '../common/domain.exception.js';

@@ -120,25 +120,27 @@ export class AuroraAgent implements ConversationAgent {
     const today = localDate(turn.context.now, timezone);
     const request = plainRequestOf(turn.messages.map((message) => message.text ?? '').join('\n'), today);
     const lead = why === 'fallback' ? [auroraTexts.fallbackIntro()] : [];
-    if (request?.kind === 'no-such-day') return { texts: [[...lead, auroraTexts.noSuchDay()].join('\n\n')] };
+    /** One message, its parts as paragraphs, after the fallback's apology when there is one. */
+    const answer = (...parts: string[]): AgentReply => ({ texts: [[...lead, ...parts].join('\n\n')] });
+    if (request?.kind === 'no-such-day') return answer(auroraTexts.noSuchDay());
     if (request?.kind === 'agenda') {
       const entries = await this.analytics.agenda(organizationId, windowOfDates(request.date, addDays(request.date, 1), timezone));
-      return { texts: [[...lead, auroraTexts.agenda(request.date, today, entries, timezone)].join('\n\n')] };
+      return answer(auroraTexts.agenda(request.date, today, entries, timezone));
     }
     if (request?.kind === 'week') {
       const entries = await this.analytics.agenda(organizationId, windowOfDates(request.from, request.to, timezone));
-      return { texts: [[...lead, auroraTexts.weekAgenda(request.from, request.to, today, entries, timezone)].join('\n\n')] };
+      return answer(auroraTexts.weekAgenda(request.from, request.to, today, entries, timezone));
     }
     if (request?.kind === 'inactive') {
       const days = request.days ?? DEFAULT_INACTIVE_DAYS;
       const clients = await this.campaigns.inactiveClients(organizationId, days, INACTIVE_LISTED + 1);
-      const listed = auroraTexts.inactiveClients(days, clients.slice(0, INACTIVE_LISTED), clients.length > INACTIVE_LISTED, timezone);
-      return { texts: [[...lead, listed].join('\n\n')] };
+      return answer(auroraTexts.inactiveClients(days, clients.slice(0, INACTIVE_LISTED), clients.length > INACTIVE_LISTED, timezone));
     }
     const reports = [];
     for (const period of request?.periods ?? (['hoje', 'semana'] as const)) reports.push(auroraTexts.report(await this.analytics.report(organizationId, period)));
-    const intro = why === 'fallback' ? lead : [request === null ? auroraTexts.offlineIntro() : auroraTexts.figuresIntro()];
+    // Offline, the figures are introduced; a fallback's apology introduces them already.
+    const intro = why === 'fallback' ? [] : [request === null ? auroraTexts.offlineIntro() : auroraTexts.figuresIntro()];
     const hint = why === 'offline' && request === null ? [auroraTexts.offlineHint()] : [];
-    return { texts: [[...intro, ...reports, ...hint].join('\n\n')] };
+    return answer(...intro, ...reports, ...hint);
   }
 }

@@ -186,8 +186,9 @@ export const auroraTexts = {
   weekAgenda: (from: string, to: string, today: string, entries: AgendaEntry[], timeZone: string) => {
     const last = addDays(to, -1);
     const span = from === last ? dayLabel(from) : `${dayLabel(from)} a ${dayLabel(last)}`;
-    const which = from > today ? 'da próxima semana' : 'desta semana';
-    if (entries.length === 0) return `📅 Nenhum agendamento ${from > today ? 'na próxima semana' : 'no resto desta semana'} (${span}).`;
+    const next = from > today;
+    if (entries.length === 0) return `📅 Nenhum agendamento ${next ? 'na próxima semana' : 'no resto desta semana'} (${span}).`;
+    const which = next ? 'da próxima semana' : 'desta semana';
     const days = new Map<string, AgendaEntry[]>();
     for (const entry of entries) {
       const date = localDate(entry.startsAt, timeZone);

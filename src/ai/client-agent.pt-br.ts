@@ -1,6 +1,6 @@
 import { addDays, localDate, weekdayOf } from '../booking/zoned-time.js';
 import type { AgentContext } from '../messaging/conversation-agent.js';
-import { formatDuration, formatPrice, type MenuMoment, momentOf, onMoment, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
+import { bookingNotice, formatDuration, formatPrice, type MenuMoment, momentOf, onMoment, WEEKDAY_NAMES } from './offline-menu.pt-br.js';
 
 /**
  * What the GPT client agent says on its own (without the model) and the system
@@ -73,7 +73,7 @@ ${calendar}
 
 Horário de funcionamento:
 ${hours}
-Agendamentos com pelo menos ${formatDuration(context.organization.minimumNoticeMin)} de antecedência.
+${bookingNotice(context.organization.minimumNoticeMin)}
 
 Serviços e preços (os únicos que existem):
 ${services}

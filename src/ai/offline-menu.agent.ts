@@ -6,6 +6,7 @@ import {
   SlotTakenException,
 } from '../booking/booking.exceptions.js';
 import type { Actor, BookingRow } from '../booking/bookings.repository.js';
+import { earliestStart } from '../booking/availability.js';
 import { BookingsService } from '../booking/bookings.service.js';
 import { localDate, minutesOf, wallClockOf, weekdayOf, zonedInstant } from '../booking/zoned-time.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
@@ -42,7 +43,6 @@ import { type MenuBooking, type MenuDay, type MenuMoment, menuTexts, menuVocabul
 const SLOTS_SHOWN = 8;
 const BOOKINGS_READ = 20;
 const PET_NAME_MAX = 80;
-const MINUTE_MS = 60_000;
 const ACTOR: Actor = { kind: 'client_agent', id: null };
 
 type Service = AgentContext['services'][number];
@@ -433,7 +433,8 @@ class MenuConversation {
   private tooLateFor(wanted: Date): string | null {
     const { now, organization } = this.context;
     if (wanted.getTime() <= now.getTime()) return menuTexts.slotPassed();
-    if (wanted.getTime() < now.getTime() + organization.minimumNoticeMin * MINUTE_MS) {
+    // The booking rules' own bound: the menu never calls a time too soon that they would take.
+    if (wanted < earliestStart(now, organization.minimumNoticeMin)) {
       return menuTexts.tooSoon(this.moment(wanted).time, organization.minimumNoticeMin);
     }
     return null;

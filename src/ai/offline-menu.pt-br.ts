@@ -61,6 +61,11 @@ export function formatPrice(cents: number): string {
 }
 
 /** 45 -> "45 min"; 60 -> "1h"; 90 -> "1h30". */
+/** The booking notice a shop asks for, as its customers read it. */
+export function bookingNotice(minimumNoticeMin: number): string {
+  return `Agendamentos com pelo menos ${formatDuration(minimumNoticeMin)} de antecedência.`;
+}
+
 export function formatDuration(minutes: number): string {
   if (minutes < 60) return `${minutes} min`;
   const rest = minutes % 60;
@@ -303,7 +308,7 @@ export const menuTexts = {
     [
       'Nosso horário de atendimento:',
       ...days.map(openingLine),
-      ...(minimumNoticeMin > 0 ? [`Agendamentos com pelo menos ${formatDuration(minimumNoticeMin)} de antecedência.`] : []),
+      ...(minimumNoticeMin > 0 ? [bookingNotice(minimumNoticeMin)] : []),
       '',
       afterwards,
     ].join('\n'),

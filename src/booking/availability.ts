@@ -27,6 +27,11 @@ export interface Slot {
 
 const MINUTE_MS = 60_000;
 
+/** The soonest a booking may start at `now`: the shop's minimum notice later. */
+export function earliestStart(now: Date, minimumNoticeMin: number): Date {
+  return new Date(now.getTime() + minimumNoticeMin * MINUTE_MS);
+}
+
 /**
  * Free slots of one day: start times on the granularity grid from opening,
  * the whole service inside opening hours and outside breaks, and at least one

@@ -3,7 +3,7 @@ import { Clock } from '../common/clock.js';
 import { ResourceNotFoundException } from '../common/domain.exception.js';
 import type { Db } from '../database/database.js';
 import type { BookingStatus, TimeRange } from '../database/schema.js';
-import { freeSlots, type Slot } from './availability.js';
+import { earliestStart, freeSlots, type Slot } from './availability.js';
 import {
   type AlternativeSlot,
   BookingNotStartedException,
@@ -313,7 +313,7 @@ export class BookingsService {
   }
 
   private earliestStart(organization: OrganizationSchedule): Date {
-    return new Date(this.clock.now().getTime() + organization.minimumNoticeMin * MINUTE_MS);
+    return earliestStart(this.clock.now(), organization.minimumNoticeMin);
   }
 
   private latestStart(): Date {
